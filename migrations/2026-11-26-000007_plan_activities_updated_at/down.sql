@@ -1,0 +1,1 @@
+DROP TRIGGER update_plan_activities_updated_at ON plan_activities;

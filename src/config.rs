@@ -1,0 +1,293 @@
+//! Settings read once from the environment (and a `.env` file) at start-up.
+//!
+//! Every variable has a safe default for local use, except the secrets a production server
+//! (one whose `PUBLIC_URL` is https) must set: it refuses to start without them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rand::RngCore;
+
+/// A value that must never reach a log line or a debug print.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `DATABASE_URL`: the primary database; `None` starts the embedded default cluster.
+    pub database_url: Option<Secret>,
+    /// `DATABASE_READ_URL`: optional read replica for pages showing other people's data.
+    pub database_read_url: Option<Secret>,
+    /// `DATABASE_POOL_SIZE`: connections per pool (default 10).
+    pub pool_size: u32,
+    /// `DATABASE_TIMEOUT_SECS`: how long a request waits for a connection (default 3).
+    pub database_timeout: Duration,
+    /// `HOST`, `PORT`: where the server binds (127.0.0.1:8080).
+    pub host: String,
+    pub port: u16,
+    /// `PUBLIC_URL`: the address users see; https makes cookies `Secure` and adds HSTS.
+    pub public_url: url::Url,
+    /// `SECRET_KEY`: at least 64 bytes; signs cookies and e-mailed tokens.
+    pub secret_key: Secret,
+    /// `BCRYPT_COST`: work factor of new password hashes (12).
+    pub bcrypt_cost: u32,
+    /// `SMTP_URL`: mail server; unset writes mail as `.eml` files into `MAIL_DIR`.
+    pub smtp_url: Option<Secret>,
+    /// `MAIL_FROM`: sender address of every mail.
+    pub mail_from: String,
+    /// `MAIL_DIR`: where mail goes without SMTP (`.data/mail`).
+    pub mail_dir: PathBuf,
+    /// `REDIS_URL`: optional; rate-limit counters in Redis instead of the `rate_limits` table.
+    pub redis_url: Option<Secret>,
+    /// `DATA_DIR`: local state: the embedded cluster, the generated secret, mail (`.data`).
+    pub data_dir: PathBuf,
+    /// `SHUTDOWN_TIMEOUT_SECS`: how long in-flight requests may run after SIGTERM (30).
+    pub shutdown_timeout: Duration,
+}
+
+/// Where the environment comes from; tests pass a map instead of the process environment.
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl<S: std::hash::BuildHasher> Env for std::collections::HashMap<String, String, S> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned().filter(|v| !v.trim().is_empty())
+    }
+}
+
+const MIN_SECRET_LEN: usize = 64;
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_source(&ProcessEnv)
+    }
+
+    pub fn from_source(env: &dyn Env) -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(env.var("DATA_DIR").unwrap_or_else(|| ".data".into()));
+        let port: u16 = parse(env, "PORT", 8080)?;
+        let host = env.var("HOST").unwrap_or_else(|| "127.0.0.1".into());
+        let public_url = match env.var("PUBLIC_URL") {
+            Some(raw) => url::Url::parse(&raw)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+                .ok_or_else(|| {
+                    ConfigError(format!(
+                        "PUBLIC_URL is not an http(s) URL ({raw}): set it like https://travel.example.org"
+                    ))
+                })?,
+            None => url::Url::parse(&format!("http://{host}:{port}"))
+                .map_err(|_| ConfigError(format!("HOST is not a valid host name ({host})")))?,
+        };
+        let production = public_url.scheme() == "https";
+
+        let database_url = env
+            .var("DATABASE_URL")
+            .map(|v| postgres_url("DATABASE_URL", v))
+            .transpose()?;
+        let database_read_url = env
+            .var("DATABASE_READ_URL")
+            .map(|v| postgres_url("DATABASE_READ_URL", v))
+            .transpose()?;
+
+        let secret_key = match env.var("SECRET_KEY") {
+            Some(key) if key.len() >= MIN_SECRET_LEN => Secret(key),
+            Some(_) => {
+                return Err(ConfigError(format!(
+                    "SECRET_KEY is too short: set it to at least {MIN_SECRET_LEN} random bytes (openssl rand -hex 64)"
+                )));
+            }
+            None if production => {
+                return Err(ConfigError(
+                    "SECRET_KEY is not set: a server with an https PUBLIC_URL needs one (openssl rand -hex 64)".into(),
+                ));
+            }
+            None => local_secret_key(&data_dir)?,
+        };
+
+        let bcrypt_cost: u32 = parse(env, "BCRYPT_COST", 12)?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            return Err(ConfigError("BCRYPT_COST must be between 4 and 31".into()));
+        }
+        let pool_size: u32 = parse(env, "DATABASE_POOL_SIZE", 10)?;
+        if pool_size == 0 {
+            return Err(ConfigError("DATABASE_POOL_SIZE must be at least 1".into()));
+        }
+
+        Ok(Settings {
+            database_url,
+            database_read_url,
+            pool_size,
+            database_timeout: Duration::from_secs(parse(env, "DATABASE_TIMEOUT_SECS", 3)?),
+            host,
+            port,
+            public_url,
+            secret_key,
+            bcrypt_cost,
+            smtp_url: env.var("SMTP_URL").map(Secret),
+            mail_from: env
+                .var("MAIL_FROM")
+                .unwrap_or_else(|| "Wayfare <no-reply@localhost>".into()),
+            mail_dir: env
+                .var("MAIL_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("mail")),
+            redis_url: env.var("REDIS_URL").map(Secret),
+            shutdown_timeout: Duration::from_secs(parse(env, "SHUTDOWN_TIMEOUT_SECS", 30)?),
+            data_dir,
+        })
+    }
+
+    /// Cookies carry `Secure` and responses HSTS only when users reach us over https.
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn parse<T: std::str::FromStr>(env: &dyn Env, name: &str, default: T) -> Result<T, ConfigError> {
+    match env.var(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} is not a valid number ({raw})"))),
+    }
+}
+
+fn postgres_url(name: &str, raw: String) -> Result<Secret, ConfigError> {
+    let valid = url::Url::parse(&raw)
+        .map(|u| matches!(u.scheme(), "postgres" | "postgresql"))
+        .unwrap_or(false);
+    if valid {
+        Ok(Secret(raw))
+    } else {
+        Err(ConfigError(format!(
+            "{name} is not a PostgreSQL URL: set it like postgres://user:password@localhost:5432/wayfare"
+        )))
+    }
+}
+
+/// For local use only: a random key generated once into `DATA_DIR/secret_key`.
+fn local_secret_key(data_dir: &Path) -> Result<Secret, ConfigError> {
+    let path = data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        if existing.len() >= MIN_SECRET_LEN {
+            return Ok(Secret(existing));
+        }
+    }
+    let mut bytes = [0u8; 64];
+    rand::rng().fill_bytes(&mut bytes);
+    let key = hex::encode(bytes);
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(data_dir)?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, &key)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+        }
+        std::fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| {
+        ConfigError(format!(
+            "cannot write {}: {e}; set SECRET_KEY instead",
+            path.display()
+        ))
+    })?;
+    Ok(Secret(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let dir = std::env::temp_dir().join(format!("wayfare-config-{}", rand::rng().next_u64()));
+        let mut map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("DATA_DIR".into())
+            .or_insert_with(|| dir.display().to_string());
+        map
+    }
+
+    #[test]
+    fn defaults_are_local() {
+        let s = Settings::from_source(&env(&[])).unwrap();
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(s.database_url.is_none());
+        assert!(s.secret_key.expose().len() >= 64);
+        // The generated key is reused on the next start.
+        let again =
+            Settings::from_source(&env(&[("DATA_DIR", s.data_dir.to_str().unwrap())])).unwrap();
+        assert_eq!(again.secret_key.expose(), s.secret_key.expose());
+    }
+
+    #[test]
+    fn malformed_database_url_says_what_to_set() {
+        let err = Settings::from_source(&env(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("DATABASE_URL is not a PostgreSQL URL")
+        );
+    }
+
+    #[test]
+    fn production_requires_a_secret_key() {
+        let err = Settings::from_source(&env(&[("PUBLIC_URL", "https://trips.example.org")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("SECRET_KEY is not set"));
+        let short = Settings::from_source(&env(&[("SECRET_KEY", "short")])).unwrap_err();
+        assert!(short.to_string().contains("too short"));
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s =
+            Settings::from_source(&env(&[("DATABASE_URL", "postgres://u:hunter2@h/db")])).unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains(s.secret_key.expose()));
+    }
+
+    #[test]
+    fn bad_numbers_are_refused() {
+        let err = Settings::from_source(&env(&[("PORT", "eighty")])).unwrap_err();
+        assert_eq!(err.to_string(), "PORT is not a valid number (eighty)");
+    }
+}

@@ -1,0 +1,13 @@
+pub mod assets;
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod middleware;
+pub mod models;
+pub mod pages;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

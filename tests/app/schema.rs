@@ -1,0 +1,290 @@
+//! The schema: every migration goes down and up again to the same schema, the seed's
+//! constraints refuse bad rows, and the triggers keep `updated_at` current.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error};
+use diesel::sql_types::Text;
+use diesel_migrations::MigrationHarness;
+use wayfare::db::MIGRATIONS;
+
+use crate::helpers::TestDatabase;
+
+#[derive(QueryableByName)]
+struct Dump {
+    #[diesel(sql_type = Text)]
+    dump: String,
+}
+
+/// Every column, constraint, index and trigger of the public schema, one line each.
+fn schema_dump(conn: &mut PgConnection) -> String {
+    diesel::sql_query(
+        "SELECT coalesce(string_agg(line, E'\\n' ORDER BY line), '') AS dump FROM (
+           SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
+                  || coalesce(character_maximum_length::text, '') || ' '
+                  || coalesce(numeric_precision::text, '') || ',' || coalesce(numeric_scale::text, '')
+                  || ' null=' || is_nullable || ' default=' || coalesce(column_default, '') AS line
+             FROM information_schema.columns WHERE table_schema = 'public'
+           UNION ALL
+           SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(c.oid)
+             FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public'
+           UNION ALL
+           SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+           UNION ALL
+           SELECT 'trigger ' || tgname || ' ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT tgisinternal
+           UNION ALL
+           SELECT 'policy ' || tablename || ' ' || policyname || ' ' || coalesce(qual, '') FROM pg_policies
+         ) lines",
+    )
+    .get_result::<Dump>(conn)
+    .unwrap()
+    .dump
+}
+
+#[test]
+fn every_migration_reverts_and_reapplies_to_an_identical_schema() {
+    let db = TestDatabase::create();
+    let mut conn = db.conn();
+    let before = schema_dump(&mut conn);
+    assert!(
+        before.contains("index idx_plans_data"),
+        "the template is migrated"
+    );
+
+    let reverted = conn.revert_all_migrations(MIGRATIONS).unwrap();
+    assert_eq!(reverted.len(), MIGRATIONS_COUNT);
+    let empty = schema_dump(&mut conn);
+    assert!(
+        !empty.contains("users"),
+        "every down.sql removes what its up.sql made: {empty}"
+    );
+
+    let applied = conn.run_pending_migrations(MIGRATIONS).unwrap();
+    assert_eq!(applied.len(), MIGRATIONS_COUNT);
+    assert_eq!(schema_dump(&mut conn), before);
+
+    // And one at a time: each down then up again.
+    for _ in 0..MIGRATIONS_COUNT {
+        conn.revert_last_migration(MIGRATIONS).unwrap();
+    }
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    assert_eq!(schema_dump(&mut conn), before);
+}
+
+const MIGRATIONS_COUNT: usize = 8;
+
+fn user(conn: &mut PgConnection, email: &str, username: &str) -> QueryResult<i32> {
+    diesel::sql_query(format!(
+        "INSERT INTO users (email, username, password_hash) VALUES ('{email}', '{username}', 'x') RETURNING id"
+    ))
+    .get_result::<Id>(conn)
+    .map(|row| row.id)
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    id: i32,
+}
+
+fn kind(result: QueryResult<usize>) -> DatabaseErrorKind {
+    match result {
+        Err(Error::DatabaseError(kind, _)) => kind,
+        other => panic!("expected the database to refuse this, got {other:?}"),
+    }
+}
+
+fn exec(conn: &mut PgConnection, sql: &str) -> QueryResult<usize> {
+    // A savepoint per statement, so one refusal does not end the test's transaction.
+    conn.transaction(|conn| diesel::sql_query(sql).execute(conn))
+}
+
+#[test]
+fn the_seed_constraints_refuse_bad_rows() {
+    let db = TestDatabase::create();
+    let mut conn = db.conn();
+    let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
+
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO users (email, username, password_hash) VALUES ('not-an-email', 'bob', 'x')"
+        )),
+        DatabaseErrorKind::CheckViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO users (email, username, password_hash) VALUES ('alice@example.com', 'alice2', 'x')"
+        )),
+        DatabaseErrorKind::UniqueViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO users (email, username, password_hash) VALUES ('a2@example.com', 'alice', 'x')"
+        )),
+        DatabaseErrorKind::UniqueViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO users (email, username) VALUES ('a3@example.com', 'carol')"
+        )),
+        DatabaseErrorKind::NotNullViolation
+    );
+    exec(
+        &mut conn,
+        &format!("UPDATE users SET google_id = 'g1', facebook_id = 'f1' WHERE id = {alice}"),
+    )
+    .unwrap();
+    let bob = user(&mut conn, "bob@example.com", "bob").unwrap();
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            &format!("UPDATE users SET google_id = 'g1' WHERE id = {bob}")
+        )),
+        DatabaseErrorKind::UniqueViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            &format!("UPDATE users SET facebook_id = 'f1' WHERE id = {bob}")
+        )),
+        DatabaseErrorKind::UniqueViolation
+    );
+
+    let plan = |extra_cols: &str, extra_vals: &str| {
+        format!(
+            "INSERT INTO plans (user_id, title{extra_cols}) VALUES ({alice}, 'Trip'{extra_vals})"
+        )
+    };
+    exec(&mut conn, &plan("", "")).unwrap();
+    assert_eq!(
+        kind(exec(&mut conn, &plan(", status", ", 'deleted'"))),
+        DatabaseErrorKind::CheckViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            &plan(", start_date, end_date", ", '2025-09-02', '2025-09-01'")
+        )),
+        DatabaseErrorKind::CheckViolation
+    );
+    assert_eq!(
+        kind(exec(&mut conn, &plan(", budget", ", -1"))),
+        DatabaseErrorKind::CheckViolation
+    );
+    exec(&mut conn, &plan(", share_token", ", 'tok'")).unwrap();
+    assert_eq!(
+        kind(exec(&mut conn, &plan(", share_token", ", 'tok'"))),
+        DatabaseErrorKind::UniqueViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO plans (user_id, title) VALUES (999999, 'Orphan')"
+        )),
+        DatabaseErrorKind::ForeignKeyViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO plan_activities (plan_id, title) VALUES (999999, 'Orphan')"
+        )),
+        DatabaseErrorKind::ForeignKeyViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO user_sessions (user_id, session_key) VALUES (1, 'k')"
+        )),
+        DatabaseErrorKind::NotNullViolation
+    );
+    exec(&mut conn, &format!("INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES ({alice}, 'k', now())")).unwrap();
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            &format!(
+                "INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES ({alice}, 'k', now())"
+            )
+        )),
+        DatabaseErrorKind::UniqueViolation
+    );
+    exec(
+        &mut conn,
+        "INSERT INTO rate_limits (identifier, identifier_type) VALUES ('1.2.3.4', 'ip')",
+    )
+    .unwrap();
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO rate_limits (identifier, identifier_type) VALUES ('1.2.3.4', 'ip')"
+        )),
+        DatabaseErrorKind::UniqueViolation
+    );
+
+    // Deleting a user cascades to plans, their activities and sessions.
+    exec(&mut conn, &format!("INSERT INTO plan_activities (plan_id, title) SELECT id, 'Museum' FROM plans WHERE user_id = {alice}")).unwrap();
+    exec(&mut conn, &format!("DELETE FROM users WHERE id = {alice}")).unwrap();
+    for table in ["plans", "plan_activities", "user_sessions"] {
+        let left: i64 =
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("SELECT count(*) FROM {table}"))
+                .get_result(&mut conn)
+                .unwrap();
+        assert_eq!(left, 0, "{table} keeps rows of a deleted user");
+    }
+}
+
+#[test]
+fn updated_at_triggers_move_on_every_update() {
+    let db = TestDatabase::create();
+    let mut conn = db.conn();
+    let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
+    exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO plans (user_id, title, updated_at) VALUES ({alice}, 'Trip', '2000-01-01')"
+        ),
+    )
+    .unwrap();
+    exec(&mut conn, "INSERT INTO plan_activities (plan_id, title, updated_at) SELECT id, 'Museum', '2000-01-01' FROM plans").unwrap();
+    exec(&mut conn, "UPDATE plans SET title = 'Trip 2'").unwrap();
+    exec(&mut conn, "UPDATE plan_activities SET title = 'Museum 2'").unwrap();
+    for table in ["plans", "plan_activities"] {
+        let moved: bool = diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "SELECT bool_and(updated_at > '2020-01-01') FROM {table}"
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        assert!(moved, "{table}.updated_at did not move");
+    }
+}
+
+#[test]
+fn archive_tables_mirror_the_live_ones() {
+    let db = TestDatabase::create();
+    let mut conn = db.conn();
+    let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
+    exec(
+        &mut conn,
+        &format!("INSERT INTO archived_plans (user_id, title) VALUES ({alice}, 'Old trip')"),
+    )
+    .unwrap();
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            &format!(
+                "INSERT INTO archived_plans (user_id, title, budget) VALUES ({alice}, 'x', -5)"
+            )
+        )),
+        DatabaseErrorKind::CheckViolation
+    );
+    exec(&mut conn, "INSERT INTO archived_plan_activities (plan_id, title) SELECT id, 'Walk' FROM archived_plans").unwrap();
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            "INSERT INTO archived_plan_activities (plan_id, title) VALUES (999999, 'x')"
+        )),
+        DatabaseErrorKind::ForeignKeyViolation
+    );
+}

@@ -63,6 +63,50 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `SHUTDOWN_TIMEOUT_SECS`: how long in-flight requests may run after SIGTERM (30).
     pub shutdown_timeout: Duration,
+    /// Session lifetimes: `SESSION_IDLE_SECS`, `SESSION_ABSOLUTE_SECS` and the shorter
+    /// `STAFF_SESSION_IDLE_SECS`, `STAFF_SESSION_ABSOLUTE_SECS`.
+    pub sessions: SessionLifetimes,
+    /// Daily rate limits (`LIMIT_*` variables).
+    pub limits: RateLimits,
+    /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
+    /// proxy that sets it; otherwise clients could pick their own address). Default false.
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SessionLifetimes {
+    pub idle: Duration,
+    pub absolute: Duration,
+    pub staff_idle: Duration,
+    pub staff_absolute: Duration,
+}
+
+impl SessionLifetimes {
+    /// (idle, absolute) for a user.
+    pub fn for_user(&self, is_staff: bool) -> (Duration, Duration) {
+        if is_staff {
+            (self.staff_idle, self.staff_absolute)
+        } else {
+            (self.idle, self.absolute)
+        }
+    }
+}
+
+/// How many of each action one client may take per day (UTC).
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimits {
+    /// `LIMIT_LOGIN_FAILURES_PER_IP` (100).
+    pub login_failures_per_ip: u32,
+    /// `LIMIT_LOGIN_FAILURES_PER_ACCOUNT` (20).
+    pub login_failures_per_account: u32,
+    /// `LIMIT_SIGNUPS_PER_IP` (20).
+    pub signups_per_ip: u32,
+    /// `LIMIT_MAILS_PER_ACCOUNT`: verification and reset mails (5).
+    pub mails_per_account: u32,
+    /// `LIMIT_PLANS_PER_USER` (200).
+    pub plans_per_user: u32,
+    /// `LIMIT_ACTIVITIES_PER_USER` (2000).
+    pub activities_per_user: u32,
 }
 
 /// Where the environment comes from; tests pass a map instead of the process environment.
@@ -164,6 +208,21 @@ impl Settings {
                 .unwrap_or_else(|| data_dir.join("mail")),
             redis_url: env.var("REDIS_URL").map(Secret),
             shutdown_timeout: Duration::from_secs(parse(env, "SHUTDOWN_TIMEOUT_SECS", 30)?),
+            sessions: SessionLifetimes {
+                idle: secs(env, "SESSION_IDLE_SECS", 14 * DAY)?,
+                absolute: secs(env, "SESSION_ABSOLUTE_SECS", 30 * DAY)?,
+                staff_idle: secs(env, "STAFF_SESSION_IDLE_SECS", HOUR)?,
+                staff_absolute: secs(env, "STAFF_SESSION_ABSOLUTE_SECS", 12 * HOUR)?,
+            },
+            limits: RateLimits {
+                login_failures_per_ip: parse(env, "LIMIT_LOGIN_FAILURES_PER_IP", 100)?,
+                login_failures_per_account: parse(env, "LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 20)?,
+                signups_per_ip: parse(env, "LIMIT_SIGNUPS_PER_IP", 20)?,
+                mails_per_account: parse(env, "LIMIT_MAILS_PER_ACCOUNT", 5)?,
+                plans_per_user: parse(env, "LIMIT_PLANS_PER_USER", 200)?,
+                activities_per_user: parse(env, "LIMIT_ACTIVITIES_PER_USER", 2000)?,
+            },
+            trust_forwarded_for: parse(env, "TRUST_FORWARDED_FOR", false)?,
             data_dir,
         })
     }
@@ -174,13 +233,20 @@ impl Settings {
     }
 }
 
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+
+fn secs(env: &dyn Env, name: &str, default: u64) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_secs(parse(env, name, default)?))
+}
+
 fn parse<T: std::str::FromStr>(env: &dyn Env, name: &str, default: T) -> Result<T, ConfigError> {
     match env.var(name) {
         None => Ok(default),
         Some(raw) => raw
             .trim()
             .parse()
-            .map_err(|_| ConfigError(format!("{name} is not a valid number ({raw})"))),
+            .map_err(|_| ConfigError(format!("{name} is not a valid value ({raw})"))),
     }
 }
 
@@ -288,6 +354,6 @@ mod tests {
     #[test]
     fn bad_numbers_are_refused() {
         let err = Settings::from_source(&env(&[("PORT", "eighty")])).unwrap_err();
-        assert_eq!(err.to_string(), "PORT is not a valid number (eighty)");
+        assert_eq!(err.to_string(), "PORT is not a valid value (eighty)");
     }
 }

@@ -20,6 +20,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// Not signed in: redirect to the login page, then back to this path.
+    #[error("login required")]
+    LoginRequired(String),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("payload too large")]
@@ -72,6 +75,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -81,6 +85,14 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
+        if let AppError::LoginRequired(next) = self {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/login?{query}")))
+                .finish();
+        }
         match self {
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed")
@@ -141,10 +153,15 @@ pub fn error_page(
         tracing::error!(error = %e, "error page failed to render");
         format!("<!doctype html><title>{title}</title><h1>{title}</h1>")
     });
-    HttpResponse::build(status)
+    let mut response = HttpResponse::build(status);
+    response
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    // Also here, not only in the middleware: errors raised by middleware skip it.
+    for pair in crate::middleware::SECURITY_HEADERS {
+        response.insert_header(pair);
+    }
+    response.body(body)
 }
 
 fn describe(status: StatusCode) -> (&'static str, &'static str) {

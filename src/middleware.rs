@@ -8,18 +8,25 @@ use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers}
 use crate::error::error_page;
 
 /// No inline script anywhere; map tiles are the one outside source of images.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
                    connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
                    form-action 'self'; frame-ancestors 'none'";
+
+pub const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::CONTENT_SECURITY_POLICY, CSP),
+];
 
 /// Headers every response carries unless a handler set its own (share pages set
 /// `Referrer-Policy: no-referrer`).
 pub fn security_headers(https: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "same-origin"))
-        .add((header::CONTENT_SECURITY_POLICY, CSP));
+    let headers = SECURITY_HEADERS
+        .iter()
+        .fold(DefaultHeaders::new(), |headers, pair| {
+            headers.add(pair.clone())
+        });
     if https {
         headers.add((
             header::STRICT_TRANSPORT_SECURITY,
@@ -57,4 +64,16 @@ fn render_error_page<B: MessageBody + 'static>(
     let res: ServiceResponse<EitherBody<B, BoxBody>> =
         ServiceResponse::new(req, page).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// actix-session answers a failing store with an opaque 500 that no page or header
+/// middleware sees: while the database is away, a request carrying a session cookie gets
+/// the 503 page (with the security headers `error_page` always carries) like any other.
+pub async fn session_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next.call(req)
+        .await
+        .map_err(|e| crate::error::AppError::Unavailable(format!("session store: {e}")).into())
 }

@@ -7,10 +7,21 @@ use actix_web::{App, HttpServer, error::JsonPayloadError, error::UrlencodedError
 use diesel::{Connection, PgConnection};
 use tracing_actix_web::TracingLogger;
 
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::middleware::from_fn;
+use actix_web_flash_messages::FlashMessagesFramework;
+use actix_web_flash_messages::storage::CookieMessageStore;
+
+use crate::auth::csrf;
 use crate::auth::password::Hasher;
+use crate::auth::session_store::PgSessionStore;
 use crate::config::Settings;
 use crate::db::{self, Db, local};
 use crate::error::AppError;
+use crate::mail::Mailer;
+use crate::rate_limit::RateLimiter;
 use crate::{middleware, routes};
 
 /// Largest form body we accept; the raw plan-data editor allows 256 KiB of JSON.
@@ -25,10 +36,22 @@ pub struct Application {
 pub struct AppState {
     pub settings: Settings,
     pub hasher: Hasher,
+    pub mailer: Mailer,
+    pub limiter: RateLimiter,
+}
+
+impl AppState {
+    /// An absolute link for mails and share pages.
+    pub fn link(&self, path: &str) -> String {
+        format!(
+            "{}{path}",
+            self.settings.public_url.as_str().trim_end_matches('/')
+        )
+    }
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let database_url = resolve_database_url(&settings).await?;
         let migrate_url = database_url.clone();
         let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
@@ -47,20 +70,55 @@ impl Application {
             }
             None => primary.clone(),
         };
+        let session_store = PgSessionStore::new(primary.clone(), settings.sessions);
         let db = web::Data::new(Db { primary, replica });
-        let state = web::Data::new(AppState {
-            hasher: Hasher::new(settings.bcrypt_cost),
-            settings: settings.clone(),
-        });
 
         let listener = TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
             anyhow::anyhow!("cannot listen on {}:{}: {e}", settings.host, settings.port)
         })?;
         let port = listener.local_addr()?.port();
+        // Bound to port 0 (tests): links must name the port we got.
+        if settings.public_url.port() == Some(0) {
+            let _ = settings.public_url.set_port(Some(port));
+        }
+        let cost = settings.bcrypt_cost;
+        let hasher = tokio::task::spawn_blocking(move || Hasher::new(cost)).await??;
+        let state = web::Data::new(AppState {
+            hasher,
+            mailer: Mailer::from_settings(&settings)?,
+            limiter: RateLimiter::connect(settings.redis_url.as_ref().map(|u| u.expose())).await?,
+            settings: settings.clone(),
+        });
+
         let https = settings.is_https();
+        let key = Key::from(settings.secret_key.expose().as_bytes());
+        let longest = settings
+            .sessions
+            .absolute
+            .max(settings.sessions.staff_absolute);
+        let cookie_ttl = actix_web::cookie::time::Duration::seconds(longest.as_secs() as i64);
         let server = HttpServer::new(move || {
+            let flashes =
+                FlashMessagesFramework::builder(CookieMessageStore::builder(key.clone()).build())
+                    .build();
+            let sessions = SessionMiddleware::builder(session_store.clone(), key.clone())
+                .cookie_name("wayfare_session".into())
+                .cookie_secure(https)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    PersistentSession::default()
+                        .session_ttl(cookie_ttl)
+                        .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+                )
+                .build();
             App::new()
                 .wrap(middleware::error_pages())
+                .wrap(flashes)
+                .wrap(sessions)
+                .wrap(from_fn(middleware::session_errors))
+                .wrap(from_fn(csrf::middleware))
                 .wrap(TracingLogger::default())
                 .wrap(middleware::security_headers(https))
                 .app_data(db.clone())

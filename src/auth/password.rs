@@ -34,15 +34,23 @@ pub fn cost_of(stored: &str) -> Option<u32> {
 pub struct Hasher {
     permits: Arc<Semaphore>,
     pub cost: u32,
+    /// Checked for unknown users, so that they take as long as a wrong password.
+    dummy_hash: Arc<str>,
 }
 
 impl Hasher {
-    pub fn new(cost: u32) -> Self {
+    /// Blocking: hashes the dummy password at `cost` once.
+    pub fn new(cost: u32) -> anyhow::Result<Self> {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Hasher {
+        Ok(Hasher {
             permits: Arc::new(Semaphore::new(cpus)),
             cost,
-        }
+            dummy_hash: hash("not the password of anyone", cost)?.into(),
+        })
+    }
+
+    pub fn dummy_hash(&self) -> &str {
+        &self.dummy_hash
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {

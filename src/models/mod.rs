@@ -2,6 +2,7 @@
 //! No HTTP types here; handlers call these inside `Db::read` / `Db::write`.
 
 pub mod archive;
+pub mod export;
 pub mod plan;
 pub mod plan_activity;
 pub mod rate_limit;

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::plans;
 
-#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = plans, check_for_backend(diesel::pg::Pg))]
 pub struct Plan {
     pub id: i32,

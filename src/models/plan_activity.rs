@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::plan_activities;
 
-#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = plan_activities, check_for_backend(diesel::pg::Pg))]
 pub struct PlanActivity {
     pub id: i32,

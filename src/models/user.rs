@@ -93,3 +93,92 @@ pub fn email_or_username_taken(
     .get_result(conn)?;
     Ok((email_taken, username_taken))
 }
+
+/// Case-insensitive lookup by e-mail or username, as people type them at login.
+pub fn find_by_login(conn: &mut PgConnection, login: &str) -> QueryResult<Option<User>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    users::table
+        .filter(
+            sql::<Bool>("(lower(email) = lower(")
+                .bind::<Text, _>(login)
+                .sql(") OR lower(username) = lower(")
+                .bind::<Text, _>(login)
+                .sql("))"),
+        )
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    users::table
+        .filter(
+            sql::<Bool>("lower(email) = lower(")
+                .bind::<Text, _>(email)
+                .sql(")"),
+        )
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn update(conn: &mut PgConnection, id: i32, changes: &UserChanges) -> QueryResult<User> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn record_login(conn: &mut PgConnection, id: i32, new_hash: Option<&str>) -> QueryResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    match new_hash {
+        Some(hash) => diesel::update(users::table.find(id))
+            .set((users::last_login.eq(now), users::password_hash.eq(hash)))
+            .execute(conn)?,
+        None => diesel::update(users::table.find(id))
+            .set(users::last_login.eq(now))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Replaces the password hash only if it is still `old_hash` (a reset link is spent once).
+pub fn replace_password(
+    conn: &mut PgConnection,
+    id: i32,
+    old_hash: &str,
+    new_hash: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::password_hash.eq(old_hash)),
+    )
+    .set(users::password_hash.eq(new_hash))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn mark_verified(conn: &mut PgConnection, id: i32) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::is_verified.eq(true))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
+}
+
+/// The marker stored for accounts that have no password (social login only): no bcrypt
+/// hash ever equals it, so no password matches.
+pub const NO_PASSWORD: &str = "!";
+
+impl User {
+    pub fn has_password(&self) -> bool {
+        self.password_hash.starts_with("$2")
+    }
+}

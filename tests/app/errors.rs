@@ -27,7 +27,15 @@ async fn unknown_routes_get_the_404_page_in_the_layout() {
 #[tokio::test]
 async fn wrong_methods_get_the_405_page() {
     let app = spawn_app().await;
-    let response = app.client.delete(app.url("/")).send().await.unwrap();
+    // With a valid CSRF token: without one, any unsafe request is refused first (403).
+    let token = app.csrf_token().await.unwrap();
+    let response = app
+        .client
+        .delete(app.url("/"))
+        .header("X-CSRF-Token", &token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 405);
     assert_security_headers(response.headers());
     assert!(
@@ -37,8 +45,16 @@ async fn wrong_methods_get_the_405_page() {
             .unwrap()
             .contains("Method not allowed")
     );
-    let response = app.client.post(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(response.status(), 405);
+    assert_eq!(app.post_form("/healthz", &[]).await.status(), 405);
+    assert_eq!(
+        app.client
+            .delete(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 }
 
 #[tokio::test]

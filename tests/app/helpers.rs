@@ -271,7 +271,7 @@ impl TestApp {
 
     /// The CSRF token the site put into its forms, read from a page that has one.
     pub async fn csrf_token(&self) -> Option<String> {
-        let html = self.get_html("/login").await;
+        let html = self.get_html("/password-reset").await;
         extract_input(&html, "csrf_token")
     }
 

@@ -1,0 +1,127 @@
+//! Who is asking: `Visitor` for any page, `CurrentUser` for pages that need a signed-in user.
+//! Both read the user the session store loaded from the database for this very request.
+
+use std::future::{Ready, ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use actix_web_flash_messages::{IncomingFlashMessages, Level};
+
+use crate::auth::csrf;
+use crate::auth::session_store::{SESSION_ROW, SESSION_USER, SessionUser};
+use crate::error::AppError;
+use crate::pages::{Flash, FlashLevel, Layout, NavUser};
+
+/// Any visitor, signed in or not, with what the layout needs.
+pub struct Visitor {
+    pub user: Option<SessionUser>,
+    pub session: Session,
+    pub layout: Layout,
+}
+
+impl Visitor {
+    fn from_request(req: &HttpRequest) -> Self {
+        let session = req.get_session();
+        let user: Option<SessionUser> = session.get(SESSION_USER).ok().flatten();
+        let flashes = IncomingFlashMessages::extract(req)
+            .into_inner()
+            .map(|messages| {
+                messages
+                    .iter()
+                    .map(|m| Flash {
+                        level: if m.level() == Level::Error {
+                            FlashLevel::Error
+                        } else {
+                            FlashLevel::Info
+                        },
+                        message: m.content().to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let layout = Layout {
+            user: user.as_ref().map(|u| NavUser {
+                username: u.username.clone(),
+                is_staff: u.is_staff,
+            }),
+            csrf_token: csrf::token_for(req),
+            flashes,
+        };
+        Visitor {
+            user,
+            session,
+            layout,
+        }
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Visitor::from_request(req)))
+    }
+}
+
+/// A signed-in user; anyone else is sent to the login page and brought back afterwards.
+pub struct CurrentUser {
+    pub user: SessionUser,
+    pub session: Session,
+    pub layout: Layout,
+}
+
+impl CurrentUser {
+    pub fn id(&self) -> i32 {
+        self.user.id
+    }
+
+    /// The `user_sessions` row of this browser.
+    pub fn session_row(&self) -> Option<i32> {
+        self.session
+            .get::<String>(SESSION_ROW)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+            .or_else(|| self.session.get::<i32>(SESSION_ROW).ok().flatten())
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req);
+        ready(match visitor.user {
+            Some(user) => Ok(CurrentUser {
+                user,
+                session: visitor.session,
+                layout: visitor.layout,
+            }),
+            None => {
+                let next = match req.query_string() {
+                    "" => req.path().to_string(),
+                    query => format!("{}?{query}", req.path()),
+                };
+                Err(AppError::LoginRequired(next))
+            }
+        })
+    }
+}
+
+/// The client's address: the peer, or `X-Forwarded-For` behind a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let info = req.connection_info();
+    let raw = if trust_forwarded_for {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    let raw = raw.unwrap_or("unknown");
+    // "1.2.3.4:5678" or "[::1]:5678" → the address alone.
+    raw.parse::<std::net::SocketAddr>()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|_| raw.to_string())
+}

@@ -1,0 +1,69 @@
+//! Outgoing mail: SMTP when `SMTP_URL` is set; otherwise each message is written as an
+//! `.eml` file into `MAIL_DIR` and logged, for development and tests.
+
+use std::path::PathBuf;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Settings;
+
+#[derive(Clone)]
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let from: Mailbox = settings
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("MAIL_FROM is not a mail address ({e})"))?;
+        let transport = match &settings.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .map_err(|e| anyhow::anyhow!("SMTP_URL is not valid: {e}"))?
+                    .build(),
+            ),
+            None => Transport::Files(settings.mail_dir.clone()),
+        };
+        Ok(Mailer { from, transport })
+    }
+
+    /// Sends a plain-text mail. Failures are returned for the caller to report; they never
+    /// undo what the request already did.
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> anyhow::Result<()> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.parse()?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.clone())?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await?;
+                tracing::info!(subject, "mail sent");
+            }
+            Transport::Files(dir) => {
+                tokio::fs::create_dir_all(dir).await?;
+                let name = format!(
+                    "{}-{:08x}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+                    rand::random::<u32>()
+                );
+                let path = dir.join(name);
+                tokio::fs::write(&path, message.formatted()).await?;
+                // Development only: without SMTP the log is how a developer gets the link.
+                tracing::info!(to, subject, path = %path.display(), body, "mail written to file");
+            }
+        }
+        Ok(())
+    }
+}

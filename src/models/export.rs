@@ -1,0 +1,124 @@
+//! Everything we hold about one user, for the GDPR export: four queries, whatever the data.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{plan_activities, plans, user_sessions};
+use crate::models::plan::Plan;
+use crate::models::plan_activity::PlanActivity;
+use crate::models::user::{self, User};
+use crate::models::user_session::UserSession;
+
+#[derive(Serialize)]
+pub struct AccountExport {
+    pub exported_at: NaiveDateTime,
+    pub profile: ProfileExport,
+    pub plans: Vec<PlanExport>,
+    pub sessions: Vec<SessionExport>,
+}
+
+#[derive(Serialize)]
+pub struct ProfileExport {
+    pub id: i32,
+    pub email: String,
+    pub username: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub is_active: bool,
+    pub is_verified: bool,
+    pub is_staff: bool,
+    pub has_password: bool,
+    pub google_id: Option<String>,
+    pub facebook_id: Option<String>,
+    pub date_joined: Option<NaiveDateTime>,
+    pub last_login: Option<NaiveDateTime>,
+}
+
+#[derive(Serialize)]
+pub struct PlanExport {
+    #[serde(flatten)]
+    pub plan: Plan,
+    pub activities: Vec<PlanActivity>,
+}
+
+/// A session as its owner may see it: never the key digest or the stored state.
+#[derive(Serialize)]
+pub struct SessionExport {
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
+}
+
+impl From<&User> for ProfileExport {
+    fn from(u: &User) -> Self {
+        ProfileExport {
+            id: u.id,
+            email: u.email.clone(),
+            username: u.username.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            is_active: u.active(),
+            is_verified: u.verified(),
+            is_staff: u.staff(),
+            has_password: u.has_password(),
+            google_id: u.google_id.clone(),
+            facebook_id: u.facebook_id.clone(),
+            date_joined: u.date_joined,
+            last_login: u.last_login,
+        }
+    }
+}
+
+pub fn account(conn: &mut PgConnection, user_id: i32) -> QueryResult<AccountExport> {
+    let found = user::find(conn, user_id)?;
+    let own_plans: Vec<Plan> = plans::table
+        .filter(plans::user_id.eq(user_id))
+        .order(plans::id)
+        .select(Plan::as_select())
+        .load(conn)?;
+    let activities: Vec<PlanActivity> = plan_activities::table
+        .inner_join(plans::table)
+        .filter(plans::user_id.eq(user_id))
+        .order((
+            plan_activities::plan_id,
+            plan_activities::order_index,
+            plan_activities::id,
+        ))
+        .select(PlanActivity::as_select())
+        .load(conn)?;
+    let sessions: Vec<UserSession> = user_sessions::table
+        .filter(user_sessions::user_id.eq(user_id))
+        .order(user_sessions::created_at)
+        .select(UserSession::as_select())
+        .load(conn)?;
+    let mut grouped = activities.into_iter().peekable();
+    let plans = own_plans
+        .into_iter()
+        .map(|plan| {
+            let mut mine = Vec::new();
+            while let Some(activity) = grouped.next_if(|a| a.plan_id == plan.id) {
+                mine.push(activity);
+            }
+            PlanExport {
+                plan,
+                activities: mine,
+            }
+        })
+        .collect();
+    Ok(AccountExport {
+        exported_at: chrono::Utc::now().naive_utc(),
+        profile: ProfileExport::from(&found),
+        plans,
+        sessions: sessions
+            .into_iter()
+            .map(|s| SessionExport {
+                ip_address: s.ip_address.map(|ip| ip.ip().to_string()),
+                user_agent: s.user_agent,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+            })
+            .collect(),
+    })
+}

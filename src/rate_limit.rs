@@ -1,0 +1,175 @@
+//! Daily rate limits, counted in the `rate_limits` table or, with `REDIS_URL`, in Redis.
+//!
+//! `hit` counts first and decides after, atomically (an upsert, or Redis INCR), so parallel
+//! requests cannot slip past a limit between a read and a write. An action that turns out
+//! not to count (a successful login) gives its hit back with `refund`.
+
+use chrono::{NaiveTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::Db;
+use crate::db::schema::rate_limits;
+use crate::error::AppError;
+
+/// What is being limited; stored as `identifier_type`.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    LoginIp,
+    LoginAccount,
+    SignupIp,
+    MailAccount,
+    PlanCreate,
+    ActivityCreate,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::LoginIp => "login_ip",
+            Kind::LoginAccount => "login_account",
+            Kind::SignupIp => "signup_ip",
+            Kind::MailAccount => "mail_account",
+            Kind::PlanCreate => "plan_create",
+            Kind::ActivityCreate => "activity_create",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum RateLimiter {
+    Table,
+    Redis(redis::aio::ConnectionManager),
+}
+
+/// Seconds until the counters reset at midnight UTC.
+fn seconds_to_reset() -> u64 {
+    let now = Utc::now().naive_utc();
+    let midnight = (now.date() + chrono::Days::new(1)).and_time(NaiveTime::MIN);
+    (midnight - now).num_seconds().max(1) as u64
+}
+
+fn redis_key(kind: Kind, identifier: &str) -> String {
+    format!(
+        "wayfare:rl:{}:{}:{}",
+        Utc::now().date_naive(),
+        kind.as_str(),
+        identifier
+    )
+}
+
+impl RateLimiter {
+    pub async fn connect(redis_url: Option<&str>) -> anyhow::Result<Self> {
+        match redis_url {
+            None => Ok(RateLimiter::Table),
+            Some(url) => {
+                let client = redis::Client::open(url)
+                    .map_err(|e| anyhow::anyhow!("REDIS_URL is not valid: {e}"))?;
+                let manager = redis::aio::ConnectionManager::new(client)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot reach Redis: {e}"))?;
+                Ok(RateLimiter::Redis(manager))
+            }
+        }
+    }
+
+    /// Counts one action; `TooManyRequests` once today's count passes `max`.
+    pub async fn hit(
+        &self,
+        db: &Db,
+        kind: Kind,
+        identifier: &str,
+        max: u32,
+    ) -> Result<(), AppError> {
+        let count = match self {
+            RateLimiter::Table => {
+                let identifier = identifier.to_string();
+                db.write(move |conn| Ok(count_in_table(conn, kind, &identifier)?))
+                    .await?
+            }
+            RateLimiter::Redis(manager) => {
+                let key = redis_key(kind, identifier);
+                let mut conn = manager.clone();
+                let (count, _): (i64, bool) = redis::pipe()
+                    .atomic()
+                    .incr(&key, 1)
+                    .expire(&key, 2 * 86_400)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_unavailable)?;
+                count
+            }
+        };
+        if count > i64::from(max) {
+            tracing::info!(kind = kind.as_str(), "rate limit reached");
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: seconds_to_reset(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Gives back one counted action.
+    pub async fn refund(&self, db: &Db, kind: Kind, identifier: &str) -> Result<(), AppError> {
+        match self {
+            RateLimiter::Table => {
+                let identifier = identifier.to_string();
+                db.write(move |conn| {
+                    diesel::update(
+                        rate_limits::table
+                            .filter(rate_limits::identifier.eq(&identifier))
+                            .filter(rate_limits::identifier_type.eq(kind.as_str()))
+                            .filter(rate_limits::reset_date.eq(Utc::now().date_naive()))
+                            .filter(rate_limits::request_count.gt(0)),
+                    )
+                    .set(rate_limits::request_count.eq(rate_limits::request_count - 1))
+                    .execute(conn)?;
+                    Ok(())
+                })
+                .await
+            }
+            RateLimiter::Redis(manager) => {
+                let mut conn = manager.clone();
+                let _: i64 = redis::cmd("DECR")
+                    .arg(redis_key(kind, identifier))
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_unavailable)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The atomic upsert: one row per identifier, kind and day.
+pub fn count_in_table(conn: &mut PgConnection, kind: Kind, identifier: &str) -> QueryResult<i64> {
+    let today = Utc::now().date_naive();
+    let count: Option<i32> = diesel::insert_into(rate_limits::table)
+        .values((
+            rate_limits::identifier.eq(identifier),
+            rate_limits::identifier_type.eq(kind.as_str()),
+            rate_limits::request_count.eq(1),
+            rate_limits::reset_date.eq(today),
+            rate_limits::last_request.eq(Utc::now().naive_utc()),
+        ))
+        .on_conflict((
+            rate_limits::identifier,
+            rate_limits::identifier_type,
+            rate_limits::reset_date,
+        ))
+        .do_update()
+        .set((
+            rate_limits::request_count.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+            >(
+                "coalesce(rate_limits.request_count, 0) + 1"
+            )),
+            rate_limits::last_request.eq(Utc::now().naive_utc()),
+        ))
+        .returning(rate_limits::request_count)
+        .get_result(conn)?;
+    Ok(i64::from(count.unwrap_or(1)))
+}
+
+fn redis_unavailable(e: redis::RedisError) -> AppError {
+    AppError::Unavailable(format!("redis: {e}"))
+}

@@ -1,0 +1,407 @@
+//! Self-service: profile, password, sessions, data export and account deletion.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::extractors::CurrentUser;
+use crate::db::Db;
+use crate::domain::{Email, Password, Username};
+use crate::error::AppError;
+use crate::models::export::{self, AccountExport};
+use crate::models::user::{self, User, UserChanges};
+use crate::models::user_session::{self, UserSession};
+use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
+use crate::routes::accounts::{optional_name, send_verification};
+use crate::startup::AppState;
+
+// ---------------------------------------------------------------- profile
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    email: String,
+    username: String,
+    first_name: String,
+    last_name: String,
+}
+
+impl From<&User> for ProfileForm {
+    fn from(u: &User) -> Self {
+        ProfileForm {
+            email: u.email.clone(),
+            username: u.username.clone(),
+            first_name: u.first_name.clone().unwrap_or_default(),
+            last_name: u.last_name.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/show.html")]
+struct AccountPage {
+    layout: Layout,
+    user: User,
+    form: ProfileForm,
+    errors: FieldErrors,
+}
+
+pub async fn show(current: CurrentUser, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    render(&AccountPage {
+        layout: current.layout,
+        form: ProfileForm::from(&found),
+        user: found,
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn update(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    web::Form(form): web::Form<ProfileForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(&form.email));
+    let username = errors.check("username", Username::parse(&form.username));
+    let first_name = errors.check("first_name", optional_name(&form.first_name));
+    let last_name = errors.check("last_name", optional_name(&form.last_name));
+    let id = current.id();
+    let (Some(email), Some(username), Some(first_name), Some(last_name), true) =
+        (email, username, first_name, last_name, errors.is_empty())
+    else {
+        let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+        return profile_failed(current.layout, found, form, errors);
+    };
+
+    let outcome = db
+        .write(move |conn| {
+            let before = user::find(conn, id)?;
+            let email_changed = !before.email.eq_ignore_ascii_case(email.as_ref());
+            let username_changed = !before.username.eq_ignore_ascii_case(username.as_ref());
+            let (email_taken, username_taken) =
+                user::email_or_username_taken(conn, email.as_ref(), username.as_ref())?;
+            if (email_changed && email_taken) || (username_changed && username_taken) {
+                return Ok(Err((
+                    before,
+                    email_changed && email_taken,
+                    username_changed && username_taken,
+                )));
+            }
+            let after = user::update(
+                conn,
+                id,
+                &UserChanges {
+                    email: Some(email.as_ref()),
+                    username: Some(username.as_ref()),
+                    first_name: Some(first_name.as_deref()),
+                    last_name: Some(last_name.as_deref()),
+                    // A new address must be confirmed again.
+                    is_verified: email_changed.then_some(false),
+                },
+            )?;
+            Ok(Ok((after, email_changed)))
+        })
+        .await;
+    match outcome {
+        Ok(Ok((after, email_changed))) => {
+            if email_changed {
+                let message = match send_verification(&state, &db, after.id, &after.email).await {
+                    Ok(()) => format!(
+                        "Saved. We sent a link to {} to confirm the new address.",
+                        after.email
+                    ),
+                    Err(_) => {
+                        "Saved. We could not send the confirmation mail; try again below.".into()
+                    }
+                };
+                FlashMessage::info(message).send();
+            } else {
+                FlashMessage::info("Your profile is saved.").send();
+            }
+            Ok(see_other("/account"))
+        }
+        Ok(Err((before, email_taken, username_taken))) => {
+            if email_taken {
+                errors.add("email", "Another account uses this e-mail address.");
+            }
+            if username_taken {
+                errors.add("username", "This username is taken. Choose another.");
+            }
+            profile_failed(current.layout, before, form, errors)
+        }
+        Err(AppError::Conflict(_)) => {
+            errors.add(
+                "username",
+                "This username or e-mail address was just taken. Choose another.",
+            );
+            let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+            profile_failed(current.layout, found, form, errors)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn profile_failed(
+    layout: Layout,
+    found: User,
+    form: ProfileForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    render_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &AccountPage {
+            layout,
+            user: found,
+            form,
+            errors,
+        },
+    )
+}
+
+pub async fn resend_verification(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    if found.verified() {
+        FlashMessage::info("Your address is already confirmed.").send();
+    } else {
+        send_verification(&state, &db, found.id, &found.email).await?;
+        FlashMessage::info(format!("We sent a new link to {}.", found.email)).send();
+    }
+    Ok(see_other("/account"))
+}
+
+// ---------------------------------------------------------------- password
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    has_password: bool,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    password: String,
+    password_confirm: String,
+}
+
+pub async fn password_form(
+    current: CurrentUser,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    render(&PasswordPage {
+        layout: current.layout,
+        has_password: found.has_password(),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn change_password(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    web::Form(form): web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    let mut errors = FieldErrors::default();
+    if !state
+        .hasher
+        .verify(form.current_password.clone(), found.password_hash.clone())
+        .await?
+    {
+        errors.add("current_password", "This is not your current password.");
+    }
+    let password = errors.check(
+        "password",
+        Password::parse(&form.password, &[&found.email, &found.username]),
+    );
+    if form.password != form.password_confirm {
+        errors.add("password_confirm", "The two passwords differ.");
+    }
+    let (Some(password), true) = (password, errors.is_empty()) else {
+        return render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                layout: current.layout,
+                has_password: found.has_password(),
+                errors,
+            },
+        );
+    };
+    let hash = state.hasher.hash(password.expose().to_string()).await?;
+    let keep = current.session_row();
+    let ended = db
+        .write(move |conn| {
+            if !user::replace_password(conn, id, &found.password_hash, &hash)? {
+                return Err(AppError::Conflict("the password changed meanwhile".into()));
+            }
+            Ok(user_session::revoke_all_except(conn, id, keep)?)
+        })
+        .await?;
+    FlashMessage::info(match ended {
+        0 => "Your password is changed.".to_string(),
+        1 => "Your password is changed, and your other session has been ended.".to_string(),
+        n => format!("Your password is changed, and your {n} other sessions have been ended."),
+    })
+    .send();
+    Ok(see_other("/account"))
+}
+
+// ---------------------------------------------------------------- sessions
+
+#[derive(Template)]
+#[template(path = "account/sessions.html")]
+struct SessionsPage {
+    layout: Layout,
+    sessions: Vec<UserSession>,
+    current: Option<i32>,
+}
+
+pub async fn sessions(current: CurrentUser, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let sessions = db
+        .read(move |conn| Ok(user_session::list_active(conn, id)?))
+        .await?;
+    render(&SessionsPage {
+        current: current.session_row(),
+        layout: current.layout,
+        sessions,
+    })
+}
+
+pub async fn revoke_session(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let (id, session_id) = (current.id(), path.into_inner());
+    let removed = db
+        .write(move |conn| Ok(user_session::revoke(conn, id, session_id)?))
+        .await?;
+    if removed == 0 {
+        return Err(AppError::NotFound);
+    }
+    if current.session_row() == Some(session_id) {
+        current.session.purge();
+        FlashMessage::info("This session has ended.").send();
+        return Ok(see_other("/login"));
+    }
+    FlashMessage::info("The session has been ended.").send();
+    Ok(see_other("/account/sessions"))
+}
+
+pub async fn revoke_other_sessions(
+    current: CurrentUser,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let (id, keep) = (current.id(), current.session_row());
+    let ended = db
+        .write(move |conn| Ok(user_session::revoke_all_except(conn, id, keep)?))
+        .await?;
+    FlashMessage::info(format!("{ended} other session(s) ended.")).send();
+    Ok(see_other("/account/sessions"))
+}
+
+// ---------------------------------------------------------------- export and delete
+
+pub async fn export(current: CurrentUser, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let data: AccountExport = db.read(move |conn| Ok(export::account(conn, id)?)).await?;
+    let body = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"wayfare-{}.json\"",
+                current.user.username
+            ),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+#[derive(Template)]
+#[template(path = "account/delete.html")]
+struct DeletePage {
+    layout: Layout,
+    has_password: bool,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeleteForm {
+    password: String,
+    confirmation: String,
+}
+
+pub async fn delete_form(
+    current: CurrentUser,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    render(&DeletePage {
+        layout: current.layout,
+        has_password: found.has_password(),
+        username: found.username,
+        error: None,
+    })
+}
+
+pub async fn delete(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    web::Form(form): web::Form<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    let confirmed = if found.has_password() {
+        state
+            .hasher
+            .verify(form.password, found.password_hash.clone())
+            .await?
+    } else {
+        form.confirmation.trim() == found.username
+    };
+    if !confirmed {
+        let error = if found.has_password() {
+            "This is not your password."
+        } else {
+            "Type your username exactly to confirm."
+        };
+        return render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &DeletePage {
+                layout: current.layout,
+                has_password: found.has_password(),
+                username: found.username,
+                error: Some(error.into()),
+            },
+        );
+    }
+    // Plans, activities and sessions go with the user (ON DELETE CASCADE).
+    db.write(move |conn| Ok(user::delete(conn, id)?)).await?;
+    tracing::info!(user_id = id, "account deleted by its owner");
+    current.session.purge();
+    FlashMessage::info("Your account and everything in it have been deleted.").send();
+    Ok(see_other("/"))
+}

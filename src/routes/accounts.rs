@@ -1,0 +1,700 @@
+//! Password accounts: sign-up, login, logout, e-mail verification and password reset.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::csrf;
+use crate::auth::extractors::{Visitor, client_ip};
+use crate::auth::session_store::{CLIENT_AGENT, CLIENT_IP, USER_ID};
+use crate::auth::tokens::{self, Purpose, TokenError};
+use crate::db::Db;
+use crate::domain::{Email, Password, Username};
+use crate::error::AppError;
+use crate::models::{user, user_session};
+use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
+use crate::rate_limit::Kind;
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+
+/// Where a signed-in user lands when no `next` says otherwise.
+pub const HOME: &str = "/account";
+const VERIFY_LINK_HOURS: i64 = 48;
+const RESET_LINK_HOURS: i64 = 1;
+
+// ---------------------------------------------------------------- sign-up
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignupForm {
+    email: String,
+    username: String,
+    password: String,
+    password_confirm: String,
+    first_name: String,
+    last_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/signup.html")]
+struct SignupPage {
+    layout: Layout,
+    form: SignupForm,
+    errors: FieldErrors,
+}
+
+pub async fn signup_form(visitor: Visitor) -> Result<HttpResponse, AppError> {
+    if visitor.user.is_some() {
+        return Ok(see_other(HOME));
+    }
+    render(&SignupPage {
+        layout: visitor.layout,
+        form: SignupForm::default(),
+        errors: FieldErrors::default(),
+    })
+}
+
+/// An optional name: blank is none; at most 30 characters (the column's size).
+pub fn optional_name(raw: &str) -> Result<Option<String>, String> {
+    let value = raw.trim();
+    if value.chars().count() > 30 {
+        return Err("At most 30 characters.".into());
+    }
+    Ok((!value.is_empty()).then(|| value.to_string()))
+}
+
+pub async fn signup(
+    req: HttpRequest,
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    web::Form(form): web::Form<SignupForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(&form.email));
+    let username = errors.check("username", Username::parse(&form.username));
+    let first_name = errors.check("first_name", optional_name(&form.first_name));
+    let last_name = errors.check("last_name", optional_name(&form.last_name));
+    let hints = [
+        form.email.as_str(),
+        form.username.as_str(),
+        form.first_name.as_str(),
+        form.last_name.as_str(),
+    ];
+    let password = errors.check("password", Password::parse(&form.password, &hints));
+    if form.password != form.password_confirm {
+        errors.add("password_confirm", "The two passwords differ.");
+    }
+    let (Some(email), Some(username), Some(first_name), Some(last_name), Some(password), true) = (
+        email,
+        username,
+        first_name,
+        last_name,
+        password,
+        errors.is_empty(),
+    ) else {
+        return signup_failed(visitor, form, errors);
+    };
+
+    let ip = client_ip(&req, state.settings.trust_forwarded_for);
+    state
+        .limiter
+        .hit(
+            &db,
+            Kind::SignupIp,
+            &ip,
+            state.settings.limits.signups_per_ip,
+        )
+        .await?;
+    let hash = state.hasher.hash(password.expose().to_string()).await?;
+
+    let (new_email, new_username) = (email.clone(), username.clone());
+    let created = db
+        .write(move |conn| {
+            let (email_taken, username_taken) =
+                user::email_or_username_taken(conn, new_email.as_ref(), new_username.as_ref())?;
+            if email_taken || username_taken {
+                return Ok(Err((email_taken, username_taken)));
+            }
+            let created = user::insert(
+                conn,
+                &user::NewUser {
+                    email: new_email.as_ref(),
+                    username: new_username.as_ref(),
+                    password_hash: &hash,
+                    first_name: first_name.as_deref(),
+                    last_name: last_name.as_deref(),
+                    is_verified: false,
+                    is_staff: false,
+                },
+            )?;
+            Ok(Ok(created))
+        })
+        .await;
+    let created = match created {
+        Ok(Ok(created)) => created,
+        // Taken: found by the check, or by the unique indexes when two sign-ups race.
+        Ok(Err((email_taken, username_taken))) => {
+            if email_taken {
+                errors.add("email", "An account with this e-mail address exists already. Log in, or reset its password.");
+            }
+            if username_taken {
+                errors.add("username", "This username is taken. Choose another.");
+            }
+            return signup_failed(visitor, form, errors);
+        }
+        Err(AppError::Conflict(_)) => {
+            errors.add(
+                "email",
+                "An account with this e-mail address or username exists already.",
+            );
+            return signup_failed(visitor, form, errors);
+        }
+        Err(e) => return Err(e),
+    };
+
+    let sent = send_verification(&state, &db, created.id, &created.email).await;
+    let csrf_cookie = sign_in(&req, &visitor.session, created.id, &state)?;
+    FlashMessage::info(match sent {
+        Ok(()) => format!("Welcome to Wayfare! We sent a link to {} to confirm your address.", created.email),
+        Err(_) => "Welcome to Wayfare! We could not send the confirmation mail; send it again from this page.".into(),
+    })
+    .send();
+    let mut response = see_other(HOME);
+    response
+        .add_cookie(&csrf_cookie)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(response)
+}
+
+fn signup_failed(
+    visitor: Visitor,
+    mut form: SignupForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    form.password.clear();
+    form.password_confirm.clear();
+    render_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &SignupPage {
+            layout: visitor.layout,
+            form,
+            errors,
+        },
+    )
+}
+
+/// Signs a user in on this browser: a new session key (no fixation) carrying who they are
+/// and where they sign in from, and a new CSRF secret (returned as the cookie to set).
+pub fn sign_in(
+    req: &HttpRequest,
+    session: &Session,
+    user_id: i32,
+    state: &AppState,
+) -> Result<actix_web::cookie::Cookie<'static>, AppError> {
+    let ip = client_ip(req, state.settings.trust_forwarded_for);
+    let agent: String = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(500)
+        .collect();
+    session.renew();
+    let insert_error =
+        |e: actix_session::SessionInsertError| AppError::Internal(anyhow::anyhow!("{e}"));
+    session.insert(USER_ID, user_id).map_err(insert_error)?;
+    session.insert(CLIENT_IP, ip).map_err(insert_error)?;
+    session.insert(CLIENT_AGENT, agent).map_err(insert_error)?;
+    Ok(csrf::rotate(req, state.settings.is_https()))
+}
+
+// ---------------------------------------------------------------- login and logout
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    layout: Layout,
+    login: String,
+    next: String,
+    error: Option<String>,
+}
+
+pub async fn login_form(
+    visitor: Visitor,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(&query.next).unwrap_or_default().to_string();
+    if visitor.user.is_some() {
+        return Ok(see_other(if next.is_empty() { HOME } else { &next }));
+    }
+    render(&LoginPage {
+        layout: visitor.layout,
+        login: String::new(),
+        next,
+        error: None,
+    })
+}
+
+/// `next` only when it is a path on this site: never another host (`//evil.example`,
+/// `/\evil.example`, `https://…`).
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(next)
+}
+
+const BAD_LOGIN: &str = "Incorrect e-mail, username or password.";
+
+pub async fn login(
+    req: HttpRequest,
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    web::Form(form): web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let limits = state.settings.limits;
+    let ip = client_ip(&req, state.settings.trust_forwarded_for);
+    let login = form.login.trim().to_string();
+    let account = login.to_lowercase();
+    // Counted before the password is checked, so parallel guesses cannot pass the limit;
+    // given back when the login succeeds.
+    state
+        .limiter
+        .hit(&db, Kind::LoginIp, &ip, limits.login_failures_per_ip)
+        .await?;
+    if let Err(e) = state
+        .limiter
+        .hit(
+            &db,
+            Kind::LoginAccount,
+            &account,
+            limits.login_failures_per_account,
+        )
+        .await
+    {
+        state.limiter.refund(&db, Kind::LoginIp, &ip).await?;
+        return Err(e);
+    }
+
+    let lookup = login.clone();
+    let found = db
+        .read(move |conn| Ok(user::find_by_login(conn, &lookup)?))
+        .await?;
+    // An unknown user costs one bcrypt check too: both failures take the same time.
+    let stored = found
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| state.hasher.dummy_hash().to_string());
+    let matches = state.hasher.verify(form.password.clone(), stored).await?;
+    let next = safe_next(&form.next).unwrap_or_default().to_string();
+    let (Some(found), true) = (found, matches) else {
+        return login_failed(
+            visitor,
+            login,
+            next,
+            BAD_LOGIN,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    state.limiter.refund(&db, Kind::LoginIp, &ip).await?;
+    state
+        .limiter
+        .refund(&db, Kind::LoginAccount, &account)
+        .await?;
+    if !found.active() {
+        return login_failed(
+            visitor,
+            login,
+            next,
+            "This account has been deactivated. Contact the site's staff if you think this is a mistake.",
+            StatusCode::FORBIDDEN,
+        );
+    }
+
+    // A hash made with a lower cost than today's is replaced while we know the password.
+    let new_hash = match crate::auth::password::cost_of(&found.password_hash) {
+        Some(cost) if cost < state.hasher.cost => Some(state.hasher.hash(form.password).await?),
+        _ => None,
+    };
+    let user_id = found.id;
+    db.write(move |conn| Ok(user::record_login(conn, user_id, new_hash.as_deref())?))
+        .await?;
+    let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
+    let mut response = see_other(if next.is_empty() { HOME } else { &next });
+    response
+        .add_cookie(&csrf_cookie)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(response)
+}
+
+fn login_failed(
+    visitor: Visitor,
+    login: String,
+    next: String,
+    error: &str,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    render_with(
+        status,
+        &LoginPage {
+            layout: visitor.layout,
+            login,
+            next,
+            error: Some(error.to_string()),
+        },
+    )
+}
+
+pub async fn logout(visitor: Visitor) -> Result<HttpResponse, AppError> {
+    // Purging deletes the row and clears the cookie.
+    visitor.session.purge();
+    FlashMessage::info("You have logged out.").send();
+    Ok(see_other("/"))
+}
+
+// ---------------------------------------------------------------- e-mail verification
+
+#[derive(Template)]
+#[template(path = "accounts/message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub title: String,
+    pub message: String,
+    pub link_href: String,
+    pub link_text: String,
+}
+
+/// Mails a verification link for `email`, within the per-account mail limit.
+pub async fn send_verification(
+    state: &AppState,
+    db: &Db,
+    user_id: i32,
+    email: &str,
+) -> Result<(), AppError> {
+    state
+        .limiter
+        .hit(
+            db,
+            Kind::MailAccount,
+            &user_id.to_string(),
+            state.settings.limits.mails_per_account,
+        )
+        .await?;
+    let token = tokens::sign(
+        state.settings.secret_key.expose(),
+        Purpose::VerifyEmail,
+        user_id,
+        &email.to_lowercase(),
+        chrono::TimeDelta::hours(VERIFY_LINK_HOURS),
+    );
+    let link = state.link(&format!("/verify-email/{token}"));
+    let body = format!(
+        "Hello,\n\nplease confirm that {email} is your address for Wayfare by opening this link:\n\n{link}\n\n\
+         The link works for {VERIFY_LINK_HOURS} hours. If you did not sign up, ignore this mail.\n"
+    );
+    state
+        .mailer
+        .send(email, "Confirm your e-mail address", body)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = format!("{e:#}"), "verification mail failed");
+            AppError::Unavailable("mail".into())
+        })
+}
+
+pub async fn verify_email(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let claims = tokens::verify(
+        state.settings.secret_key.expose(),
+        Purpose::VerifyEmail,
+        &token,
+    );
+    let outcome = match claims {
+        Err(TokenError::Expired) => {
+            Err("This link has expired. Send a new one from your account page.")
+        }
+        Err(TokenError::Invalid) => Err("This link is not valid. Check that you copied all of it."),
+        Ok(claims) => {
+            db.write(move |conn| {
+                let Ok(found) = user::find(conn, claims.u) else {
+                    return Ok(Err(
+                        "This link is not valid. Check that you copied all of it.",
+                    ));
+                };
+                if found.email.to_lowercase() != claims.b {
+                    return Ok(Err(
+                        "This link is for an address that is no longer on the account.",
+                    ));
+                }
+                if found.verified() {
+                    return Ok(Err(
+                        "This link has already been used: your address is confirmed.",
+                    ));
+                }
+                user::mark_verified(conn, found.id)?;
+                Ok(Ok(()))
+            })
+            .await?
+        }
+    };
+    let (status, title, message) = match outcome {
+        Ok(()) => (
+            StatusCode::OK,
+            "Address confirmed",
+            "Thank you: your e-mail address is confirmed.",
+        ),
+        Err(message) => (StatusCode::BAD_REQUEST, "Link not valid", message),
+    };
+    let signed_in = visitor.user.is_some();
+    render_with(
+        status,
+        &MessagePage {
+            layout: visitor.layout,
+            title: title.into(),
+            message: message.into(),
+            link_href: if signed_in { HOME } else { "/login" }.into(),
+            link_text: if signed_in {
+                "Go to your account"
+            } else {
+                "Log in"
+            }
+            .into(),
+        },
+    )
+}
+
+// ---------------------------------------------------------------- password reset
+
+#[derive(Template)]
+#[template(path = "accounts/reset_request.html")]
+struct ResetRequestPage {
+    layout: Layout,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResetRequestForm {
+    email: String,
+}
+
+pub async fn reset_request_form(visitor: Visitor) -> Result<HttpResponse, AppError> {
+    render(&ResetRequestPage {
+        layout: visitor.layout,
+        email: String::new(),
+        error: None,
+    })
+}
+
+/// Always the same answer, whether or not an account has this address.
+pub async fn reset_request(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    web::Form(form): web::Form<ResetRequestForm>,
+) -> Result<HttpResponse, AppError> {
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(error) => {
+            return render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ResetRequestPage {
+                    layout: visitor.layout,
+                    email: form.email,
+                    error: Some(error),
+                },
+            );
+        }
+    };
+    let lookup = email.clone();
+    let found = db
+        .read(move |conn| Ok(user::find_by_email(conn, lookup.as_ref())?))
+        .await?;
+    if let Some(found) = found.filter(|u| u.active())
+        && let Err(e) = send_reset(&state, &db, &found).await
+    {
+        // Over the mail limit or a mail failure: logged, and the answer stays the same.
+        tracing::warn!(error = %e, "password reset mail not sent");
+    }
+    render(&MessagePage {
+        layout: visitor.layout,
+        title: "Check your mail".into(),
+        message: format!(
+            "If an account exists for {}, we sent it a link to choose a new password. The link works for one hour.",
+            email.as_ref()
+        ),
+        link_href: "/login".into(),
+        link_text: "Back to log in".into(),
+    })
+}
+
+pub async fn send_reset(state: &AppState, db: &Db, found: &user::User) -> Result<(), AppError> {
+    state
+        .limiter
+        .hit(
+            db,
+            Kind::MailAccount,
+            &found.id.to_string(),
+            state.settings.limits.mails_per_account,
+        )
+        .await?;
+    let token = tokens::sign(
+        state.settings.secret_key.expose(),
+        Purpose::ResetPassword,
+        found.id,
+        &tokens::password_fingerprint(&found.password_hash),
+        chrono::TimeDelta::hours(RESET_LINK_HOURS),
+    );
+    let link = state.link(&format!("/password-reset/{token}"));
+    let body = format!(
+        "Hello {},\n\nsomeone (we hope you) asked to reset the password of your Wayfare account.\n\
+         Choose a new password here:\n\n{link}\n\nThe link works for one hour and only once. \
+         If you did not ask for it, ignore this mail: your password stays as it is.\n",
+        found.username
+    );
+    state
+        .mailer
+        .send(&found.email, "Reset your Wayfare password", body)
+        .await
+        .map_err(|e| AppError::Internal(e.context("reset mail failed")))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset_form.html")]
+struct ResetFormPage {
+    layout: Layout,
+    token: String,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResetForm {
+    password: String,
+    password_confirm: String,
+}
+
+/// The user a reset token is for, if it is still good: signed, not expired, and the
+/// password unchanged since it was sent.
+async fn reset_target(
+    state: &AppState,
+    db: &Db,
+    token: &str,
+) -> Result<Option<user::User>, AppError> {
+    let Ok(claims) = tokens::verify(
+        state.settings.secret_key.expose(),
+        Purpose::ResetPassword,
+        token,
+    ) else {
+        return Ok(None);
+    };
+    let found = db
+        .read(move |conn| Ok(user::find(conn, claims.u).ok()))
+        .await?;
+    Ok(found.filter(|u| tokens::password_fingerprint(&u.password_hash) == claims.b && u.active()))
+}
+
+fn reset_link_dead(layout: Layout) -> Result<HttpResponse, AppError> {
+    render_with(
+        StatusCode::BAD_REQUEST,
+        &MessagePage {
+            layout,
+            title: "Link not valid".into(),
+            message: "This link has expired or has already been used. Ask for a new one.".into(),
+            link_href: "/password-reset".into(),
+            link_text: "Ask for a new link".into(),
+        },
+    )
+}
+
+pub async fn reset_form(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if reset_target(&state, &db, &token).await?.is_none() {
+        return reset_link_dead(visitor.layout);
+    }
+    render(&ResetFormPage {
+        layout: visitor.layout,
+        token: token.into_inner(),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn reset(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+    web::Form(form): web::Form<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(target) = reset_target(&state, &db, &token).await? else {
+        return reset_link_dead(visitor.layout);
+    };
+    let mut errors = FieldErrors::default();
+    let password = errors.check(
+        "password",
+        Password::parse(&form.password, &[&target.email, &target.username]),
+    );
+    if form.password != form.password_confirm {
+        errors.add("password_confirm", "The two passwords differ.");
+    }
+    let (Some(password), true) = (password, errors.is_empty()) else {
+        return render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ResetFormPage {
+                layout: visitor.layout,
+                token: token.into_inner(),
+                errors,
+            },
+        );
+    };
+    let hash = state.hasher.hash(password.expose().to_string()).await?;
+    let changed = db
+        .write(move |conn| {
+            if !user::replace_password(conn, target.id, &target.password_hash, &hash)? {
+                return Ok(false);
+            }
+            // The mail reached its owner: the address is confirmed too.
+            user::mark_verified(conn, target.id)?;
+            user_session::revoke_all_except(conn, target.id, None)?;
+            Ok(true)
+        })
+        .await?;
+    if !changed {
+        return reset_link_dead(visitor.layout);
+    }
+    visitor.session.purge();
+    FlashMessage::info(
+        "Your password has been changed and every session ended. Log in with the new password.",
+    )
+    .send();
+    Ok(see_other("/login"))
+}

@@ -22,6 +22,39 @@ pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
+/// Whom a transaction acts for; row-level security on `plans` and `plan_activities`
+/// shows it nothing else (see the row-level security migration).
+#[derive(Clone, Debug)]
+pub enum Actor {
+    User(i32),
+    Staff,
+    ShareToken(String),
+    Explore,
+}
+
+impl Actor {
+    fn setting(&self) -> (&'static str, String) {
+        match self {
+            Actor::User(id) => ("app.user_id", id.to_string()),
+            Actor::Staff => ("app.staff", "on".into()),
+            Actor::ShareToken(token) => ("app.share_token", token.clone()),
+            Actor::Explore => ("app.explore", "on".into()),
+        }
+    }
+
+    /// Sets the actor for the current transaction only.
+    pub fn apply(&self, conn: &mut PgConnection) -> diesel::QueryResult<()> {
+        use diesel::RunQueryDsl;
+        use diesel::sql_types::Text;
+        let (name, value) = self.setting();
+        diesel::sql_query("SELECT set_config($1, $2, true)")
+            .bind::<Text, _>(name)
+            .bind::<Text, _>(value)
+            .execute(conn)
+            .map(|_| ())
+    }
+}
+
 /// The pools a request may use: writes and a user's own pages go to `primary`; pages that
 /// show other people's data may read from `replica` (the primary when none is configured).
 #[derive(Clone)]
@@ -57,6 +90,62 @@ impl Db {
     {
         run(self.primary.clone(), |conn| conn.transaction(f)).await
     }
+}
+
+impl Db {
+    /// A read-only transaction on the primary, acting for `actor`.
+    pub async fn read_as<T, F>(&self, actor: Actor, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self.primary.clone(), move |conn| {
+            as_actor(conn, &actor, true, f)
+        })
+        .await
+    }
+
+    /// Like `read_as`, on the replica: for pages showing other people's data.
+    pub async fn read_replica_as<T, F>(&self, actor: Actor, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self.replica.clone(), move |conn| {
+            as_actor(conn, &actor, true, f)
+        })
+        .await
+    }
+
+    /// One read-write transaction on the primary, acting for `actor`: all or nothing.
+    pub async fn write_as<T, F>(&self, actor: Actor, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self.primary.clone(), move |conn| {
+            as_actor(conn, &actor, false, f)
+        })
+        .await
+    }
+}
+
+fn as_actor<T>(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    read_only: bool,
+    f: impl FnOnce(&mut PgConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let builder = conn.build_transaction();
+    let mut builder = if read_only {
+        builder.read_only()
+    } else {
+        builder
+    };
+    builder.run(|conn| {
+        actor.apply(conn)?;
+        f(conn)
+    })
 }
 
 async fn run<T, F>(pool: PgPool, f: F) -> Result<T, AppError>

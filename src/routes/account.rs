@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
-use crate::db::Db;
+use crate::db::{Actor, Db};
 use crate::domain::{Email, Password, Username};
 use crate::error::AppError;
 use crate::models::export::{self, AccountExport};
@@ -321,7 +321,9 @@ pub async fn revoke_other_sessions(
 
 pub async fn export(current: CurrentUser, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     let id = current.id();
-    let data: AccountExport = db.read(move |conn| Ok(export::account(conn, id)?)).await?;
+    let data: AccountExport = db
+        .read_as(Actor::User(id), move |conn| Ok(export::account(conn, id)?))
+        .await?;
     let body = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

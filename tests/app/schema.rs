@@ -70,7 +70,7 @@ fn every_migration_reverts_and_reapplies_to_an_identical_schema() {
     assert_eq!(schema_dump(&mut conn), before);
 }
 
-const MIGRATIONS_COUNT: usize = 9;
+const MIGRATIONS_COUNT: usize = 10;
 
 fn user(conn: &mut PgConnection, email: &str, username: &str) -> QueryResult<i32> {
     diesel::sql_query(format!(
@@ -101,7 +101,8 @@ fn exec(conn: &mut PgConnection, sql: &str) -> QueryResult<usize> {
 #[test]
 fn the_seed_constraints_refuse_bad_rows() {
     let db = TestDatabase::create();
-    let mut conn = db.conn();
+    // As a superuser: row-level security is tested on its own below.
+    let mut conn = db.admin_conn();
     let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
 
     assert_eq!(
@@ -238,7 +239,7 @@ fn the_seed_constraints_refuse_bad_rows() {
 #[test]
 fn updated_at_triggers_move_on_every_update() {
     let db = TestDatabase::create();
-    let mut conn = db.conn();
+    let mut conn = db.admin_conn();
     let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
     exec(
         &mut conn,
@@ -263,7 +264,7 @@ fn updated_at_triggers_move_on_every_update() {
 #[test]
 fn archive_tables_mirror_the_live_ones() {
     let db = TestDatabase::create();
-    let mut conn = db.conn();
+    let mut conn = db.admin_conn();
     let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
     exec(
         &mut conn,
@@ -287,4 +288,90 @@ fn archive_tables_mirror_the_live_ones() {
         )),
         DatabaseErrorKind::ForeignKeyViolation
     );
+}
+
+fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>(sql)
+        .get_result(conn)
+        .unwrap()
+}
+
+#[test]
+fn row_level_security_shows_an_unfiltered_query_only_the_actors_rows() {
+    use wayfare::db::Actor;
+    let db = TestDatabase::create();
+    let mut admin = db.admin_conn();
+    let alice = user(&mut admin, "alice@example.com", "alice").unwrap();
+    let bob = user(&mut admin, "bob@example.com", "bob").unwrap();
+    exec(&mut admin, &format!("INSERT INTO plans (user_id, title) VALUES ({alice}, 'A1'), ({alice}, 'A2'), ({bob}, 'B1')")).unwrap();
+    exec(
+        &mut admin,
+        "INSERT INTO plan_activities (plan_id, title) SELECT id, 'x' FROM plans",
+    )
+    .unwrap();
+    exec(
+        &mut admin,
+        &format!("UPDATE plans SET share_token = 'bob-token' WHERE user_id = {bob}"),
+    )
+    .unwrap();
+
+    // The application's role is not a superuser, so the policies apply to it.
+    let mut conn = db.conn();
+    let superuser: bool = diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert!(!superuser);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) FROM plans"),
+        0,
+        "no actor, no rows"
+    );
+
+    let seen = |actor: Actor, conn: &mut PgConnection| -> (i64, i64) {
+        conn.transaction(|conn| {
+            actor.apply(conn)?;
+            Ok::<_, Error>((
+                count(conn, "SELECT count(*) FROM plans"),
+                count(conn, "SELECT count(*) FROM plan_activities"),
+            ))
+        })
+        .unwrap()
+    };
+    assert_eq!(seen(Actor::User(alice), &mut conn), (2, 2));
+    assert_eq!(seen(Actor::User(bob), &mut conn), (1, 1));
+    assert_eq!(seen(Actor::Staff, &mut conn), (3, 3));
+    assert_eq!(
+        seen(Actor::ShareToken("bob-token".into()), &mut conn),
+        (1, 1)
+    );
+    assert_eq!(seen(Actor::ShareToken("wrong".into()), &mut conn), (0, 0));
+    assert_eq!(
+        seen(Actor::Explore, &mut conn),
+        (0, 0),
+        "nothing is public and published"
+    );
+
+    // Alice can neither change nor create Bob's rows.
+    let changed = conn
+        .transaction(|conn| {
+            Actor::User(alice).apply(conn)?;
+            diesel::sql_query(format!(
+                "UPDATE plans SET title = 'hacked' WHERE user_id = {bob}"
+            ))
+            .execute(conn)
+        })
+        .unwrap();
+    assert_eq!(changed, 0);
+    let insert = conn.transaction(|conn| {
+        Actor::User(alice).apply(conn)?;
+        diesel::sql_query(format!(
+            "INSERT INTO plans (user_id, title) VALUES ({bob}, 'planted')"
+        ))
+        .execute(conn)
+    });
+    assert!(insert.is_err(), "a plan for someone else is refused");
+    // The setting lasts one transaction only.
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM plans"), 0);
 }

@@ -68,6 +68,8 @@ pub struct Settings {
     pub sessions: SessionLifetimes,
     /// Daily rate limits (`LIMIT_*` variables).
     pub limits: RateLimits,
+    /// `TILE_URL`: map tiles ({z}/{x}/{y}); OpenStreetMap's by default.
+    pub tile_url: String,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
     /// proxy that sets it; otherwise clients could pick their own address). Default false.
     pub trust_forwarded_for: bool,
@@ -223,6 +225,9 @@ impl Settings {
                 activities_per_user: parse(env, "LIMIT_ACTIVITIES_PER_USER", 2000)?,
             },
             trust_forwarded_for: parse(env, "TRUST_FORWARDED_FOR", false)?,
+            tile_url: env
+                .var("TILE_URL")
+                .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
             data_dir,
         })
     }

@@ -26,6 +26,8 @@ use crate::{middleware, routes};
 
 /// Largest form body we accept; the raw plan-data editor allows 256 KiB of JSON.
 pub const FORM_LIMIT: usize = 320 * 1024;
+/// Largest file upload (plan import).
+pub const UPLOAD_LIMIT: usize = 1024 * 1024;
 
 pub struct Application {
     port: u16,

@@ -3,9 +3,8 @@
 //! constant time; plus an `Origin`/`Referer` check. It runs as middleware before any
 //! handler, so an unsafe request without a valid token changes nothing.
 //!
-//! The token comes from the form field `csrf_token` (url-encoded bodies), the
-//! `X-CSRF-Token` header (scripts), or the `csrf_token` query parameter (file uploads,
-//! whose multipart bodies are left to the handler).
+//! The token comes from the form field `csrf_token` (url-encoded or multipart bodies) or
+//! the `X-CSRF-Token` header (scripts).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
@@ -20,7 +19,7 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
-use crate::startup::{AppState, FORM_LIMIT};
+use crate::startup::{AppState, FORM_LIMIT, UPLOAD_LIMIT};
 
 pub const COOKIE: &str = "csrftoken";
 pub const FIELD: &str = "csrf_token";
@@ -140,7 +139,7 @@ async fn check(req: &mut ServiceRequest, secret: Option<CsrfSecret>) -> Result<(
     let secret = secret.ok_or("no CSRF cookie")?;
     let token = match token_outside_body(req) {
         Some(token) => token,
-        None => token_from_form(req).await?,
+        None => token_from_body(req).await?,
     };
     if secret.accepts(&token) {
         Ok(())
@@ -176,40 +175,59 @@ fn check_origin(req: &ServiceRequest) -> Result<(), &'static str> {
 }
 
 fn token_outside_body(req: &ServiceRequest) -> Option<String> {
-    if let Some(value) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
-        return Some(value.to_string());
-    }
-    let form = req.content_type() == "application/x-www-form-urlencoded";
-    if form {
-        return None;
-    }
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == FIELD)
-        .map(|(_, v)| v.into_owned())
+    req.headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
-/// Reads the url-encoded body for the token, then puts the body back for the handler.
-async fn token_from_form(req: &mut ServiceRequest) -> Result<String, &'static str> {
-    if req.content_type() != "application/x-www-form-urlencoded" {
+/// Reads the token from the body (url-encoded or multipart), then puts the body back for
+/// the handler.
+async fn token_from_body(req: &mut ServiceRequest) -> Result<String, &'static str> {
+    let multipart = req.content_type() == "multipart/form-data";
+    if !multipart && req.content_type() != "application/x-www-form-urlencoded" {
         return Err("no CSRF token");
     }
+    let limit = if multipart { UPLOAD_LIMIT } else { FORM_LIMIT };
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| "unreadable body")?;
-        if body.len() + chunk.len() > FORM_LIMIT {
+        if body.len() + chunk.len() > limit {
             return Err("body too large");
         }
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
-    let token = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == FIELD)
-        .map(|(_, v)| v.into_owned());
+    let token = if multipart {
+        multipart_field(req.headers(), body.clone(), FIELD).await
+    } else {
+        url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == FIELD)
+            .map(|(_, v)| v.into_owned())
+    };
     let (_, mut restored) = actix_http::h1::Payload::create(true);
     restored.unread_data(body);
     req.set_payload(actix_web::dev::Payload::from(restored));
     token.ok_or("no CSRF token")
+}
+
+/// The value of a small text field of a multipart body.
+async fn multipart_field(
+    headers: &header::HeaderMap,
+    body: web::Bytes,
+    name: &str,
+) -> Option<String> {
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let mut form = actix_multipart::Multipart::new(headers, stream);
+    while let Some(Ok(mut field)) = form.next().await {
+        if field.name() == Some(name) {
+            let bytes = field.bytes(1024).await.ok()?.ok()?;
+            return String::from_utf8(bytes.to_vec()).ok();
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,7 +1,14 @@
 //! Validated input: each type can only hold a value the database will accept.
 
+pub mod activity;
 pub mod email;
+pub mod ics;
+pub mod itinerary;
+pub mod money;
 pub mod password;
+pub mod plan;
+pub mod plan_data;
+pub mod plan_file;
 pub mod username;
 
 pub use email::Email;

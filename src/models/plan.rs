@@ -60,3 +60,202 @@ pub fn insert(conn: &mut PgConnection, new: &NewPlan) -> QueryResult<Plan> {
         .returning(Plan::as_returning())
         .get_result(conn)
 }
+
+use crate::db::schema::plan_activities;
+
+/// Plans per page of "My plans".
+pub const PAGE_SIZE: i64 = 20;
+
+impl Plan {
+    /// The edit version: `updated_at` in microseconds, carried by every edit form.
+    pub fn version(&self) -> i64 {
+        self.updated_at
+            .map_or(0, |t| t.and_utc().timestamp_micros())
+    }
+    pub fn status_or_default(&self) -> &str {
+        self.status.as_deref().unwrap_or("draft")
+    }
+    pub fn currency_or_default(&self) -> &str {
+        self.currency.as_deref().unwrap_or("USD")
+    }
+    pub fn public(&self) -> bool {
+        self.is_public.unwrap_or(false)
+    }
+}
+
+/// Turns a version from a form back into the timestamp it came from.
+pub fn version_time(version: i64) -> Option<NaiveDateTime> {
+    chrono::DateTime::from_timestamp_micros(version).map(|t| t.naive_utc())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub search: Option<String>,
+    /// Keyset cursor: the (updated_at, id) of the last plan of the previous page.
+    pub after: Option<(NaiveDateTime, i32)>,
+}
+
+/// `%`, `_` and `\` match themselves in a search.
+pub fn like_pattern(search: &str) -> String {
+    let escaped = search
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of a user's plans, newest change first, each with its activity count: one
+/// statement on the `(user_id, updated_at DESC)` index, however many plans there are.
+pub fn list_for_user(
+    conn: &mut PgConnection,
+    user_id: i32,
+    filter: &ListFilter,
+) -> QueryResult<Vec<(Plan, i64)>> {
+    let activity_count = plan_activities::table
+        .filter(plan_activities::plan_id.eq(plans::id))
+        .count()
+        .single_value();
+    let mut query = plans::table
+        .filter(plans::user_id.eq(user_id))
+        .select((Plan::as_select(), activity_count))
+        .order((plans::updated_at.desc(), plans::id.desc()))
+        .limit(PAGE_SIZE + 1)
+        .into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(plans::status.eq(status.clone()));
+    }
+    if let Some(search) = &filter.search {
+        let pattern = like_pattern(search);
+        query = query.filter(
+            plans::title
+                .ilike(pattern.clone())
+                .or(plans::destination.ilike(pattern)),
+        );
+    }
+    if let Some((updated_at, id)) = filter.after {
+        query = query.filter(
+            plans::updated_at
+                .lt(updated_at)
+                .or(plans::updated_at.eq(updated_at).and(plans::id.lt(id))),
+        );
+    }
+    let rows: Vec<(Plan, Option<i64>)> = query.load(conn)?;
+    Ok(rows.into_iter().map(|(p, n)| (p, n.unwrap_or(0))).collect())
+}
+
+/// A plan of this user; anyone else's (or a missing one) is `NotFound`.
+pub fn find_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<Plan> {
+    plans::table
+        .filter(plans::id.eq(id))
+        .filter(plans::user_id.eq(user_id))
+        .select(Plan::as_select())
+        .first(conn)
+}
+
+/// Locks the plan row for the rest of the transaction: changes to its activities' order
+/// are serialized per plan, so concurrent moves keep `order_index` dense.
+pub fn lock_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<Plan> {
+    plans::table
+        .filter(plans::id.eq(id))
+        .filter(plans::user_id.eq(user_id))
+        .select(Plan::as_select())
+        .for_update()
+        .first(conn)
+}
+
+/// Saves the edit only if nobody changed the plan since `version` was read; `None` when
+/// someone did (the caller answers 409).
+pub fn update_versioned(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    version: NaiveDateTime,
+    changes: &PlanChanges,
+) -> QueryResult<Option<Plan>> {
+    diesel::update(
+        plans::table
+            .filter(plans::id.eq(id))
+            .filter(plans::user_id.eq(user_id))
+            .filter(plans::updated_at.eq(version)),
+    )
+    .set(changes)
+    .returning(Plan::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+/// Replaces `plan_data` under the same version rule.
+pub fn update_data_versioned(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    version: NaiveDateTime,
+    data: &serde_json::Value,
+) -> QueryResult<Option<Plan>> {
+    diesel::update(
+        plans::table
+            .filter(plans::id.eq(id))
+            .filter(plans::user_id.eq(user_id))
+            .filter(plans::updated_at.eq(version)),
+    )
+    .set(plans::plan_data.eq(data))
+    .returning(Plan::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+pub fn set_status(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    status: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        plans::table
+            .filter(plans::id.eq(id))
+            .filter(plans::user_id.eq(user_id)),
+    )
+    .set(plans::status.eq(status))
+    .execute(conn)
+}
+
+pub fn delete_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<usize> {
+    diesel::delete(
+        plans::table
+            .filter(plans::id.eq(id))
+            .filter(plans::user_id.eq(user_id)),
+    )
+    .execute(conn)
+}
+
+/// Copies a plan and all its activities into `user_id`'s plans as a new draft, without
+/// its share token. Three statements, however many activities.
+pub fn duplicate(
+    conn: &mut PgConnection,
+    user_id: i32,
+    source: &Plan,
+    title: &str,
+) -> QueryResult<Plan> {
+    let copy = insert(
+        conn,
+        &NewPlan {
+            user_id,
+            title: title.to_string(),
+            description: source.description.clone(),
+            destination: source.destination.clone(),
+            start_date: source.start_date,
+            end_date: source.end_date,
+            budget: source.budget.clone(),
+            currency: source.currency_or_default().to_string(),
+            status: "draft".into(),
+            plan_data: source
+                .plan_data
+                .clone()
+                .unwrap_or_else(|| serde_json::json!({})),
+            is_public: false,
+        },
+    )?;
+    crate::models::plan_activity::copy_all(conn, source.id, copy.id)?;
+    Ok(copy)
+}

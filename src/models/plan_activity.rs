@@ -56,3 +56,192 @@ pub fn insert(conn: &mut PgConnection, new: &NewPlanActivity) -> QueryResult<Pla
         .returning(PlanActivity::as_returning())
         .get_result(conn)
 }
+
+use crate::db::schema::plans;
+
+impl PlanActivity {
+    pub fn version(&self) -> i64 {
+        self.updated_at
+            .map_or(0, |t| t.and_utc().timestamp_micros())
+    }
+    pub fn completed(&self) -> bool {
+        self.is_completed.unwrap_or(false)
+    }
+    pub fn order(&self) -> i32 {
+        self.order_index.unwrap_or(0)
+    }
+}
+
+/// A plan's activities in itinerary order: by day, then position.
+pub fn list_for_plan(conn: &mut PgConnection, plan_id: i32) -> QueryResult<Vec<PlanActivity>> {
+    plan_activities::table
+        .filter(plan_activities::plan_id.eq(plan_id))
+        .order((
+            plan_activities::scheduled_date.asc().nulls_last(),
+            plan_activities::order_index.asc(),
+            plan_activities::id.asc(),
+        ))
+        .select(PlanActivity::as_select())
+        .load(conn)
+}
+
+/// One activity of one of `user_id`'s plans.
+pub fn find_for_user(
+    conn: &mut PgConnection,
+    user_id: i32,
+    plan_id: i32,
+    id: i32,
+) -> QueryResult<PlanActivity> {
+    plan_activities::table
+        .inner_join(plans::table)
+        .filter(plan_activities::id.eq(id))
+        .filter(plan_activities::plan_id.eq(plan_id))
+        .filter(plans::user_id.eq(user_id))
+        .select(PlanActivity::as_select())
+        .first(conn)
+}
+
+/// The position after the last activity of that day.
+pub fn next_order_index(
+    conn: &mut PgConnection,
+    plan_id: i32,
+    date: Option<chrono::NaiveDate>,
+) -> QueryResult<i32> {
+    let query = plan_activities::table
+        .filter(plan_activities::plan_id.eq(plan_id))
+        .select(diesel::dsl::max(plan_activities::order_index))
+        .into_boxed();
+    let query = match date {
+        Some(d) => query.filter(plan_activities::scheduled_date.eq(d)),
+        None => query.filter(plan_activities::scheduled_date.is_null()),
+    };
+    let max: Option<i32> = query.first(conn)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+/// Saves an edit only if the activity is still at `version`.
+pub fn update_versioned(
+    conn: &mut PgConnection,
+    plan_id: i32,
+    id: i32,
+    version: NaiveDateTime,
+    changes: &NewPlanActivity,
+) -> QueryResult<Option<PlanActivity>> {
+    diesel::update(
+        plan_activities::table
+            .filter(plan_activities::id.eq(id))
+            .filter(plan_activities::plan_id.eq(plan_id))
+            .filter(plan_activities::updated_at.eq(version)),
+    )
+    .set(changes)
+    .returning(PlanActivity::as_returning())
+    .get_result(conn)
+    .optional()
+}
+
+pub fn delete(conn: &mut PgConnection, plan_id: i32, id: i32) -> QueryResult<usize> {
+    diesel::delete(
+        plan_activities::table
+            .filter(plan_activities::id.eq(id))
+            .filter(plan_activities::plan_id.eq(plan_id)),
+    )
+    .execute(conn)
+}
+
+pub fn toggle_completed(conn: &mut PgConnection, plan_id: i32, id: i32) -> QueryResult<usize> {
+    diesel::update(
+        plan_activities::table
+            .filter(plan_activities::id.eq(id))
+            .filter(plan_activities::plan_id.eq(plan_id)),
+    )
+    .set(plan_activities::is_completed.eq(diesel::dsl::sql::<
+        diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+    >("NOT coalesce(is_completed, false)")))
+    .execute(conn)
+}
+
+/// Gives one day's activities the positions 0, 1, 2… in the order of `ids`; activities of
+/// that day missing from `ids` follow in their current order. Call with the plan locked.
+pub fn renumber_day(
+    conn: &mut PgConnection,
+    plan_id: i32,
+    date: Option<chrono::NaiveDate>,
+    ids: &[i32],
+) -> QueryResult<()> {
+    let query = plan_activities::table
+        .filter(plan_activities::plan_id.eq(plan_id))
+        .select(plan_activities::id)
+        .order((
+            plan_activities::order_index.asc(),
+            plan_activities::id.asc(),
+        ))
+        .into_boxed();
+    let current: Vec<i32> = match date {
+        Some(d) => query.filter(plan_activities::scheduled_date.eq(d)),
+        None => query.filter(plan_activities::scheduled_date.is_null()),
+    }
+    .load(conn)?;
+    let ordered: Vec<i32> = ids
+        .iter()
+        .copied()
+        .filter(|id| current.contains(id))
+        .chain(current.iter().copied().filter(|id| !ids.contains(id)))
+        .collect();
+    // One statement for the whole day: positions from the array order.
+    diesel::sql_query(
+        "UPDATE plan_activities SET order_index = t.position - 1 \
+         FROM unnest($1::int[]) WITH ORDINALITY AS t(id, position) \
+         WHERE plan_activities.id = t.id AND plan_activities.plan_id = $2 \
+           AND plan_activities.order_index IS DISTINCT FROM t.position - 1",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(&ordered)
+    .bind::<diesel::sql_types::Integer, _>(plan_id)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Moves an activity to another day (or to none), at the end of that day.
+pub fn move_to_day(
+    conn: &mut PgConnection,
+    plan_id: i32,
+    id: i32,
+    date: Option<chrono::NaiveDate>,
+) -> QueryResult<usize> {
+    let position = next_order_index(conn, plan_id, date)?;
+    diesel::update(
+        plan_activities::table
+            .filter(plan_activities::id.eq(id))
+            .filter(plan_activities::plan_id.eq(plan_id)),
+    )
+    .set((
+        plan_activities::scheduled_date.eq(date),
+        plan_activities::order_index.eq(position),
+    ))
+    .execute(conn)
+}
+
+/// Copies every activity of one plan into another: one statement.
+pub fn copy_all(conn: &mut PgConnection, from_plan: i32, to_plan: i32) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO plan_activities (plan_id, title, description, activity_type, location_name, \
+           latitude, longitude, address, scheduled_date, start_time, end_time, duration_minutes, \
+           estimated_cost, actual_cost, order_index, is_completed, metadata) \
+         SELECT $2, title, description, activity_type, location_name, latitude, longitude, address, \
+           scheduled_date, start_time, end_time, duration_minutes, estimated_cost, actual_cost, \
+           order_index, false, metadata \
+         FROM plan_activities WHERE plan_id = $1",
+    )
+    .bind::<diesel::sql_types::Integer, _>(from_plan)
+    .bind::<diesel::sql_types::Integer, _>(to_plan)
+    .execute(conn)
+}
+
+/// Inserts many activities in one statement (imports).
+pub fn insert_many(conn: &mut PgConnection, rows: &[NewPlanActivity]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    diesel::insert_into(plan_activities::table)
+        .values(rows)
+        .execute(conn)
+}

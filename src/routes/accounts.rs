@@ -20,7 +20,7 @@ use crate::startup::AppState;
 use actix_web::http::StatusCode;
 
 /// Where a signed-in user lands when no `next` says otherwise.
-pub const HOME: &str = "/account";
+pub const HOME: &str = "/plans";
 const VERIFY_LINK_HOURS: i64 = 48;
 const RESET_LINK_HOURS: i64 = 1;
 

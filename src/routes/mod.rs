@@ -4,6 +4,7 @@ mod account;
 pub mod accounts;
 mod health;
 mod home;
+mod plans;
 
 use actix_web::{HttpResponse, Resource, web};
 
@@ -57,11 +58,72 @@ pub fn config(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(account::revoke_session)),
         )
         .service(resource("/account/export").route(web::get().to(account::export)))
+        .configure(plan_routes)
         .service(
             resource("/account/delete")
                 .route(web::get().to(account::delete_form))
                 .route(web::post().to(account::delete)),
         );
+}
+
+fn plan_routes(cfg: &mut web::ServiceConfig) {
+    use plans::{activities, data, files};
+    cfg.service(
+        resource("/plans")
+            .route(web::get().to(plans::list))
+            .route(web::post().to(plans::create)),
+    )
+    .service(resource("/plans/new").route(web::get().to(plans::new_form)))
+    .service(
+        resource("/plans/import")
+            .route(web::get().to(files::import_form))
+            .route(web::post().to(files::import)),
+    )
+    .service(resource("/plans/{id}").route(web::get().to(plans::show)))
+    .service(
+        resource("/plans/{id}/edit")
+            .route(web::get().to(plans::edit_form))
+            .route(web::post().to(plans::update)),
+    )
+    .service(resource("/plans/{id}/status").route(web::post().to(plans::set_status)))
+    .service(resource("/plans/{id}/duplicate").route(web::post().to(plans::duplicate)))
+    .service(
+        resource("/plans/{id}/delete")
+            .route(web::get().to(plans::delete_form))
+            .route(web::post().to(plans::delete)),
+    )
+    .service(
+        resource("/plans/{id}/details")
+            .route(web::get().to(data::details_form))
+            .route(web::post().to(data::details_save)),
+    )
+    .service(resource("/plans/{id}/bookings").route(web::post().to(data::booking_add)))
+    .service(resource("/plans/{id}/bookings/delete").route(web::post().to(data::booking_delete)))
+    .service(
+        resource("/plans/{id}/data")
+            .route(web::get().to(data::raw_form))
+            .route(web::post().to(data::raw_save)),
+    )
+    .service(resource("/plans/{id}/calendar.ics").route(web::get().to(files::calendar)))
+    .service(resource("/plans/{id}/export.json").route(web::get().to(files::export)))
+    .service(resource("/plans/{id}/activities").route(web::post().to(activities::create)))
+    .service(resource("/plans/{id}/activities/new").route(web::get().to(activities::new_form)))
+    .service(resource("/plans/{id}/activities/reorder").route(web::post().to(activities::reorder)))
+    .service(
+        resource("/plans/{id}/activities/{aid}/edit")
+            .route(web::get().to(activities::edit_form))
+            .route(web::post().to(activities::update)),
+    )
+    .service(
+        resource("/plans/{id}/activities/{aid}/delete").route(web::post().to(activities::delete)),
+    )
+    .service(
+        resource("/plans/{id}/activities/{aid}/move")
+            .route(web::post().to(activities::move_activity)),
+    )
+    .service(
+        resource("/plans/{id}/activities/{aid}/toggle").route(web::post().to(activities::toggle)),
+    );
 }
 
 /// A path whose other methods answer 405 (without this they would fall through to the

@@ -1,0 +1,608 @@
+//! A traveller's plans: list, create, show, edit, status, copy, delete, and `plan_data`.
+
+pub mod activities;
+pub mod data;
+pub mod files;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use actix_web_flash_messages::FlashMessage;
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use crate::auth::extractors::CurrentUser;
+use crate::db::{Actor, Db};
+use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
+use crate::domain::plan::{self as rules, CURRENCIES, STATUSES};
+use crate::domain::plan_data::PlanData;
+use crate::error::AppError;
+use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChanges};
+use crate::models::plan_activity;
+use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
+use crate::rate_limit::Kind;
+use crate::startup::AppState;
+
+// ---------------------------------------------------------------- list
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+    q: String,
+    /// Keyset cursor "<updated_at micros>.<id>".
+    after: String,
+}
+
+pub struct PlanRow {
+    pub plan: Plan,
+    pub activity_count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "plans/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<PlanRow>,
+    status: String,
+    q: String,
+    next_page: Option<String>,
+    first_page: bool,
+    statuses: [&'static str; 3],
+}
+
+fn parse_cursor(raw: &str) -> Option<(NaiveDateTime, i32)> {
+    let (micros, id) = raw.split_once('.')?;
+    Some((plan::version_time(micros.parse().ok()?)?, id.parse().ok()?))
+}
+
+pub async fn list(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let filter = ListFilter {
+        status: STATUSES
+            .contains(&query.status.as_str())
+            .then(|| query.status.clone()),
+        search: Some(query.q.trim().to_string())
+            .filter(|q| !q.is_empty() && q.chars().count() <= 100),
+        after: parse_cursor(&query.after),
+    };
+    let user_id = current.id();
+    let first_page = filter.after.is_none();
+    let mut rows = db
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok(plan::list_for_user(conn, user_id, &filter)?)
+        })
+        .await?;
+    let next_page = (rows.len() as i64 > PAGE_SIZE).then(|| {
+        rows.truncate(PAGE_SIZE as usize);
+        let last = &rows[rows.len() - 1].0;
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        if !query.status.is_empty() {
+            url.append_pair("status", &query.status);
+        }
+        if !query.q.is_empty() {
+            url.append_pair("q", &query.q);
+        }
+        url.append_pair("after", &format!("{}.{}", last.version(), last.id));
+        format!("/plans?{}", url.finish())
+    });
+    render(&ListPage {
+        layout: current.layout,
+        rows: rows
+            .into_iter()
+            .map(|(plan, activity_count)| PlanRow {
+                plan,
+                activity_count,
+            })
+            .collect(),
+        status: query.status,
+        q: query.q,
+        next_page,
+        first_page,
+        statuses: STATUSES,
+    })
+}
+
+// ---------------------------------------------------------------- the plan form
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct PlanForm {
+    pub title: String,
+    pub description: String,
+    pub destination: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub budget: String,
+    pub currency: String,
+    pub status: String,
+    pub is_public: Option<String>,
+    pub version: String,
+}
+
+impl PlanForm {
+    fn from_plan(p: &Plan) -> Self {
+        PlanForm {
+            title: p.title.clone(),
+            description: p.description.clone().unwrap_or_default(),
+            destination: p.destination.clone().unwrap_or_default(),
+            start_date: p.start_date.map(|d| d.to_string()).unwrap_or_default(),
+            end_date: p.end_date.map(|d| d.to_string()).unwrap_or_default(),
+            budget: p
+                .budget
+                .as_ref()
+                .map(crate::domain::money::display)
+                .unwrap_or_default(),
+            currency: p.currency_or_default().to_string(),
+            status: p.status_or_default().to_string(),
+            is_public: p.public().then(|| "on".to_string()),
+            version: p.version().to_string(),
+        }
+    }
+
+    pub fn public(&self) -> bool {
+        self.is_public.is_some()
+    }
+
+    /// The checked values, or the errors beside their fields.
+    fn validate(&self) -> Result<PlanChanges, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = errors.check("title", rules::required_text(&self.title, 200, "a title"));
+        let description = errors.check(
+            "description",
+            rules::optional_text(&self.description, 20_000),
+        );
+        let destination = errors.check("destination", rules::optional_text(&self.destination, 100));
+        let start_date = errors.check("start_date", rules::optional_date(&self.start_date));
+        let end_date = errors.check("end_date", rules::optional_date(&self.end_date));
+        if let (Some(Some(s)), Some(Some(e))) = (start_date, end_date)
+            && e < s
+        {
+            errors.add("end_date", "The trip cannot end before it starts.");
+        }
+        let budget = errors.check("budget", rules::budget(&self.budget));
+        let currency = errors.check("currency", rules::currency(&self.currency));
+        let status = errors.check("status", rules::status(&self.status));
+        match (
+            title,
+            description,
+            destination,
+            start_date,
+            end_date,
+            budget,
+            currency,
+            status,
+        ) {
+            (
+                Some(title),
+                Some(description),
+                Some(destination),
+                Some(start_date),
+                Some(end_date),
+                Some(budget),
+                Some(currency),
+                Some(status),
+            ) if errors.is_empty() => Ok(PlanChanges {
+                title,
+                description,
+                destination,
+                start_date,
+                end_date,
+                budget,
+                currency: Some(currency),
+                status: Some(status),
+                is_public: Some(self.public()),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plans/form.html")]
+struct FormPage {
+    layout: Layout,
+    /// `None` for a new plan.
+    plan_id: Option<i32>,
+    form: PlanForm,
+    errors: FieldErrors,
+    currencies: &'static [&'static str],
+    statuses: [&'static str; 3],
+    verified: bool,
+    /// The plan as someone else saved it meanwhile (the 409 page).
+    newer: Option<Plan>,
+}
+
+impl FormPage {
+    fn new(
+        layout: Layout,
+        plan_id: Option<i32>,
+        form: PlanForm,
+        errors: FieldErrors,
+        verified: bool,
+    ) -> Self {
+        FormPage {
+            layout,
+            plan_id,
+            form,
+            errors,
+            currencies: &CURRENCIES,
+            statuses: STATUSES,
+            verified,
+            newer: None,
+        }
+    }
+}
+
+pub async fn new_form(current: CurrentUser) -> Result<HttpResponse, AppError> {
+    let form = PlanForm {
+        currency: "USD".into(),
+        status: "draft".into(),
+        ..PlanForm::default()
+    };
+    let verified = current.user.is_verified;
+    render(&FormPage::new(
+        current.layout,
+        None,
+        form,
+        FieldErrors::default(),
+        verified,
+    ))
+}
+
+pub async fn create(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    web::Form(form): web::Form<PlanForm>,
+) -> Result<HttpResponse, AppError> {
+    let verified = current.user.is_verified;
+    let mut changes = match form.validate() {
+        Ok(changes) => changes,
+        Err(errors) => {
+            return render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FormPage::new(current.layout, None, form, errors, verified),
+            );
+        }
+    };
+    if changes.is_public == Some(true) && !verified {
+        changes.is_public = Some(false);
+        FlashMessage::warning(
+            "Confirm your e-mail address to make a plan public; it was saved as private.",
+        )
+        .send();
+    }
+    let user_id = current.id();
+    state
+        .limiter
+        .hit(
+            &db,
+            Kind::PlanCreate,
+            &user_id.to_string(),
+            state.settings.limits.plans_per_user,
+        )
+        .await?;
+    let created = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(plan::insert(
+                conn,
+                &NewPlan {
+                    user_id,
+                    title: changes.title,
+                    description: changes.description,
+                    destination: changes.destination,
+                    start_date: changes.start_date,
+                    end_date: changes.end_date,
+                    budget: changes.budget,
+                    currency: changes.currency.unwrap_or_else(|| "USD".into()),
+                    status: changes.status.unwrap_or_else(|| "draft".into()),
+                    plan_data: serde_json::json!({}),
+                    is_public: changes.is_public.unwrap_or(false),
+                },
+            )?)
+        })
+        .await?;
+    FlashMessage::info("Your plan is created. Add the first activity.").send();
+    Ok(see_other(&format!("/plans/{}", created.id)))
+}
+
+// ---------------------------------------------------------------- show
+
+#[derive(Template)]
+#[template(path = "plans/show.html")]
+struct ShowPage {
+    layout: Layout,
+    plan: Plan,
+    data: PlanData,
+    itinerary: Itinerary,
+    budget: Budget,
+    day_chart: Chart,
+    type_chart: Chart,
+    map_json: String,
+    tile_url: String,
+    statuses: [&'static str; 3],
+    /// Each activity's number in itinerary order, as on the map.
+    numbers: std::collections::HashMap<i32, usize>,
+}
+
+impl ShowPage {
+    fn number(&self, id: &i32) -> usize {
+        self.numbers.get(id).copied().unwrap_or(0)
+    }
+}
+
+/// Activities numbered 1, 2, 3… through the days, then the unscheduled ones.
+fn numbering(itinerary: &Itinerary) -> std::collections::HashMap<i32, usize> {
+    itinerary
+        .days
+        .iter()
+        .flat_map(|d| d.activities.iter())
+        .chain(itinerary.unscheduled.iter())
+        .enumerate()
+        .map(|(i, a)| (a.id, i + 1))
+        .collect()
+}
+
+/// What the map script draws: activities with coordinates, numbered in itinerary order,
+/// grouped by day for one line per day.
+pub fn map_json(itinerary: &Itinerary) -> String {
+    let point = |n: usize, a: &plan_activity::PlanActivity| {
+        Some(serde_json::json!({
+            "n": n,
+            "title": a.title,
+            "lat": a.latitude.as_ref()?.to_string().parse::<f64>().ok()?,
+            "lng": a.longitude.as_ref()?.to_string().parse::<f64>().ok()?,
+        }))
+    };
+    let mut n = 0;
+    let mut days = Vec::new();
+    for day in &itinerary.days {
+        let points: Vec<_> = day
+            .activities
+            .iter()
+            .filter_map(|a| {
+                n += 1;
+                point(n, a)
+            })
+            .collect();
+        days.push(points);
+    }
+    let others: Vec<_> = itinerary
+        .unscheduled
+        .iter()
+        .filter_map(|a| {
+            n += 1;
+            point(n, a)
+        })
+        .collect();
+    days.push(others);
+    serde_json::json!({ "days": days }).to_string()
+}
+
+pub async fn show(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let (plan, activities) = db
+        .read_as(Actor::User(user_id), move |conn| {
+            let plan = plan::find_for_user(conn, user_id, id)?;
+            let activities = plan_activity::list_for_plan(conn, id)?;
+            Ok((plan, activities))
+        })
+        .await?;
+    let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, activities);
+    let budget = Budget::of(plan.budget.clone(), &itinerary);
+    render(&ShowPage {
+        layout: current.layout,
+        data: PlanData::from_value(plan.plan_data.as_ref()),
+        day_chart: itinerary::chart(&budget.per_day),
+        type_chart: itinerary::chart(&budget.per_type),
+        map_json: map_json(&itinerary),
+        tile_url: state.settings.tile_url.clone(),
+        numbers: numbering(&itinerary),
+        itinerary,
+        budget,
+        plan,
+        statuses: STATUSES,
+    })
+}
+
+// ---------------------------------------------------------------- edit
+
+pub async fn edit_form(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let found = db
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok(plan::find_for_user(conn, user_id, id)?)
+        })
+        .await?;
+    let verified = current.user.is_verified;
+    render(&FormPage::new(
+        current.layout,
+        Some(id),
+        PlanForm::from_plan(&found),
+        FieldErrors::default(),
+        verified,
+    ))
+}
+
+pub async fn update(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+    web::Form(form): web::Form<PlanForm>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let verified = current.user.is_verified;
+    let mut changes = match form.validate() {
+        Ok(changes) => changes,
+        Err(errors) => {
+            // The plan must exist and be theirs before we show anything about it.
+            db.read_as(Actor::User(user_id), move |conn| {
+                Ok(plan::find_for_user(conn, user_id, id)?)
+            })
+            .await?;
+            return render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FormPage::new(current.layout, Some(id), form, errors, verified),
+            );
+        }
+    };
+    let version = form.version.parse().ok().and_then(plan::version_time);
+    let outcome = db
+        .write_as(Actor::User(user_id), move |conn| {
+            let before = plan::find_for_user(conn, user_id, id)?;
+            if changes.is_public == Some(true) && !before.public() && !verified {
+                changes.is_public = Some(false);
+            }
+            let Some(version) = version else {
+                return Ok(Err(before));
+            };
+            Ok(plan::update_versioned(conn, user_id, id, version, &changes)?.ok_or(before))
+        })
+        .await?;
+    match outcome {
+        Ok(saved) => {
+            if form.public() && !saved.public() {
+                FlashMessage::warning(
+                    "Confirm your e-mail address to make a plan public; it stays private.",
+                )
+                .send();
+            } else {
+                FlashMessage::info("Your plan is saved.").send();
+            }
+            Ok(see_other(&format!("/plans/{id}")))
+        }
+        Err(newer) => {
+            let mut page = FormPage::new(
+                current.layout,
+                Some(id),
+                form,
+                FieldErrors::default(),
+                verified,
+            );
+            // Submitting again saves over the newer version, on purpose.
+            page.form.version = newer.version().to_string();
+            page.newer = Some(newer);
+            render_with(StatusCode::CONFLICT, &page)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- status, copy, delete
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn set_status(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+    web::Form(form): web::Form<StatusForm>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let status = rules::status(&form.status).map_err(AppError::BadRequest)?;
+    let message = format!("The plan is now {status}.");
+    let changed = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(plan::set_status(conn, user_id, id, &status)?)
+        })
+        .await?;
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    FlashMessage::info(message).send();
+    Ok(see_other(&format!("/plans/{id}")))
+}
+
+pub async fn duplicate(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    // A missing or foreign plan answers 404 before anything is counted.
+    db.read_as(Actor::User(user_id), move |conn| {
+        Ok(plan::find_for_user(conn, user_id, id)?)
+    })
+    .await?;
+    state
+        .limiter
+        .hit(
+            &db,
+            Kind::PlanCreate,
+            &user_id.to_string(),
+            state.settings.limits.plans_per_user,
+        )
+        .await?;
+    let copy = db
+        .write_as(Actor::User(user_id), move |conn| {
+            let source = plan::find_for_user(conn, user_id, id)?;
+            let title: String = format!("Copy of {}", source.title)
+                .chars()
+                .take(200)
+                .collect();
+            Ok(plan::duplicate(conn, user_id, &source, &title)?)
+        })
+        .await?;
+    FlashMessage::info("This is your copy, with all the activities.").send();
+    Ok(see_other(&format!("/plans/{}", copy.id)))
+}
+
+#[derive(Template)]
+#[template(path = "plans/delete.html")]
+struct DeletePage {
+    layout: Layout,
+    plan: Plan,
+}
+
+pub async fn delete_form(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let found = db
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok(plan::find_for_user(conn, user_id, id)?)
+        })
+        .await?;
+    render(&DeletePage {
+        layout: current.layout,
+        plan: found,
+    })
+}
+
+pub async fn delete(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let deleted = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(plan::delete_for_user(conn, user_id, id)?)
+        })
+        .await?;
+    if deleted == 0 {
+        return Err(AppError::NotFound);
+    }
+    FlashMessage::info("The plan and its activities are deleted.").send();
+    Ok(see_other("/plans"))
+}

@@ -18,6 +18,7 @@ use crate::auth::csrf;
 use crate::auth::password::Hasher;
 use crate::auth::session_store::PgSessionStore;
 use crate::config::Settings;
+use crate::db::pool::QueryCounter;
 use crate::db::{self, Db, local};
 use crate::error::AppError;
 use crate::mail::Mailer;
@@ -32,6 +33,7 @@ pub const UPLOAD_LIMIT: usize = 1024 * 1024;
 pub struct Application {
     port: u16,
     server: Server,
+    queries: QueryCounter,
 }
 
 /// What handlers reach through `web::Data`.
@@ -65,10 +67,21 @@ impl Application {
             tracing::info!(migrations = ?applied, "applied migrations");
         }
 
-        let primary = db::pool::build(&database_url, settings.pool_size, settings.database_timeout);
+        let queries = QueryCounter::default();
+        let primary = db::pool::build(
+            &database_url,
+            settings.pool_size,
+            settings.database_timeout,
+            queries.clone(),
+        );
         let replica = match &settings.database_read_url {
             Some(url) => {
-                db::pool::build(url.expose(), settings.pool_size, settings.database_timeout)
+                db::pool::build(
+                    url.expose(),
+                    settings.pool_size,
+                    settings.database_timeout,
+                    queries.clone(),
+                )
             }
             None => primary.clone(),
         };
@@ -143,11 +156,20 @@ impl Application {
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            queries,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// How many SQL statements the app has run so far.
+    pub fn queries(&self) -> QueryCounter {
+        self.queries.clone()
     }
 
     /// Serves until SIGTERM/SIGINT; in-flight requests finish first.

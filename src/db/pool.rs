@@ -1,21 +1,46 @@
 //! Connection pools: r2d2 over diesel, configured as DESIGN.md asks.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+
 use diesel::PgConnection;
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Connection, SimpleConnection};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, HandleError, Pool};
 
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 
-/// Every connection works in UTC, whatever the server's default.
-#[derive(Debug)]
-struct UtcSession;
+/// Counts the SQL statements a pool runs: the slow-request log reports them, tests assert
+/// that a page runs a constant number, and `/metrics` exports the total.
+#[derive(Clone, Debug, Default)]
+pub struct QueryCounter(Arc<AtomicU64>);
 
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for UtcSession {
+impl QueryCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Every connection works in UTC, whatever the server's default, and counts its queries.
+#[derive(Debug)]
+struct SessionSetup(QueryCounter);
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute("SET TimeZone = 'UTC'")
-            .map_err(diesel::r2d2::Error::QueryError)
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        conn.set_instrumentation(self.0.clone());
+        Ok(())
     }
 }
 
@@ -32,13 +57,13 @@ impl HandleError<diesel::r2d2::Error> for LogErrors {
 /// Builds a pool without connecting: the server starts and answers 503 while the database
 /// is away, and recovers by itself when it returns. Checkout is not tested (a broken
 /// connection shows on first use and is discarded on return).
-pub fn build(url: &str, size: u32, timeout: Duration) -> PgPool {
+pub fn build(url: &str, size: u32, timeout: Duration, counter: QueryCounter) -> PgPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(size.min(2)))
         .test_on_check_out(false)
         .connection_timeout(timeout)
-        .connection_customizer(Box::new(UtcSession))
+        .connection_customizer(Box::new(SessionSetup(counter)))
         .error_handler(Box::new(LogErrors))
         .build_unchecked(ConnectionManager::new(url))
 }

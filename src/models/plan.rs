@@ -259,3 +259,92 @@ pub fn duplicate(
     crate::models::plan_activity::copy_all(conn, source.id, copy.id)?;
     Ok(copy)
 }
+
+/// A new share token: 256 bits from a CSPRNG (ChaCha seeded by the OS), URL-safe (43 chars).
+pub fn new_share_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Gives the plan a new share token (the old link, if any, dies at once).
+pub fn set_share_token(conn: &mut PgConnection, user_id: i32, id: i32, token: Option<&str>) -> QueryResult<usize> {
+    diesel::update(plans::table.filter(plans::id.eq(id)).filter(plans::user_id.eq(user_id)))
+        .set(plans::share_token.eq(token))
+        .execute(conn)
+}
+
+/// A plan listed on Explore needs a link to show: public and published plans get a token.
+pub fn ensure_listed_token(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(
+        plans::table
+            .filter(plans::id.eq(id))
+            .filter(plans::is_public.eq(true))
+            .filter(plans::status.eq("published"))
+            .filter(plans::share_token.is_null()),
+    )
+    .set(plans::share_token.eq(new_share_token()))
+    .execute(conn)
+}
+
+/// The plan behind a share link (row-level security must allow it: `Actor::ShareToken`).
+pub fn find_by_share_token(conn: &mut PgConnection, token: &str) -> QueryResult<Plan> {
+    let found = plans::table
+        .filter(plans::share_token.eq(token))
+        .select(Plan::as_select())
+        .first(conn)?;
+    // Re-compare in constant time; the 256-bit token leaves nothing to learn from the
+    // index lookup's timing.
+    use subtle::ConstantTimeEq;
+    let same: bool = found.share_token.as_deref().unwrap_or_default().as_bytes().ct_eq(token.as_bytes()).into();
+    if same { Ok(found) } else { Err(diesel::result::Error::NotFound) }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ExploreFilter {
+    pub search: Option<String>,
+    /// 1–12: trips starting in that month.
+    pub month: Option<u32>,
+    /// Trip length in days, inclusive bounds.
+    pub min_days: Option<i32>,
+    pub max_days: Option<i32>,
+    pub after: Option<(NaiveDateTime, i32)>,
+}
+
+/// Public, published plans of verified users (row-level security: `Actor::Explore`), one
+/// page, newest change first, with the name their owners chose to show.
+pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<Vec<Plan>> {
+    use crate::db::schema::users;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Integer};
+    let mut query = plans::table
+        .inner_join(users::table)
+        .filter(plans::is_public.eq(true))
+        .filter(plans::status.eq("published"))
+        .filter(plans::share_token.is_not_null())
+        .filter(users::is_verified.eq(true))
+        .filter(users::is_active.is_distinct_from(false))
+        .select(Plan::as_select())
+        .order((plans::updated_at.desc(), plans::id.desc()))
+        .limit(PAGE_SIZE + 1)
+        .into_boxed();
+    if let Some(search) = &filter.search {
+        let pattern = like_pattern(search);
+        query = query.filter(plans::title.ilike(pattern.clone()).or(plans::destination.ilike(pattern)));
+    }
+    if let Some(month) = filter.month {
+        query = query.filter(sql::<Bool>("extract(month from plans.start_date)::int = ").bind::<Integer, _>(month as i32));
+    }
+    if let Some(min) = filter.min_days {
+        query = query.filter(sql::<Bool>("(plans.end_date - plans.start_date + 1) >= ").bind::<Integer, _>(min));
+    }
+    if let Some(max) = filter.max_days {
+        query = query.filter(sql::<Bool>("(plans.end_date - plans.start_date + 1) <= ").bind::<Integer, _>(max));
+    }
+    if let Some((updated_at, id)) = filter.after {
+        query = query.filter(plans::updated_at.lt(updated_at).or(plans::updated_at.eq(updated_at).and(plans::id.lt(id))));
+    }
+    query.load(conn)
+}

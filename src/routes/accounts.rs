@@ -275,13 +275,17 @@ pub async fn login(
     let limits = state.settings.limits;
     let ip = client_ip(&req, state.settings.trust_forwarded_for);
     let login = form.login.trim().to_string();
-    let account = login.to_lowercase();
     // Counted before the password is checked, so parallel guesses cannot pass the limit;
     // given back when the login succeeds.
     state
         .limiter
         .hit(&db, Kind::LoginIp, &ip, limits.login_failures_per_ip)
         .await?;
+    let lookup = login.clone();
+    let found = db
+        .read(move |conn| Ok(user::find_by_login(conn, &lookup)?))
+        .await?;
+    let account = login_account_key(found.as_ref(), &login);
     if let Err(e) = state
         .limiter
         .hit(
@@ -296,10 +300,6 @@ pub async fn login(
         return Err(e);
     }
 
-    let lookup = login.clone();
-    let found = db
-        .read(move |conn| Ok(user::find_by_login(conn, &lookup)?))
-        .await?;
     // An unknown user costs one bcrypt check too: both failures take the same time.
     let stored = found
         .as_ref()
@@ -345,6 +345,19 @@ pub async fn login(
         .add_cookie(&csrf_cookie)
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
+}
+
+/// What failed logins are counted under: an account once, whichever of its names (e-mail
+/// or username, in any case) is typed; an unknown name as typed, cut to the column's size.
+/// Names never contain `:`, so the two kinds cannot collide.
+fn login_account_key(found: Option<&user::User>, login: &str) -> String {
+    match found {
+        Some(user) => format!("user:{}", user.id),
+        None => format!("login:{}", login.to_lowercase())
+            .chars()
+            .take(255)
+            .collect(),
+    }
 }
 
 fn login_failed(

@@ -5,6 +5,7 @@ pub mod accounts;
 mod health;
 mod home;
 mod plans;
+mod share;
 
 use actix_web::{HttpResponse, Resource, web};
 
@@ -104,6 +105,13 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(data::raw_form))
             .route(web::post().to(data::raw_save)),
     )
+    .service(resource("/plans/{id}/share").route(web::post().to(plans::sharing::share)))
+    .service(resource("/plans/{id}/share/revoke").route(web::post().to(plans::sharing::revoke)))
+    .service(resource("/plans/{id}/share/options").route(web::post().to(plans::sharing::options)))
+    .service(resource("/s/{token}").route(web::get().to(share::show)))
+    .service(resource("/s/{token}/calendar.ics").route(web::get().to(share::calendar)))
+    .service(resource("/s/{token}/copy").route(web::post().to(share::copy)))
+    .service(resource("/explore").route(web::get().to(share::explore)))
     .service(resource("/plans/{id}/calendar.ics").route(web::get().to(files::calendar)))
     .service(resource("/plans/{id}/export.json").route(web::get().to(files::export)))
     .service(resource("/plans/{id}/activities").route(web::post().to(activities::create)))

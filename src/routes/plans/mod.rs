@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod data;
 pub mod files;
+pub mod sharing;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -289,7 +290,7 @@ pub async fn create(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plan::insert(
+            let created = plan::insert(
                 conn,
                 &NewPlan {
                     user_id,
@@ -304,7 +305,9 @@ pub async fn create(
                     plan_data: serde_json::json!({}),
                     is_public: changes.is_public.unwrap_or(false),
                 },
-            )?)
+            )?;
+            plan::ensure_listed_token(conn, created.id)?;
+            Ok(created)
         })
         .await?;
     FlashMessage::info("Your plan is created. Add the first activity.").send();
@@ -326,6 +329,7 @@ struct ShowPage {
     map_json: String,
     tile_url: String,
     statuses: [&'static str; 3],
+    share_url: Option<String>,
     /// Each activity's number in itinerary order, as on the map.
     numbers: std::collections::HashMap<i32, usize>,
 }
@@ -407,6 +411,7 @@ pub async fn show(
         type_chart: itinerary::chart(&budget.per_type),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
+        share_url: plan.share_token.as_ref().map(|t| state.link(&format!("/s/{t}"))),
         numbers: numbering(&itinerary),
         itinerary,
         budget,
@@ -470,7 +475,11 @@ pub async fn update(
             let Some(version) = version else {
                 return Ok(Err(before));
             };
-            Ok(plan::update_versioned(conn, user_id, id, version, &changes)?.ok_or(before))
+            let saved = plan::update_versioned(conn, user_id, id, version, &changes)?;
+            if saved.is_some() {
+                plan::ensure_listed_token(conn, id)?;
+            }
+            Ok(saved.ok_or(before))
         })
         .await?;
     match outcome {
@@ -520,7 +529,9 @@ pub async fn set_status(
     let message = format!("The plan is now {status}.");
     let changed = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plan::set_status(conn, user_id, id, &status)?)
+            let changed = plan::set_status(conn, user_id, id, &status)?;
+            plan::ensure_listed_token(conn, id)?;
+            Ok(changed)
         })
         .await?;
     if changed == 0 {

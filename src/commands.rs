@@ -10,11 +10,37 @@ use crate::config::Settings;
 use crate::db::{self, MIGRATIONS};
 use crate::domain::{Email, Password, Username};
 use crate::models::user::{self, NewUser};
+use crate::ops::seed as wayfare_seed;
 use crate::startup::{self, Application};
 
-pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let public_url = settings.public_url.clone();
+    if demo {
+        let url = startup::resolve_database_url(&settings).await?;
+        let cost = settings.bcrypt_cost;
+        let password = random_password();
+        let shown = password.clone();
+        let created = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let mut conn = startup::connect(&url)?;
+            db::run_migrations(&mut conn)?;
+            let hash = password::hash(&password, cost)?;
+            wayfare_seed::ensure_demo_user(&mut conn, &hash)
+        })
+        .await??;
+        if created {
+            println!(
+                "Demo traveller: log in as {} with the password: {shown}",
+                wayfare_seed::DEMO_EMAIL
+            );
+        } else {
+            println!(
+                "The demo traveller {} exists already (its password was printed when it was created).",
+                wayfare_seed::DEMO_EMAIL
+            );
+        }
+    }
     let app = Application::build(settings).await?;
+    app.start_hourly_purge();
     tracing::info!(port = app.port(), "Wayfare is serving");
     println!("Wayfare is running at {public_url} (Ctrl-C stops it)");
     app.run_until_stopped().await?;
@@ -138,4 +164,123 @@ fn read_line() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Four random words' worth of entropy, readable: for the demo traveller.
+fn random_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..4)
+        .map(|_| {
+            (0..5)
+                .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Runs blocking database work on one connection to the configured database.
+async fn with_connection<T: Send + 'static>(
+    settings: &Settings,
+    work: impl FnOnce(&mut diesel::PgConnection) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let url = startup::resolve_database_url(settings).await?;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = startup::connect(&url)?;
+        db::run_migrations(&mut conn)?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+pub async fn seed(settings: Settings, options: wayfare_seed::SeedOptions) -> anyhow::Result<()> {
+    let cost = settings.bcrypt_cost;
+    let started = std::time::Instant::now();
+    let seeded = with_connection(&settings, move |conn| {
+        let hash = password::hash(wayfare_seed::SEED_PASSWORD, cost)?;
+        wayfare_seed::seed(conn, options, &hash)
+    })
+    .await?;
+    println!(
+        "seeded {} users, {} plans, {} activities in {:.1}s (every seeded user's password: \"{}\")",
+        seeded.users,
+        seeded.plans,
+        seeded.activities,
+        started.elapsed().as_secs_f64(),
+        wayfare_seed::SEED_PASSWORD
+    );
+    Ok(())
+}
+
+pub async fn archive(
+    settings: Settings,
+    older_than: &str,
+    dry_run: bool,
+    restore: Option<i32>,
+) -> anyhow::Result<()> {
+    use crate::ops::archive;
+    if let Some(plan_id) = restore {
+        let restored = with_connection(&settings, move |conn| {
+            Ok(archive::restore(conn, plan_id, None)?)
+        })
+        .await?;
+        if !restored {
+            bail!("there is no archived plan {plan_id}");
+        }
+        println!("plan {plan_id} is back among the live plans, with its activities");
+        return Ok(());
+    }
+    let cutoff = archive::cutoff(older_than).map_err(|e| anyhow!(e))?;
+    let fail_after = std::env::var("WAYFARE_ARCHIVE_FAIL_AFTER_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let moved = with_connection(&settings, move |conn| {
+        if dry_run {
+            Ok(archive::eligible(conn, cutoff)? as usize)
+        } else {
+            archive::archive(conn, cutoff, fail_after)
+        }
+    })
+    .await?;
+    if dry_run {
+        println!("{moved} plans would be archived (dry run: nothing moved)");
+    } else {
+        println!("archived {moved} plans with their activities");
+    }
+    Ok(())
+}
+
+pub async fn backup(settings: Settings, dir: &std::path::Path, keep: usize) -> anyhow::Result<()> {
+    let url = startup::resolve_database_url(&settings).await?;
+    let dir = dir.to_path_buf();
+    let path =
+        tokio::task::spawn_blocking(move || crate::ops::backup::backup(&url, &dir, keep)).await??;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backup written and verified: {} ({} KiB)",
+        path.display(),
+        size / 1024
+    );
+    Ok(())
+}
+
+pub async fn restore(file: &std::path::Path, into: &str) -> anyhow::Result<()> {
+    let (file, into) = (file.to_path_buf(), into.to_string());
+    let counts =
+        tokio::task::spawn_blocking(move || crate::ops::backup::restore(&file, &into)).await??;
+    println!("restored; the migrations are up to date. Rows:");
+    for (table, n) in counts {
+        println!("  {table:<26} {n}");
+    }
+    Ok(())
+}
+
+pub async fn purge(settings: Settings) -> anyhow::Result<()> {
+    let purged = with_connection(&settings, |conn| Ok(crate::ops::purge::purge(conn)?)).await?;
+    println!(
+        "purged {} expired sessions and {} old rate-limit rows",
+        purged.sessions, purged.rate_limits
+    );
+    Ok(())
 }

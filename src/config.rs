@@ -68,6 +68,8 @@ pub struct Settings {
     pub sessions: SessionLifetimes,
     /// Daily rate limits (`LIMIT_*` variables).
     pub limits: RateLimits,
+    /// Social login providers with a client id and secret (`GOOGLE_*`, `FACEBOOK_*`).
+    pub oauth: Vec<crate::auth::oauth::ProviderSettings>,
     /// `TILE_URL`: map tiles ({z}/{x}/{y}); OpenStreetMap's by default.
     pub tile_url: String,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
@@ -225,6 +227,13 @@ impl Settings {
                 activities_per_user: parse(env, "LIMIT_ACTIVITIES_PER_USER", 2000)?,
             },
             trust_forwarded_for: parse(env, "TRUST_FORWARDED_FOR", false)?,
+            oauth: [
+                crate::auth::oauth::Provider::Google,
+                crate::auth::oauth::Provider::Facebook,
+            ]
+            .into_iter()
+            .filter_map(|p| crate::auth::oauth::ProviderSettings::from_env(env, p))
+            .collect(),
             tile_url: env
                 .var("TILE_URL")
                 .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),

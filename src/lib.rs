@@ -8,6 +8,7 @@ pub mod error;
 pub mod mail;
 pub mod middleware;
 pub mod models;
+pub mod ops;
 pub mod pages;
 pub mod rate_limit;
 pub mod routes;

@@ -16,7 +16,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web application (the default).
-    Serve,
+    Serve {
+        /// Create a demo traveller with a few plans (once) and print how to log in.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations.
     Migrate {
         /// Revert the most recent migration instead.
@@ -36,6 +40,47 @@ enum Command {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Fill the database with realistic, deterministic data (for demos and benchmarks).
+    Seed {
+        #[arg(long, default_value_t = 100)]
+        users: u32,
+        #[arg(long, default_value_t = 5)]
+        plans_per_user: u32,
+        #[arg(long, default_value_t = 10)]
+        activities_per_plan: u32,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Move plans archived and untouched for long into the archive tables.
+    Archive {
+        /// Age of the last change: 2y, 18m, 30d.
+        #[arg(long, default_value = "2y")]
+        older_than: String,
+        /// Only count what would move.
+        #[arg(long)]
+        dry_run: bool,
+        /// Bring this archived plan back instead.
+        #[arg(long, value_name = "PLAN_ID")]
+        restore: Option<i32>,
+    },
+    /// Write a verified pg_dump backup and keep the newest few.
+    Backup {
+        #[arg(long, default_value = "backups")]
+        dir: std::path::PathBuf,
+        /// How many backups to keep in the directory.
+        #[arg(long, env = "BACKUP_KEEP", default_value_t = 7)]
+        keep: usize,
+    },
+    /// Restore a backup into an empty database and check it.
+    Restore {
+        file: std::path::PathBuf,
+        /// The empty database to restore into.
+        #[arg(long)]
+        into: String,
+    },
+    /// Delete expired sessions and old rate-limit counters.
+    Purge,
 }
 
 fn main() -> ExitCode {
@@ -59,8 +104,8 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => commands::serve(settings).await,
+        match cli.command.unwrap_or(Command::Serve { demo: false }) {
+            Command::Serve { demo } => commands::serve(settings, demo).await,
             Command::Migrate { revert, status } => {
                 commands::migrate(settings, revert, status).await
             }
@@ -69,6 +114,28 @@ fn main() -> ExitCode {
                 username,
                 password,
             } => commands::create_staff(settings, email, username, password).await,
+            Command::Seed {
+                users,
+                plans_per_user,
+                activities_per_plan,
+                seed,
+            } => {
+                let options = wayfare::ops::seed::SeedOptions {
+                    users,
+                    plans_per_user,
+                    activities_per_plan,
+                    seed,
+                };
+                commands::seed(settings, options).await
+            }
+            Command::Archive {
+                older_than,
+                dry_run,
+                restore,
+            } => commands::archive(settings, &older_than, dry_run, restore).await,
+            Command::Backup { dir, keep } => commands::backup(settings, &dir, keep).await,
+            Command::Restore { file, into } => commands::restore(&file, &into).await,
+            Command::Purge => commands::purge(settings).await,
         }
     });
     match result {

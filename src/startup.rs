@@ -15,6 +15,7 @@ use actix_web_flash_messages::FlashMessagesFramework;
 use actix_web_flash_messages::storage::CookieMessageStore;
 
 use crate::auth::csrf;
+use crate::auth::oauth::OAuth;
 use crate::auth::password::Hasher;
 use crate::auth::session_store::PgSessionStore;
 use crate::config::Settings;
@@ -34,6 +35,7 @@ pub struct Application {
     port: u16,
     server: Server,
     queries: QueryCounter,
+    pool: db::PgPool,
 }
 
 /// What handlers reach through `web::Data`.
@@ -42,6 +44,7 @@ pub struct AppState {
     pub hasher: Hasher,
     pub mailer: Mailer,
     pub limiter: RateLimiter,
+    pub oauth: OAuth,
 }
 
 impl AppState {
@@ -75,17 +78,16 @@ impl Application {
             queries.clone(),
         );
         let replica = match &settings.database_read_url {
-            Some(url) => {
-                db::pool::build(
-                    url.expose(),
-                    settings.pool_size,
-                    settings.database_timeout,
-                    queries.clone(),
-                )
-            }
+            Some(url) => db::pool::build(
+                url.expose(),
+                settings.pool_size,
+                settings.database_timeout,
+                queries.clone(),
+            ),
             None => primary.clone(),
         };
         let session_store = PgSessionStore::new(primary.clone(), settings.sessions);
+        let pool = primary.clone();
         let db = web::Data::new(Db { primary, replica });
 
         let listener = TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
@@ -101,6 +103,7 @@ impl Application {
         let state = web::Data::new(AppState {
             hasher,
             mailer: Mailer::from_settings(&settings)?,
+            oauth: OAuth::new(settings.oauth.clone(), &settings.public_url)?,
             limiter: RateLimiter::connect(settings.redis_url.as_ref().map(|u| u.expose())).await?,
             settings: settings.clone(),
         });
@@ -160,11 +163,17 @@ impl Application {
             port,
             server,
             queries,
+            pool,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Purges expired sessions and old rate-limit rows every hour (from the first tick on).
+    pub fn start_hourly_purge(&self) {
+        crate::ops::purge::spawn_hourly(self.pool.clone());
     }
 
     /// How many SQL statements the app has run so far.

@@ -2,6 +2,7 @@
 
 pub mod csrf;
 pub mod extractors;
+pub mod oauth;
 pub mod password;
 pub mod session_store;
 pub mod tokens;

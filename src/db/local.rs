@@ -209,7 +209,8 @@ fn free_port() -> Result<u16, LocalDbError> {
         .ok_or_else(|| LocalDbError::Setup("no free port between 54330 and 54400".into()))
 }
 
-fn find_binaries() -> Result<PathBuf, LocalDbError> {
+/// The directory of the newest PostgreSQL server binaries (`PG_BIN` first).
+pub fn find_binaries() -> Result<PathBuf, LocalDbError> {
     if let Ok(dir) = std::env::var("PG_BIN") {
         return Ok(PathBuf::from(dir));
     }

@@ -1,7 +1,7 @@
 //! Connection pools: r2d2 over diesel, configured as DESIGN.md asks.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};

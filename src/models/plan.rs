@@ -270,10 +270,19 @@ pub fn new_share_token() -> String {
 }
 
 /// Gives the plan a new share token (the old link, if any, dies at once).
-pub fn set_share_token(conn: &mut PgConnection, user_id: i32, id: i32, token: Option<&str>) -> QueryResult<usize> {
-    diesel::update(plans::table.filter(plans::id.eq(id)).filter(plans::user_id.eq(user_id)))
-        .set(plans::share_token.eq(token))
-        .execute(conn)
+pub fn set_share_token(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    token: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(
+        plans::table
+            .filter(plans::id.eq(id))
+            .filter(plans::user_id.eq(user_id)),
+    )
+    .set(plans::share_token.eq(token))
+    .execute(conn)
 }
 
 /// A plan listed on Explore needs a link to show: public and published plans get a token.
@@ -298,8 +307,18 @@ pub fn find_by_share_token(conn: &mut PgConnection, token: &str) -> QueryResult<
     // Re-compare in constant time; the 256-bit token leaves nothing to learn from the
     // index lookup's timing.
     use subtle::ConstantTimeEq;
-    let same: bool = found.share_token.as_deref().unwrap_or_default().as_bytes().ct_eq(token.as_bytes()).into();
-    if same { Ok(found) } else { Err(diesel::result::Error::NotFound) }
+    let same: bool = found
+        .share_token
+        .as_deref()
+        .unwrap_or_default()
+        .as_bytes()
+        .ct_eq(token.as_bytes())
+        .into();
+    if same {
+        Ok(found)
+    } else {
+        Err(diesel::result::Error::NotFound)
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -332,19 +351,34 @@ pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<V
         .into_boxed();
     if let Some(search) = &filter.search {
         let pattern = like_pattern(search);
-        query = query.filter(plans::title.ilike(pattern.clone()).or(plans::destination.ilike(pattern)));
+        query = query.filter(
+            plans::title
+                .ilike(pattern.clone())
+                .or(plans::destination.ilike(pattern)),
+        );
     }
     if let Some(month) = filter.month {
-        query = query.filter(sql::<Bool>("extract(month from plans.start_date)::int = ").bind::<Integer, _>(month as i32));
+        query = query.filter(
+            sql::<Bool>("extract(month from plans.start_date)::int = ")
+                .bind::<Integer, _>(month as i32),
+        );
     }
     if let Some(min) = filter.min_days {
-        query = query.filter(sql::<Bool>("(plans.end_date - plans.start_date + 1) >= ").bind::<Integer, _>(min));
+        query = query.filter(
+            sql::<Bool>("(plans.end_date - plans.start_date + 1) >= ").bind::<Integer, _>(min),
+        );
     }
     if let Some(max) = filter.max_days {
-        query = query.filter(sql::<Bool>("(plans.end_date - plans.start_date + 1) <= ").bind::<Integer, _>(max));
+        query = query.filter(
+            sql::<Bool>("(plans.end_date - plans.start_date + 1) <= ").bind::<Integer, _>(max),
+        );
     }
     if let Some((updated_at, id)) = filter.after {
-        query = query.filter(plans::updated_at.lt(updated_at).or(plans::updated_at.eq(updated_at).and(plans::id.lt(id))));
+        query = query.filter(
+            plans::updated_at
+                .lt(updated_at)
+                .or(plans::updated_at.eq(updated_at).and(plans::id.lt(id))),
+        );
     }
     query.load(conn)
 }

@@ -169,7 +169,12 @@ pub fn mark_verified(conn: &mut PgConnection, id: i32) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Deletes a user and everything they own. Plans, activities and sessions go by ON DELETE
+/// CASCADE; archived plans have no foreign key to `users` (the archive keeps rows of any
+/// age), so they and their activities are deleted here. Call inside a transaction.
 pub fn delete(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+    use crate::db::schema::archived_plans;
+    diesel::delete(archived_plans::table.filter(archived_plans::user_id.eq(id))).execute(conn)?;
     diesel::delete(users::table.find(id)).execute(conn)
 }
 
@@ -181,4 +186,76 @@ impl User {
     pub fn has_password(&self) -> bool {
         self.password_hash.starts_with("$2")
     }
+}
+
+/// Which social login a provider id belongs to.
+#[derive(Clone, Copy, Debug)]
+pub enum ProviderColumn {
+    Google,
+    Facebook,
+}
+
+pub fn find_by_provider(
+    conn: &mut PgConnection,
+    column: ProviderColumn,
+    provider_id: &str,
+) -> QueryResult<Option<User>> {
+    let query = users::table.select(User::as_select()).into_boxed();
+    match column {
+        ProviderColumn::Google => query.filter(users::google_id.eq(provider_id)),
+        ProviderColumn::Facebook => query.filter(users::facebook_id.eq(provider_id)),
+    }
+    .first(conn)
+    .optional()
+}
+
+/// Links (or, with `None`, unlinks) a provider account.
+pub fn set_provider(
+    conn: &mut PgConnection,
+    id: i32,
+    column: ProviderColumn,
+    provider_id: Option<&str>,
+) -> QueryResult<usize> {
+    let target = users::table.find(id);
+    match column {
+        ProviderColumn::Google => diesel::update(target)
+            .set(users::google_id.eq(provider_id))
+            .execute(conn),
+        ProviderColumn::Facebook => diesel::update(target)
+            .set(users::facebook_id.eq(provider_id))
+            .execute(conn),
+    }
+}
+
+/// `base`, or `base` with the smallest number that makes it unused (case-insensitively).
+pub fn unique_username(conn: &mut PgConnection, base: &str) -> QueryResult<String> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let pattern = format!(
+        "{}%",
+        base.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let taken: Vec<String> = users::table
+        .filter(
+            sql::<Bool>("lower(username) LIKE lower(")
+                .bind::<Text, _>(pattern)
+                .sql(")"),
+        )
+        .select(users::username)
+        .load(conn)?;
+    let taken: std::collections::HashSet<String> =
+        taken.into_iter().map(|u| u.to_lowercase()).collect();
+    let candidate = (0..)
+        .map(|n: u32| {
+            if n == 0 {
+                base.to_string()
+            } else {
+                format!("{base}{n}")
+            }
+        })
+        .find(|c| !taken.contains(&c.to_lowercase()))
+        .unwrap_or_else(|| base.to_string());
+    Ok(candidate)
 }

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
+use crate::auth::oauth::Provider;
 use crate::db::{Actor, Db};
 use crate::domain::{Email, Password, Username};
 use crate::error::AppError;
@@ -28,6 +29,40 @@ pub struct ProfileForm {
     last_name: String,
 }
 
+impl AccountPage {
+    fn new(
+        state: &AppState,
+        layout: Layout,
+        user: User,
+        form: ProfileForm,
+        errors: FieldErrors,
+    ) -> Self {
+        let configured = state.oauth.configured();
+        let providers = [Provider::Google, Provider::Facebook]
+            .into_iter()
+            .filter(|p| configured.contains(p) || linked(&user, *p))
+            .collect();
+        AccountPage {
+            layout,
+            providers,
+            user,
+            form,
+            errors,
+        }
+    }
+
+    fn linked(&self, provider: &Provider) -> bool {
+        linked(&self.user, *provider)
+    }
+}
+
+fn linked(user: &User, provider: Provider) -> bool {
+    match provider {
+        Provider::Google => user.google_id.is_some(),
+        Provider::Facebook => user.facebook_id.is_some(),
+    }
+}
+
 impl From<&User> for ProfileForm {
     fn from(u: &User) -> Self {
         ProfileForm {
@@ -43,20 +78,28 @@ impl From<&User> for ProfileForm {
 #[template(path = "account/show.html")]
 struct AccountPage {
     layout: Layout,
+    /// Social logins to show: configured, or linked before they were unconfigured.
+    providers: Vec<Provider>,
     user: User,
     form: ProfileForm,
     errors: FieldErrors,
 }
 
-pub async fn show(current: CurrentUser, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
     let id = current.id();
     let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    render(&AccountPage {
-        layout: current.layout,
-        form: ProfileForm::from(&found),
-        user: found,
-        errors: FieldErrors::default(),
-    })
+    let form = ProfileForm::from(&found);
+    render(&AccountPage::new(
+        &state,
+        current.layout,
+        found,
+        form,
+        FieldErrors::default(),
+    ))
 }
 
 pub async fn update(
@@ -75,7 +118,7 @@ pub async fn update(
         (email, username, first_name, last_name, errors.is_empty())
     else {
         let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-        return profile_failed(current.layout, found, form, errors);
+        return profile_failed(&state, current.layout, found, form, errors);
     };
 
     let outcome = db
@@ -132,7 +175,7 @@ pub async fn update(
             if username_taken {
                 errors.add("username", "This username is taken. Choose another.");
             }
-            profile_failed(current.layout, before, form, errors)
+            profile_failed(&state, current.layout, before, form, errors)
         }
         Err(AppError::Conflict(_)) => {
             errors.add(
@@ -140,13 +183,14 @@ pub async fn update(
                 "This username or e-mail address was just taken. Choose another.",
             );
             let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-            profile_failed(current.layout, found, form, errors)
+            profile_failed(&state, current.layout, found, form, errors)
         }
         Err(e) => Err(e),
     }
 }
 
 fn profile_failed(
+    state: &AppState,
     layout: Layout,
     found: User,
     form: ProfileForm,
@@ -154,12 +198,7 @@ fn profile_failed(
 ) -> Result<HttpResponse, AppError> {
     render_with(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &AccountPage {
-            layout,
-            user: found,
-            form,
-            errors,
-        },
+        &AccountPage::new(state, layout, found, form, errors),
     )
 }
 

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::csrf;
 use crate::auth::extractors::{Visitor, client_ip};
+use crate::auth::oauth::Provider;
 use crate::auth::session_store::{CLIENT_AGENT, CLIENT_IP, USER_ID};
 use crate::auth::tokens::{self, Purpose, TokenError};
 use crate::db::Db;
@@ -41,16 +42,21 @@ pub struct SignupForm {
 #[template(path = "accounts/signup.html")]
 struct SignupPage {
     layout: Layout,
+    providers: Vec<Provider>,
     form: SignupForm,
     errors: FieldErrors,
 }
 
-pub async fn signup_form(visitor: Visitor) -> Result<HttpResponse, AppError> {
+pub async fn signup_form(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     if visitor.user.is_some() {
         return Ok(see_other(HOME));
     }
     render(&SignupPage {
         layout: visitor.layout,
+        providers: state.oauth.configured(),
         form: SignupForm::default(),
         errors: FieldErrors::default(),
     })
@@ -95,7 +101,7 @@ pub async fn signup(
         password,
         errors.is_empty(),
     ) else {
-        return signup_failed(visitor, form, errors);
+        return signup_failed(&state, visitor, form, errors);
     };
 
     let ip = client_ip(&req, state.settings.trust_forwarded_for);
@@ -143,14 +149,14 @@ pub async fn signup(
             if username_taken {
                 errors.add("username", "This username is taken. Choose another.");
             }
-            return signup_failed(visitor, form, errors);
+            return signup_failed(&state, visitor, form, errors);
         }
         Err(AppError::Conflict(_)) => {
             errors.add(
                 "email",
                 "An account with this e-mail address or username exists already.",
             );
-            return signup_failed(visitor, form, errors);
+            return signup_failed(&state, visitor, form, errors);
         }
         Err(e) => return Err(e),
     };
@@ -170,6 +176,7 @@ pub async fn signup(
 }
 
 fn signup_failed(
+    state: &AppState,
     visitor: Visitor,
     mut form: SignupForm,
     errors: FieldErrors,
@@ -180,6 +187,7 @@ fn signup_failed(
         StatusCode::UNPROCESSABLE_ENTITY,
         &SignupPage {
             layout: visitor.layout,
+            providers: state.oauth.configured(),
             form,
             errors,
         },
@@ -232,6 +240,7 @@ pub struct LoginForm {
 #[template(path = "accounts/login.html")]
 struct LoginPage {
     layout: Layout,
+    providers: Vec<Provider>,
     login: String,
     next: String,
     error: Option<String>,
@@ -239,6 +248,7 @@ struct LoginPage {
 
 pub async fn login_form(
     visitor: Visitor,
+    state: web::Data<AppState>,
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(&query.next).unwrap_or_default().to_string();
@@ -247,6 +257,7 @@ pub async fn login_form(
     }
     render(&LoginPage {
         layout: visitor.layout,
+        providers: state.oauth.configured(),
         login: String::new(),
         next,
         error: None,
@@ -309,6 +320,7 @@ pub async fn login(
     let next = safe_next(&form.next).unwrap_or_default().to_string();
     let (Some(found), true) = (found, matches) else {
         return login_failed(
+            &state,
             visitor,
             login,
             next,
@@ -323,6 +335,7 @@ pub async fn login(
         .await?;
     if !found.active() {
         return login_failed(
+            &state,
             visitor,
             login,
             next,
@@ -361,6 +374,7 @@ fn login_account_key(found: Option<&user::User>, login: &str) -> String {
 }
 
 fn login_failed(
+    state: &AppState,
     visitor: Visitor,
     login: String,
     next: String,
@@ -371,6 +385,7 @@ fn login_failed(
         status,
         &LoginPage {
             layout: visitor.layout,
+            providers: state.oauth.configured(),
             login,
             next,
             error: Some(error.to_string()),

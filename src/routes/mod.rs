@@ -4,6 +4,7 @@ mod account;
 pub mod accounts;
 mod health;
 mod home;
+mod oauth;
 mod plans;
 mod share;
 
@@ -57,6 +58,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/account/sessions/{id}/revoke")
                 .route(web::post().to(account::revoke_session)),
+        )
+        .service(resource("/auth/{provider}/start").route(web::get().to(oauth::start)))
+        .service(resource("/auth/{provider}/callback").route(web::get().to(oauth::callback)))
+        .service(
+            resource("/account/providers/{provider}/unlink").route(web::post().to(oauth::unlink)),
         )
         .service(resource("/account/export").route(web::get().to(account::export)))
         .configure(plan_routes)

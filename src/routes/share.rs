@@ -2,7 +2,7 @@
 //! a button to copy it into their own plans. Explore lists public, published plans.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
@@ -14,9 +14,9 @@ use crate::domain::ics::{self, Calendar};
 use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
 use crate::domain::plan_data::{PlanData, Sharing};
 use crate::error::AppError;
-use crate::models::plan::{self, ExploreFilter, NewPlan, Plan, PAGE_SIZE};
+use crate::models::plan::{self, ExploreFilter, NewPlan, PAGE_SIZE, Plan};
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
-use crate::pages::{see_other, Layout};
+use crate::pages::{Layout, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::plans::files::ics_response;
 use crate::routes::plans::map_json;
@@ -24,7 +24,10 @@ use crate::startup::AppState;
 
 /// Tokens are 43 URL-safe characters; anything else is not worth a query.
 fn plausible(token: &str) -> bool {
-    (16..=100).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (16..=100).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Drops from the activities what the owner did not choose to share.
@@ -84,7 +87,11 @@ struct SharePage {
 fn summary(plan: &Plan) -> String {
     let mut parts: Vec<String> = plan.destination.iter().cloned().collect();
     if let (Some(s), Some(e)) = (plan.start_date, plan.end_date) {
-        parts.push(format!("{} – {}", s.format("%-d %b %Y"), e.format("%-d %b %Y")));
+        parts.push(format!(
+            "{} – {}",
+            s.format("%-d %b %Y"),
+            e.format("%-d %b %Y")
+        ));
         parts.push(format!("{} days", (e - s).num_days() + 1));
     }
     if parts.is_empty() {
@@ -104,7 +111,14 @@ pub async fn show(
     let sharing = data.sharing();
     let listed = found.public() && found.status_or_default() == "published";
     let itinerary = itinerary::itinerary(found.start_date, found.end_date, activities);
-    let budget = Budget::of(if sharing.show_costs { found.budget.clone() } else { None }, &itinerary);
+    let budget = Budget::of(
+        if sharing.show_costs {
+            found.budget.clone()
+        } else {
+            None
+        },
+        &itinerary,
+    );
     let url = state.link(&format!("/s/{token}"));
     let calendar_url = state.link(&format!("/s/{token}/calendar.ics"));
     let page = SharePage {
@@ -114,7 +128,11 @@ pub async fn show(
         day_chart: itinerary::chart(&budget.per_day),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
-        webcal_url: calendar_url.replacen("https://", "webcal://", 1).replacen("http://", "webcal://", 1),
+        webcal_url: calendar_url.replacen("https://", "webcal://", 1).replacen(
+            "http://",
+            "webcal://",
+            1,
+        ),
         calendar_url,
         url,
         itinerary,
@@ -135,7 +153,11 @@ pub async fn show(
     Ok(response.body(page.render()?))
 }
 
-pub async fn calendar(state: web::Data<AppState>, db: web::Data<Db>, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn calendar(
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let (found, data, activities) = shared(&db, token.into_inner()).await?;
     let body = ics::render(&Calendar {
         name: &found.title,
@@ -146,8 +168,14 @@ pub async fn calendar(state: web::Data<AppState>, db: web::Data<Db>, token: web:
         describe: &crate::routes::plans::files::describe_all,
     });
     let mut response = ics_response(body, &found.title);
-    response.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, max-age=300"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, max-age=300"),
+    );
     Ok(response)
 }
 
@@ -162,7 +190,15 @@ pub async fn copy(
     let (found, mut data, activities) = shared(&db, token.into_inner()).await?;
     let sharing = data.sharing();
     let user_id = current.id();
-    state.limiter.hit(&db, Kind::PlanCreate, &user_id.to_string(), state.settings.limits.plans_per_user).await?;
+    state
+        .limiter
+        .hit(
+            &db,
+            Kind::PlanCreate,
+            &user_id.to_string(),
+            state.settings.limits.plans_per_user,
+        )
+        .await?;
     data.sharing = None;
     if !sharing.show_bookings {
         data.external_bookings = None;
@@ -177,7 +213,11 @@ pub async fn copy(
         destination: found.destination.clone(),
         start_date: found.start_date,
         end_date: found.end_date,
-        budget: if sharing.show_costs { found.budget.clone() } else { None },
+        budget: if sharing.show_costs {
+            found.budget.clone()
+        } else {
+            None
+        },
         currency: found.currency_or_default().to_string(),
         status: "draft".into(),
         plan_data: data.to_value(),
@@ -207,7 +247,13 @@ pub async fn copy(
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
             let created = plan::insert(conn, &new_plan)?;
-            let rows: Vec<NewPlanActivity> = rows.into_iter().map(|r| NewPlanActivity { plan_id: created.id, ..r }).collect();
+            let rows: Vec<NewPlanActivity> = rows
+                .into_iter()
+                .map(|r| NewPlanActivity {
+                    plan_id: created.id,
+                    ..r
+                })
+                .collect();
             plan_activity::insert_many(conn, &rows)?;
             Ok(created)
         })
@@ -244,7 +290,18 @@ struct ExplorePage {
 }
 
 pub const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Trip lengths offered as filters: (value, label, min days, max days).
@@ -255,22 +312,38 @@ pub const LENGTHS: [(&str, &str, i32, Option<i32>); 4] = [
     ("15-", "Longer (15 days or more)", 15, None),
 ];
 
-pub async fn explore(visitor: Visitor, db: web::Data<Db>, query: web::Query<ExploreQuery>) -> Result<HttpResponse, AppError> {
+pub async fn explore(
+    visitor: Visitor,
+    db: web::Data<Db>,
+    query: web::Query<ExploreQuery>,
+) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let length = LENGTHS.iter().find(|l| l.0 == query.length);
     let filter = ExploreFilter {
-        search: Some(query.q.trim().to_string()).filter(|q| !q.is_empty() && q.chars().count() <= 100),
+        search: Some(query.q.trim().to_string())
+            .filter(|q| !q.is_empty() && q.chars().count() <= 100),
         month: query.month.parse().ok().filter(|m| (1..=12).contains(m)),
         min_days: length.map(|l| l.2),
         max_days: length.and_then(|l| l.3),
-        after: query.after.split_once('.').and_then(|(t, id)| Some((plan::version_time(t.parse().ok()?)?, id.parse().ok()?))),
+        after: query
+            .after
+            .split_once('.')
+            .and_then(|(t, id)| Some((plan::version_time(t.parse().ok()?)?, id.parse().ok()?))),
     };
-    let mut plans = db.read_replica_as(Actor::Explore, move |conn| Ok(plan::explore(conn, &filter)?)).await?;
+    let mut plans = db
+        .read_replica_as(Actor::Explore, move |conn| {
+            Ok(plan::explore(conn, &filter)?)
+        })
+        .await?;
     let next_page = (plans.len() as i64 > PAGE_SIZE).then(|| {
         plans.truncate(PAGE_SIZE as usize);
         let last = &plans[plans.len() - 1];
         let mut url = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("q", &query.q), ("month", &query.month), ("length", &query.length)] {
+        for (k, v) in [
+            ("q", &query.q),
+            ("month", &query.month),
+            ("length", &query.length),
+        ] {
             if !v.is_empty() {
                 url.append_pair(k, v);
             }
@@ -280,7 +353,13 @@ pub async fn explore(visitor: Visitor, db: web::Data<Db>, query: web::Query<Expl
     });
     let page = ExplorePage {
         layout: visitor.layout,
-        plans: plans.into_iter().map(|p| Listed { summary: summary(&p), plan: p }).collect(),
+        plans: plans
+            .into_iter()
+            .map(|p| Listed {
+                summary: summary(&p),
+                plan: p,
+            })
+            .collect(),
         q: query.q,
         month: query.month,
         length: query.length,
@@ -291,7 +370,11 @@ pub async fn explore(visitor: Visitor, db: web::Data<Db>, query: web::Query<Expl
 
 impl ExplorePage {
     fn months(&self) -> Vec<(String, &'static str)> {
-        MONTHS.iter().enumerate().map(|(i, m)| ((i + 1).to_string(), *m)).collect()
+        MONTHS
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ((i + 1).to_string(), *m))
+            .collect()
     }
     fn lengths(&self) -> &'static [(&'static str, &'static str, i32, Option<i32>)] {
         &LENGTHS

@@ -411,7 +411,10 @@ pub async fn show(
         type_chart: itinerary::chart(&budget.per_type),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
-        share_url: plan.share_token.as_ref().map(|t| state.link(&format!("/s/{t}"))),
+        share_url: plan
+            .share_token
+            .as_ref()
+            .map(|t| state.link(&format!("/s/{t}"))),
         numbers: numbering(&itinerary),
         itinerary,
         budget,

@@ -1,7 +1,7 @@
 //! The owner's side of sharing: create, regenerate and revoke the link, and choose what it
 //! shows (costs, bookings, a display name).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use serde::Deserialize;
 
@@ -13,7 +13,11 @@ use crate::models::plan;
 use crate::pages::see_other;
 
 /// Creates the link, or replaces it: the old one stops working at once.
-pub async fn share(current: CurrentUser, db: web::Data<Db>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn share(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
     let had_link = db
         .write_as(Actor::User(user_id), move |conn| {
@@ -31,7 +35,11 @@ pub async fn share(current: CurrentUser, db: web::Data<Db>, path: web::Path<i32>
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
 
-pub async fn revoke(current: CurrentUser, db: web::Data<Db>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn revoke(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
     db.write_as(Actor::User(user_id), move |conn| {
         plan::find_for_user(conn, user_id, id)?;
@@ -59,7 +67,8 @@ pub async fn options(
     web::Form(form): web::Form<OptionsForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let display_name = optional_text(&form.display_name, 60).map_err(|e| AppError::BadRequest(format!("Display name: {e}")))?;
+    let display_name = optional_text(&form.display_name, 60)
+        .map_err(|e| AppError::BadRequest(format!("Display name: {e}")))?;
     let version = form.version.parse().ok().and_then(plan::version_time);
     let saved = db
         .write_as(Actor::User(user_id), move |conn| {
@@ -70,8 +79,13 @@ pub async fn options(
             sharing.show_bookings = form.show_bookings.is_some();
             sharing.display_name = display_name;
             data.sharing = Some(sharing);
-            let Some(version) = version else { return Ok(false) };
-            Ok(plan::update_data_versioned(conn, user_id, id, version, &data.to_value())?.is_some())
+            let Some(version) = version else {
+                return Ok(false);
+            };
+            Ok(
+                plan::update_data_versioned(conn, user_id, id, version, &data.to_value())?
+                    .is_some(),
+            )
         })
         .await?;
     if !saved {
@@ -80,4 +94,3 @@ pub async fn options(
     FlashMessage::info("Sharing options saved.").send();
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
-

@@ -1,0 +1,184 @@
+//! `wayfare backup` and `wayfare restore`: pg_dump's custom format, verified after writing,
+//! the newest N kept; restores go into an empty database and are checked afterwards.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, anyhow, bail};
+use diesel::prelude::*;
+use diesel_migrations::MigrationHarness;
+
+use crate::db::local::find_binaries;
+
+fn tool(name: &str) -> anyhow::Result<PathBuf> {
+    let dir = find_binaries().map_err(|e| anyhow!("{e}"))?;
+    let path = dir.join(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Ok(PathBuf::from(name))
+    }
+}
+
+/// Runs pg_dump or pg_restore acting as staff: row-level security (forced even on the
+/// tables' owner) then shows and accepts every row, so the app's own role can back up.
+fn run(program: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .env("PGOPTIONS", "-c app.staff=on")
+        .output()
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} failed: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Writes `travel_planner_YYYYMMDD-HHMMSS.dump` into `dir`, checks it with
+/// `pg_restore --list`, and deletes all but the newest `keep` backups there.
+pub fn backup(database_url: &str, dir: &Path, keep: usize) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = format!(
+        "travel_planner_{}.dump",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    );
+    let path = dir.join(&name);
+    let partial = dir.join(format!("{name}.partial"));
+    let partial_str = partial
+        .to_str()
+        .ok_or_else(|| anyhow!("the backup path is not UTF-8"))?;
+    run(
+        &tool("pg_dump")?,
+        &[
+            "--format=custom",
+            "--no-owner",
+            "--enable-row-security",
+            "--file",
+            partial_str,
+            "--dbname",
+            database_url,
+        ],
+    )?;
+    let listing = run(&tool("pg_restore")?, &["--list", partial_str])?;
+    if !listing.contains("TABLE DATA public plans") {
+        bail!(
+            "the backup {} does not list the plans table; it is not usable",
+            partial.display()
+        );
+    }
+    std::fs::rename(&partial, &path)?;
+    prune(dir, keep)?;
+    Ok(path)
+}
+
+/// Deletes the oldest backups beyond `keep` (names sort by time).
+fn prune(dir: &Path, keep: usize) -> anyhow::Result<Vec<PathBuf>> {
+    let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("travel_planner_") && n.ends_with(".dump"))
+        })
+        .collect();
+    backups.sort();
+    let excess = backups.len().saturating_sub(keep.max(1));
+    let removed: Vec<PathBuf> = backups.into_iter().take(excess).collect();
+    for path in &removed {
+        std::fs::remove_file(path)?;
+    }
+    Ok(removed)
+}
+
+#[derive(QueryableByName)]
+struct TableCount {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Rows per table, for the restore check and its report.
+pub fn row_counts(conn: &mut PgConnection) -> anyhow::Result<Vec<(&'static str, i64)>> {
+    conn.transaction(|conn| {
+        crate::db::Actor::Staff.apply(conn)?;
+        let mut counts = Vec::new();
+        for table in [
+            "users",
+            "plans",
+            "plan_activities",
+            "user_sessions",
+            "rate_limits",
+            "archived_plans",
+            "archived_plan_activities",
+        ] {
+            let n = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+                .get_result::<TableCount>(conn)?
+                .n;
+            counts.push((table, n));
+        }
+        Ok(counts)
+    })
+}
+
+/// Restores a backup into an empty database, then checks that the migrations are up to
+/// date and returns the row counts.
+pub fn restore(file: &Path, into_url: &str) -> anyhow::Result<Vec<(&'static str, i64)>> {
+    if !file.exists() {
+        bail!("no backup at {}", file.display());
+    }
+    let mut conn = crate::startup::connect(into_url)?;
+    let tables: i64 = diesel::sql_query(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .get_result::<TableCount>(&mut conn)?
+    .n;
+    if tables > 0 {
+        bail!("the target database is not empty ({tables} tables); restore into an empty database");
+    }
+    let file_str = file
+        .to_str()
+        .ok_or_else(|| anyhow!("the backup path is not UTF-8"))?;
+    run(
+        &tool("pg_restore")?,
+        &[
+            "--no-owner",
+            "--enable-row-security",
+            "--exit-on-error",
+            "--single-transaction",
+            "--dbname",
+            into_url,
+            file_str,
+        ],
+    )?;
+    let pending = conn
+        .pending_migrations(crate::db::MIGRATIONS)
+        .map_err(|e| anyhow!("cannot read the migrations of the restored database: {e}"))?;
+    if !pending.is_empty() {
+        bail!(
+            "the restored database lacks {} migrations; run `wayfare migrate` against it",
+            pending.len()
+        );
+    }
+    row_counts(&mut conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn prune_keeps_the_newest() {
+        let dir = std::env::temp_dir().join(format!("wayfare-prune-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for stamp in ["20260101-000000", "20260102-000000", "20260103-000000"] {
+            std::fs::write(dir.join(format!("travel_planner_{stamp}.dump")), b"x").unwrap();
+        }
+        std::fs::write(dir.join("other.txt"), b"x").unwrap();
+        let removed = super::prune(&dir, 2).unwrap();
+        assert_eq!(removed.len(), 1);
+        assert!(removed[0].ends_with("travel_planner_20260101-000000.dump"));
+        assert!(dir.join("other.txt").exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,8 @@
+//! Operations behind the `wayfare` subcommands: seeding, archival, backups, purging.
+//! Each runs on one connection as the app's role, acting as staff for row-level security.
+
+pub mod archive;
+pub mod backup;
+pub mod progress;
+pub mod purge;
+pub mod seed;

@@ -70,6 +70,11 @@ pub struct Settings {
     pub limits: RateLimits,
     /// Social login providers with a client id and secret (`GOOGLE_*`, `FACEBOOK_*`).
     pub oauth: Vec<crate::auth::oauth::ProviderSettings>,
+    /// `METRICS_TOKEN`: when set, `/metrics` needs it as a bearer token; otherwise only
+    /// loopback clients may read it.
+    pub metrics_token: Option<Secret>,
+    /// `SLOW_REQUEST_MS`: requests slower than this are logged with their SQL count (500).
+    pub slow_request: Duration,
     /// `TILE_URL`: map tiles ({z}/{x}/{y}); OpenStreetMap's by default.
     pub tile_url: String,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
@@ -234,6 +239,8 @@ impl Settings {
             .into_iter()
             .filter_map(|p| crate::auth::oauth::ProviderSettings::from_env(env, p))
             .collect(),
+            metrics_token: env.var("METRICS_TOKEN").map(Secret),
+            slow_request: Duration::from_millis(parse(env, "SLOW_REQUEST_MS", 500)?),
             tile_url: env
                 .var("TILE_URL")
                 .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),

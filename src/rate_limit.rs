@@ -36,7 +36,14 @@ impl Kind {
 }
 
 #[derive(Clone)]
-pub enum RateLimiter {
+pub struct RateLimiter {
+    store: Store,
+    /// Refusals by kind, for `/metrics`.
+    hits: prometheus::IntCounterVec,
+}
+
+#[derive(Clone)]
+enum Store {
     Table,
     Redis(redis::aio::ConnectionManager),
 }
@@ -58,18 +65,22 @@ fn redis_key(kind: Kind, identifier: &str) -> String {
 }
 
 impl RateLimiter {
-    pub async fn connect(redis_url: Option<&str>) -> anyhow::Result<Self> {
-        match redis_url {
-            None => Ok(RateLimiter::Table),
+    pub async fn connect(
+        redis_url: Option<&str>,
+        hits: prometheus::IntCounterVec,
+    ) -> anyhow::Result<Self> {
+        let store = match redis_url {
+            None => Store::Table,
             Some(url) => {
                 let client = redis::Client::open(url)
                     .map_err(|e| anyhow::anyhow!("REDIS_URL is not valid: {e}"))?;
                 let manager = redis::aio::ConnectionManager::new(client)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot reach Redis: {e}"))?;
-                Ok(RateLimiter::Redis(manager))
+                Store::Redis(manager)
             }
-        }
+        };
+        Ok(RateLimiter { store, hits })
     }
 
     /// Counts one action; `TooManyRequests` once today's count passes `max`.
@@ -80,13 +91,13 @@ impl RateLimiter {
         identifier: &str,
         max: u32,
     ) -> Result<(), AppError> {
-        let count = match self {
-            RateLimiter::Table => {
+        let count = match &self.store {
+            Store::Table => {
                 let identifier = identifier.to_string();
                 db.write(move |conn| Ok(count_in_table(conn, kind, &identifier)?))
                     .await?
             }
-            RateLimiter::Redis(manager) => {
+            Store::Redis(manager) => {
                 let key = redis_key(kind, identifier);
                 let mut conn = manager.clone();
                 let (count, _): (i64, bool) = redis::pipe()
@@ -101,6 +112,7 @@ impl RateLimiter {
         };
         if count > i64::from(max) {
             tracing::info!(kind = kind.as_str(), "rate limit reached");
+            self.hits.with_label_values(&[kind.as_str()]).inc();
             return Err(AppError::TooManyRequests {
                 retry_after_secs: seconds_to_reset(),
             });
@@ -110,8 +122,8 @@ impl RateLimiter {
 
     /// Gives back one counted action.
     pub async fn refund(&self, db: &Db, kind: Kind, identifier: &str) -> Result<(), AppError> {
-        match self {
-            RateLimiter::Table => {
+        match &self.store {
+            Store::Table => {
                 let identifier = identifier.to_string();
                 db.write(move |conn| {
                     diesel::update(
@@ -127,7 +139,7 @@ impl RateLimiter {
                 })
                 .await
             }
-            RateLimiter::Redis(manager) => {
+            Store::Redis(manager) => {
                 let mut conn = manager.clone();
                 let _: i64 = redis::cmd("DECR")
                     .arg(redis_key(kind, identifier))

@@ -45,6 +45,7 @@ pub struct AppState {
     pub mailer: Mailer,
     pub limiter: RateLimiter,
     pub oauth: OAuth,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -88,7 +89,18 @@ impl Application {
         };
         let session_store = PgSessionStore::new(primary.clone(), settings.sessions);
         let pool = primary.clone();
-        let db = web::Data::new(Db { primary, replica });
+        let metrics = crate::metrics::Metrics::new();
+        let waiting = metrics.bcrypt_waiting.clone();
+        let cost = settings.bcrypt_cost;
+        let hasher = tokio::task::spawn_blocking(move || Hasher::new(cost, waiting)).await??;
+        let db = web::Data::new(Db {
+            primary,
+            replica,
+            stats: crate::db::DbStats {
+                checkout_timeouts: metrics.checkout_timeouts.clone(),
+                errors: metrics.database_errors.clone(),
+            },
+        });
 
         let listener = TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
             anyhow::anyhow!("cannot listen on {}:{}: {e}", settings.host, settings.port)
@@ -98,13 +110,17 @@ impl Application {
         if settings.public_url.port() == Some(0) {
             let _ = settings.public_url.set_port(Some(port));
         }
-        let cost = settings.bcrypt_cost;
-        let hasher = tokio::task::spawn_blocking(move || Hasher::new(cost)).await??;
+        let limiter = RateLimiter::connect(
+            settings.redis_url.as_ref().map(|u| u.expose()),
+            metrics.rate_limit_hits.clone(),
+        )
+        .await?;
         let state = web::Data::new(AppState {
             hasher,
             mailer: Mailer::from_settings(&settings)?,
             oauth: OAuth::new(settings.oauth.clone(), &settings.public_url)?,
-            limiter: RateLimiter::connect(settings.redis_url.as_ref().map(|u| u.expose())).await?,
+            metrics,
+            limiter,
             settings: settings.clone(),
         });
 
@@ -115,6 +131,7 @@ impl Application {
             .absolute
             .max(settings.sessions.staff_absolute);
         let cookie_ttl = actix_web::cookie::time::Duration::seconds(longest.as_secs() as i64);
+        let counted = queries.clone();
         let server = HttpServer::new(move || {
             let flashes =
                 FlashMessagesFramework::builder(CookieMessageStore::builder(key.clone()).build())
@@ -137,10 +154,12 @@ impl Application {
                 .wrap(sessions)
                 .wrap(from_fn(middleware::session_errors))
                 .wrap(from_fn(csrf::middleware))
+                .wrap(from_fn(crate::metrics::middleware))
                 .wrap(TracingLogger::default())
                 .wrap(middleware::security_headers(https))
                 .app_data(db.clone())
                 .app_data(state.clone())
+                .app_data(web::Data::new(counted.clone()))
                 .app_data(
                     web::FormConfig::default()
                         .limit(FORM_LIMIT)

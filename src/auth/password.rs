@@ -36,16 +36,19 @@ pub struct Hasher {
     pub cost: u32,
     /// Checked for unknown users, so that they take as long as a wrong password.
     dummy_hash: Arc<str>,
+    /// Hashes waiting for a permit, for `/metrics`.
+    waiting: prometheus::IntGauge,
 }
 
 impl Hasher {
     /// Blocking: hashes the dummy password at `cost` once.
-    pub fn new(cost: u32) -> anyhow::Result<Self> {
+    pub fn new(cost: u32, waiting: prometheus::IntGauge) -> anyhow::Result<Self> {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Hasher {
             permits: Arc::new(Semaphore::new(cpus)),
             cost,
             dummy_hash: hash("not the password of anyone", cost)?.into(),
+            waiting,
         })
     }
 
@@ -68,11 +71,10 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        self.waiting.inc();
+        let permit = self.permits.acquire().await;
+        self.waiting.dec();
+        let _permit = permit.map_err(|e| AppError::Internal(e.into()))?;
         Ok(actix_web::web::block(work).await?)
     }
 }

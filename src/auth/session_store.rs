@@ -60,11 +60,14 @@ impl PgSessionStore {
     ) -> anyhow::Result<T> {
         let pool = self.pool.clone();
         let lifetimes = self.lifetimes;
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn, lifetimes)
+        let (result, queries) = actix_web::web::block(move || {
+            let before = crate::db::pool::thread_queries();
+            let result = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| f(&mut conn, lifetimes));
+            (result, crate::db::pool::thread_queries() - before)
         })
-        .await?
+        .await?;
+        crate::metrics::add_request_queries(queries);
+        result
     }
 }
 

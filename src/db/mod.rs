@@ -61,6 +61,14 @@ impl Actor {
 pub struct Db {
     pub primary: PgPool,
     pub replica: PgPool,
+    pub stats: DbStats,
+}
+
+/// Failures seen by requests: counters registered in the app's `/metrics`.
+#[derive(Clone, Debug)]
+pub struct DbStats {
+    pub checkout_timeouts: prometheus::IntCounter,
+    pub errors: prometheus::IntCounter,
 }
 
 impl Db {
@@ -70,7 +78,7 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.primary.clone(), f).await
+        run(self, self.primary.clone(), f).await
     }
 
     /// Like `read`, on the replica: for pages that do not show the visitor's own writes.
@@ -79,7 +87,7 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.replica.clone(), f).await
+        run(self, self.replica.clone(), f).await
     }
 
     /// Runs `f` inside one transaction on one primary connection: all or nothing.
@@ -88,7 +96,7 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.primary.clone(), |conn| conn.transaction(f)).await
+        run(self, self.primary.clone(), |conn| conn.transaction(f)).await
     }
 }
 
@@ -99,7 +107,7 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.primary.clone(), move |conn| {
+        run(self, self.primary.clone(), move |conn| {
             as_actor(conn, &actor, true, f)
         })
         .await
@@ -111,7 +119,7 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.replica.clone(), move |conn| {
+        run(self, self.replica.clone(), move |conn| {
             as_actor(conn, &actor, true, f)
         })
         .await
@@ -123,7 +131,7 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.primary.clone(), move |conn| {
+        run(self, self.primary.clone(), move |conn| {
             as_actor(conn, &actor, false, f)
         })
         .await
@@ -148,14 +156,31 @@ fn as_actor<T>(
     })
 }
 
-async fn run<T, F>(pool: PgPool, f: F) -> Result<T, AppError>
+/// One checkout on a blocking thread; counts the statements for the request's log line
+/// and the failures for `/metrics`.
+async fn run<T, F>(db: &Db, pool: PgPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    actix_web::web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
+    let (result, queries) = actix_web::web::block(move || {
+        let before = pool::thread_queries();
+        let result = match pool.get() {
+            Ok(mut conn) => f(&mut conn),
+            Err(e) => Err(AppError::from(e)),
+        };
+        (result, pool::thread_queries() - before)
     })
-    .await?
+    .await?;
+    crate::metrics::add_request_queries(queries);
+    match &result {
+        Err(AppError::Unavailable(_)) if queries == 0 => {
+            db.stats.checkout_timeouts.inc();
+        }
+        Err(AppError::Unavailable(_) | AppError::Internal(_)) => {
+            db.stats.errors.inc();
+        }
+        _ => {}
+    }
+    result
 }

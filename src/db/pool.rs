@@ -23,10 +23,21 @@ impl QueryCounter {
     }
 }
 
+thread_local! {
+    /// Statements run on this thread: `Db` reads it around a request's blocking work.
+    static THREAD_QUERIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many statements this thread has run so far.
+pub fn thread_queries() -> u64 {
+    THREAD_QUERIES.with(std::cell::Cell::get)
+}
+
 impl Instrumentation for QueryCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::StartQuery { .. } = event {
             self.0.fetch_add(1, Ordering::Relaxed);
+            THREAD_QUERIES.with(|n| n.set(n.get() + 1));
         }
     }
 }

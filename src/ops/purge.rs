@@ -32,7 +32,7 @@ pub fn purge(conn: &mut PgConnection) -> QueryResult<Purged> {
 
 /// Purges every hour until the process ends; failures are logged and retried next hour.
 pub fn spawn_hourly(pool: crate::db::PgPool) {
-    actix_web::rt::spawn(async move {
+    tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every_hour.tick().await;

@@ -161,6 +161,7 @@ pub async fn signup(
         Err(e) => return Err(e),
     };
 
+    state.metrics.signups.inc();
     let sent = send_verification(&state, &db, created.id, &created.email).await;
     let csrf_cookie = sign_in(&req, &visitor.session, created.id, &state)?;
     FlashMessage::info(match sent {
@@ -319,6 +320,7 @@ pub async fn login(
     let matches = state.hasher.verify(form.password.clone(), stored).await?;
     let next = safe_next(&form.next).unwrap_or_default().to_string();
     let (Some(found), true) = (found, matches) else {
+        state.metrics.login_failures.inc();
         return login_failed(
             &state,
             visitor,
@@ -353,6 +355,7 @@ pub async fn login(
     db.write(move |conn| Ok(user::record_login(conn, user_id, new_hash.as_deref())?))
         .await?;
     let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
+    state.metrics.logins.with_label_values(&["password"]).inc();
     let mut response = see_other(if next.is_empty() { HOME } else { &next });
     response
         .add_cookie(&csrf_cookie)

@@ -16,6 +16,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/").route(web::get().to(home::landing)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/readyz").route(web::get().to(health::readyz)))
+        .service(resource("/metrics").route(web::get().to(crate::metrics::metrics)))
         .service(resource("/static/{path:.*}").route(web::get().to(crate::assets::serve)))
         .service(
             resource("/signup")
@@ -85,6 +86,10 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
         resource("/plans/import")
             .route(web::get().to(files::import_form))
             .route(web::post().to(files::import)),
+    )
+    .service(resource("/plans/archive").route(web::get().to(plans::archive::list)))
+    .service(
+        resource("/plans/archive/{id}/restore").route(web::post().to(plans::archive::restore)),
     )
     .service(resource("/plans/{id}").route(web::get().to(plans::show)))
     .service(

@@ -1,6 +1,7 @@
 //! A traveller's plans: list, create, show, edit, status, copy, delete, and `plan_data`.
 
 pub mod activities;
+pub mod archive;
 pub mod data;
 pub mod files;
 pub mod sharing;

@@ -62,7 +62,16 @@ impl PgSessionStore {
         let lifetimes = self.lifetimes;
         let (result, queries) = actix_web::web::block(move || {
             let before = crate::db::pool::thread_queries();
-            let result = pool.get().map_err(anyhow::Error::from).and_then(|mut conn| f(&mut conn, lifetimes));
+            let result = pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|mut conn| {
+                    let result = f(&mut conn, lifetimes);
+                    if result.is_err() {
+                        crate::db::pool::mark_if_broken(&mut conn);
+                    }
+                    result
+                });
             (result, crate::db::pool::thread_queries() - before)
         })
         .await?;

@@ -166,7 +166,16 @@ where
     let (result, queries) = actix_web::web::block(move || {
         let before = pool::thread_queries();
         let result = match pool.get() {
-            Ok(mut conn) => f(&mut conn),
+            Ok(mut conn) => {
+                let result = f(&mut conn);
+                if matches!(
+                    result,
+                    Err(AppError::Unavailable(_) | AppError::Internal(_))
+                ) {
+                    pool::mark_if_broken(&mut conn);
+                }
+                result
+            }
             Err(e) => Err(AppError::from(e)),
         };
         (result, pool::thread_queries() - before)

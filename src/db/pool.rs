@@ -78,3 +78,10 @@ pub fn build(url: &str, size: u32, timeout: Duration, counter: QueryCounter) -> 
         .error_handler(Box::new(LogErrors))
         .build_unchecked(ConnectionManager::new(url))
 }
+
+/// diesel does not mark a connection broken when preparing a statement on it fails, so one
+/// that died while idle would go back to the pool and fail every request after it. After an
+/// error, a simple query marks such a connection broken and the pool replaces it.
+pub fn mark_if_broken(conn: &mut PgConnection) {
+    let _ = conn.batch_execute("SELECT 1");
+}

@@ -4,6 +4,7 @@ use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
+use diesel::OptionalExtension;
 use serde::Deserialize;
 
 use crate::auth::csrf;
@@ -471,7 +472,8 @@ pub async fn verify_email(
         Err(TokenError::Invalid) => Err("This link is not valid. Check that you copied all of it."),
         Ok(claims) => {
             db.write(move |conn| {
-                let Ok(found) = user::find(conn, claims.u) else {
+                // A deleted user's link is invalid; a database error is a 503, not that.
+                let Some(found) = user::find(conn, claims.u).optional()? else {
                     return Ok(Err(
                         "This link is not valid. Check that you copied all of it.",
                     ));
@@ -645,7 +647,7 @@ async fn reset_target(
         return Ok(None);
     };
     let found = db
-        .read(move |conn| Ok(user::find(conn, claims.u).ok()))
+        .read(move |conn| Ok(user::find(conn, claims.u).optional()?))
         .await?;
     Ok(found.filter(|u| tokens::password_fingerprint(&u.password_hash) == claims.b && u.active()))
 }

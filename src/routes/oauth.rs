@@ -193,7 +193,11 @@ pub async fn callback(
     let mut response = match outcome {
         Outcome::LogIn(user_id) => {
             let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
-            state.metrics.logins.with_label_values(&[provider.slug()]).inc();
+            state
+                .metrics
+                .logins
+                .with_label_values(&[provider.slug()])
+                .inc();
             let mut response = see_other(&next);
             response
                 .add_cookie(&csrf_cookie)

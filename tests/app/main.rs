@@ -3,7 +3,14 @@
 #[allow(dead_code)] // helpers shared by feature modules; not every one uses each.
 mod helpers;
 
+mod account;
+mod accounts;
 mod config;
+mod csrf;
 mod errors;
 mod health;
+mod mail_links;
+mod oauth;
+mod rate_limits;
 mod schema;
+mod sessions;

@@ -1,7 +1,7 @@
 //! Plans that `wayfare archive` moved out of the live tables: read-only, and restorable by
 //! their owner.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 
@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::models::archive::ArchivedPlan;
 use crate::ops::archive;
-use crate::pages::{render, see_other, Layout};
+use crate::pages::{Layout, render, see_other};
 
 #[derive(Template)]
 #[template(path = "plans/archive.html")]
@@ -21,14 +21,25 @@ struct ArchivePage {
 
 pub async fn list(current: CurrentUser, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     let user_id = current.id();
-    let plans = db.read(move |conn| Ok(archive::list_for_user(conn, user_id)?)).await?;
-    render(&ArchivePage { layout: current.layout, plans })
+    let plans = db
+        .read(move |conn| Ok(archive::list_for_user(conn, user_id)?))
+        .await?;
+    render(&ArchivePage {
+        layout: current.layout,
+        plans,
+    })
 }
 
-pub async fn restore(current: CurrentUser, db: web::Data<Db>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn restore(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
     // The archive tables have no row-level security: `restore` checks the owner itself.
-    let restored = db.write(move |conn| Ok(archive::restore(conn, id, Some(user_id))?)).await?;
+    let restored = db
+        .write(move |conn| Ok(archive::restore(conn, id, Some(user_id))?))
+        .await?;
     if !restored {
         return Err(AppError::NotFound);
     }

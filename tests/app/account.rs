@@ -1,0 +1,538 @@
+//! Self-service pages: profile (with re-verification of a new e-mail), the data export and
+//! account deletion.
+
+use crate::helpers::{
+    FIREFOX, PASSWORD, SESSION_COOKIE, TestApp, TestUser, assert_is_login_redirect,
+    assert_is_redirect_to, extract_input, extract_link, spawn_app,
+};
+
+fn user_json(app: &TestApp, id: i32) -> String {
+    app.text(&format!(
+        "SELECT row_to_json(u) FROM users u WHERE id = {id}"
+    ))
+    .unwrap()
+}
+
+fn profile<'a>(user: &'a TestUser, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("email", user.email.as_str()),
+        ("username", user.username.as_str()),
+        ("first_name", ""),
+        ("last_name", ""),
+    ];
+    for &(k, v) in changes {
+        form.retain(|(f, _)| *f != k);
+        form.push((k, v));
+    }
+    form
+}
+
+#[tokio::test]
+async fn account_pages_need_a_signed_in_user() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    for path in [
+        "/account",
+        "/account/password",
+        "/account/sessions",
+        "/account/export",
+        "/account/delete",
+    ] {
+        let response = browser.get(path).await;
+        assert_is_login_redirect(&response);
+    }
+    let user = app.create_user("alice");
+    let before = app.snapshot();
+    for path in [
+        "/account",
+        "/account/verify",
+        "/account/password",
+        "/account/delete",
+    ] {
+        let response = browser
+            .post_form(path, &[("password", PASSWORD), ("email", "x@example.com")])
+            .await;
+        assert_is_login_redirect(&response);
+    }
+    assert_eq!(app.snapshot(), before);
+    assert_eq!(app.count(&format!("users WHERE id = {}", user.id)), 1);
+}
+
+#[tokio::test]
+async fn the_profile_form_saves_names_and_username() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice");
+    let browser = app.signed_in(&user).await;
+    let html = browser.get_html("/account").await;
+    assert_eq!(
+        extract_input(&html, "email").as_deref(),
+        Some(user.email.as_str())
+    );
+    assert_eq!(extract_input(&html, "username").as_deref(), Some("alice"));
+
+    let form = profile(
+        &user,
+        &[
+            ("username", "Alice.Liddell"),
+            ("first_name", "  Alice "),
+            ("last_name", "Liddell"),
+        ],
+    );
+    assert_is_redirect_to(&browser.post_form("/account", &form).await, "/account");
+    let row: serde_json::Value = serde_json::from_str(&user_json(&app, user.id)).unwrap();
+    assert_eq!(row["username"], "Alice.Liddell");
+    assert_eq!(row["first_name"], "Alice");
+    assert_eq!(row["last_name"], "Liddell");
+    assert_eq!(row["email"], user.email.as_str());
+    assert_eq!(row["is_verified"], true, "the address did not change");
+    let page = browser.get_html("/account").await;
+    assert!(page.contains("Your profile is saved."));
+    assert!(
+        page.contains(">Alice.Liddell</a>"),
+        "the navigation shows the new name"
+    );
+    assert!(app.mails().is_empty());
+
+    // Blank names become NULL again; the new username logs in.
+    let form = profile(&user, &[("username", "Alice.Liddell")]);
+    assert_is_redirect_to(&browser.post_form("/account", &form).await, "/account");
+    assert_eq!(
+        app.text(&format!(
+            "SELECT first_name FROM users WHERE id = {}",
+            user.id
+        )),
+        None
+    );
+    app.new_browser().login_ok("alice.liddell", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_new_email_address_must_be_confirmed_again() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    browser.signup("old@example.com", "olga", PASSWORD).await;
+    let old_link = extract_link(
+        &app,
+        &app.last_mail_to("old@example.com").body,
+        "/verify-email/",
+    );
+    assert_eq!(browser.get(&old_link).await.status(), 200);
+    let id: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+
+    let changed = browser
+        .post_form(
+            "/account",
+            &[("email", "New@Example.org"), ("username", "olga")],
+        )
+        .await;
+    assert_is_redirect_to(&changed, "/account");
+    let row: serde_json::Value = serde_json::from_str(&user_json(&app, id)).unwrap();
+    assert_eq!(row["email"], "New@Example.org");
+    assert_eq!(row["is_verified"], false);
+    let page = browser.get_html("/account").await;
+    assert!(page.contains("We sent a link to New@Example.org"), "{page}");
+    assert!(page.contains("not confirmed"));
+
+    // The old address's link is no use for the new one.
+    let stale = browser.get(&old_link).await;
+    assert_eq!(stale.status(), 400);
+    assert!(
+        stale
+            .text()
+            .await
+            .unwrap()
+            .contains("no longer on the account")
+    );
+    assert_eq!(
+        app.text(&format!("SELECT is_verified FROM users WHERE id = {id}"))
+            .unwrap(),
+        "false"
+    );
+
+    let mail = app.last_mail_to("New@Example.org");
+    let new_link = extract_link(&app, &mail.body, "/verify-email/");
+    assert_eq!(browser.get(&new_link).await.status(), 200);
+    assert_eq!(
+        app.text(&format!("SELECT is_verified FROM users WHERE id = {id}"))
+            .unwrap(),
+        "true"
+    );
+    // Only a change of address asks again: the same address in another case does not.
+    let same = browser
+        .post_form(
+            "/account",
+            &[("email", "new@example.org"), ("username", "olga")],
+        )
+        .await;
+    assert_is_redirect_to(&same, "/account");
+    assert_eq!(
+        app.text(&format!("SELECT is_verified FROM users WHERE id = {id}"))
+            .unwrap(),
+        "true"
+    );
+    assert_eq!(app.mails_to("new@example.org").len(), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_or_taken_profile_value_changes_nothing() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice");
+    app.create_user("bob");
+    let browser = app.signed_in(&user).await;
+    let long = "x".repeat(31);
+    let cases = [
+        ("email", "not an address"),
+        ("email", "BOB@example.com"),
+        ("username", "al"),
+        ("username", "al ice"),
+        ("username", "Bob"),
+        ("first_name", long.as_str()),
+    ];
+    let before = app.snapshot();
+    for (field, value) in cases {
+        let form = profile(&user, &[(field, value)]);
+        let response = browser.post_form("/account", &form).await;
+        assert_eq!(response.status(), 422, "{field}={value}");
+        let html = response.text().await.unwrap();
+        assert_eq!(
+            extract_input(&html, field).as_deref(),
+            Some(value),
+            "what was typed is kept"
+        );
+        let at = html.find(&format!("id=\"{field}\"")).unwrap();
+        let tag = &html[at..at + html[at..].find('>').unwrap()];
+        assert!(tag.contains("aria-invalid=\"true\""), "{field}={value}");
+    }
+    assert_eq!(app.snapshot(), before);
+    assert!(app.mails().is_empty());
+}
+
+/// Two users with plans, activities and sessions; returns (alice, bob).
+async fn two_travellers(app: &TestApp) -> (TestUser, TestUser) {
+    let alice = app.create_user("alice");
+    let bob = app.create_user("bob");
+    let lisbon = app.insert(&format!(
+        "INSERT INTO plans (user_id, title, destination, plan_data) VALUES ({}, 'Lisbon in spring', 'Lisbon', \
+         '{{\"notes\": \"pastel de nata every morning\", \"custom\": {{\"kept\": [1, 2]}}}}') RETURNING id",
+        alice.id
+    ));
+    app.insert(&format!(
+        "INSERT INTO plan_activities (plan_id, title, order_index) VALUES ({lisbon}, 'Tram 28 ride', 0) RETURNING id"
+    ));
+    app.insert(&format!(
+        "INSERT INTO plan_activities (plan_id, title, order_index) VALUES ({lisbon}, 'Fado evening', 1) RETURNING id"
+    ));
+    app.insert(&format!(
+        "INSERT INTO plans (user_id, title) VALUES ({}, 'Porto weekend') RETURNING id",
+        alice.id
+    ));
+    let bobs = app.insert(&format!(
+        "INSERT INTO plans (user_id, title, plan_data) VALUES ({}, 'Secret Oslo trip', '{{\"notes\": \"bob-only note\"}}') RETURNING id",
+        bob.id
+    ));
+    app.insert(&format!(
+        "INSERT INTO plan_activities (plan_id, title) VALUES ({bobs}, 'Bob fjord cruise') RETURNING id"
+    ));
+    let archived = app.insert(&format!(
+        "INSERT INTO archived_plans (user_id, title) VALUES ({}, 'Old Rome trip') RETURNING id",
+        alice.id
+    ));
+    app.insert(&format!(
+        "INSERT INTO archived_plan_activities (plan_id, title) VALUES ({archived}, 'Colosseum visit') RETURNING id"
+    ));
+    let bobs_archived = app.insert(&format!(
+        "INSERT INTO archived_plans (user_id, title) VALUES ({}, 'Old Bergen trip') RETURNING id",
+        bob.id
+    ));
+    app.insert(&format!(
+        "INSERT INTO archived_plan_activities (plan_id, title) VALUES ({bobs_archived}, 'Bob funicular') RETURNING id"
+    ));
+    (alice, bob)
+}
+
+#[tokio::test]
+async fn the_export_holds_the_users_data_and_no_one_elses() {
+    let app = spawn_app().await;
+    let (alice, bob) = two_travellers(&app).await;
+    let browser = app.signed_in(&alice).await;
+    let _phone = app.signed_in(&alice).await;
+    let _bobs = app.signed_in(&bob).await;
+
+    let response = browser.get("/account/export").await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"wayfare-alice.json\""
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    let body = response.text().await.unwrap();
+    let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+
+    let profile = &data["profile"];
+    assert_eq!(profile["id"], alice.id);
+    assert_eq!(profile["email"], "alice@example.com");
+    assert_eq!(profile["username"], "alice");
+    assert_eq!(profile["is_verified"], true);
+    assert_eq!(profile["has_password"], true);
+
+    let plans = data["plans"].as_array().unwrap();
+    let titles: Vec<&str> = plans.iter().map(|p| p["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Lisbon in spring", "Porto weekend"]);
+    assert_eq!(plans[0]["destination"], "Lisbon");
+    assert_eq!(
+        plans[0]["plan_data"]["notes"],
+        "pastel de nata every morning"
+    );
+    assert_eq!(
+        plans[0]["plan_data"]["custom"]["kept"],
+        serde_json::json!([1, 2])
+    );
+    let activities: Vec<&str> = plans[0]["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(activities, ["Tram 28 ride", "Fado evening"]);
+    assert_eq!(plans[1]["activities"], serde_json::json!([]));
+
+    let sessions = data["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    for session in sessions {
+        assert_eq!(session["user_agent"], FIREFOX);
+        assert_eq!(session["ip_address"], "127.0.0.1");
+        assert!(session["expires_at"].is_string());
+    }
+
+    // No one else's data, and no secrets of Alice's own.
+    for foreign in [
+        bob.email.as_str(),
+        "\"bob\"",
+        "Secret Oslo trip",
+        "bob-only note",
+        "Bob fjord cruise",
+        "Old Bergen trip",
+    ] {
+        assert!(!body.contains(foreign), "the export contains {foreign}");
+    }
+    let hash = app
+        .text(&format!(
+            "SELECT password_hash FROM users WHERE id = {}",
+            alice.id
+        ))
+        .unwrap();
+    assert!(!body.contains(&hash));
+    assert!(!body.contains("password_hash"));
+    for row in app.sessions_of(alice.id) {
+        assert!(!body.contains(&row.session_key), "no session key digests");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_deletes_nothing() {
+    let app = spawn_app().await;
+    let (alice, _) = two_travellers(&app).await;
+    let browser = app.signed_in(&alice).await;
+    let form = browser.get_html("/account/delete").await;
+    assert!(form.contains("name=\"password\""));
+    let before = app.snapshot();
+    for wrong in ["", "not my password", "correct horse battery stapler"] {
+        let response = browser
+            .post_form("/account/delete", &[("password", wrong)])
+            .await;
+        assert_eq!(response.status(), 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("This is not your password.")
+        );
+    }
+    // The username typed as a confirmation is no substitute for the password.
+    let typed = browser
+        .post_form("/account/delete", &[("confirmation", "alice")])
+        .await;
+    assert_eq!(typed.status(), 422);
+    assert_eq!(app.snapshot(), before);
+    assert!(browser.signed_in_email().await.is_some());
+}
+
+#[tokio::test]
+async fn deleting_the_account_removes_every_row_of_the_user() {
+    let app = spawn_app().await;
+    let (alice, bob) = two_travellers(&app).await;
+    let browser = app.signed_in(&alice).await;
+    let phone = app.signed_in(&alice).await;
+    let bobs = app.signed_in(&bob).await;
+    let bob_before = [
+        app.count(&format!("plans WHERE user_id = {}", bob.id)),
+        app.count(&format!(
+            "plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = {}",
+            bob.id
+        )),
+        app.count(&format!("archived_plans WHERE user_id = {}", bob.id)),
+        app.count(&format!("user_sessions WHERE user_id = {}", bob.id)),
+    ];
+
+    let response = browser
+        .post_form("/account/delete", &[("password", PASSWORD)])
+        .await;
+    assert_is_redirect_to(&response, "/");
+    let cleared = response.cookies().find(|c| c.name() == SESSION_COOKIE);
+    assert!(
+        cleared.is_some_and(|c| c.value().is_empty()),
+        "the cookie is cleared"
+    );
+    assert!(
+        browser
+            .get_html("/")
+            .await
+            .contains("Your account and everything in it have been deleted.")
+    );
+
+    let id = alice.id;
+    assert_eq!(app.count(&format!("users WHERE id = {id}")), 0);
+    assert_eq!(app.count(&format!("plans WHERE user_id = {id}")), 0);
+    assert_eq!(app.count(&format!("user_sessions WHERE user_id = {id}")), 0);
+    assert_eq!(
+        app.count(&format!("archived_plans WHERE user_id = {id}")),
+        0
+    );
+    assert_eq!(
+        app.count(
+            "plan_activities a WHERE NOT EXISTS (SELECT 1 FROM plans p WHERE p.id = a.plan_id)"
+        ),
+        0
+    );
+    assert_eq!(
+        app.count("archived_plan_activities"),
+        1,
+        "only Bob's is left"
+    );
+    // Nothing anywhere still names her or what she planned.
+    let everything = app.snapshot();
+    for trace in [
+        "alice@example.com",
+        "\"alice\"",
+        "Lisbon in spring",
+        "pastel de nata",
+        "Tram 28 ride",
+        "Porto weekend",
+        "Old Rome trip",
+        "Colosseum visit",
+    ] {
+        assert!(!everything.contains(trace), "{trace} is still stored");
+    }
+
+    // Bob keeps everything.
+    assert_eq!(
+        [
+            app.count(&format!("plans WHERE user_id = {}", bob.id)),
+            app.count(&format!(
+                "plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = {}",
+                bob.id
+            )),
+            app.count(&format!("archived_plans WHERE user_id = {}", bob.id)),
+            app.count(&format!("user_sessions WHERE user_id = {}", bob.id)),
+        ],
+        bob_before
+    );
+    assert!(bobs.signed_in_email().await.is_some());
+
+    // Every browser of hers is signed out, and the account cannot log in.
+    assert_eq!(browser.signed_in_email().await, None);
+    assert_eq!(phone.signed_in_email().await, None);
+    assert_eq!(
+        app.new_browser().login("alice", PASSWORD).await.status(),
+        422
+    );
+}
+
+#[tokio::test]
+async fn an_account_without_a_password_is_deleted_by_typing_its_username() {
+    let app = spawn_app().await;
+    let user = app.create_user("gwen");
+    let browser = app.signed_in(&user).await;
+    // As a social-login account is stored: no password.
+    app.exec(&format!(
+        "UPDATE users SET password_hash = '!', google_id = 'g-123' WHERE id = {}",
+        user.id
+    ));
+    let form = browser.get_html("/account/delete").await;
+    assert!(form.contains("name=\"confirmation\""));
+    assert!(!form.contains("name=\"password\""));
+
+    let before = app.snapshot();
+    for wrong in ["", "Gwen", "gwen2", "!"] {
+        let response = browser
+            .post_form(
+                "/account/delete",
+                &[("confirmation", wrong), ("password", "!")],
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{wrong:?}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Type your username exactly to confirm.")
+        );
+    }
+    assert_eq!(app.snapshot(), before);
+
+    let response = browser
+        .post_form("/account/delete", &[("confirmation", "gwen")])
+        .await;
+    assert_is_redirect_to(&response, "/");
+    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.count("user_sessions"), 0);
+}
+
+#[tokio::test]
+async fn create_staff_makes_a_verified_staff_account_usable_on_these_pages() {
+    let app = spawn_app().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wayfare"))
+        .args([
+            "create-staff",
+            "--email",
+            "ops@example.com",
+            "--username",
+            "ops",
+            "--password",
+            PASSWORD,
+        ])
+        .env_clear()
+        .env("DATABASE_URL", &app.db.url)
+        .env("DATA_DIR", &app.data_dir)
+        .env("BCRYPT_COST", "4")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        app.text("SELECT concat_ws(',', is_active, is_verified, is_staff) FROM users")
+            .unwrap(),
+        "t,t,t"
+    );
+
+    let browser = app.new_browser();
+    browser.login_ok("ops@example.com", PASSWORD).await;
+    let page = browser.get_html("/account").await;
+    assert!(page.contains("badge-ok\">confirmed"));
+    assert!(page.contains("<span class=\"badge\">staff</span>"));
+    assert_eq!(browser.get("/account/sessions").await.status(), 200);
+    let row = app.session_row_of(&browser).unwrap();
+    assert_eq!(
+        row.expires_at - row.created_at.unwrap(),
+        chrono::TimeDelta::hours(1),
+        "a staff session's idle lifetime"
+    );
+}

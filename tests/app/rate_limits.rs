@@ -1,0 +1,343 @@
+//! Rate limits under parallel requests, kept in the `rate_limits` table and, with
+//! `REDIS_URL`, in Redis: a limit is reached and never exceeded.
+
+use std::collections::HashMap;
+
+use futures_util::future::join_all;
+use reqwest::Response;
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use crate::helpers::{
+    Browser, FIREFOX, HOME, PASSWORD, TestApp, assert_is_redirect_to, spawn_app_with, unique,
+};
+
+const REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// Posts every `(login, password)` at once from `browser`; returns the responses in order.
+async fn parallel_logins(browser: &Browser, attempts: &[(String, String)]) -> Vec<Response> {
+    let token = browser.csrf_token().await.unwrap();
+    let token = &token;
+    join_all(attempts.iter().map(|(login, password)| async move {
+        browser
+            .post_raw(
+                "/login",
+                &[
+                    ("login", login.as_str()),
+                    ("password", password.as_str()),
+                    ("csrf_token", token.as_str()),
+                ],
+                &[("Origin", browser.address.as_str())],
+            )
+            .await
+    }))
+    .await
+}
+
+/// How many answers had each status; every 429 carries a sensible `Retry-After`.
+async fn tally(responses: Vec<Response>) -> HashMap<u16, usize> {
+    let mut counts = HashMap::new();
+    for response in responses {
+        let status = response.status().as_u16();
+        if status == 429 {
+            let wait: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=86_400).contains(&wait), "Retry-After {wait}");
+            let html = response.text().await.unwrap();
+            assert!(html.contains("Too many requests"));
+        }
+        *counts.entry(status).or_default() += 1;
+    }
+    counts
+}
+
+fn limits(env: &mut HashMap<String, String>, pairs: &[(&str, &str)]) {
+    env.insert("DATABASE_POOL_SIZE".into(), "10".into());
+    for (k, v) in pairs {
+        env.insert(k.to_string(), v.to_string());
+    }
+}
+
+/// A browser whose requests come, through a trusted proxy, from an address of its own, so
+/// that tests sharing one Redis never share a counter.
+fn browser_from_own_address(app: &TestApp) -> (Browser, String) {
+    let ip = format!(
+        "10.{}.{}.{}",
+        rand::random::<u8>(),
+        rand::random::<u8>(),
+        rand::random::<u8>().max(1)
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert("x-forwarded-for", HeaderValue::from_str(&ip).unwrap());
+    (Browser::with_headers(&app.address, FIREFOX, headers), ip)
+}
+
+async fn redis() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(REDIS_URL)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis runs at redis://127.0.0.1:6379")
+}
+
+fn redis_key(kind: &str, identifier: &str) -> String {
+    format!(
+        "wayfare:rl:{}:{kind}:{identifier}",
+        chrono::Utc::now().date_naive()
+    )
+}
+
+async fn redis_count(kind: &str, identifier: &str) -> Option<i64> {
+    let mut conn = redis().await;
+    redis::cmd("GET")
+        .arg(redis_key(kind, identifier))
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// Twenty wrong passwords at once for one account, typed as its username and its e-mail
+/// in any case: exactly `limit` are checked, the rest refused; then even the right
+/// password waits, while other accounts are unaffected.
+async fn account_limit_holds(app: &TestApp, browser: &Browser, limit: usize) -> (i32, String) {
+    let name = unique("victim");
+    let victim = app.create_user(&name);
+    let bystander = app.create_user(&unique("bystander"));
+    let attempts: Vec<(String, String)> = (0..20)
+        .map(|i| {
+            let login = match i % 3 {
+                0 => victim.username.clone(),
+                1 => victim.email.clone(),
+                _ => victim.email.to_uppercase(),
+            };
+            (login, format!("wrong password number {i}"))
+        })
+        .collect();
+    let counts = tally(parallel_logins(browser, &attempts).await).await;
+    assert_eq!(counts.get(&422), Some(&limit), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&(20 - limit)), "{counts:?}");
+
+    let right = browser.login(&victim.username, PASSWORD).await;
+    assert_eq!(right.status(), 429, "the account waits until tomorrow");
+    assert!(app.sessions_of(victim.id).is_empty());
+    let other = app.new_browser();
+    let fine = other.login(&bystander.username, PASSWORD).await;
+    assert_is_redirect_to(&fine, HOME);
+    (victim.id, name)
+}
+
+/// Twenty failed logins at once from one address, each for another name: exactly `limit`
+/// are checked; then the address is refused even for a right password.
+async fn address_limit_holds(app: &TestApp, browser: &Browser, limit: usize) {
+    let user = app.create_user(&unique("someone"));
+    let attempts: Vec<(String, String)> = (0..20)
+        .map(|i| (unique(&format!("nobody{i}-")), PASSWORD.to_string()))
+        .collect();
+    let counts = tally(parallel_logins(browser, &attempts).await).await;
+    assert_eq!(counts.get(&422), Some(&limit), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&(20 - limit)), "{counts:?}");
+    let right = browser.login(&user.username, PASSWORD).await;
+    assert_eq!(right.status(), 429);
+    assert!(app.sessions_of(user.id).is_empty());
+}
+
+#[tokio::test]
+async fn parallel_failed_logins_for_one_account_stop_at_the_limit_in_the_table() {
+    let app = spawn_app_with(|env| limits(env, &[("LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "5")])).await;
+    let (victim, _) = account_limit_holds(&app, &app.new_browser(), 5).await;
+    // Counted in the table, once for the account whichever name was typed.
+    assert_eq!(
+        app.count("rate_limits WHERE identifier_type = 'login_account'"),
+        2
+    );
+    assert_eq!(
+        app.count(&format!(
+            "rate_limits WHERE identifier_type = 'login_account' AND identifier = 'user:{victim}' AND request_count >= 5"
+        )),
+        1
+    );
+}
+
+#[tokio::test]
+async fn parallel_failed_logins_from_one_address_stop_at_the_limit_in_the_table() {
+    let app = spawn_app_with(|env| limits(env, &[("LIMIT_LOGIN_FAILURES_PER_IP", "5")])).await;
+    address_limit_holds(&app, &app.new_browser(), 5).await;
+    assert_eq!(
+        app.count("rate_limits WHERE identifier_type = 'login_ip' AND identifier = '127.0.0.1'"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn parallel_failed_logins_for_one_account_stop_at_the_limit_in_redis() {
+    let app = spawn_app_with(|env| {
+        limits(
+            env,
+            &[
+                ("LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "5"),
+                ("REDIS_URL", REDIS_URL),
+                ("TRUST_FORWARDED_FOR", "true"),
+            ],
+        )
+    })
+    .await;
+    // Redis is shared by every test and run: give this test's accounts ids no other uses.
+    let offset = 1_000_000 + rand::random::<u32>() % 1_000_000_000;
+    app.exec(&format!(
+        "ALTER SEQUENCE users_id_seq RESTART WITH {offset}"
+    ));
+    let (browser, ip) = browser_from_own_address(&app);
+    let (victim, _) = account_limit_holds(&app, &browser, 5).await;
+    assert_eq!(app.count("rate_limits"), 0, "nothing counted in the table");
+    let account = redis_count("login_account", &format!("user:{victim}")).await;
+    assert!(account.unwrap_or(0) >= 5, "{account:?}");
+    assert!(redis_count("login_ip", &ip).await.is_some());
+}
+
+#[tokio::test]
+async fn parallel_failed_logins_from_one_address_stop_at_the_limit_in_redis() {
+    let app = spawn_app_with(|env| {
+        limits(
+            env,
+            &[
+                ("LIMIT_LOGIN_FAILURES_PER_IP", "5"),
+                ("REDIS_URL", REDIS_URL),
+                ("TRUST_FORWARDED_FOR", "true"),
+            ],
+        )
+    })
+    .await;
+    let (browser, ip) = browser_from_own_address(&app);
+    address_limit_holds(&app, &browser, 5).await;
+    assert_eq!(app.count("rate_limits"), 0, "nothing counted in the table");
+    assert_eq!(redis_count("login_ip", &ip).await, Some(21));
+}
+
+#[tokio::test]
+async fn parallel_signups_from_one_address_stop_at_the_limit() {
+    let app = spawn_app_with(|env| limits(env, &[("LIMIT_SIGNUPS_PER_IP", "3")])).await;
+    let browsers: Vec<Browser> = (0..10).map(|_| app.new_browser()).collect();
+    for b in &browsers {
+        b.csrf_token().await.unwrap();
+    }
+    let names: Vec<String> = (0..10).map(|i| format!("traveller{i}")).collect();
+    let responses = join_all(browsers.iter().zip(&names).map(|(b, name)| {
+        let email = format!("{name}@example.com");
+        async move { b.signup(&email, name, PASSWORD).await }
+    }))
+    .await;
+    let counts = tally(responses).await;
+    assert_eq!(counts.get(&303), Some(&3), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&7), "{counts:?}");
+    assert_eq!(app.count("users"), 3);
+    assert_eq!(app.count("user_sessions"), 3);
+    assert_eq!(app.mails().len(), 3);
+}
+
+#[tokio::test]
+async fn verification_and_reset_mails_per_account_stop_at_the_limit() {
+    let app = spawn_app_with(|env| limits(env, &[("LIMIT_MAILS_PER_ACCOUNT", "3")])).await;
+    let browser = app.new_browser();
+    let signup = browser
+        .signup("wanderer@example.com", "wanderer", PASSWORD)
+        .await;
+    assert_is_redirect_to(&signup, HOME);
+    assert_eq!(app.mails().len(), 1);
+
+    // Ten clicks at once on "send the link again": two more mails, no more.
+    let token = browser.csrf_token().await.unwrap();
+    let (token, browser, address) = (&token, &browser, app.address.as_str());
+    let responses = join_all((0..10).map(|_| async move {
+        browser
+            .post_raw(
+                "/account/verify",
+                &[("csrf_token", token.as_str())],
+                &[("Origin", address)],
+            )
+            .await
+    }))
+    .await;
+    let counts = tally(responses).await;
+    assert_eq!(counts.get(&303), Some(&2), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&8), "{counts:?}");
+    assert_eq!(app.mails_to("wanderer@example.com").len(), 3);
+
+    // A reset request past the limit answers as always, and sends nothing.
+    let reset = app
+        .new_browser()
+        .post_form("/password-reset", &[("email", "wanderer@example.com")])
+        .await;
+    assert_eq!(reset.status(), 200);
+    assert!(
+        reset
+            .text()
+            .await
+            .unwrap()
+            .contains("If an account exists for")
+    );
+    assert_eq!(app.mails().len(), 3);
+}
+
+#[tokio::test]
+async fn x_forwarded_for_counts_only_behind_a_trusted_proxy() {
+    let app = spawn_app_with(|env| limits(env, &[("LIMIT_LOGIN_FAILURES_PER_IP", "3")])).await;
+    let user = app.create_user("yara");
+    // Not trusted (the default): a client picking a new address each time gains nothing.
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_str(&format!("203.0.113.{i}")).unwrap(),
+        );
+        let browser = Browser::with_headers(&app.address, FIREFOX, headers);
+        statuses.push(
+            browser
+                .login(&user.username, "wrong password!")
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [422, 422, 422, 429, 429]);
+    assert_eq!(
+        app.text(
+            "SELECT string_agg(identifier, ',') FROM rate_limits WHERE identifier_type = 'login_ip'"
+        ),
+        Some("127.0.0.1".into())
+    );
+
+    // Behind a trusted proxy the forwarded address is the client's, in counters and rows.
+    let trusted = spawn_app_with(|env| {
+        limits(
+            env,
+            &[
+                ("LIMIT_LOGIN_FAILURES_PER_IP", "3"),
+                ("TRUST_FORWARDED_FOR", "true"),
+            ],
+        )
+    })
+    .await;
+    let user = trusted.create_user("yara");
+    let (browser, ip) = browser_from_own_address(&trusted);
+    browser.login_ok(&user.username, PASSWORD).await;
+    let row = trusted.session_row_of(&browser).unwrap();
+    assert_eq!(row.ip_address.unwrap().ip().to_string(), ip);
+}
+
+#[tokio::test]
+async fn a_very_long_login_is_an_ordinary_failure() {
+    let app = spawn_app_with(|env| limits(env, &[])).await;
+    let long = "x".repeat(300);
+    let response = app.new_browser().login(&long, PASSWORD).await;
+    assert_eq!(response.status(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Incorrect e-mail, username or password.")
+    );
+}

@@ -42,6 +42,10 @@ pub struct Settings {
     pub pool_size: u32,
     /// `DATABASE_TIMEOUT_SECS`: how long a request waits for a connection (default 3).
     pub database_timeout: Duration,
+    /// `DATABASE_STATEMENT_CACHE`: cache prepared statements per connection (default true).
+    /// Set false behind a PgBouncer older than 1.21 in transaction pooling mode, which cannot
+    /// carry named prepared statements between server connections.
+    pub statement_cache: bool,
     /// `HOST`, `PORT`: where the server binds (127.0.0.1:8080).
     pub host: String,
     pub port: u16,
@@ -202,6 +206,7 @@ impl Settings {
             database_read_url,
             pool_size,
             database_timeout: Duration::from_secs(parse(env, "DATABASE_TIMEOUT_SECS", 3)?),
+            statement_cache: parse(env, "DATABASE_STATEMENT_CACHE", true)?,
             host,
             port,
             public_url,

@@ -77,6 +77,7 @@ impl Application {
             settings.pool_size,
             settings.database_timeout,
             queries.clone(),
+            settings.statement_cache,
         );
         let replica = match &settings.database_read_url {
             Some(url) => db::pool::build(
@@ -84,6 +85,7 @@ impl Application {
                 settings.pool_size,
                 settings.database_timeout,
                 queries.clone(),
+                settings.statement_cache,
             ),
             None => primary.clone(),
         };

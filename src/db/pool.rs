@@ -42,15 +42,22 @@ impl Instrumentation for QueryCounter {
     }
 }
 
-/// Every connection works in UTC, whatever the server's default, and counts its queries.
+/// Every connection works in UTC, whatever the server's default, counts its queries, and
+/// caches prepared statements unless told not to (old PgBouncers).
 #[derive(Debug)]
-struct SessionSetup(QueryCounter);
+struct SessionSetup {
+    counter: QueryCounter,
+    statement_cache: bool,
+}
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute("SET TimeZone = 'UTC'")
             .map_err(diesel::r2d2::Error::QueryError)?;
-        conn.set_instrumentation(self.0.clone());
+        conn.set_instrumentation(self.counter.clone());
+        if !self.statement_cache {
+            conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+        }
         Ok(())
     }
 }
@@ -68,13 +75,22 @@ impl HandleError<diesel::r2d2::Error> for LogErrors {
 /// Builds a pool without connecting: the server starts and answers 503 while the database
 /// is away, and recovers by itself when it returns. Checkout is not tested (a broken
 /// connection shows on first use and is discarded on return).
-pub fn build(url: &str, size: u32, timeout: Duration, counter: QueryCounter) -> PgPool {
+pub fn build(
+    url: &str,
+    size: u32,
+    timeout: Duration,
+    counter: QueryCounter,
+    statement_cache: bool,
+) -> PgPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(size.min(2)))
         .test_on_check_out(false)
         .connection_timeout(timeout)
-        .connection_customizer(Box::new(SessionSetup(counter)))
+        .connection_customizer(Box::new(SessionSetup {
+            counter,
+            statement_cache,
+        }))
         .error_handler(Box::new(LogErrors))
         .build_unchecked(ConnectionManager::new(url))
 }

@@ -991,3 +991,27 @@ impl TestApp {
         .id
     }
 }
+
+// ---------------------------------------------------------------- operations (tests/app/operations)
+
+impl TestDatabase {
+    /// An empty database (not even migrated) owned by the app's role, dropped when the test
+    /// ends: a target for `wayfare restore`.
+    pub fn create_empty() -> Self {
+        let cluster = cluster();
+        let name = format!("wayfare_test_{:016x}", rand::rng().next_u64());
+        let mut admin = PgConnection::establish(&cluster.admin_url("postgres")).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name} OWNER {}", local::APP_ROLE))
+            .execute(&mut admin)
+            .unwrap();
+        TestDatabase {
+            url: cluster.app_url(&name),
+            name,
+        }
+    }
+
+    /// A superuser URL of this database (for tools run past row-level security).
+    pub fn admin_url(&self) -> String {
+        cluster().admin_url(&self.name)
+    }
+}

@@ -11,6 +11,7 @@ mod errors;
 mod health;
 mod mail_links;
 mod oauth;
+mod operations;
 mod rate_limits;
 mod schema;
 mod sessions;

@@ -1,0 +1,239 @@
+//! `wayfare backup` and `wayfare restore`: a verified dump, the newest N kept, restored into
+//! an empty database with every row, row-level security and the sessions intact.
+
+use super::support::{ScratchDir, count, serve, server_env, snapshot, wayfare};
+use crate::helpers::{
+    Browser, FIREFOX, HOME, PASSWORD, SESSION_COOKIE, TestDatabase, assert_is_redirect_to,
+    spawn_app,
+};
+
+fn backup(db_url: &str, dir: &std::path::Path, keep: &str) -> std::path::PathBuf {
+    let out = wayfare(
+        &["backup", "--dir", dir.to_str().unwrap(), "--keep", keep],
+        &[("DATABASE_URL", db_url)],
+    )
+    .ok();
+    let path = out
+        .split_whitespace()
+        .find(|w| w.ends_with(".dump"))
+        .unwrap_or_else(|| panic!("no backup file named in: {out}"));
+    assert!(out.starts_with("backup written and verified: "), "{out}");
+    std::path::PathBuf::from(path)
+}
+
+#[tokio::test]
+async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
+    let app = spawn_app().await;
+    let user = app.create_user("margarida");
+    let browser = app.signed_in(&user).await;
+    let created = browser
+        .post_form(
+            "/plans",
+            &[
+                ("title", "Lisbon in spring"),
+                ("destination", "Lisbon, Portugal"),
+                ("start_date", "2026-04-01"),
+                ("end_date", "2026-04-05"),
+                ("budget", "1500.00"),
+                ("currency", "EUR"),
+                ("status", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), 303);
+    let plan_path = created.headers()["location"].to_str().unwrap().to_string();
+    let plan_id: i32 = plan_path.trim_start_matches("/plans/").parse().unwrap();
+    app.exec(&format!(
+        "INSERT INTO plan_activities (plan_id, title, estimated_cost, metadata) VALUES \
+         ({plan_id}, 'Tram 28', 3.10, '{{\"booking_info\": \"none\"}}'), \
+         ({plan_id}, 'Pastéis de Belém', 1.50, '{{}}')"
+    ));
+    app.exec(&format!(
+        "INSERT INTO archived_plans (user_id, title, status) VALUES ({}, 'Old trip', 'archived')",
+        user.id
+    ));
+    app.exec(
+        "INSERT INTO rate_limits (identifier, identifier_type, request_count) \
+         VALUES ('198.51.100.7', 'ip', 3)",
+    );
+
+    // Older backups in the directory: all but the newest `--keep` go.
+    let dir = ScratchDir::new("wayfare-backups");
+    for stamp in ["20200101-000000", "20200102-000000"] {
+        std::fs::write(
+            dir.path().join(format!("travel_planner_{stamp}.dump")),
+            b"old",
+        )
+        .unwrap();
+    }
+    let file = backup(&app.db.url, dir.path(), "2");
+    let name = file.file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.starts_with("travel_planner_")
+            && name.len() == "travel_planner_YYYYMMDD-HHMMSS.dump".len(),
+        "{name}"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["travel_planner_20200102-000000.dump".to_string(), name]
+    );
+
+    let target = TestDatabase::create_empty();
+    let out = wayfare(
+        &["restore", file.to_str().unwrap(), "--into", &target.url],
+        &[],
+    )
+    .ok();
+    assert!(
+        out.contains("restored; the migrations are up to date"),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.split_whitespace().eq(["plans", "1"])),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.split_whitespace().eq(["plan_activities", "2"])),
+        "{out}"
+    );
+
+    // Every row of every table, byte for byte.
+    let original = snapshot(&mut app.db.conn());
+    assert!(original.contains("Pastéis de Belém") && original.contains("198.51.100.7"));
+    assert_eq!(snapshot(&mut target.conn()), original);
+    // Row-level security came along: the app's role without an actor sees no plan.
+    let mut bare = target.conn();
+    assert_eq!(count(&mut bare, "plans"), 0);
+    assert_eq!(
+        count(
+            &mut target.admin_conn(),
+            "pg_class WHERE relname IN ('plans', 'plan_activities') AND relforcerowsecurity"
+        ),
+        2
+    );
+
+    // An app on the restored database, with the same SECRET_KEY, serves the plan to the
+    // session created before the backup.
+    let data_dir = ScratchDir::new("wayfare-restored");
+    let restored = serve(server_env(&target.url, &app.secret_key, data_dir.path())).await;
+    let same_browser = Browser::new(&restored, FIREFOX);
+    same_browser.set_cookie(SESSION_COOKIE, &browser.cookie(SESSION_COOKIE).unwrap());
+    assert_eq!(
+        same_browser.signed_in_email().await.as_deref(),
+        Some(user.email.as_str())
+    );
+    let page = same_browser.get(&plan_path).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Lisbon in spring") && html.contains("Tram 28"));
+    // New rows get new ids: the sequences came along too.
+    let newcomer = Browser::new(&restored, FIREFOX);
+    let signup = newcomer.signup("nuno@example.com", "nuno", PASSWORD).await;
+    assert_is_redirect_to(&signup, HOME);
+    assert_eq!(count(&mut target.admin_conn(), "users"), 2);
+}
+
+#[tokio::test]
+async fn restore_refuses_a_database_that_is_not_empty_and_a_missing_file() {
+    let app = spawn_app().await;
+    app.create_user("paulo");
+    let dir = ScratchDir::new("wayfare-backups");
+    let file = backup(&app.db.url, dir.path(), "7");
+
+    let target = TestDatabase::create(); // migrated: it has tables
+    let mut conn = target.conn();
+    let before = snapshot(&mut conn);
+    let err = wayfare(
+        &["restore", file.to_str().unwrap(), "--into", &target.url],
+        &[],
+    )
+    .failed();
+    assert!(
+        err.contains("the target database is not empty")
+            && err.contains("restore into an empty database"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&mut conn), before);
+
+    let empty = TestDatabase::create_empty();
+    let missing = dir.path().join("travel_planner_19990101-000000.dump");
+    let err = wayfare(
+        &["restore", missing.to_str().unwrap(), "--into", &empty.url],
+        &[],
+    )
+    .failed();
+    assert!(err.contains("no backup at"), "{err}");
+    assert_eq!(
+        count(
+            &mut empty.conn(),
+            "information_schema.tables WHERE table_schema = 'public'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn a_backup_that_cannot_reach_the_database_fails_and_leaves_no_file() {
+    let dir = ScratchDir::new("wayfare-backups");
+    let err = wayfare(
+        &["backup", "--dir", dir.path().to_str().unwrap()],
+        &[("DATABASE_URL", "postgres://wayfare@127.0.0.1:1/wayfare")],
+    )
+    .failed();
+    assert!(err.contains("pg_dump"), "{err}");
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".dump"))
+        .collect();
+    assert!(files.is_empty(), "{files:?}");
+}
+
+#[tokio::test]
+async fn the_restore_drill_script_restores_the_newest_backup_serves_it_and_cleans_up() {
+    let app = spawn_app().await;
+    app.create_user("drill");
+    let dir = ScratchDir::new("wayfare-backups");
+    backup(&app.db.url, dir.path(), "7");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/restore-drill");
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg(dir.path())
+        .env("DATABASE_URL", &app.db.url)
+        .env("DRILL_ADMIN_URL", app.db.admin_url())
+        .env("DRILL_PORT", super::support::free_port().to_string())
+        .env("WAYFARE", env!("CARGO_BIN_EXE_wayfare"))
+        .env("BCRYPT_COST", "4")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("restored; the migrations are up to date"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("/readyz: HTTP/1.") && stdout.contains("restore drill passed"),
+        "{stdout}"
+    );
+    let scratch = stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("wayfare_drill_"))
+        .expect("the drill names its scratch database");
+    assert_eq!(
+        count(
+            &mut app.db.admin_conn(),
+            &format!("pg_database WHERE datname = '{scratch}'")
+        ),
+        0,
+        "the scratch database is dropped"
+    );
+}

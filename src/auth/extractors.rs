@@ -126,3 +126,37 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|_| raw.to_string())
 }
+
+/// A signed-in staff member, for everything under `/admin`. The session store reads the
+/// user from the database on every request, so a demotion or a deactivation takes effect
+/// on the very next one. Anyone not signed in is sent to log in; a signed-in user who is
+/// not staff gets the same 404 as any unknown page, so the admin area is not advertised.
+pub struct StaffUser {
+    pub user: SessionUser,
+    pub session: Session,
+    pub layout: Layout,
+}
+
+impl StaffUser {
+    pub fn id(&self) -> i32 {
+        self.user.id
+    }
+}
+
+impl FromRequest for StaffUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let signed_in = CurrentUser::from_request(req, payload).into_inner();
+        ready(match signed_in {
+            Ok(current) if current.user.is_staff => Ok(StaffUser {
+                user: current.user,
+                session: current.session,
+                layout: current.layout,
+            }),
+            Ok(_) => Err(AppError::NotFound),
+            Err(e) => Err(e),
+        })
+    }
+}

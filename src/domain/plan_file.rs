@@ -134,6 +134,9 @@ pub struct Import {
     pub plan_data: Value,
     /// `plan_id` is filled in once the plan exists.
     pub activities: Vec<NewPlanActivity>,
+    /// Positions in `activities` of those the file marks done (`is_completed`), so a
+    /// round trip keeps what was ticked off.
+    pub completed: Vec<usize>,
 }
 
 pub const MAX_ACTIVITIES: usize = 2_000;
@@ -189,7 +192,11 @@ fn from_export(file: PlanFile) -> Result<Import, String> {
         _ => return Err("plan_data must be a JSON object.".into()),
     };
     let mut activities = Vec::with_capacity(file.activities.len());
+    let mut completed = Vec::new();
     for (i, a) in file.activities.into_iter().enumerate() {
+        if a.is_completed == Some(true) {
+            completed.push(i);
+        }
         activities.push(activity(a).map_err(|e| format!("Activity {}: {e}", i + 1))?);
     }
     let mut import = Import {
@@ -202,6 +209,7 @@ fn from_export(file: PlanFile) -> Result<Import, String> {
         currency,
         plan_data,
         activities,
+        completed,
     };
     take_itinerary(&mut import)?;
     Ok(import)
@@ -262,6 +270,7 @@ fn from_seed_plan_data(value: Value) -> Result<Import, String> {
         currency: "USD".into(),
         plan_data: value,
         activities: Vec::new(),
+        completed: Vec::new(),
     };
     if let Value::Object(map) = &mut import.plan_data {
         map.remove("title");
@@ -373,6 +382,13 @@ mod tests {
         assert!(import.plan_data.get("itinerary").is_none());
         assert_eq!(import.plan_data["notes"], "Book ahead");
         assert_eq!(import.start_date, NaiveDate::from_ymd_opt(2025, 9, 1));
+    }
+
+    #[test]
+    fn an_export_keeps_what_was_done() {
+        let file = br#"{"format":"wayfare-plan","version":1,"plan":{"title":"x"},
+            "activities":[{"title":"a","is_completed":true},{"title":"b"},{"title":"c","is_completed":true}]}"#;
+        assert_eq!(parse(file).unwrap().completed, vec![0, 2]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One file per table: row structs and sync query functions over `&mut PgConnection`.
 //! No HTTP types here; handlers call these inside `Db::read` / `Db::write`.
 
+pub mod admin;
 pub mod archive;
 pub mod export;
 pub mod plan;

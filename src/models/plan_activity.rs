@@ -236,6 +236,13 @@ pub fn copy_all(conn: &mut PgConnection, from_plan: i32, to_plan: i32) -> QueryR
     .execute(conn)
 }
 
+/// Marks every activity of a plan done (an import's ticked-off ones, inserted first).
+pub fn mark_all_completed(conn: &mut PgConnection, plan_id: i32) -> QueryResult<usize> {
+    diesel::update(plan_activities::table.filter(plan_activities::plan_id.eq(plan_id)))
+        .set(plan_activities::is_completed.eq(true))
+        .execute(conn)
+}
+
 /// Inserts many activities in one statement (imports).
 pub fn insert_many(conn: &mut PgConnection, rows: &[NewPlanActivity]) -> QueryResult<usize> {
     if rows.is_empty() {

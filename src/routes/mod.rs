@@ -2,6 +2,7 @@
 
 mod account;
 pub mod accounts;
+mod admin;
 mod health;
 mod home;
 mod oauth;
@@ -67,6 +68,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/account/export").route(web::get().to(account::export)))
         .configure(plan_routes)
+        .configure(admin::config)
         .service(
             resource("/account/delete")
                 .route(web::get().to(account::delete_form))

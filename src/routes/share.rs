@@ -182,12 +182,15 @@ pub async fn calendar(
 /// Copies a shared plan into the visitor's own plans as a draft, without what the owner
 /// did not share, its link, or its sharing options.
 pub async fn copy(
-    current: CurrentUser,
+    current: Option<CurrentUser>,
     state: web::Data<AppState>,
     db: web::Data<Db>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (found, mut data, activities) = shared(&db, token.into_inner()).await?;
+    let token = token.into_inner();
+    // After logging in, back to the shared page: the copy URL itself only takes POST.
+    let current = current.ok_or_else(|| AppError::LoginRequired(format!("/s/{token}")))?;
+    let (found, mut data, activities) = shared(&db, token).await?;
     let sharing = data.sharing();
     let user_id = current.id();
     state
@@ -204,6 +207,19 @@ pub async fn copy(
         data.external_bookings = None;
         if let Some(acc) = data.accommodation.as_mut() {
             acc.booking_details.confirmation_number = None;
+        }
+    }
+    if !sharing.show_costs
+        && let Some(bookings) = data.external_bookings.as_mut()
+    {
+        // Shared bookings without their prices, when costs are not shared.
+        for booking in bookings
+            .flights
+            .iter_mut()
+            .chain(bookings.hotels.iter_mut())
+            .chain(bookings.activities.iter_mut())
+        {
+            booking.cost = None;
         }
     }
     let new_plan = NewPlan {
@@ -321,7 +337,7 @@ pub async fn explore(
     let length = LENGTHS.iter().find(|l| l.0 == query.length);
     let filter = ExploreFilter {
         search: Some(query.q.trim().to_string())
-            .filter(|q| !q.is_empty() && q.chars().count() <= 100),
+            .filter(|q| !q.is_empty() && q.chars().count() <= 100 && !q.contains('\0')),
         month: query.month.parse().ok().filter(|m| (1..=12).contains(m)),
         min_days: length.map(|l| l.2),
         max_days: length.and_then(|l| l.3),

@@ -5,6 +5,8 @@ mod helpers;
 
 mod account;
 mod accounts;
+mod activities;
+mod admin;
 mod config;
 mod csrf;
 mod errors;
@@ -12,6 +14,8 @@ mod health;
 mod mail_links;
 mod oauth;
 mod operations;
+mod plans;
 mod rate_limits;
 mod schema;
 mod sessions;
+mod sharing;

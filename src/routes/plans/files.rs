@@ -14,7 +14,7 @@ use crate::domain::plan_data::PlanData;
 use crate::domain::plan_file::{self, Import};
 use crate::error::AppError;
 use crate::models::plan::{self, NewPlan};
-use crate::models::plan_activity::{self, PlanActivity};
+use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 use crate::pages::{Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::startup::{AppState, UPLOAD_LIMIT};
@@ -204,11 +204,24 @@ pub async fn import(
                     is_public: false,
                 },
             )?;
-            let mut activities = import.activities;
-            for a in &mut activities {
-                a.plan_id = created.id;
+            // The ones done first: the plan is new, so marking all its activities done
+            // marks exactly those. Three statements, however many activities.
+            let (mut done, mut open) = (Vec::new(), Vec::new());
+            for (i, a) in import.activities.into_iter().enumerate() {
+                let a = NewPlanActivity {
+                    plan_id: created.id,
+                    ..a
+                };
+                if import.completed.contains(&i) {
+                    done.push(a);
+                } else {
+                    open.push(a);
+                }
             }
-            plan_activity::insert_many(conn, &activities)?;
+            if plan_activity::insert_many(conn, &done)? > 0 {
+                plan_activity::mark_all_completed(conn, created.id)?;
+            }
+            plan_activity::insert_many(conn, &open)?;
             Ok(created)
         })
         .await?;

@@ -1,0 +1,190 @@
+//! Today's rate-limit counters, in the table or in Redis, and their reset.
+
+use crate::helpers::{assert_is_redirect_to, spawn_app_with, unique};
+
+use super::*;
+
+// ---------------------------------------------------------------- rate limits
+
+#[tokio::test]
+async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions_through() {
+    let w = world().await;
+    let a = create_counter(&w.app, "login_ip", "10.0.0.1", 7);
+    let b = create_counter(&w.app, "signup_ip", "10.0.0.2", 40);
+    w.app.exec(&format!(
+        "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
+         VALUES ('10.0.0.9', 'login_ip', 999, {TODAY} - 1)"
+    ));
+    let page = w.admin.get_html("/admin/rate-limits").await;
+    let identifiers = select_all(&page, "input[name=identifier]", "value");
+    assert_eq!(
+        identifiers,
+        vec![
+            "10.0.0.2".to_string(),
+            "10.0.0.1".into(),
+            w.alice.id.to_string()
+        ],
+        "today's only, highest first"
+    );
+    assert!(
+        page.contains("blocked"),
+        "40 sign-ups from one address is past the limit of 20"
+    );
+    assert_eq!(
+        w.app.count(&format!(
+            "rate_limits WHERE request_count = 0 AND reset_date = {TODAY}"
+        )),
+        3,
+        "the logins' refunded counters are there, at zero, and not listed"
+    );
+    let _ = (a, b);
+
+    // Alice has used up her mails: the reset link is refused until her counter is reset.
+    w.app.exec(&format!(
+        "UPDATE rate_limits SET request_count = 5 WHERE identifier = '{}'",
+        w.alice.id
+    ));
+    let blocked = w
+        .app
+        .new_browser()
+        .post_form("/password-reset", &[("email", &w.alice.email)])
+        .await;
+    assert_eq!(blocked.status(), StatusCode::OK);
+    assert!(w.app.mails_to(&w.alice.email).is_empty());
+
+    let others = w.app.count("rate_limits");
+    let response = w
+        .admin
+        .post_form(
+            "/admin/rate-limits/reset",
+            &[
+                ("kind", "mail_account"),
+                ("identifier", &w.alice.id.to_string()),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, "/admin/rate-limits");
+    let page = follow(&w.admin, response).await;
+    assert!(page.contains(&format!(
+        "The mail_account counter of {} is reset",
+        w.alice.id
+    )));
+    assert_eq!(w.app.count("rate_limits"), others - 1);
+    assert_eq!(
+        w.app
+            .count(&format!("rate_limits WHERE identifier = '{}'", w.alice.id)),
+        0
+    );
+    w.app
+        .new_browser()
+        .post_form("/password-reset", &[("email", &w.alice.email)])
+        .await;
+    assert_eq!(
+        w.app.mails_to(&w.alice.email).len(),
+        1,
+        "mails go out again"
+    );
+
+    // Resetting what is not there changes nothing.
+    let before = w.app.snapshot();
+    let page = follow(
+        &w.admin,
+        w.admin
+            .post_form(
+                "/admin/rate-limits/reset",
+                &[("kind", "login_ip"), ("identifier", "10.9.9.9")],
+            )
+            .await,
+    )
+    .await;
+    assert!(page.contains("was already at zero"));
+    assert_eq!(w.app.snapshot(), before);
+}
+
+#[tokio::test]
+async fn rate_limits_page_pages_through_many_counters() {
+    let w = world().await;
+    w.app.exec(&format!(
+        "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
+         SELECT '10.1.' || g, 'login_ip', g % 17, {TODAY} FROM generate_series(1, 140) g"
+    ));
+    let mut listed = Vec::new();
+    let mut link = Some("/admin/rate-limits".to_string());
+    while let Some(path) = link {
+        let html = w.admin.get_html(&path).await;
+        listed.extend(select_all(&html, "input[name=identifier]", "value"));
+        link = next_page(&html);
+    }
+    let expected: Vec<String> = w
+        .app
+        .text(&format!(
+            "SELECT string_agg(identifier, ',' ORDER BY coalesce(request_count, 0) DESC, id DESC) \
+             FROM rate_limits WHERE reset_date = {TODAY} AND request_count > 0"
+        ))
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(listed, expected);
+}
+
+const REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+#[tokio::test]
+async fn rate_limits_kept_in_redis_are_listed_and_reset_there() {
+    let app = spawn_app_with(|env| {
+        env.insert("REDIS_URL".into(), REDIS_URL.into());
+    })
+    .await;
+    // Redis is shared by every test: give this test's accounts ids no other test uses, so
+    // their login counters are their own.
+    app.exec(&format!(
+        "ALTER SEQUENCE users_id_seq RESTART WITH {}",
+        unique_id_start()
+    ));
+    let w = world_with(app).await;
+    let identifier = unique("admin-test-");
+    let key = format!(
+        "wayfare:rl:{}:login_ip:{identifier}",
+        chrono::Utc::now().date_naive()
+    );
+    let mut redis = redis::Client::open(REDIS_URL)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis runs at redis://127.0.0.1:6379");
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg(1_000_000_000)
+        .arg("EX")
+        .arg(600)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+
+    let page = w.admin.get_html("/admin/rate-limits").await;
+    assert!(page.contains("kept in Redis"));
+    let identifiers = select_all(&page, "input[name=identifier]", "value");
+    assert_eq!(
+        identifiers.first(),
+        Some(&identifier),
+        "the highest comes first"
+    );
+    assert!(page.contains("1000000000"));
+    assert!(w.admin.get_html("/admin").await.contains("(in Redis)"));
+
+    let response = w
+        .admin
+        .post_form(
+            "/admin/rate-limits/reset",
+            &[("kind", "login_ip"), ("identifier", &identifier)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(!exists, "the key is gone");
+}

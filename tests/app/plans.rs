@@ -1,0 +1,357 @@
+//! Plans: every form (valid, each invalid field, nothing written), the list, the status
+//! workflow, copies and deletion, lost updates, `plan_data` through forms and the raw
+//! editor, calendar, export and import, access by anyone else, escaping, the number of
+//! statements a page runs and the daily creation limit.
+//!
+//! The fixtures below are shared with the `activities` and `sharing` modules.
+
+use reqwest::header::LOCATION;
+use reqwest::{Response, StatusCode};
+
+use crate::helpers::{Browser, TestApp, TestUser};
+
+mod access;
+pub mod calendar;
+mod conflicts;
+mod data;
+mod escaping;
+mod files;
+mod forms;
+mod limits;
+mod list;
+mod queries;
+mod workflow;
+
+// ---------------------------------------------------------------- fixtures
+
+/// The two payloads every text field is tried with.
+pub const XSS: [&str; 2] = [
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+];
+
+/// A SQL string literal.
+pub fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// A valid plan form with `overrides` replacing (or adding) fields.
+pub fn plan_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("title", "Lisbon in July"),
+        ("description", "Tiles, trams and custard tarts."),
+        ("destination", "Lisbon, Portugal"),
+        ("start_date", "2026-07-01"),
+        ("end_date", "2026-07-05"),
+        ("budget", "1250.50"),
+        ("currency", "EUR"),
+        ("status", "draft"),
+    ];
+    for (name, value) in overrides {
+        form.retain(|(k, _)| k != name);
+        form.push((name, value));
+    }
+    form
+}
+
+/// The id in a `Location: /plans/{id}…` header.
+pub fn plan_id_in(response: &Response) -> i32 {
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "expected a redirect to a plan"
+    );
+    let location = response.headers()[LOCATION].to_str().unwrap();
+    let rest = location
+        .strip_prefix("/plans/")
+        .unwrap_or_else(|| panic!("redirected to {location}"));
+    rest.split(['/', '#', '?']).next().unwrap().parse().unwrap()
+}
+
+/// Creates a plan through the form (the valid defaults changed by `overrides`).
+pub async fn create_plan(browser: &Browser, overrides: &[(&str, &str)]) -> i32 {
+    let response = browser.post_form("/plans", &plan_form(overrides)).await;
+    plan_id_in(&response)
+}
+
+/// A plan straight in the database: `columns` and `values` are SQL fragments added to
+/// the owner and title.
+pub fn insert_plan(
+    app: &TestApp,
+    user: &TestUser,
+    title: &str,
+    columns: &str,
+    values: &str,
+) -> i32 {
+    let (columns, values) = if columns.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (format!(", {columns}"), format!(", {values}"))
+    };
+    app.insert(&format!(
+        "INSERT INTO plans (user_id, title{columns}) VALUES ({}, {}{values}) RETURNING id",
+        user.id,
+        quote(title)
+    ))
+}
+
+/// An activity straight in the database.
+pub fn insert_activity(
+    app: &TestApp,
+    plan_id: i32,
+    title: &str,
+    date: Option<&str>,
+    order_index: i32,
+) -> i32 {
+    let date = date.map_or("NULL".to_string(), quote);
+    app.insert(&format!(
+        "INSERT INTO plan_activities (plan_id, title, scheduled_date, order_index) \
+         VALUES ({plan_id}, {}, {date}, {order_index}) RETURNING id",
+        quote(title)
+    ))
+}
+
+/// Adds an activity through the form; returns its id.
+pub async fn add_activity(
+    browser: &Browser,
+    app: &TestApp,
+    plan_id: i32,
+    fields: &[(&str, &str)],
+) -> i32 {
+    let before = app
+        .text("SELECT max(id) FROM plan_activities")
+        .map_or(0, |v| v.parse::<i32>().unwrap());
+    let response = browser
+        .post_form(&format!("/plans/{plan_id}/activities"), fields)
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "activity not added"
+    );
+    let id: i32 = app
+        .text(&format!(
+            "SELECT max(id) FROM plan_activities WHERE plan_id = {plan_id}"
+        ))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(id > before);
+    id
+}
+
+/// The `version` field of the form at `path`, as the browser would submit it.
+pub async fn form_version(browser: &Browser, path: &str) -> String {
+    let html = browser.get_html(path).await;
+    crate::helpers::extract_input(&html, "version")
+        .unwrap_or_else(|| panic!("no version field on {path}"))
+}
+
+/// Titles of one day's activities in `order_index` order, with their indexes.
+pub fn day_order(app: &TestApp, plan_id: i32, date: Option<&str>) -> Vec<(String, i32)> {
+    let filter = match date {
+        Some(d) => format!("scheduled_date = {}", quote(d)),
+        None => "scheduled_date IS NULL".into(),
+    };
+    let raw = app
+        .text(&format!(
+            "SELECT coalesce(string_agg(title || '=' || coalesce(order_index, -1), '|' \
+             ORDER BY order_index, id), '') FROM plan_activities \
+             WHERE plan_id = {plan_id} AND {filter}"
+        ))
+        .unwrap_or_default();
+    raw.split('|')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (title, index) = pair.rsplit_once('=').unwrap();
+            (title.to_string(), index.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Every day of the plan has positions 0, 1, 2… with no gap or repeat.
+pub fn assert_dense(app: &TestApp, plan_id: i32) {
+    let gaps = app.count(&format!(
+        "(SELECT scheduled_date, array_agg(order_index ORDER BY order_index) AS got, \
+                 array_agg(n ORDER BY n) AS want \
+            FROM (SELECT scheduled_date, order_index, \
+                         (row_number() OVER (PARTITION BY scheduled_date ORDER BY order_index, id) - 1)::int AS n \
+                    FROM plan_activities WHERE plan_id = {plan_id}) t \
+           GROUP BY scheduled_date) d WHERE got IS DISTINCT FROM want"
+    ));
+    assert_eq!(gaps, 0, "order_index is not dense: {}", app.text(&format!(
+        "SELECT string_agg(coalesce(scheduled_date::text, '-') || ':' || title || '=' || coalesce(order_index, -1), ', ' \
+         ORDER BY scheduled_date, order_index, id) FROM plan_activities WHERE plan_id = {plan_id}"
+    )).unwrap_or_default());
+}
+
+/// The error shown right after the field named `name` (its next element sibling), if
+/// any; the field is then marked `aria-invalid`.
+pub fn field_error(html: &str, name: &str) -> Option<String> {
+    field_error_at(html, &format!("[name=\"{name}\"]"))
+}
+
+/// Like `field_error`, for the first field matching a CSS selector (a page with two
+/// forms that have fields of the same name).
+pub fn field_error_at(html: &str, selector: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let name = selector;
+    let selector = scraper::Selector::parse(selector).unwrap();
+    let field = doc
+        .select(&selector)
+        .next()
+        .unwrap_or_else(|| panic!("no field {name}"));
+    let next = field.next_siblings().find_map(scraper::ElementRef::wrap)?;
+    let is_error =
+        next.value().name() == "small" && next.value().classes().any(|c| c == "field-error");
+    if !is_error {
+        return None;
+    }
+    assert_eq!(
+        field.value().attr("aria-invalid"),
+        Some("true"),
+        "{name} has an error but is not marked invalid"
+    );
+    Some(next.text().collect())
+}
+
+/// The `value` of the field `name` (an input's value or a textarea's text).
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(&format!("[name=\"{name}\"]")).unwrap();
+    let field = doc.select(&selector).next()?;
+    match field.value().name() {
+        "textarea" => Some(field.text().collect()),
+        "select" => {
+            let option = scraper::Selector::parse("option[selected]").unwrap();
+            field
+                .select(&option)
+                .next()
+                .and_then(|o| o.value().attr("value").map(str::to_string))
+        }
+        _ => field.value().attr("value").map(str::to_string),
+    }
+}
+
+/// Text of every element matching `selector`.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(selector).unwrap();
+    doc.select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// No markup came from user data: no script element other than the site's own files,
+/// no event-handler attribute, no image pointing at `x`.
+pub fn assert_no_injected_markup(html: &str, page: &str) {
+    let doc = scraper::Html::parse_document(html);
+    let all = scraper::Selector::parse("*").unwrap();
+    for element in doc.select(&all) {
+        let value = element.value();
+        if value.name() == "script" {
+            assert!(
+                value.attr("src").is_some_and(|s| s.starts_with("/static/")),
+                "{page}: a script element that is not ours: {}",
+                element.html()
+            );
+            assert!(
+                element.text().collect::<String>().trim().is_empty(),
+                "{page}: inline script"
+            );
+        }
+        for (name, _) in value.attrs() {
+            assert!(
+                !name.starts_with("on"),
+                "{page}: an event handler attribute: {}",
+                element.html()
+            );
+        }
+        assert!(
+            !(value.name() == "img" && value.attr("src") == Some("x")),
+            "{page}: an injected image: {}",
+            element.html()
+        );
+    }
+}
+
+/// A multipart body with a `csrf_token` field (when given) and a `file` field.
+pub async fn post_file(
+    browser: &Browser,
+    path: &str,
+    csrf_token: Option<&str>,
+    file_name: &str,
+    bytes: &[u8],
+) -> Response {
+    let boundary = "----wayfare-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    if let Some(token) = csrf_token {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/json\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    browser
+        .client
+        .post(browser.url(path))
+        .header("Origin", &browser.address)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Imports a file as this browser, with a valid CSRF token.
+pub async fn import_file(browser: &Browser, bytes: &[u8]) -> Response {
+    let token = browser.csrf_token().await.unwrap();
+    post_file(browser, "/plans/import", Some(&token), "plan.json", bytes).await
+}
+
+/// The JSON of `/plans/{id}/export.json`.
+pub async fn export(browser: &Browser, plan_id: i32) -> serde_json::Value {
+    let response = browser.get(&format!("/plans/{plan_id}/export.json")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// A signed-in traveller with a browser.
+pub struct Traveller {
+    pub user: TestUser,
+    pub browser: Browser,
+}
+
+pub async fn traveller(app: &TestApp, username: &str) -> Traveller {
+    let user = app.create_user(username);
+    let browser = app.signed_in(&user).await;
+    Traveller { user, browser }
+}
+
+/// A row's edit version (`updated_at` in microseconds), read past row-level security.
+pub fn version_of(app: &TestApp, table: &str, id: i32) -> String {
+    app.text(&format!(
+        "SELECT extract(epoch FROM date_trunc('second', updated_at))::bigint * 1000000 \
+                + extract(microseconds FROM updated_at)::bigint % 1000000 FROM {table} WHERE id = {id}"
+    ))
+    .unwrap()
+}

@@ -1,0 +1,244 @@
+//! `/plans/{id}/calendar.ics`, parsed back: one event per scheduled activity, stable UIDs,
+//! all-day events for activities without times, times converted from the trip's zone.
+
+use std::str::FromStr;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike};
+use reqwest::StatusCode;
+
+use super::*;
+use crate::helpers::spawn_app;
+
+/// The raw text, checked against RFC 5545's line rules, and the parsed calendar.
+pub async fn fetch_calendar(browser: &Browser, path: &str) -> (String, Calendar) {
+    let response = browser.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    assert_rfc5545_lines(&text);
+    let calendar = Calendar::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    (text, calendar)
+}
+
+/// Lines end in CRLF, are at most 75 octets, and every event has what RFC 5545 requires.
+pub fn assert_rfc5545_lines(text: &str) {
+    assert!(text.ends_with("\r\n"));
+    assert!(!text.replace("\r\n", "").contains('\n'), "bare LF");
+    for line in text.split("\r\n") {
+        assert!(line.len() <= 75, "a line of {} octets: {line}", line.len());
+    }
+    let unfolded = text.replace("\r\n ", "");
+    let lines: Vec<&str> = unfolded.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.first(), Some(&"BEGIN:VCALENDAR"));
+    assert_eq!(lines.last(), Some(&"END:VCALENDAR"));
+    assert!(lines.contains(&"VERSION:2.0"));
+    assert!(lines.iter().any(|l| l.starts_with("PRODID:")));
+    let mut event: Option<Vec<&str>> = None;
+    for line in lines {
+        match line {
+            "BEGIN:VEVENT" => event = Some(Vec::new()),
+            "END:VEVENT" => {
+                let props = event.take().expect("END without BEGIN");
+                for required in ["UID:", "DTSTAMP:", "DTSTART"] {
+                    let n = props.iter().filter(|p| p.starts_with(required)).count();
+                    assert_eq!(n, 1, "{required} once per event: {props:?}");
+                }
+            }
+            other => {
+                if let Some(props) = event.as_mut() {
+                    props.push(other);
+                }
+            }
+        }
+    }
+}
+
+/// UIDs name the activity and the site: `wayfare-activity-{id}@{host}`.
+fn uid_of(event: &icalendar::Event, activity: i32) -> bool {
+    event
+        .get_uid()
+        .is_some_and(|u| u == format!("wayfare-activity-{activity}@127.0.0.1"))
+}
+
+fn start(event: &icalendar::Event) -> DatePerhapsTime {
+    event.get_start().expect("DTSTART")
+}
+
+fn utc(s: &str) -> DatePerhapsTime {
+    DatePerhapsTime::DateTime(CalendarDateTime::Utc(Utc.from_utc_datetime(
+        &chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(),
+    )))
+}
+
+#[tokio::test]
+async fn the_calendar_has_an_event_per_scheduled_activity_in_the_trips_time_zone() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let id = create_plan(
+        &t.browser,
+        &[
+            ("title", "Paris; winter, summer"),
+            ("start_date", "2026-01-10"),
+            ("end_date", "2026-07-20"),
+        ],
+    )
+    .await;
+    let version = form_version(&t.browser, &format!("/plans/{id}/details")).await;
+    t.browser
+        .post_form(
+            &format!("/plans/{id}/details"),
+            &[("timezone", "Europe/Paris"), ("version", &version)],
+        )
+        .await;
+    let long_title = "Musée d'Orsay — impressionnistes, réservation obligatoire; \
+                      entrée par la porte C, ouverture à 9h30 (très long titre)";
+    let summer = add_activity(
+        &t.browser,
+        &app,
+        id,
+        &[
+            ("title", long_title),
+            ("scheduled_date", "2026-07-01"),
+            ("start_time", "09:30"),
+            ("end_time", "11:00"),
+            ("location_name", "Musée d'Orsay"),
+            ("address", "1 Rue de la Légion d'Honneur, Paris"),
+            ("latitude", "48.86"),
+            ("longitude", "2.3266"),
+            (
+                "description",
+                "Line one\nLine two, with a comma; and semicolon",
+            ),
+            ("confirmation_number", "MO-42"),
+        ],
+    )
+    .await;
+    let winter = add_activity(
+        &t.browser,
+        &app,
+        id,
+        &[
+            ("title", "Ice rink"),
+            ("scheduled_date", "2026-01-15"),
+            ("start_time", "09:00"),
+            ("duration_minutes", "45"),
+        ],
+    )
+    .await;
+    let all_day = add_activity(
+        &t.browser,
+        &app,
+        id,
+        &[("title", "Free day"), ("scheduled_date", "2026-07-02")],
+    )
+    .await;
+    add_activity(&t.browser, &app, id, &[("title", "Someday")]).await;
+
+    let path = format!("/plans/{id}/calendar.ics");
+    let (text, calendar) = fetch_calendar(&t.browser, &path).await;
+    assert!(text.contains("X-WR-TIMEZONE:Europe/Paris"));
+    let events: Vec<&icalendar::Event> = calendar.events().collect();
+    assert_eq!(
+        events.len(),
+        3,
+        "the unscheduled activity is not in the calendar"
+    );
+    let by_uid = |aid: i32| {
+        events
+            .iter()
+            .find(|e| uid_of(e, aid))
+            .unwrap_or_else(|| panic!("no event for {aid}: {text}"))
+    };
+
+    // Summer: Paris is UTC+2.
+    let e = by_uid(summer);
+    assert_eq!(start(e), utc("2026-07-01 07:30"));
+    assert_eq!(e.get_end().unwrap(), utc("2026-07-01 09:00"));
+    assert_eq!(e.get_summary(), Some(long_title));
+    assert_eq!(
+        e.get_location(),
+        Some("Musée d'Orsay, 1 Rue de la Légion d'Honneur, Paris")
+    );
+    assert_eq!(
+        e.get_description(),
+        Some("Line one\nLine two, with a comma; and semicolon\nConfirmation: MO-42"),
+        "the owner's calendar has the booking"
+    );
+    assert!(text.contains("GEO:48.86;2.3266"));
+    // Winter: UTC+1; a duration without an end time.
+    let e = by_uid(winter);
+    assert_eq!(start(e), utc("2026-01-15 08:00"));
+    assert_eq!(e.get_end().unwrap(), utc("2026-01-15 08:45"));
+    // No time: an all-day event.
+    let e = by_uid(all_day);
+    assert_eq!(
+        start(e),
+        DatePerhapsTime::Date(NaiveDate::from_ymd_opt(2026, 7, 2).unwrap())
+    );
+    assert_eq!(
+        e.get_end().unwrap(),
+        DatePerhapsTime::Date(NaiveDate::from_ymd_opt(2026, 7, 3).unwrap())
+    );
+
+    // The same UIDs on the next fetch, and after an edit: a re-import updates, not duplicates.
+    let version = form_version(
+        &t.browser,
+        &format!("/plans/{id}/activities/{all_day}/edit"),
+    )
+    .await;
+    t.browser
+        .post_form(
+            &format!("/plans/{id}/activities/{all_day}/edit"),
+            &[
+                ("title", "Versailles"),
+                ("scheduled_date", "2026-07-03"),
+                ("start_time", "08:00"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    let (_, again) = fetch_calendar(&t.browser, &path).await;
+    let uids = |c: &Calendar| {
+        let mut u: Vec<String> = c
+            .events()
+            .map(|e| e.get_uid().unwrap().to_string())
+            .collect();
+        u.sort();
+        u
+    };
+    assert_eq!(uids(&again), uids(&calendar));
+    let moved = again.events().find(|e| uid_of(e, all_day)).unwrap();
+    assert_eq!(moved.get_summary(), Some("Versailles"));
+    assert_eq!(start(moved), utc("2026-07-03 06:00"));
+}
+
+#[tokio::test]
+async fn without_a_time_zone_times_are_taken_as_utc() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let id = create_plan(&t.browser, &[]).await;
+    add_activity(
+        &t.browser,
+        &app,
+        id,
+        &[
+            ("title", "Tram"),
+            ("scheduled_date", "2026-07-01"),
+            ("start_time", "23:30"),
+        ],
+    )
+    .await;
+    let (text, calendar) = fetch_calendar(&t.browser, &format!("/plans/{id}/calendar.ics")).await;
+    assert!(!text.contains("X-WR-TIMEZONE"));
+    let event = calendar.events().next().unwrap();
+    assert_eq!(start(event), utc("2026-07-01 23:30"));
+    assert_eq!(
+        event.get_end().unwrap(),
+        utc("2026-07-02 00:30"),
+        "an hour by default"
+    );
+}

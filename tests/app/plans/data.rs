@@ -1,0 +1,448 @@
+//! `plan_data` through real forms: trip details, bookings and the raw editor, each keeping
+//! every key it does not know; the time zone and the raw editor's limits.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::helpers::{assert_is_redirect_to, spawn_app};
+
+fn plan_data(app: &TestApp, id: i32) -> Value {
+    serde_json::from_str(
+        &app.text(&format!("SELECT plan_data FROM plans WHERE id = {id}"))
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// Keys nobody's form knows, at every level of the seed's shape.
+fn with_unknown_keys() -> Value {
+    json!({
+        "mood": {"playlist": ["fado"], "level": 7},
+        "preferences": {"budget_type": "budget", "group_size": 2, "accessibility_needs": [], "pets": true},
+        "accommodation": {"type": "hotel", "booking_details": {"floor": 3}, "preferences": ["wifi"], "stars": 4},
+        "transportation": {
+            "arrival": {"method": "flight", "details": {"seat": "12A"}, "terminal": "T1"},
+            "local": {"methods": ["walking"], "pass": "Viva Viagem"},
+            "departure": {"method": "train"}
+        },
+        "notes": "Remember the sunscreen",
+        "external_bookings": {
+            "flights": [{"provider": "TAP", "confirmation_number": "TP123", "seat": "12A"}],
+            "hotels": [],
+            "activities": [],
+            "cars": [{"provider": "Hertz"}]
+        },
+        "weather": [1, 2, 3]
+    })
+}
+
+/// Each unknown key of `with_unknown_keys`, as a JSON pointer and its value.
+const UNKNOWN: &[(&str, &str)] = &[
+    ("/mood", r#"{"playlist": ["fado"], "level": 7}"#),
+    ("/preferences/pets", "true"),
+    ("/accommodation/booking_details/floor", "3"),
+    ("/accommodation/stars", "4"),
+    ("/transportation/arrival/details/seat", r#""12A""#),
+    ("/transportation/arrival/terminal", r#""T1""#),
+    ("/transportation/local/pass", r#""Viva Viagem""#),
+    ("/transportation/departure", r#"{"method": "train"}"#),
+    ("/external_bookings/cars", r#"[{"provider": "Hertz"}]"#),
+    ("/weather", "[1, 2, 3]"),
+];
+
+fn assert_unknown_keys_kept(data: &Value, after: &str) {
+    for (pointer, expected) in UNKNOWN {
+        let expected: Value = serde_json::from_str(expected).unwrap();
+        assert_eq!(
+            data.pointer(pointer),
+            Some(&expected),
+            "{pointer} after {after}: {data}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let id = create_plan(&t.browser, &[]).await;
+    app.exec(&format!(
+        "UPDATE plans SET plan_data = {} WHERE id = {id}",
+        quote(&with_unknown_keys().to_string())
+    ));
+
+    // The details form shows the known keys, and saves its fields.
+    let path = format!("/plans/{id}/details");
+    let html = t.browser.get_html(&path).await;
+    assert_eq!(
+        field_value(&html, "notes").as_deref(),
+        Some("Remember the sunscreen")
+    );
+    assert_eq!(
+        field_value(&html, "accommodation_type").as_deref(),
+        Some("hotel")
+    );
+    assert_eq!(
+        field_value(&html, "local_methods").as_deref(),
+        Some("walking")
+    );
+    let version = extract_version(&html);
+    let response = t
+        .browser
+        .post_form(
+            &path,
+            &[
+                ("timezone", "Europe/Lisbon"),
+                ("notes", "Sunscreen and a hat"),
+                ("budget_type", "mid-range"),
+                ("travel_style", "cultural"),
+                ("group_size", "3"),
+                ("accessibility_needs", "step-free, quiet room"),
+                ("accommodation_type", "apartment"),
+                ("accommodation_name", "Casa Azul"),
+                ("accommodation_address", "Rua Augusta 1"),
+                ("accommodation_confirmation", "CA-77"),
+                ("check_in", "2026-07-01 15:00"),
+                ("check_out", "2026-07-05 11:00"),
+                ("accommodation_preferences", "wifi, balcony"),
+                ("arrival_method", "flight"),
+                ("arrival_carrier", "TAP"),
+                ("arrival_number", "TP1350"),
+                ("arrival_time", "2026-07-01 10:20"),
+                ("local_methods", "walking, tram"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, &format!("/plans/{id}"));
+    let data = plan_data(&app, id);
+    assert_unknown_keys_kept(&data, "the details form");
+    assert_eq!(data["timezone"], "Europe/Lisbon");
+    assert_eq!(data["notes"], "Sunscreen and a hat");
+    assert_eq!(
+        data["preferences"],
+        json!({"budget_type": "mid-range", "travel_style": "cultural", "group_size": 3,
+               "accessibility_needs": ["step-free", "quiet room"], "pets": true})
+    );
+    assert_eq!(
+        data["accommodation"]["booking_details"],
+        json!({"name": "Casa Azul", "address": "Rua Augusta 1", "confirmation_number": "CA-77",
+               "check_in": "2026-07-01 15:00", "check_out": "2026-07-05 11:00", "floor": 3})
+    );
+    assert_eq!(
+        data["accommodation"]["preferences"],
+        json!(["wifi", "balcony"])
+    );
+    assert_eq!(
+        data["transportation"]["arrival"]["details"],
+        json!({"carrier": "TAP", "number": "TP1350", "arrives_at": "2026-07-01 10:20", "seat": "12A"})
+    );
+    assert_eq!(
+        data["transportation"]["local"]["methods"],
+        json!(["walking", "tram"])
+    );
+    let page = t.browser.get_html(&format!("/plans/{id}")).await;
+    for shown in [
+        "Sunscreen and a hat",
+        "Casa Azul",
+        "Confirmation CA-77",
+        "Arrival by flight, TAP TP1350",
+        "Europe/Lisbon",
+    ] {
+        assert!(page.contains(shown), "{shown}");
+    }
+
+    // A booking added and one removed.
+    let version = form_version(&t.browser, &path).await;
+    let response = t
+        .browser
+        .post_form(
+            &format!("/plans/{id}/bookings"),
+            &[
+                ("kind", "hotels"),
+                ("provider", "Booking"),
+                ("confirmation_number", "BK-9"),
+                ("starts_at", "2026-07-01"),
+                ("ends_at", "2026-07-05"),
+                ("cost", "480.5"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, &format!("/plans/{id}/details#bookings"));
+    let data = plan_data(&app, id);
+    assert_unknown_keys_kept(&data, "adding a booking");
+    assert_eq!(
+        data["external_bookings"]["hotels"],
+        json!([{"provider": "Booking", "confirmation_number": "BK-9", "starts_at": "2026-07-01",
+                "ends_at": "2026-07-05", "cost": "480.50"}])
+    );
+    let html = t.browser.get_html(&path).await;
+    assert!(html.contains("BK-9") && html.contains("480.50"));
+    assert!(html.contains("TP123"), "the seeded flight is listed too");
+
+    let version = form_version(&t.browser, &path).await;
+    let response = t
+        .browser
+        .post_form(
+            &format!("/plans/{id}/bookings/delete"),
+            &[("kind", "flights"), ("index", "0"), ("version", &version)],
+        )
+        .await;
+    assert_is_redirect_to(&response, &format!("/plans/{id}/details#bookings"));
+    let data = plan_data(&app, id);
+    assert_eq!(data["external_bookings"]["flights"], json!([]));
+    assert_eq!(
+        data["external_bookings"]["hotels"][0]["provider"],
+        "Booking"
+    );
+    // The removed flight's own unknown key is gone with it; every other stays.
+    for (pointer, expected) in UNKNOWN {
+        let expected: Value = serde_json::from_str(expected).unwrap();
+        assert_eq!(
+            data.pointer(pointer),
+            Some(&expected),
+            "{pointer} after a removal"
+        );
+    }
+
+    // Removing a booking that is not there changes nothing.
+    let version = form_version(&t.browser, &path).await;
+    let before = app.snapshot();
+    for (kind, index) in [("flights", "0"), ("hotels", "5"), ("boats", "0")] {
+        let response = t
+            .browser
+            .post_form(
+                &format!("/plans/{id}/bookings/delete"),
+                &[("kind", kind), ("index", index), ("version", &version)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{kind} {index}");
+    }
+    assert_eq!(app.snapshot(), before);
+
+    // A bad booking is refused beside its fields.
+    for (field, value, message) in [
+        ("kind", "boats", "Choose a flight"),
+        ("cost", "-3", "cannot be negative"),
+        ("cost", "1.999", "two decimals"),
+        ("provider", "", "at least the provider"),
+    ] {
+        let mut form = vec![
+            ("kind", "flights"),
+            ("provider", "KLM"),
+            ("cost", "10"),
+            ("version", &version),
+        ];
+        form.retain(|(k, _)| *k != field);
+        form.push((field, value));
+        let response = t
+            .browser
+            .post_form(&format!("/plans/{id}/bookings"), &form)
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        let html = response.text().await.unwrap();
+        let error = field_error_at(
+            &html,
+            &format!("form[action$=\"/bookings\"] [name=\"{field}\"]"),
+        )
+        .unwrap_or_else(|| panic!("no error at {field}"));
+        assert!(error.contains(message), "{field}: {error}");
+        assert_eq!(app.snapshot(), before);
+    }
+
+    // The raw editor shows everything and saves a new object as typed.
+    let html = t.browser.get_html(&format!("/plans/{id}/data")).await;
+    let shown: Value = serde_json::from_str(&field_value(&html, "plan_data").unwrap()).unwrap();
+    assert_eq!(shown, plan_data(&app, id));
+    let mut edited = shown.clone();
+    edited["added_by_hand"] = json!({"deep": [true]});
+    let response = t
+        .browser
+        .post_form(
+            &format!("/plans/{id}/data"),
+            &[
+                ("plan_data", &edited.to_string()),
+                ("version", &extract_version(&html)),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, &format!("/plans/{id}"));
+    assert_eq!(plan_data(&app, id), edited);
+
+    // And the details form saved once more keeps the hand-added key.
+    let version = form_version(&t.browser, &path).await;
+    let html = t.browser.get_html(&path).await;
+    let mut form: Vec<(String, String)> = [
+        "timezone",
+        "notes",
+        "budget_type",
+        "travel_style",
+        "group_size",
+        "accessibility_needs",
+        "accommodation_type",
+        "accommodation_name",
+        "accommodation_address",
+        "accommodation_confirmation",
+        "check_in",
+        "check_out",
+        "accommodation_preferences",
+        "arrival_method",
+        "arrival_carrier",
+        "arrival_number",
+        "arrival_time",
+        "local_methods",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), field_value(&html, f).unwrap_or_default()))
+    .collect();
+    form.push(("version".into(), version));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = t.browser.post_form(&path, &form).await;
+    assert_is_redirect_to(&response, &format!("/plans/{id}"));
+    assert_eq!(
+        plan_data(&app, id),
+        edited,
+        "an unchanged form changes nothing"
+    );
+}
+
+fn extract_version(html: &str) -> String {
+    crate::helpers::extract_input(html, "version").unwrap()
+}
+
+#[tokio::test]
+async fn the_raw_editor_refuses_what_is_not_a_json_object_of_at_most_256_kib() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let id = create_plan(&t.browser, &[]).await;
+    let path = format!("/plans/{id}/data");
+    let version = form_version(&t.browser, &path).await;
+    let big = format!("{{\"notes\": \"{}\"}}", "n".repeat(256 * 1024));
+    let nearly = format!("{{\"notes\": \"{}\"}}", "n".repeat(256 * 1024 - 20));
+    let cases: Vec<(&str, &str)> = vec![
+        ("{\"notes\": ", "not valid JSON"),
+        ("notes: yes", "not valid JSON"),
+        ("", "not valid JSON"),
+        ("[1, 2, 3]", "must be a JSON object"),
+        ("\"text\"", "must be a JSON object"),
+        ("42", "must be a JSON object"),
+        ("null", "must be a JSON object"),
+        ("{\"a\": \"\\u0000\"}", "NUL character"),
+        (&big, "at most 256 KiB"),
+    ];
+    for (text, message) in cases {
+        let before = app.snapshot();
+        let response = t
+            .browser
+            .post_form(&path, &[("plan_data", text), ("version", &version)])
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            &text[..text.len().min(40)]
+        );
+        let html = response.text().await.unwrap();
+        let error = texts(&html, ".flash-error").join(" ");
+        assert!(error.contains(message), "{error}");
+        assert_eq!(
+            field_value(&html, "plan_data").as_deref(),
+            Some(text),
+            "the text is kept"
+        );
+        assert_eq!(app.snapshot(), before);
+    }
+    // Just under the limit is fine.
+    let response = t
+        .browser
+        .post_form(&path, &[("plan_data", &nearly), ("version", &version)])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_trip_time_zone_must_be_an_iana_name() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let id = create_plan(&t.browser, &[]).await;
+    let path = format!("/plans/{id}/details");
+    for (value, message) in [
+        ("Mars/Olympus", "time zone name"),
+        ("Europe/Pariss", "time zone name"),
+        ("UTC+2", "time zone name"),
+        ("<script>", "time zone name"),
+    ] {
+        let version = form_version(&t.browser, &path).await;
+        let before = app.snapshot();
+        let response = t
+            .browser
+            .post_form(
+                &path,
+                &[
+                    ("timezone", value),
+                    ("notes", "kept"),
+                    ("version", &version),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{value}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(field_error(&html, "timezone").unwrap().contains(message));
+        assert_eq!(field_value(&html, "timezone").as_deref(), Some(value));
+        assert_eq!(field_value(&html, "notes").as_deref(), Some("kept"));
+        assert_eq!(app.snapshot(), before);
+    }
+    let version = form_version(&t.browser, &path).await;
+    let response = t
+        .browser
+        .post_form(
+            &path,
+            &[
+                ("timezone", " Asia/Tokyo "),
+                ("group_size", "0"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        field_error(&html, "group_size")
+            .unwrap()
+            .contains("from 1 to 1000")
+    );
+    assert_eq!(field_error(&html, "timezone"), None);
+
+    for (value, saved) in [
+        (" Asia/Tokyo ", Some("Asia/Tokyo")),
+        (
+            "America/Argentina/Buenos_Aires",
+            Some("America/Argentina/Buenos_Aires"),
+        ),
+        ("", None),
+    ] {
+        let version = form_version(&t.browser, &path).await;
+        let response = t
+            .browser
+            .post_form(&path, &[("timezone", value), ("version", &version)])
+            .await;
+        assert_is_redirect_to(&response, &format!("/plans/{id}"));
+        assert_eq!(
+            app.text(&format!(
+                "SELECT plan_data->>'timezone' FROM plans WHERE id = {id}"
+            )),
+            saved.map(str::to_string),
+            "{value:?}"
+        );
+    }
+}

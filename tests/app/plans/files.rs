@@ -1,0 +1,340 @@
+//! Export and import: a round trip gives the same plan, a seed-style file's itinerary
+//! becomes activities, and a bad file gets a clear error and creates nothing.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::helpers::spawn_app;
+
+/// A plan with every column and every kind of activity, made through the forms.
+async fn full_plan(app: &TestApp, t: &Traveller) -> i32 {
+    let id = create_plan(
+        &t.browser,
+        &[
+            ("status", "published"),
+            ("budget", "2000.10"),
+            ("currency", "EUR"),
+        ],
+    )
+    .await;
+    app.exec(&format!(
+        "UPDATE plans SET plan_data = {} WHERE id = {id}",
+        quote(
+            &json!({
+                "timezone": "Europe/Lisbon",
+                "notes": "Ünïcødé notes, with \"quotes\"",
+                "preferences": {"group_size": 2, "accessibility_needs": ["lift"]},
+                "external_bookings": {"flights": [{"provider": "TAP", "cost": "99.90"}], "hotels": [], "activities": []},
+                "mood": {"x": [1, 2.5, null]}
+            })
+            .to_string()
+        )
+    ));
+    add_activity(
+        &t.browser,
+        app,
+        id,
+        &[
+            ("title", "Belém tower"),
+            ("description", "Line 1\nLine 2"),
+            ("activity_type", "attraction"),
+            ("location_name", "Torre de Belém"),
+            ("address", "Av. Brasília"),
+            ("latitude", "38.69157"),
+            ("longitude", "-9.21598"),
+            ("scheduled_date", "2026-07-02"),
+            ("start_time", "09:30"),
+            ("end_time", "11:00"),
+            ("duration_minutes", "90"),
+            ("estimated_cost", "10.5"),
+            ("actual_cost", "0.10"),
+            ("confirmation_number", "BT-1"),
+            ("provider", "GetYourGuide"),
+            ("cancellation_policy", "free"),
+            ("phone", "+351 21 362 0034"),
+            ("website", "https://example.org/belem"),
+            ("email", "tower@example.org"),
+            ("rating", "4.5"),
+            ("tags", "history, views"),
+        ],
+    )
+    .await;
+    add_activity(
+        &t.browser,
+        app,
+        id,
+        &[
+            ("title", "Lunch"),
+            ("scheduled_date", "2026-07-02"),
+            ("estimated_cost", "0.20"),
+        ],
+    )
+    .await;
+    add_activity(
+        &t.browser,
+        app,
+        id,
+        &[
+            ("title", "Fado night"),
+            ("scheduled_date", "2026-07-04"),
+            ("activity_type", "activity"),
+        ],
+    )
+    .await;
+    add_activity(&t.browser, app, id, &[("title", "Someday maybe")]).await;
+    let done = add_activity(
+        &t.browser,
+        app,
+        id,
+        &[("title", "Done already"), ("scheduled_date", "2026-07-01")],
+    )
+    .await;
+    t.browser
+        .post_form(&format!("/plans/{id}/activities/{done}/toggle"), &[])
+        .await;
+    id
+}
+
+#[tokio::test]
+async fn export_then_import_gives_an_identical_plan() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let id = full_plan(&app, &t).await;
+
+    let response = t.browser.get(&format!("/plans/{id}/export.json")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"lisbon-in-july.json\""
+    );
+    let bytes = response.bytes().await.unwrap();
+    let exported: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(exported["format"], "wayfare-plan");
+    assert_eq!(exported["plan"]["budget"], "2000.10", "money as exact text");
+    assert_eq!(exported["activities"].as_array().unwrap().len(), 5);
+    assert!(!String::from_utf8_lossy(&bytes).contains("share_token"));
+
+    let before = app.count("plans");
+    let response = import_file(&t.browser, &bytes).await;
+    let copy = plan_id_in(&response);
+    assert_eq!(app.count("plans"), before + 1);
+    assert_eq!(
+        app.text(&format!(
+            "SELECT user_id || '|' || status || '|' || is_public FROM plans WHERE id = {copy}"
+        ))
+        .unwrap(),
+        format!("{}|draft|false", t.user.id),
+        "an import is a private draft of the importer"
+    );
+    let page = t.browser.get_html(&format!("/plans/{copy}")).await;
+    assert!(page.contains("The plan is imported as a draft."));
+
+    let mut again = export(&t.browser, copy).await;
+    let mut original = exported.clone();
+    original["plan"]["status"] = json!("draft");
+    assert_eq!(again, original, "the same plan, activities and plan_data");
+
+    // And the rows themselves match column by column.
+    let columns = "title, description, activity_type, location_name, latitude, longitude, address, \
+                   scheduled_date, start_time, end_time, duration_minutes, estimated_cost, actual_cost, \
+                   order_index, is_completed, metadata";
+    let rows = |plan: i32| {
+        app.text(&format!(
+            "SELECT string_agg(concat_ws('|', {columns}), E'\\n' ORDER BY scheduled_date, order_index) \
+             FROM plan_activities WHERE plan_id = {plan}"
+        ))
+        .unwrap()
+    };
+    assert_eq!(rows(copy), rows(id));
+    let plan = |plan: i32| {
+        app.text(&format!(
+            "SELECT concat_ws('|', title, description, destination, start_date, end_date, budget, \
+             currency, plan_data) FROM plans WHERE id = {plan}"
+        ))
+        .unwrap()
+    };
+    assert_eq!(plan(copy), plan(id));
+
+    // Importing the same file twice makes two plans: nothing is matched or merged.
+    again["plan"]["title"] = json!("Second import");
+    let response = import_file(&t.browser, again.to_string().as_bytes()).await;
+    plan_id_in(&response);
+    assert_eq!(app.count("plans"), before + 2);
+}
+
+#[tokio::test]
+async fn a_seed_style_file_with_an_itinerary_becomes_activities() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    // The seed design's plan_data example, itinerary and all.
+    let seed = json!({
+        "title": "Paris long weekend",
+        "preferences": {"budget_type": "budget", "travel_style": "cultural", "group_size": 2, "accessibility_needs": []},
+        "accommodation": {"type": "hotel", "booking_details": {}, "preferences": ["wifi", "breakfast"]},
+        "transportation": {"arrival": {"method": "flight", "details": {}}, "local": {"methods": ["walking", "public_transport"]}},
+        "itinerary": [
+            {"day": 1, "date": "2025-09-01", "activities": [
+                {"time": "09:00", "activity": "Museum visit", "location": "City Museum", "duration": 120, "cost": 15.00},
+                {"time": "13:00", "activity": "Lunch", "location": "Café", "cost": "12.5"}
+            ]},
+            {"day": 2, "date": "2025-09-03", "activities": [
+                {"activity": "Walk along the Seine"}
+            ]}
+        ],
+        "notes": "Remember to book tickets in advance",
+        "external_bookings": {"flights": [], "hotels": [], "activities": []},
+        "unknown": {"kept": true}
+    });
+    let response = import_file(&t.browser, seed.to_string().as_bytes()).await;
+    let id = plan_id_in(&response);
+    assert_eq!(
+        app.text(&format!(
+            "SELECT concat_ws('|', title, start_date, end_date, currency, status) FROM plans WHERE id = {id}"
+        ))
+        .unwrap(),
+        "Paris long weekend|2025-09-01|2025-09-03|USD|draft",
+        "the dates come from the itinerary"
+    );
+    assert_eq!(
+        app.text(&format!(
+            "SELECT string_agg(concat_ws('|', scheduled_date, order_index, title, location_name, \
+               start_time, duration_minutes, estimated_cost), E'\\n' ORDER BY scheduled_date, order_index) \
+             FROM plan_activities WHERE plan_id = {id}"
+        ))
+        .unwrap(),
+        "2025-09-01|0|Museum visit|City Museum|09:00:00|120|15.00\n\
+         2025-09-01|1|Lunch|Café|13:00:00|12.50\n\
+         2025-09-03|0|Walk along the Seine"
+    );
+    let data: Value = serde_json::from_str(
+        &app.text(&format!("SELECT plan_data FROM plans WHERE id = {id}"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut expected = seed.clone();
+    expected.as_object_mut().unwrap().remove("itinerary");
+    expected.as_object_mut().unwrap().remove("title");
+    assert_eq!(
+        data, expected,
+        "activities are the itinerary; everything else is kept"
+    );
+
+    // The plan page shows the activities day by day.
+    let page = t.browser.get_html(&format!("/plans/{id}")).await;
+    let days = texts(&page, "section.day h3");
+    assert_eq!(
+        days,
+        vec![
+            "Day 1 · Monday 1 September 2025",
+            "Day 2 · Tuesday 2 September 2025",
+            "Day 3 · Wednesday 3 September 2025"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_bad_file_gets_a_clear_error_and_creates_nothing() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let export_with = |plan: Value, activities: Value| {
+        json!({"format": "wayfare-plan", "version": 1, "plan": plan, "activities": activities})
+            .to_string()
+    };
+    let too_many = export_with(
+        json!({"title": "Big"}),
+        Value::Array(
+            (0..2001)
+                .map(|i| json!({"title": format!("A{i}")}))
+                .collect(),
+        ),
+    );
+    let cases: Vec<(String, &str)> = vec![
+        ("this is not json".into(), "not valid JSON"),
+        ("[1, 2, 3]".into(), "must hold a JSON object"),
+        ("\"a string\"".into(), "must hold a JSON object"),
+        (export_with(json!({"title": ""}), json!([])), "Title: Enter a title"),
+        (export_with(json!({"title": "x".repeat(201)}), json!([])), "Title: At most 200"),
+        (export_with(json!({"title": "T", "destination": "d".repeat(101)}), json!([])), "Destination"),
+        (export_with(json!({"title": "T", "budget": "-5"}), json!([])), "Budget"),
+        (export_with(json!({"title": "T", "budget": "1.005"}), json!([])), "Budget"),
+        (export_with(json!({"title": "T", "currency": "ABC"}), json!([])), "Currency"),
+        (
+            export_with(json!({"title": "T", "start_date": "2026-07-05", "end_date": "2026-07-01"}), json!([])),
+            "ends before it starts",
+        ),
+        (export_with(json!({"title": "T", "start_date": "0000-00-00"}), json!([])), "not a Wayfare plan export"),
+        (export_with(json!({"title": "T", "plan_data": [1]}), json!([])), "plan_data must be a JSON object"),
+        (export_with(json!({"title": "T"}), json!([{"title": ""}])), "Activity 1"),
+        (export_with(json!({"title": "T"}), json!([{"title": "ok"}, {"title": "Lat", "latitude": "91"}])), "Activity 2"),
+        (
+            export_with(json!({"title": "T"}), json!([{"title": "Time", "start_time": "10:00:00", "end_time": "09:00:00"}])),
+            "end time is not after",
+        ),
+        (export_with(json!({"title": "T"}), json!([{"title": "Cost", "estimated_cost": "-1"}])), "Activity 1"),
+        (export_with(json!({"title": "T"}), json!([{"title": "Type", "activity_type": "spa"}])), "Activity 1"),
+        (export_with(json!({"title": "T"}), json!([{"title": "Meta", "metadata": "x"}])), "metadata must be a JSON object"),
+        (json!({"format": "wayfare-plan", "version": 1}).to_string(), "not a Wayfare plan export"),
+        (too_many, "at most 2000 activities"),
+        (json!({"itinerary": "monday"}).to_string(), "itinerary must be a list"),
+        (json!({"itinerary": [{"date": "2025-13-01", "activities": []}]}).to_string(), "Day 1"),
+        (json!({"itinerary": [{"date": "2025-09-01", "activities": [{"time": "9am", "activity": "x"}]}]}).to_string(), "Day 1, activity 1"),
+        (json!({"itinerary": [{"date": "2025-09-01", "activities": [{"location": "nameless"}]}]}).to_string(), "no name"),
+        (json!({"itinerary": [{"date": "2025-09-01", "activities": [{"activity": "x", "cost": -3}]}]}).to_string(), "negative"),
+    ];
+    let before = app.snapshot();
+    for (file, message) in &cases {
+        let response = import_file(&t.browser, file.as_bytes()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            &file[..file.len().min(80)]
+        );
+        let html = response.text().await.unwrap();
+        let error = texts(&html, ".flash-error").join(" ");
+        assert!(error.contains(message), "expected {message:?} in {error:?}");
+        assert!(
+            html.contains("enctype=\"multipart/form-data\""),
+            "the form again"
+        );
+        assert_eq!(app.snapshot(), before, "{message}");
+    }
+
+    // No file, or an empty one.
+    let token = t.browser.csrf_token().await.unwrap();
+    let response = post_file(&t.browser, "/plans/import", Some(&token), "empty.json", b"").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose a file to import.")
+    );
+    let response = t.browser.post_form("/plans/import", &[]).await;
+    assert!(response.status().is_client_error(), "{}", response.status());
+    // Too big: refused before it is read whole.
+    let huge = format!("{{\"notes\": \"{}\"}}", "n".repeat(1024 * 1024 + 10));
+    let response = import_file(&t.browser, huge.as_bytes()).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Without a CSRF token: 403.
+    let response = post_file(&t.browser, "/plans/import", None, "plan.json", b"{}").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.snapshot(), before);
+    assert_eq!(app.count("plans"), 0);
+
+    // A seed-style object without a usable title still imports, under a default title.
+    let response = import_file(
+        &t.browser,
+        json!({"title": 42, "notes": "n"}).to_string().as_bytes(),
+    )
+    .await;
+    let id = plan_id_in(&response);
+    assert_eq!(
+        app.text(&format!("SELECT title FROM plans WHERE id = {id}"))
+            .unwrap(),
+        "Imported plan"
+    );
+}

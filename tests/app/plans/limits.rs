@@ -1,0 +1,77 @@
+//! The daily limit on new plans per user (`LIMIT_PLANS_PER_USER`): creating, copying and
+//! importing all count, and the one over the limit answers 429 and writes nothing.
+
+use reqwest::StatusCode;
+
+use super::*;
+use crate::helpers::spawn_app_with;
+
+#[tokio::test]
+async fn the_daily_plan_creation_limit_answers_429_and_creates_nothing() {
+    let app = spawn_app_with(|env| {
+        env.insert("LIMIT_PLANS_PER_USER".into(), "3".into());
+    })
+    .await;
+    let t = traveller(&app, "ana").await;
+    let first = create_plan(&t.browser, &[]).await;
+    t.browser
+        .post_form(&format!("/plans/{first}/duplicate"), &[])
+        .await;
+    let response = import_file(&t.browser, br#"{"notes": "imported"}"#).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("plans"), 3);
+
+    let before = app.count("plans");
+    let refused = [
+        t.browser.post_form("/plans", &plan_form(&[])).await,
+        t.browser
+            .post_form(&format!("/plans/{first}/duplicate"), &[])
+            .await,
+        import_file(&t.browser, br#"{"notes": "again"}"#).await,
+    ];
+    for response in refused {
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(response.headers().contains_key("retry-after"));
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Try again in"), "{html}");
+    }
+    assert_eq!(app.count("plans"), before);
+
+    // A form with errors is not counted and still shows its errors.
+    let response = t
+        .browser
+        .post_form("/plans", &plan_form(&[("title", "")]))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Editing is not creating; other users have their own count.
+    let version = form_version(&t.browser, &format!("/plans/{first}/edit")).await;
+    let mut form = plan_form(&[("title", "Still editable")]);
+    form.push(("version", &version));
+    let response = t
+        .browser
+        .post_form(&format!("/plans/{first}/edit"), &form)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let other = traveller(&app, "bob").await;
+    create_plan(&other.browser, &[]).await;
+}
+
+#[tokio::test]
+async fn the_daily_activity_creation_limit_answers_429_and_creates_nothing() {
+    let app = spawn_app_with(|env| {
+        env.insert("LIMIT_ACTIVITIES_PER_USER".into(), "2".into());
+    })
+    .await;
+    let t = traveller(&app, "ana").await;
+    let plan = create_plan(&t.browser, &[]).await;
+    for title in ["One", "Two"] {
+        add_activity(&t.browser, &app, plan, &[("title", title)]).await;
+    }
+    let response = t
+        .browser
+        .post_form(&format!("/plans/{plan}/activities"), &[("title", "Three")])
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.count("plan_activities"), 2);
+}

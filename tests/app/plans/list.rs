@@ -1,0 +1,251 @@
+//! "My plans": newest change first, status filter, search, keyset pages, empty state.
+
+use super::*;
+use crate::helpers::spawn_app;
+
+/// Plan ids in the order a list page links them.
+fn listed_ids(html: &str) -> Vec<i32> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(".plan-card h2 a").unwrap();
+    doc.select(&selector)
+        .map(|a| {
+            a.value().attr("href").unwrap()["/plans/".len()..]
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// The "Older plans" link of a list page.
+fn next_page(html: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("nav.pager a[role=button]").unwrap();
+    doc.select(&selector)
+        .next()
+        .map(|a| a.value().attr("href").unwrap().replace("&amp;", "&"))
+}
+
+/// Every plan id, following "Older plans" from `first` to the end.
+async fn all_pages(browser: &Browser, first: &str) -> (Vec<i32>, usize) {
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    let mut path = Some(first.to_string());
+    while let Some(p) = path {
+        let html = browser.get_html(&p).await;
+        let page = listed_ids(&html);
+        assert!(page.len() <= 20, "a page holds at most 20 plans");
+        ids.extend(page);
+        pages += 1;
+        assert!(pages < 20, "the pages never end");
+        path = next_page(&html);
+        if let Some(next) = &path {
+            assert!(
+                next.contains("after="),
+                "a keyset cursor, not an offset: {next}"
+            );
+            assert!(!next.contains("offset") && !next.contains("page="));
+        }
+    }
+    (ids, pages)
+}
+
+fn ids_in_order(app: &TestApp, where_: &str) -> Vec<i32> {
+    app.text(&format!(
+        "SELECT string_agg(id::text, ',' ORDER BY updated_at DESC, id DESC) FROM plans WHERE {where_}"
+    ))
+    .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect())
+    .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_list_shows_newest_change_first_with_dates_status_budget_and_activity_count() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let old = create_plan(&t.browser, &[("title", "Oldest"), ("destination", "Oslo")]).await;
+    let middle = create_plan(
+        &t.browser,
+        &[("title", "Middle"), ("status", "published"), ("budget", "")],
+    )
+    .await;
+    let new = create_plan(
+        &t.browser,
+        &[("title", "Newest"), ("start_date", ""), ("end_date", "")],
+    )
+    .await;
+    for (id, hours) in [(old, 3), (middle, 2), (new, 1)] {
+        app.exec(&format!(
+            "UPDATE plans SET updated_at = now() AT TIME ZONE 'UTC' - interval '{hours} hours' \
+             WHERE id = {id}"
+        ));
+    }
+    for i in 0..3 {
+        insert_activity(&app, middle, &format!("A{i}"), None, i);
+    }
+    insert_activity(&app, old, "Only one", None, 0);
+
+    let html = t.browser.get_html("/plans").await;
+    assert_eq!(listed_ids(&html), vec![new, middle, old]);
+    let cards = texts(&html, ".plan-card");
+    assert!(
+        cards[0].contains("Newest") && cards[0].contains("No dates yet"),
+        "{}",
+        cards[0]
+    );
+    assert!(cards[0].contains("0 activities") && cards[0].contains("draft"));
+    assert!(
+        cards[1].contains("3 activities") && cards[1].contains("published"),
+        "{}",
+        cards[1]
+    );
+    assert!(!cards[1].contains("budget"), "no budget, none shown");
+    assert!(
+        cards[2].contains("Oslo")
+            && cards[2].contains("1 Jul 2026 – 5 Jul 2026")
+            && cards[2].contains("1 activity ")
+            && cards[2].contains("budget 1250.50 EUR"),
+        "{}",
+        cards[2]
+    );
+
+    // Editing the oldest brings it to the top.
+    let version = form_version(&t.browser, &format!("/plans/{old}/edit")).await;
+    let mut form = plan_form(&[("title", "Oldest, edited")]);
+    form.push(("version", &version));
+    t.browser
+        .post_form(&format!("/plans/{old}/edit"), &form)
+        .await;
+    assert_eq!(
+        listed_ids(&t.browser.get_html("/plans").await),
+        vec![old, new, middle]
+    );
+
+    // Someone else's plans are never listed.
+    let other = traveller(&app, "bob").await;
+    create_plan(&other.browser, &[("title", "Bob's")]).await;
+    let html = t.browser.get_html("/plans").await;
+    assert_eq!(listed_ids(&html).len(), 3);
+    assert!(!html.contains("Bob"));
+}
+
+#[tokio::test]
+async fn the_list_filters_by_status_and_searches_title_and_destination() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let lisbon = create_plan(
+        &t.browser,
+        &[("title", "Summer"), ("destination", "Lisbon")],
+    )
+    .await;
+    let kyoto = create_plan(
+        &t.browser,
+        &[
+            ("title", "Kyoto temples"),
+            ("destination", "Japan"),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    let percent = create_plan(
+        &t.browser,
+        &[
+            ("title", "100% fun_trip"),
+            ("destination", "Home"),
+            ("status", "archived"),
+        ],
+    )
+    .await;
+    let other = traveller(&app, "bob").await;
+    create_plan(
+        &other.browser,
+        &[("title", "Kyoto too"), ("status", "published")],
+    )
+    .await;
+
+    let list = |query: &'static str| {
+        let browser = t.browser.clone();
+        async move {
+            let html = browser.get_html(&format!("/plans?{query}")).await;
+            let mut ids = listed_ids(&html);
+            ids.sort();
+            (ids, html)
+        }
+    };
+    assert_eq!(list("status=published").await.0, vec![kyoto]);
+    assert_eq!(list("status=archived").await.0, vec![percent]);
+    assert_eq!(list("status=draft").await.0.len(), 1);
+    assert_eq!(list("status=draft").await.0, vec![lisbon]);
+    assert_eq!(list("q=kyoto").await.0, vec![kyoto], "title, any case");
+    assert_eq!(list("q=LISB").await.0, vec![lisbon], "destination");
+    assert_eq!(list("q=%25").await.0, vec![percent], "% is literal");
+    assert_eq!(list("q=_").await.0, vec![percent], "_ is literal");
+    assert_eq!(list("q=kyoto&status=draft").await.0, Vec::<i32>::new());
+    let (ids, html) = list("q=nowhere").await;
+    assert!(ids.is_empty());
+    assert!(
+        html.contains("No plans match"),
+        "not the first-plan invitation"
+    );
+    assert!(!html.contains("Plan my first trip"));
+    // The filter form keeps what was asked.
+    let (_, html) = list("q=temples&status=published").await;
+    assert_eq!(field_value(&html, "q").as_deref(), Some("temples"));
+    assert_eq!(field_value(&html, "status").as_deref(), Some("published"));
+    // Nonsense filters are ignored, not errors.
+    let (ids, _) = list("status=bogus&after=nonsense").await;
+    assert_eq!(ids.len(), 3);
+}
+
+#[tokio::test]
+async fn the_list_pages_through_45_plans_with_a_keyset_cursor_each_once() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let other = traveller(&app, "bob").await;
+    // 45 plans; groups of five share one updated_at, so the cursor needs its id part.
+    app.exec(&format!(
+        "INSERT INTO plans (user_id, title, status, updated_at) \
+         SELECT {}, 'Trip ' || g, CASE WHEN g % 3 = 0 THEN 'published' ELSE 'draft' END, \
+                timestamp '2026-01-01' + (g / 5) * interval '1 day' \
+           FROM generate_series(1, 45) g",
+        t.user.id
+    ));
+    app.exec(&format!(
+        "INSERT INTO plans (user_id, title) SELECT {}, 'Not mine ' || g FROM generate_series(1, 30) g",
+        other.user.id
+    ));
+
+    let (ids, pages) = all_pages(&t.browser, "/plans").await;
+    assert_eq!(pages, 3, "20 + 20 + 5");
+    assert_eq!(ids, ids_in_order(&app, &format!("user_id = {}", t.user.id)));
+
+    let (ids, pages) = all_pages(&t.browser, "/plans?status=published").await;
+    assert_eq!(pages, 1);
+    assert_eq!(ids.len(), 15);
+
+    let (ids, pages) = all_pages(&t.browser, "/plans?q=trip&status=draft").await;
+    assert_eq!(pages, 2, "the filter goes along to the next page");
+    assert_eq!(
+        ids,
+        ids_in_order(
+            &app,
+            &format!("user_id = {} AND status = 'draft'", t.user.id)
+        )
+    );
+
+    // A later page links back to the first.
+    let first = t.browser.get_html("/plans").await;
+    let second = t.browser.get_html(&next_page(&first).unwrap()).await;
+    assert!(second.contains("href=\"/plans\">First page"));
+}
+
+#[tokio::test]
+async fn an_empty_list_invites_the_first_plan() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let html = t.browser.get_html("/plans").await;
+    assert!(html.contains("You have no plans yet"));
+    assert!(html.contains("href=\"/plans/new\" role=\"button\">Plan my first trip"));
+    assert!(listed_ids(&html).is_empty());
+    assert_eq!(next_page(&html), None);
+    // Anonymous visitors are sent to log in.
+    crate::helpers::assert_is_login_redirect(&app.new_browser().get("/plans").await);
+}

@@ -1,0 +1,326 @@
+//! Copying a shared plan: a signed-in reader gets a private draft without the link and
+//! without what the owner hid; CSRF and sign-in are required; every other unsafe method on
+//! `/s/…` answers 405 and changes nothing.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::helpers::{assert_is_login_redirect, assert_is_redirect_to, spawn_app};
+use crate::plans::{add_activity, plan_id_in};
+
+/// A shared plan with costs and bookings in every place, and a reader.
+async fn setup(
+    app: &TestApp,
+) -> (
+    crate::plans::Traveller,
+    i32,
+    String,
+    crate::plans::Traveller,
+) {
+    let (owner, plan, token) = shared_plan(
+        app,
+        "owner",
+        &[
+            ("budget", "900.00"),
+            ("status", "published"),
+            ("is_public", "on"),
+        ],
+    )
+    .await;
+    add_activity(
+        &owner.browser,
+        app,
+        plan,
+        &[
+            ("title", "Boat trip"),
+            ("description", "Bring a hat"),
+            ("activity_type", "activity"),
+            ("location_name", "Harbour"),
+            ("latitude", "38.7"),
+            ("longitude", "-9.14"),
+            ("scheduled_date", "2026-07-02"),
+            ("start_time", "10:00"),
+            ("end_time", "12:00"),
+            ("estimated_cost", "45.00"),
+            ("actual_cost", "40.00"),
+            ("confirmation_number", "BOAT-1"),
+            ("phone", "+351 1"),
+            ("rating", "4"),
+            ("tags", "sea"),
+        ],
+    )
+    .await;
+    add_activity(
+        &owner.browser,
+        app,
+        plan,
+        &[("title", "Walk"), ("scheduled_date", "2026-07-02")],
+    )
+    .await;
+    app.exec(&format!(
+        "UPDATE plans SET plan_data = plan_data || '{}' WHERE id = {plan}",
+        json!({
+            "notes": "Shared notes",
+            "timezone": "Europe/Lisbon",
+            "external_bookings": {"flights": [{"provider": "TAP", "confirmation_number": "TP-1", "cost": "300.00"}], "hotels": [], "activities": []},
+            "accommodation": {"type": "hotel", "booking_details": {"confirmation_number": "HOTEL-1", "name": "Casa"}}
+        })
+    ));
+    let reader = traveller(app, "reader").await;
+    (owner, plan, token, reader)
+}
+
+fn row(app: &TestApp, sql: &str) -> String {
+    app.text(sql).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden() {
+    let app = spawn_app().await;
+    let (owner, plan, token, reader) = setup(&app).await;
+    let source_before = row(
+        &app,
+        &format!("SELECT row_to_json(p)::text FROM plans p WHERE id = {plan}"),
+    );
+
+    let page = reader.browser.get_html(&format!("/s/{token}")).await;
+    assert!(page.contains(&format!("action=\"/s/{token}/copy\"")));
+    let response = reader
+        .browser
+        .post_form(&format!("/s/{token}/copy"), &[])
+        .await;
+    let copy = plan_id_in(&response);
+    let page = reader.browser.get_html(&format!("/plans/{copy}")).await;
+    assert!(page.contains("The plan is copied into your plans as a draft."));
+    assert_eq!(
+        row(
+            &app,
+            &format!(
+                "SELECT concat_ws('|', user_id, title, destination, start_date, end_date, \
+             coalesce(budget::text, 'no budget'), currency, status, is_public, coalesce(share_token, 'no link')) \
+             FROM plans WHERE id = {copy}"
+            )
+        ),
+        format!(
+            "{}|Lisbon in July|Lisbon, Portugal|2026-07-01|2026-07-05|no budget|EUR|draft|f|no link",
+            reader.user.id
+        )
+    );
+    let data: Value = serde_json::from_str(&row(
+        &app,
+        &format!("SELECT plan_data FROM plans WHERE id = {copy}"),
+    ))
+    .unwrap();
+    assert_eq!(
+        data.get("sharing"),
+        None,
+        "the owner's sharing options stay with the owner"
+    );
+    assert_eq!(data.get("external_bookings"), None);
+    assert_eq!(data["notes"], "Shared notes");
+    assert_eq!(data["timezone"], "Europe/Lisbon");
+    assert_eq!(
+        data["accommodation"]["booking_details"].get("confirmation_number"),
+        None
+    );
+    let text = data.to_string();
+    for hidden in ["TP-1", "HOTEL-1", "300.00", "BOAT-1", "+351 1"] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
+    assert_eq!(
+        row(
+            &app,
+            &format!(
+                "SELECT string_agg(concat_ws('|', title, description, location_name, latitude, scheduled_date, \
+               start_time, end_time, coalesce(estimated_cost::text, '-'), coalesce(actual_cost::text, '-'), \
+               order_index, metadata), E'\\n' ORDER BY order_index) FROM plan_activities WHERE plan_id = {copy}"
+            )
+        ),
+        "Boat trip|Bring a hat|Harbour|38.70000000|2026-07-02|10:00:00|12:00:00|-|-|0|{\"tags\": [\"sea\"], \"reviews\": {\"rating\": 4.0}}\n\
+         Walk|2026-07-02|-|-|1|{}"
+    );
+    // The reader owns it: it is listed, editable, and its own link is new.
+    let list = reader.browser.get_html("/plans").await;
+    assert!(list.contains(&format!("href=\"/plans/{copy}\"")));
+    assert_eq!(
+        row(
+            &app,
+            &format!("SELECT row_to_json(p)::text FROM plans p WHERE id = {plan}")
+        ),
+        source_before,
+        "the owner's plan is untouched"
+    );
+    assert_eq!(
+        owner.browser.get(&format!("/plans/{copy}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // What the owner shares comes along.
+    set_options(&app, &owner.browser, plan, true, true, "Owner").await;
+    let response = reader
+        .browser
+        .post_form(&format!("/s/{token}/copy"), &[])
+        .await;
+    let copy = plan_id_in(&response);
+    let data: Value = serde_json::from_str(&row(
+        &app,
+        &format!("SELECT plan_data FROM plans WHERE id = {copy}"),
+    ))
+    .unwrap();
+    assert_eq!(data.get("sharing"), None);
+    assert_eq!(
+        data["external_bookings"]["flights"][0]["confirmation_number"],
+        "TP-1"
+    );
+    assert_eq!(data["external_bookings"]["flights"][0]["cost"], "300.00");
+    assert_eq!(
+        row(
+            &app,
+            &format!("SELECT budget::text FROM plans WHERE id = {copy}")
+        ),
+        "900.00"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "plan_activities WHERE plan_id = {copy} AND estimated_cost = 45 AND actual_cost = 40 \
+             AND metadata->'booking_info'->>'confirmation_number' = 'BOAT-1'"
+        )),
+        1
+    );
+
+    // Bookings shared, costs not: the bookings come without their prices.
+    set_options(&app, &owner.browser, plan, false, true, "").await;
+    let response = reader
+        .browser
+        .post_form(&format!("/s/{token}/copy"), &[])
+        .await;
+    let copy = plan_id_in(&response);
+    let text = row(
+        &app,
+        &format!("SELECT plan_data::text FROM plans WHERE id = {copy}"),
+    );
+    assert!(text.contains("TP-1"), "{text}");
+    assert!(!text.contains("300.00"), "a hidden cost came along: {text}");
+    assert_eq!(app.count(&format!("plan_activities WHERE plan_id = {copy} AND (estimated_cost IS NOT NULL OR actual_cost IS NOT NULL)")), 0);
+    assert_eq!(
+        app.count(&format!("plans WHERE id = {copy} AND budget IS NOT NULL")),
+        0
+    );
+}
+
+#[tokio::test]
+async fn copying_needs_a_csrf_token_and_a_signed_in_reader() {
+    let app = spawn_app().await;
+    let (_owner, _plan, token, reader) = setup(&app).await;
+    let path = format!("/s/{token}/copy");
+    let before = app.snapshot();
+
+    let response = reader
+        .browser
+        .post_raw(&path, &[], &[("Origin", &reader.browser.address)])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "no token");
+    let response = reader
+        .browser
+        .post_raw(
+            &path,
+            &[("csrf_token", "forged")],
+            &[("Origin", &reader.browser.address)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "a wrong token");
+    let token_value = reader.browser.csrf_token().await.unwrap();
+    let response = reader
+        .browser
+        .post_raw(
+            &path,
+            &[("csrf_token", &token_value)],
+            &[("Origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "another site's form"
+    );
+    assert_eq!(app.snapshot(), before);
+
+    // Anonymous: sent to log in, and back to the shared page afterwards.
+    let anonymous = app.new_browser();
+    let response = anonymous.post_form(&path, &[]).await;
+    assert_is_login_redirect(&response);
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        format!("/login?next=%2Fs%2F{token}"),
+        "back to the page, not to a URL that only takes POST"
+    );
+    assert_eq!(app.snapshot(), before);
+    let response = anonymous
+        .post_form(
+            "/login",
+            &[
+                ("login", &reader.user.username),
+                ("password", &reader.user.password),
+                ("next", &format!("/s/{token}")),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&response, &format!("/s/{token}"));
+}
+
+#[tokio::test]
+async fn every_unsafe_method_on_share_urls_but_copy_answers_405_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (_owner, _plan, token, reader) = setup(&app).await;
+    let before = app.snapshot();
+    let csrf = reader.browser.csrf_token().await.unwrap();
+    let anonymous = app.new_browser();
+    let anonymous_csrf = anonymous.csrf_token().await.unwrap();
+    for (browser, csrf) in [(&reader.browser, &csrf), (&anonymous, &anonymous_csrf)] {
+        for path in [
+            format!("/s/{token}"),
+            format!("/s/{token}/calendar.ics"),
+            format!("/s/{token}/copy"),
+        ] {
+            for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+                if method == Method::POST && path.ends_with("/copy") {
+                    continue;
+                }
+                let response = browser
+                    .client
+                    .request(method.clone(), browser.url(&path))
+                    .header("Origin", &browser.address)
+                    .header("X-CSRF-Token", csrf.as_str())
+                    .form(&[("csrf_token", csrf.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    response.status(),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path}"
+                );
+                // Without a token, CSRF protection answers first; still nothing changes.
+                let response = browser
+                    .client
+                    .request(method.clone(), browser.url(&path))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    matches!(
+                        response.status(),
+                        StatusCode::FORBIDDEN | StatusCode::METHOD_NOT_ALLOWED
+                    ),
+                    "{method} {path}: {}",
+                    response.status()
+                );
+            }
+        }
+        // GET on copy is not a way to copy.
+        let response = browser.get(&format!("/s/{token}/copy")).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+    assert_eq!(app.snapshot(), before);
+}

@@ -1,0 +1,154 @@
+//! Share links: strong, URL-safe, unique tokens; a new link or a revoked one kills the old
+//! at once, with the same 404 as any missing page.
+
+use std::collections::HashSet;
+
+use base64::Engine;
+use reqwest::StatusCode;
+
+use super::*;
+use crate::helpers::spawn_app;
+use crate::plans::{create_plan, texts};
+
+#[tokio::test]
+async fn share_tokens_have_at_least_128_random_bits_are_url_safe_and_unique() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let page = t
+        .browser
+        .get_html(&format!("/plans/{}", create_plan(&t.browser, &[]).await))
+        .await;
+    assert!(page.contains("Create a share link"));
+    let mut seen = HashSet::new();
+    for i in 0..12 {
+        let plan = create_plan(&t.browser, &[("title", &format!("Trip {i}"))]).await;
+        for _ in 0..2 {
+            let token = share(&app, &t.browser, plan).await;
+            assert!(
+                token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "URL-safe: {token}"
+            );
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&token)
+                .expect("base64url");
+            assert!(bytes.len() >= 16, "at least 128 bits: {token}");
+            assert!(seen.insert(token.clone()), "a token came twice: {token}");
+        }
+    }
+    // Not predictable from one another: no long shared prefix.
+    let tokens: Vec<&String> = seen.iter().collect();
+    for pair in tokens.windows(2) {
+        let common = pair[0]
+            .chars()
+            .zip(pair[1].chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        assert!(common < 8, "{} and {}", pair[0], pair[1]);
+    }
+    // The owner sees the link to copy, and the shared page offers the calendar feed.
+    let plan = create_plan(&t.browser, &[]).await;
+    let token = share(&app, &t.browser, plan).await;
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert!(page.contains("Your share link is ready."));
+    let link = {
+        let doc = scraper::Html::parse_document(&page);
+        let input = scraper::Selector::parse("input.share-link").unwrap();
+        doc.select(&input)
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_string()
+    };
+    assert!(link.ends_with(&format!("/s/{token}")), "{link}");
+    let shared = app.new_browser().get_html(&format!("/s/{token}")).await;
+    let webcal = format!(
+        "href=\"webcal://127.0.0.1:{}/s/{token}/calendar.ics\"",
+        app.port
+    );
+    assert!(shared.contains(&webcal), "a webcal:// link to the feed");
+    assert!(
+        texts(&shared, "a")
+            .iter()
+            .any(|a| a == "Subscribe in your calendar")
+    );
+}
+
+#[tokio::test]
+async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any_missing_page() {
+    let app = spawn_app().await;
+    let (owner, plan, first) = shared_plan(&app, "ana", &[]).await;
+    let visitor = app.new_browser();
+    for path in [format!("/s/{first}"), format!("/s/{first}/calendar.ics")] {
+        assert_eq!(visitor.get(&path).await.status(), StatusCode::OK, "{path}");
+    }
+    let missing_page = visitor.get("/no/such/page").await.text().await.unwrap();
+    let unknown_token = visitor.get(&format!("/s/{}Q", "Zx9".repeat(14))).await;
+    assert_eq!(unknown_token.status(), StatusCode::NOT_FOUND);
+    assert_eq!(unknown_token.text().await.unwrap(), missing_page);
+
+    let second = share(&app, &owner.browser, plan).await;
+    assert_ne!(second, first);
+    let page = owner.browser.get_html(&format!("/plans/{plan}")).await;
+    assert!(page.contains("the old one no longer works"));
+    for path in [format!("/s/{first}"), format!("/s/{first}/calendar.ics")] {
+        let response = visitor.get(&path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(response.text().await.unwrap(), missing_page, "{path}");
+    }
+    assert_eq!(
+        visitor.get(&format!("/s/{second}")).await.status(),
+        StatusCode::OK
+    );
+
+    let response = owner
+        .browser
+        .post_form(&format!("/plans/{plan}/share/revoke"), &[])
+        .await;
+    crate::helpers::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
+    assert_eq!(
+        app.text(&format!("SELECT share_token FROM plans WHERE id = {plan}")),
+        None
+    );
+    for path in [
+        format!("/s/{second}"),
+        format!("/s/{second}/calendar.ics"),
+        format!("/s/{first}"),
+    ] {
+        let response = visitor.get(&path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(response.text().await.unwrap(), missing_page);
+    }
+    let page = owner.browser.get_html(&format!("/plans/{plan}")).await;
+    assert!(page.contains("Create a share link"));
+    // Copying through a dead link makes nothing.
+    let other = traveller(&app, "bob").await;
+    let before = app.count("plans");
+    let response = other
+        .browser
+        .post_form(&format!("/s/{second}/copy"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("plans"), before);
+
+    // Tokens that are not even plausible get the same page, without a lookup.
+    for token in [
+        "x",
+        "%27%20OR%201%3D1--",
+        &"a".repeat(200),
+        "....",
+        "abc%00def",
+    ] {
+        let response = visitor.get(&format!("/s/{token}")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{token}");
+        assert_eq!(response.text().await.unwrap(), missing_page, "{token}");
+    }
+    // An empty token (a revoked link stored as '') never matches.
+    app.exec(&format!(
+        "UPDATE plans SET share_token = '' WHERE id = {plan}"
+    ));
+    assert_eq!(visitor.get("/s/").await.status(), StatusCode::NOT_FOUND);
+}

@@ -52,7 +52,9 @@ struct SessionSetup {
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute("SET TimeZone = 'UTC'")
+        // JIT compiling pays off for long analytic queries, never for a web page's: under
+        // row-level security it cost the admin dashboard most of a second.
+        conn.batch_execute("SET TimeZone = 'UTC'; SET jit = off")
             .map_err(diesel::r2d2::Error::QueryError)?;
         conn.set_instrumentation(self.counter.clone());
         if !self.statement_cache {

@@ -73,10 +73,6 @@ pub struct Totals {
 }
 
 pub fn totals(conn: &mut PgConnection) -> QueryResult<Totals> {
-    // Counting activities through row-level security has a planner cost high enough to
-    // switch JIT compilation on, which takes far longer (about a second) than the counts
-    // themselves: off for this transaction.
-    diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
     // Times are computed here once, not per row.
     let now = now();
     diesel::sql_query(

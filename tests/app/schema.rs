@@ -70,7 +70,7 @@ fn every_migration_reverts_and_reapplies_to_an_identical_schema() {
     assert_eq!(schema_dump(&mut conn), before);
 }
 
-const MIGRATIONS_COUNT: usize = 10;
+const MIGRATIONS_COUNT: usize = 11;
 
 fn user(conn: &mut PgConnection, email: &str, username: &str) -> QueryResult<i32> {
     diesel::sql_query(format!(

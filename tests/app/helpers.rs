@@ -66,18 +66,15 @@ impl TestCluster {
 /// A migrated template named after the migrations' content, built once under an advisory
 /// lock and published by renaming, so parallel test processes never see a half-built one.
 fn ensure_template(admin_url: &url::Url) -> String {
+    // Named after the migrations this binary embeds (not the folder on disk, which an older
+    // test binary running at the same time would not match).
+    use diesel::migration::MigrationSource;
     let mut hash: u64 = 0xcbf29ce484222325;
-    let mut dirs: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        for file in ["up.sql", "down.sql"] {
-            let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
-            for b in dir.to_string_lossy().bytes().chain(bytes) {
-                hash = (hash ^ b as u64).wrapping_mul(0x100000001b3);
-            }
+    let migrations =
+        MigrationSource::<diesel::pg::Pg>::migrations(&wayfare::db::MIGRATIONS).unwrap();
+    for migration in migrations {
+        for b in migration.name().to_string().bytes() {
+            hash = (hash ^ b as u64).wrapping_mul(0x100000001b3);
         }
     }
     let template = format!("wayfare_tpl_{:012x}", hash & 0xffff_ffff_ffff);

@@ -77,3 +77,20 @@ pub async fn session_errors(
         .await
         .map_err(|e| crate::error::AppError::Unavailable(format!("session store: {e}")).into())
 }
+
+/// PostgreSQL text cannot hold NUL: a query string with one is refused (400) before any
+/// handler sees it. (Form bodies get the same rule where the CSRF check reads them.)
+pub async fn reject_nul_in_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let has_nul = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'));
+    if has_nul {
+        return Err(crate::error::AppError::BadRequest(
+            "The address contains a NUL character, which cannot be used.".into(),
+        )
+        .into());
+    }
+    next.call(req).await
+}

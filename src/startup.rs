@@ -156,6 +156,7 @@ impl Application {
                 .wrap(sessions)
                 .wrap(from_fn(middleware::session_errors))
                 .wrap(from_fn(csrf::middleware))
+                .wrap(from_fn(middleware::reject_nul_in_query))
                 .wrap(from_fn(crate::metrics::middleware))
                 .wrap(TracingLogger::default())
                 .wrap(middleware::security_headers(https))

@@ -25,6 +25,7 @@ pub const COOKIE: &str = "csrftoken";
 pub const FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";
 const SECRET_LEN: usize = 32;
+const NUL_IN_FORM: &str = "NUL in form";
 
 /// This request's CSRF secret, for rendering forms.
 #[derive(Clone, Copy)]
@@ -120,6 +121,9 @@ pub async fn middleware(
         let (http_req, _) = req.into_parts();
         let page = match reason {
             "body too large" => AppError::PayloadTooLarge,
+            NUL_IN_FORM => AppError::BadRequest(
+                "The form contains a NUL character, which cannot be stored. Remove it and try again.".into(),
+            ),
             _ => AppError::Forbidden(reason.into()),
         };
         let res = actix_web::ResponseError::error_response(&page);
@@ -137,10 +141,9 @@ pub async fn middleware(
 async fn check(req: &mut ServiceRequest, secret: Option<CsrfSecret>) -> Result<(), &'static str> {
     check_origin(req)?;
     let secret = secret.ok_or("no CSRF cookie")?;
-    let token = match token_outside_body(req) {
-        Some(token) => token,
-        None => token_from_body(req).await?,
-    };
+    // The body is read (and checked) even when the header carries the token.
+    let in_body = token_from_body(req).await?;
+    let token = token_outside_body(req).or(in_body).ok_or("no CSRF token")?;
     if secret.accepts(&token) {
         Ok(())
     } else {
@@ -181,12 +184,12 @@ fn token_outside_body(req: &ServiceRequest) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Reads the token from the body (url-encoded or multipart), then puts the body back for
-/// the handler.
-async fn token_from_body(req: &mut ServiceRequest) -> Result<String, &'static str> {
+/// Reads the token from a form body (url-encoded or multipart), refusing NUL characters,
+/// then puts the body back for the handler.
+async fn token_from_body(req: &mut ServiceRequest) -> Result<Option<String>, &'static str> {
     let multipart = req.content_type() == "multipart/form-data";
     if !multipart && req.content_type() != "application/x-www-form-urlencoded" {
-        return Err("no CSRF token");
+        return Ok(None);
     }
     let limit = if multipart { UPLOAD_LIMIT } else { FORM_LIMIT };
     let mut payload = req.take_payload();
@@ -202,6 +205,10 @@ async fn token_from_body(req: &mut ServiceRequest) -> Result<String, &'static st
     let token = if multipart {
         multipart_field(req.headers(), body.clone(), FIELD).await
     } else {
+        // PostgreSQL text cannot hold NUL: refused here for every form at once.
+        if url::form_urlencoded::parse(&body).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(NUL_IN_FORM);
+        }
         url::form_urlencoded::parse(&body)
             .find(|(k, _)| k == FIELD)
             .map(|(_, v)| v.into_owned())
@@ -209,7 +216,7 @@ async fn token_from_body(req: &mut ServiceRequest) -> Result<String, &'static st
     let (_, mut restored) = actix_http::h1::Payload::create(true);
     restored.unread_data(body);
     req.set_payload(actix_web::dev::Payload::from(restored));
-    token.ok_or("no CSRF token")
+    Ok(token)
 }
 
 /// The value of a small text field of a multipart body.

@@ -147,6 +147,10 @@ fn field<T>(result: Result<T, String>, what: &str) -> Result<T, String> {
 
 /// Reads an uploaded file: our export, or a seed-style plan_data object.
 pub fn parse(bytes: &[u8]) -> Result<Import, String> {
+    // PostgreSQL text cannot hold NUL, which JSON can spell as \u0000.
+    if bytes.windows(6).any(|w| w == b"\\u0000") {
+        return Err("The file contains a NUL character (\\u0000), which cannot be stored.".into());
+    }
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| format!("The file is not valid JSON ({e})."))?;
     let Value::Object(ref object) = value else {

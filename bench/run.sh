@@ -112,8 +112,12 @@ start_server wayfare_bench_small
 sign_in wayfare_bench_small 2
 load "plans list, 1,000 plans in the database" -s bench/cookies.lua "$URL/plans" -- "$WORK/cookies" "$WORK/list_paths"
 
-fresh_db wayfare_bench
-seed wayfare_bench "$USERS" 1
+if [ "${REUSE:-}" = 1 ] && [ "$(sql wayfare_bench "SELECT count(*) FROM users" 2>/dev/null)" = "$USERS" ]; then
+  echo "== reusing the seeded wayfare_bench"
+else
+  fresh_db wayfare_bench
+  seed wayfare_bench "$USERS" 1
+fi
 start_server wayfare_bench
 sign_in wayfare_bench 1
 sql wayfare_bench "SELECT '/s/' || share_token FROM plans WHERE share_token IS NOT NULL LIMIT 1000" > "$WORK/share_paths"
@@ -127,9 +131,10 @@ LOGIN_COOKIE=$(awk '$6=="csrftoken"{printf "%s=%s", $6, $7}' "$LOGIN_JAR")
 CONNECTIONS=50 load "login, wrong passwords" -s bench/login.lua "$URL/login" -- "$LOGIN_COOKIE" "$LOGIN_TOKEN"
 # The plan page while 50 connections hammer login.
 wrk -t1 -c50 -d"$DURATION" -s bench/login.lua "$URL/login" -- "$LOGIN_COOKIE" "$LOGIN_TOKEN" > "$WORK/wrk-flood" &
+FLOOD=$!
 sleep 1
 load "plan page during a login flood" -s bench/cookies.lua "$URL/plans" -- "$WORK/cookies" "$WORK/plan_paths"
-wait
+wait $FLOOD
 
 {
   echo "# Performance"

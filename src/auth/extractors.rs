@@ -116,11 +116,22 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     // Behind a trusted proxy, the last X-Forwarded-For entry is the one the proxy added;
     // entries before it are whatever the client claimed.
     let forwarded = trust_forwarded_for
-        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next().map(|s| s.trim().to_string()))
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()
+                .map(|s| s.trim().to_string())
+        })
         .flatten()
         .filter(|s| !s.is_empty());
     let info = req.connection_info();
-    let raw = forwarded.as_deref().or(info.peer_addr()).unwrap_or("unknown");
+    let raw = forwarded
+        .as_deref()
+        .or(info.peer_addr())
+        .unwrap_or("unknown");
     // "1.2.3.4:5678" or "[::1]:5678" → the address alone.
     raw.parse::<std::net::SocketAddr>()
         .map(|a| a.ip().to_string())

@@ -340,9 +340,11 @@ pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<V
     use diesel::sql_types::{Bool, Integer};
     let mut query = plans::table
         .inner_join(users::table)
-        .filter(plans::is_public.eq(true))
-        .filter(plans::status.eq("published"))
-        .filter(plans::share_token.is_not_null())
+        // Literal, not bound: only then can PostgreSQL use the partial idx_plans_explore
+        // (a prepared statement's generic plan cannot prove `is_public = $1` matches it).
+        .filter(sql::<Bool>(
+            "plans.is_public AND plans.status = 'published' AND plans.share_token IS NOT NULL",
+        ))
         .filter(users::is_verified.eq(true))
         .filter(users::is_active.is_distinct_from(false))
         .select(Plan::as_select())

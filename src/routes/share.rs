@@ -22,6 +22,9 @@ use crate::routes::plans::files::ics_response;
 use crate::routes::plans::map_json;
 use crate::startup::AppState;
 
+/// The token in a share page's URL must not travel to other sites in a Referer.
+const SHARE_REFERRER_POLICY: &str = "same-origin";
+
 /// Tokens are 43 URL-safe characters; anything else is not worth a query.
 fn plausible(token: &str) -> bool {
     (16..=100).contains(&token.len())
@@ -145,7 +148,10 @@ pub async fn show(
     let mut response = HttpResponse::Ok();
     response
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        // Never "no-referrer": browsers then send `Origin: null` with the page's forms
+        // (copy, log out), which the CSRF check rightly refuses. same-origin keeps the token
+        // in the URL from ever reaching another site, which is what matters.
+        .insert_header((header::REFERRER_POLICY, SHARE_REFERRER_POLICY))
         .insert_header((header::CACHE_CONTROL, "private, max-age=60"));
     if !listed {
         response.insert_header(("X-Robots-Tag", "noindex, nofollow"));
@@ -170,7 +176,7 @@ pub async fn calendar(
     let mut response = ics_response(body, &found.title);
     response.headers_mut().insert(
         header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
+        header::HeaderValue::from_static(SHARE_REFERRER_POLICY),
     );
     response.headers_mut().insert(
         header::CACHE_CONTROL,

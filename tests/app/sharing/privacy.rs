@@ -287,13 +287,14 @@ async fn the_shared_page_names_no_owner_and_shows_no_ids_or_edit_controls() {
 }
 
 #[tokio::test]
-async fn the_shared_page_sends_no_referrer_is_cached_briefly_and_is_indexed_only_when_listed() {
+async fn the_shared_page_keeps_its_token_from_other_sites_is_cached_briefly_and_is_indexed_only_when_listed()
+ {
     let app = spawn_app().await;
     let (owner, plan, token) = shared_plan(&app, "ana", &[]).await;
     let visitor = app.new_browser();
     let check = |response: &reqwest::Response, indexed: bool| {
         let headers = response.headers();
-        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["referrer-policy"], "same-origin");
         crate::helpers::assert_security_headers(headers);
         let cache = headers["cache-control"].to_str().unwrap();
         let max_age: u32 = cache
@@ -336,7 +337,7 @@ async fn the_shared_page_sends_no_referrer_is_cached_briefly_and_is_indexed_only
         check(&response, indexed);
     }
     let response = visitor.get(&format!("/s/{token}/calendar.ics")).await;
-    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
     assert!(
         response.headers()["cache-control"]
             .to_str()

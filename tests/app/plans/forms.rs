@@ -107,7 +107,6 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
 const BAD_FIELDS: &[(&str, &str, &str)] = &[
     ("title", "", "Enter a title"),
     ("title", "   ", "Enter a title"),
-    ("title", "a\u{0}b", "cannot be stored"),
     ("start_date", "0000-00-00", "Enter a date like"),
     ("start_date", "2026-02-30", "Enter a date like"),
     (
@@ -183,6 +182,17 @@ async fn assert_refused(app: &TestApp, browser: &Browser, path: &str, version: O
             "{path}: {field}={value:?} wrote something"
         );
     }
+    // A NUL character (PostgreSQL cannot store it) is refused for the whole form, before
+    // any field is read.
+    let before = app.snapshot();
+    let mut form = plan_form(&[("title", "a\u{0}b")]);
+    if let Some(v) = version {
+        form.push(("version", v));
+    }
+    let response = browser.post_form(path, &form).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}: NUL");
+    assert!(response.text().await.unwrap().contains("cannot be stored"));
+    assert_eq!(app.snapshot(), before, "{path}: a NUL wrote something");
 }
 
 #[tokio::test]

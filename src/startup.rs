@@ -49,6 +49,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Counts a new plan (created, copied or imported) against the user's daily limit.
+    pub async fn count_new_plan(&self, db: &Db, user_id: i32) -> Result<(), AppError> {
+        let limit = self.settings.limits.plans_per_user;
+        self.limiter
+            .hit(
+                db,
+                crate::rate_limit::Kind::PlanCreate,
+                &user_id.to_string(),
+                limit,
+            )
+            .await
+    }
+
     /// An absolute link for mails and share pages.
     pub fn link(&self, path: &str) -> String {
         format!(

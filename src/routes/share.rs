@@ -17,7 +17,6 @@ use crate::error::AppError;
 use crate::models::plan::{self, ExploreFilter, NewPlan, PAGE_SIZE, Plan};
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 use crate::pages::{Layout, see_other};
-use crate::rate_limit::Kind;
 use crate::routes::plans::files::ics_response;
 use crate::routes::plans::map_json;
 use crate::startup::AppState;
@@ -199,15 +198,7 @@ pub async fn copy(
     let (found, mut data, activities) = shared(&db, token).await?;
     let sharing = data.sharing();
     let user_id = current.id();
-    state
-        .limiter
-        .hit(
-            &db,
-            Kind::PlanCreate,
-            &user_id.to_string(),
-            state.settings.limits.plans_per_user,
-        )
-        .await?;
+    state.count_new_plan(&db, user_id).await?;
     data.sharing = None;
     if !sharing.show_bookings {
         data.external_bookings = None;

@@ -16,7 +16,6 @@ use crate::error::AppError;
 use crate::models::plan::{self, NewPlan};
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 use crate::pages::{Layout, render, render_with, see_other};
-use crate::rate_limit::Kind;
 use crate::startup::{AppState, UPLOAD_LIMIT};
 
 /// A filename safe in a Content-Disposition header.
@@ -177,15 +176,7 @@ pub async fn import(
         }
     };
     let user_id = current.id();
-    state
-        .limiter
-        .hit(
-            &db,
-            Kind::PlanCreate,
-            &user_id.to_string(),
-            state.settings.limits.plans_per_user,
-        )
-        .await?;
+    state.count_new_plan(&db, user_id).await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
             let created = plan::insert(

@@ -22,7 +22,6 @@ use crate::error::AppError;
 use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChanges};
 use crate::models::plan_activity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
-use crate::rate_limit::Kind;
 use crate::startup::AppState;
 
 // ---------------------------------------------------------------- list
@@ -280,15 +279,7 @@ pub async fn create(
         .send();
     }
     let user_id = current.id();
-    state
-        .limiter
-        .hit(
-            &db,
-            Kind::PlanCreate,
-            &user_id.to_string(),
-            state.settings.limits.plans_per_user,
-        )
-        .await?;
+    state.count_new_plan(&db, user_id).await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
             let created = plan::insert(
@@ -557,15 +548,7 @@ pub async fn duplicate(
         Ok(plan::find_for_user(conn, user_id, id)?)
     })
     .await?;
-    state
-        .limiter
-        .hit(
-            &db,
-            Kind::PlanCreate,
-            &user_id.to_string(),
-            state.settings.limits.plans_per_user,
-        )
-        .await?;
+    state.count_new_plan(&db, user_id).await?;
     let copy = db
         .write_as(Actor::User(user_id), move |conn| {
             let source = plan::find_for_user(conn, user_id, id)?;

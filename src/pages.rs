@@ -80,6 +80,21 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Checks a new password typed twice (fields `password` and `password_confirm`);
+    /// `hints` are the user's own words it must not lean on.
+    pub fn check_new_password(
+        &mut self,
+        password: &str,
+        confirm: &str,
+        hints: &[&str],
+    ) -> Option<crate::domain::Password> {
+        let checked = self.check("password", crate::domain::Password::parse(password, hints));
+        if password != confirm {
+            self.add("password_confirm", "The two passwords differ.");
+        }
+        checked
+    }
+
     /// Records the outcome of a `parse()`, keeping the value when valid.
     pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
         match parsed {

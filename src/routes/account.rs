@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::extractors::CurrentUser;
 use crate::auth::oauth::Provider;
 use crate::db::{Actor, Db};
-use crate::domain::{Email, Password, Username};
+use crate::domain::{Email, Username};
 use crate::error::AppError;
 use crate::models::export::{self, AccountExport};
 use crate::models::user::{self, User, UserChanges};
@@ -265,13 +265,11 @@ pub async fn change_password(
     {
         errors.add("current_password", "This is not your current password.");
     }
-    let password = errors.check(
-        "password",
-        Password::parse(&form.password, &[&found.email, &found.username]),
+    let password = errors.check_new_password(
+        &form.password,
+        &form.password_confirm,
+        &[&found.email, &found.username],
     );
-    if form.password != form.password_confirm {
-        errors.add("password_confirm", "The two passwords differ.");
-    }
     let (Some(password), true) = (password, errors.is_empty()) else {
         return render_with(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -13,7 +13,7 @@ use crate::auth::oauth::Provider;
 use crate::auth::session_store::{CLIENT_AGENT, CLIENT_IP, USER_ID};
 use crate::auth::tokens::{self, Purpose, TokenError};
 use crate::db::Db;
-use crate::domain::{Email, Password, Username};
+use crate::domain::{Email, Username};
 use crate::error::AppError;
 use crate::models::{user, user_session};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
@@ -90,10 +90,7 @@ pub async fn signup(
         form.first_name.as_str(),
         form.last_name.as_str(),
     ];
-    let password = errors.check("password", Password::parse(&form.password, &hints));
-    if form.password != form.password_confirm {
-        errors.add("password_confirm", "The two passwords differ.");
-    }
+    let password = errors.check_new_password(&form.password, &form.password_confirm, &hints);
     let (Some(email), Some(username), Some(first_name), Some(last_name), Some(password), true) = (
         email,
         username,
@@ -692,13 +689,11 @@ pub async fn reset(
         return reset_link_dead(visitor.layout);
     };
     let mut errors = FieldErrors::default();
-    let password = errors.check(
-        "password",
-        Password::parse(&form.password, &[&target.email, &target.username]),
+    let password = errors.check_new_password(
+        &form.password,
+        &form.password_confirm,
+        &[&target.email, &target.username],
     );
-    if form.password != form.password_confirm {
-        errors.add("password_confirm", "The two passwords differ.");
-    }
     let (Some(password), true) = (password, errors.is_empty()) else {
         return render_with(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -49,7 +49,7 @@ seed() { # database users seed
     FROM (SELECT DISTINCT ON (user_id) id, start_date FROM plans
           WHERE user_id IN (SELECT id FROM users WHERE username ~ '^s$3u[0-9]+$' ORDER BY id LIMIT $SIGNED_IN)
           ORDER BY user_id, id) p, generate_series(1, 20 - $ACTIVITIES_PER_PLAN) g" >/dev/null
-  sql "$1" "ANALYZE" >/dev/null
+  sql "$1" "ANALYZE users, user_sessions, plans, plan_activities" >/dev/null
 }
 
 start_server() { # database
@@ -106,6 +106,15 @@ load() { # name, then wrk arguments
 URL="http://127.0.0.1:$PORT"
 : > "$WORK/table"; : > "$WORK/facts"
 
+# The machine's own yardstick: how many one-row primary-key SELECTs PostgreSQL answers per
+# second over loopback (pgbench -S). Every page costs several such round trips.
+fresh_db wayfare_bench_pgbench
+pgbench -q -i -s 10 "$(db_url wayfare_bench_pgbench)" >/dev/null 2>&1
+PGBENCH_TPS=$(pgbench -S -M prepared -c 16 -j 2 -T 10 "$(db_url wayfare_bench_pgbench)" 2>/dev/null |
+  awk '/^tps/{printf "%d", $3}')
+admin "DROP DATABASE wayfare_bench_pgbench WITH (FORCE)"
+echo "== pgbench -S: $PGBENCH_TPS transactions/s"
+
 fresh_db wayfare_bench_small
 seed wayfare_bench_small $((1000 / PLANS_PER_USER)) 2
 start_server wayfare_bench_small
@@ -143,7 +152,8 @@ wait $FLOOD
   echo "per plan, $SIGNED_IN signed-in users, wrk -t2 -c$CONNECTIONS -d$DURATION; the login runs use 50 connections)"
   echo "on $(date -u +%Y-%m-%d): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr),"
   echo "PostgreSQL $(psql -X -At "$BENCH_ADMIN_URL" -c 'SHOW server_version'), the release build, BCRYPT_COST=12,"
-  echo "server, database and wrk on the same machine."
+  echo "server, database and wrk on the same machine. On this machine \`pgbench -S -M prepared -c 16\`"
+  echo "(one-row SELECTs by primary key over loopback) managed $PGBENCH_TPS transactions/s."
   echo
   grep '^seed_seconds' "$WORK/facts" | sed 's/seed_seconds_\(.*\)=\(.*\)/- seeding \1 took \2 s/'
   echo

@@ -53,6 +53,18 @@ impl Actor {
             .execute(conn)
             .map(|_| ())
     }
+
+    /// `apply` as SQL text, to travel in the same message as `BEGIN`. The value is a
+    /// user id, `on`, or a share token from a URL: anything but the characters tokens are
+    /// made of becomes the empty string, which matches no plan.
+    fn set_config_sql(&self) -> String {
+        let (name, value) = self.setting();
+        let safe = value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let value = if safe { value.as_str() } else { "" };
+        format!("SELECT set_config('{name}', '{value}', true)")
+    }
 }
 
 /// The pools a request may use: writes and a user's own pages go to `primary`; pages that
@@ -144,16 +156,31 @@ fn as_actor<T>(
     read_only: bool,
     f: impl FnOnce(&mut PgConnection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    let builder = conn.build_transaction();
-    let mut builder = if read_only {
-        builder.read_only()
-    } else {
-        builder
-    };
-    builder.run(|conn| {
-        actor.apply(conn)?;
-        f(conn)
-    })
+    use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+    // BEGIN and the actor travel in one message: one round trip fewer on every page.
+    let begin = format!(
+        "BEGIN{}; {}",
+        if read_only { " READ ONLY" } else { "" },
+        actor.set_config_sql()
+    );
+    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(conn, &begin) {
+        // The BEGIN may have taken effect before the failure: end it, or the pool would
+        // hand out a connection stuck in an aborted transaction.
+        let _ = conn.batch_execute("ROLLBACK");
+        return Err(e.into());
+    }
+    match f(conn) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The caller's error is the one worth reporting; a failed rollback leaves the
+            // connection marked broken, and the pool discards it.
+            let _ = AnsiTransactionManager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
 }
 
 /// One checkout on a blocking thread; counts the statements for the request's log line
@@ -192,4 +219,32 @@ where
         _ => {}
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Actor;
+
+    #[test]
+    fn the_actor_travels_as_a_literal() {
+        assert_eq!(
+            Actor::User(42).set_config_sql(),
+            "SELECT set_config('app.user_id', '42', true)"
+        );
+        assert_eq!(
+            Actor::ShareToken("aB3_-x".into()).set_config_sql(),
+            "SELECT set_config('app.share_token', 'aB3_-x', true)"
+        );
+    }
+
+    #[test]
+    fn a_token_with_other_characters_becomes_empty() {
+        for token in ["x'; DROP TABLE plans; --", "a\\'b", "é", "a b", ""] {
+            assert_eq!(
+                Actor::ShareToken(token.into()).set_config_sql(),
+                "SELECT set_config('app.share_token', '', true)",
+                "{token:?}"
+            );
+        }
+    }
 }

@@ -54,8 +54,10 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         // JIT compiling pays off for long analytic queries, never for a web page's: under
         // row-level security it cost the admin dashboard most of a second.
-        conn.batch_execute("SET TimeZone = 'UTC'; SET jit = off")
-            .map_err(diesel::r2d2::Error::QueryError)?;
+        conn.batch_execute(
+            "SET TimeZone = 'UTC'; SET jit = off; SET plan_cache_mode = force_generic_plan",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)?;
         conn.set_instrumentation(self.counter.clone());
         if !self.statement_cache {
             conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);

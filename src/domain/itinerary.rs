@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use bigdecimal::{BigDecimal, Zero};
+use bigdecimal::{BigDecimal, ToPrimitive, Zero};
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::money::display;
@@ -16,15 +16,26 @@ const MAX_DAYS_SHOWN: i64 = 366;
 pub struct Day {
     pub date: NaiveDate,
     pub number: usize,
+    /// `2026-05-01`: form values and anchors.
+    pub iso: String,
+    /// `Day 3 (Fri 1 May)`: the move-to-day choices and the chart, formatted once per day
+    /// rather than once per activity.
+    pub short_label: String,
     pub activities: Vec<PlanActivity>,
 }
 
 impl Day {
+    fn new(date: NaiveDate, number: usize, activities: Vec<PlanActivity>) -> Day {
+        Day {
+            iso: date.to_string(),
+            short_label: format!("Day {number} ({})", date.format("%a %-d %b")),
+            date,
+            number,
+            activities,
+        }
+    }
     pub fn label(&self) -> String {
         format!("Day {} · {}", self.number, self.date.format("%A %-d %B %Y"))
-    }
-    pub fn iso(&self) -> String {
-        self.date.to_string()
     }
     pub fn weekday(&self) -> String {
         self.date.weekday().to_string()
@@ -64,10 +75,9 @@ pub fn itinerary(
     let first = start.or_else(|| dates.first().copied());
     let days = dates
         .into_iter()
-        .map(|date| Day {
-            number: first.map_or(1, |f| (date - f).num_days() as usize + 1),
-            activities: by_date.remove(&date).unwrap_or_default(),
-            date,
+        .map(|date| {
+            let number = first.map_or(1, |f| (date - f).num_days() as usize + 1);
+            Day::new(date, number, by_date.remove(&date).unwrap_or_default())
         })
         .collect();
     Itinerary { days, unscheduled }
@@ -116,21 +126,20 @@ impl Budget {
         };
         let estimated = sum(all().map(|a| &a.estimated_cost));
         let actual = sum(all().map(|a| &a.actual_cost));
-        let day_share = budget
-            .as_ref()
-            .filter(|_| !itinerary.days.is_empty())
-            .map(|b| b / BigDecimal::from(itinerary.days.len() as i64));
+        // A day is over when its spend exceeds an equal share of the budget; compared as
+        // spend × days > budget, which is exact and spares a decimal division.
+        let days = BigDecimal::from(itinerary.days.len() as i64);
+        let budget_for_days = budget.as_ref().filter(|_| !itinerary.days.is_empty());
         let per_day = itinerary
             .days
             .iter()
             .map(|day| {
                 let estimated = sum(day.activities.iter().map(|a| &a.estimated_cost));
                 let actual = sum(day.activities.iter().map(|a| &a.actual_cost));
-                let over = day_share
-                    .as_ref()
-                    .is_some_and(|share| estimated.clone().max(actual.clone()) > *share);
+                let over = budget_for_days
+                    .is_some_and(|b| estimated.clone().max(actual.clone()) * &days > *b);
                 Spend {
-                    label: format!("Day {} ({})", day.number, day.date.format("%a %-d %b")),
+                    label: day.short_label.clone(),
                     estimated,
                     actual,
                     over,
@@ -224,12 +233,14 @@ pub fn chart(rows: &[Spend]) -> Chart {
         .max()
         .cloned()
         .unwrap_or_else(BigDecimal::zero);
+    // Pixels need no exactness: floating point spares a slow decimal division per bar.
+    let max = max.to_f64().unwrap_or(0.0);
     let width = |v: &BigDecimal| -> u32 {
-        if max.is_zero() {
+        if max <= 0.0 {
             return 0;
         }
-        let ratio = (v * BigDecimal::from(BAR_AREA)) / &max;
-        ratio.with_scale(0).to_string().parse().unwrap_or(0)
+        let ratio = v.to_f64().unwrap_or(0.0) / max * f64::from(BAR_AREA);
+        ratio.round().clamp(0.0, f64::from(BAR_AREA)) as u32
     };
     Chart {
         height: rows.len() as u32 * ROW_HEIGHT + 8,

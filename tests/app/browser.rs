@@ -527,7 +527,9 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         )
         .await;
     chrome
-        .click_to_page(&format!("#activity-{museum} form.move-day button"))
+        .click_to_page(&format!(
+            "#activity-{museum} form.move-day button[value=day]"
+        ))
         .await;
     assert_eq!(day(&app, plan, "2026-07-02"), ["Beach", "Museum"]);
     chrome
@@ -537,9 +539,7 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         .await
         .unwrap();
     chrome
-        .click_to_page(&format!(
-            "#activity-{museum} form:has(input[name=direction][value=up]) button"
-        ))
+        .click_to_page(&format!("#activity-{museum} button[value=up]"))
         .await;
     assert_eq!(day(&app, plan, "2026-07-02"), ["Museum", "Beach"]);
     assert_eq!(

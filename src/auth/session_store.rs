@@ -115,13 +115,15 @@ impl SessionStore for PgSessionStore {
         let row = self
             .run(move |conn, lifetimes| {
                 let now = Utc::now().naive_utc();
+                // The key is unique: the row's state is checked here, not in SQL. Bound as
+                // parameters (diesel binds every constant), those checks made PostgreSQL
+                // re-plan this query on every request, a fifth of its time under load.
                 let found = user_sessions::table
                     .inner_join(users::table)
                     .filter(user_sessions::session_key.eq(&digest))
-                    .filter(user_sessions::is_active.is_distinct_from(false))
-                    .filter(user_sessions::expires_at.gt(now))
-                    .filter(users::is_active.is_distinct_from(false))
                     .select((
+                        user_sessions::is_active,
+                        users::is_active,
                         user_sessions::id,
                         user_sessions::session_data,
                         user_sessions::created_at,
@@ -132,6 +134,8 @@ impl SessionStore for PgSessionStore {
                         users::is_verified,
                     ))
                     .first::<(
+                        Option<bool>,
+                        Option<bool>,
                         i32,
                         Option<String>,
                         Option<NaiveDateTime>,
@@ -143,6 +147,8 @@ impl SessionStore for PgSessionStore {
                     )>(conn)
                     .optional()?;
                 let Some((
+                    session_active,
+                    user_active,
                     sid,
                     data,
                     created_at,
@@ -155,6 +161,10 @@ impl SessionStore for PgSessionStore {
                 else {
                     return Ok(None);
                 };
+                if session_active == Some(false) || user_active == Some(false) || expires_at <= now
+                {
+                    return Ok(None);
+                }
                 let is_staff = is_staff.unwrap_or(false);
                 let (idle, absolute) = lifetimes.for_user(is_staff);
                 let slid = expiry(created_at.unwrap_or(now), now, idle, absolute);

@@ -53,15 +53,9 @@ struct SessionSetup {
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         // JIT compiling pays off for long analytic queries, never for a web page's: under
-        // row-level security it cost the admin dashboard most of a second. Generic plans:
-        // under load, re-planning prepared statements was an eighth of all CPU (perf, see
-        // docs/PERFORMANCE.md); every cached statement here is a keyed lookup that one plan
-        // serves for any parameters. Queries that need their constants seen (partial
-        // indexes) write them as literals.
-        conn.batch_execute(
-            "SET TimeZone = 'UTC'; SET jit = off; SET plan_cache_mode = force_generic_plan",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)?;
+        // row-level security it cost the admin dashboard most of a second.
+        conn.batch_execute("SET TimeZone = 'UTC'; SET jit = off")
+            .map_err(diesel::r2d2::Error::QueryError)?;
         conn.set_instrumentation(self.counter.clone());
         if !self.statement_cache {
             conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);

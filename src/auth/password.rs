@@ -29,7 +29,8 @@ pub fn cost_of(stored: &str) -> Option<u32> {
     stored.split('$').nth(2)?.parse().ok()
 }
 
-/// Runs bcrypt on the blocking pool, at most one hash per CPU at a time.
+/// Runs bcrypt on the blocking pool, on at most half the CPUs at a time (at least one):
+/// a login flood then leaves the other half to pages.
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
@@ -45,7 +46,7 @@ impl Hasher {
     pub fn new(cost: u32, waiting: prometheus::IntGauge) -> anyhow::Result<Self> {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Hasher {
-            permits: Arc::new(Semaphore::new(cpus)),
+            permits: Arc::new(Semaphore::new((cpus / 2).max(1))),
             cost,
             dummy_hash: hash("not the password of anyone", cost)?.into(),
             waiting,

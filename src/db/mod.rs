@@ -44,19 +44,13 @@ impl Actor {
 
     /// Sets the actor for the current transaction only.
     pub fn apply(&self, conn: &mut PgConnection) -> diesel::QueryResult<()> {
-        use diesel::RunQueryDsl;
-        use diesel::sql_types::Text;
-        let (name, value) = self.setting();
-        diesel::sql_query("SELECT set_config($1, $2, true)")
-            .bind::<Text, _>(name)
-            .bind::<Text, _>(value)
-            .execute(conn)
-            .map(|_| ())
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&self.set_config_sql())
     }
 
-    /// `apply` as SQL text, to travel in the same message as `BEGIN`. The value is a
-    /// user id, `on`, or a share token from a URL: anything but the characters tokens are
-    /// made of becomes the empty string, which matches no plan.
+    /// The statement that sets the actor; `as_actor` sends it in the same message as
+    /// `BEGIN`. The value is a user id, `on`, or a share token from a URL: anything but the
+    /// characters tokens are made of becomes the empty string, which matches no plan.
     fn set_config_sql(&self) -> String {
         let (name, value) = self.setting();
         let safe = value

@@ -56,7 +56,7 @@ start_server() { # database
   [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null || true
   DATABASE_URL=$(db_url "$1") PORT=$PORT BCRYPT_COST=12 RUST_LOG=warn DATABASE_POOL_SIZE=${POOL:-16} \
     SECRET_KEY=$(printf 'b%.0s' {1..64}) LIMIT_LOGIN_FAILURES_PER_IP=100000000 \
-    LIMIT_LOGIN_FAILURES_PER_ACCOUNT=100000000 $BIN serve >"$WORK/server-$1.log" 2>&1 &
+    LOGIN_FREE_FAILURES=100000000 $BIN serve >"$WORK/server-$1.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.1; done
   echo "the server did not start"; cat "$WORK/server-$1.log"; exit 1

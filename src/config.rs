@@ -110,8 +110,14 @@ impl SessionLifetimes {
 pub struct RateLimits {
     /// `LIMIT_LOGIN_FAILURES_PER_IP` (100).
     pub login_failures_per_ip: u32,
-    /// `LIMIT_LOGIN_FAILURES_PER_ACCOUNT` (20).
-    pub login_failures_per_account: u32,
+    /// `LOGIN_FAILURES_NOTICE`: failed password checks of one account in a day after which
+    /// its owner gets one mail (20). They never lock the account: see `rate_limit`.
+    pub login_failures_notice: u32,
+    /// `LOGIN_FREE_FAILURES`: wrong passwords one client may type for one account before
+    /// each further try waits twice as long as the last (5).
+    pub login_free_failures: u32,
+    /// `LIMIT_PROFILE_UPDATES_PER_ACCOUNT`: saves of the profile form (20).
+    pub profile_updates_per_account: u32,
     /// `LIMIT_SIGNUPS_PER_IP` (20).
     pub signups_per_ip: u32,
     /// `LIMIT_MAILS_PER_ACCOUNT`: verification and reset mails (5).
@@ -191,6 +197,13 @@ impl Settings {
             }
             None => local_secret_key(&data_dir)?,
         };
+        // Without SMTP, mail (reset links included) is written to files on the server: fine
+        // for development, a leak and a dead end in production.
+        if production && env.var("SMTP_URL").is_none() {
+            return Err(ConfigError(
+                "SMTP_URL is not set: a server with an https PUBLIC_URL must send its mail (smtps://user:password@mail.example.org)".into(),
+            ));
+        }
 
         let bcrypt_cost: u32 = parse(env, "BCRYPT_COST", 12)?;
         if !(4..=31).contains(&bcrypt_cost) {
@@ -230,7 +243,9 @@ impl Settings {
             },
             limits: RateLimits {
                 login_failures_per_ip: parse(env, "LIMIT_LOGIN_FAILURES_PER_IP", 100)?,
-                login_failures_per_account: parse(env, "LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 20)?,
+                login_failures_notice: parse(env, "LOGIN_FAILURES_NOTICE", 20)?,
+                login_free_failures: parse(env, "LOGIN_FREE_FAILURES", 5)?,
+                profile_updates_per_account: parse(env, "LIMIT_PROFILE_UPDATES_PER_ACCOUNT", 20)?,
                 signups_per_ip: parse(env, "LIMIT_SIGNUPS_PER_IP", 20)?,
                 mails_per_account: parse(env, "LIMIT_MAILS_PER_ACCOUNT", 5)?,
                 plans_per_user: parse(env, "LIMIT_PLANS_PER_USER", 200)?,
@@ -256,6 +271,17 @@ impl Settings {
     /// Cookies carry `Secure` and responses HSTS only when users reach us over https.
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+}
+
+/// A cookie's name: over https with the `__Host-` prefix, which browsers accept only on a
+/// `Secure`, host-only cookie with `Path=/`, so that no subdomain or plain-http page can
+/// plant or overwrite it.
+pub fn cookie_name(base: &str, https: bool) -> String {
+    if https {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
     }
 }
 
@@ -302,14 +328,15 @@ fn local_secret_key(data_dir: &Path) -> Result<Secret, ConfigError> {
     rand::rng().fill_bytes(&mut bytes);
     let key = hex::encode(bytes);
     let write = || -> std::io::Result<()> {
+        use std::io::Write;
         std::fs::create_dir_all(data_dir)?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, &key)?;
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        // Readable by its owner only from the first byte on, not after a chmod.
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-        }
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&tmp)?.write_all(key.as_bytes())?;
         std::fs::rename(&tmp, &path)
     };
     write().map_err(|e| {
@@ -344,6 +371,15 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
         assert!(s.database_url.is_none());
         assert!(s.secret_key.expose().len() >= 64);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(s.data_dir.join("secret_key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "only its owner reads the key");
+        }
         // The generated key is reused on the next start.
         let again =
             Settings::from_source(&env(&[("DATA_DIR", s.data_dir.to_str().unwrap())])).unwrap();
@@ -364,6 +400,21 @@ mod tests {
         let err = Settings::from_source(&env(&[("PUBLIC_URL", "https://trips.example.org")]))
             .unwrap_err();
         assert!(err.to_string().contains("SECRET_KEY is not set"));
+        let key = "k".repeat(64);
+        let no_smtp = Settings::from_source(&env(&[
+            ("PUBLIC_URL", "https://trips.example.org"),
+            ("SECRET_KEY", &key),
+        ]))
+        .unwrap_err();
+        assert!(no_smtp.to_string().contains("SMTP_URL is not set"));
+        assert!(
+            Settings::from_source(&env(&[
+                ("PUBLIC_URL", "https://trips.example.org"),
+                ("SECRET_KEY", &key),
+                ("SMTP_URL", "smtp://127.0.0.1:2525"),
+            ]))
+            .is_ok()
+        );
         let short = Settings::from_source(&env(&[("SECRET_KEY", "short")])).unwrap_err();
         assert!(short.to_string().contains("too short"));
     }

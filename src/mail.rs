@@ -1,5 +1,6 @@
 //! Outgoing mail: SMTP when `SMTP_URL` is set; otherwise each message is written as an
-//! `.eml` file into `MAIL_DIR` and logged, for development and tests.
+//! `.eml` file into `MAIL_DIR`, for development and tests. Bodies are never logged: they
+//! carry reset and verification links.
 
 use std::path::PathBuf;
 
@@ -45,7 +46,7 @@ impl Mailer {
             .to(to.parse()?)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(body.clone())?;
+            .body(body)?;
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await?;
@@ -60,8 +61,7 @@ impl Mailer {
                 );
                 let path = dir.join(name);
                 tokio::fs::write(&path, message.formatted()).await?;
-                // Development only: without SMTP the log is how a developer gets the link.
-                tracing::info!(to, subject, path = %path.display(), body, "mail written to file");
+                tracing::info!(subject, path = %path.display(), "mail written to file");
             }
         }
         Ok(())

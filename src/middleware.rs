@@ -94,3 +94,21 @@ pub async fn reject_nul_in_query(
     }
     next.call(req).await
 }
+
+/// Pages are private unless they say otherwise: a response without its own
+/// `Cache-Control` (a signed-in user's plans, account and staff pages, and every form with
+/// its CSRF token) is never stored by a browser or a proxy. Static files and share pages
+/// set their own.
+pub async fn no_store_by_default(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
+}

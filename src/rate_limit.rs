@@ -3,6 +3,12 @@
 //! `hit` counts first and decides after, atomically (an upsert, or Redis INCR), so parallel
 //! requests cannot slip past a limit between a read and a write. An action that turns out
 //! not to count (a successful login) gives its hit back with `refund`.
+//!
+//! Password checks are throttled per (account, client) pair instead of per account, so that
+//! nobody can lock an owner out by failing on purpose: `claim_password_check` lets a pair
+//! fail `LOGIN_FREE_FAILURES` times (5), then makes it wait 1 s, 2 s, 4 s … (at most
+//! `MAX_BACKOFF_SECS`) after each further failure. A client that has not failed itself is
+//! never slowed by someone else's failures.
 
 use chrono::{NaiveTime, Utc};
 use diesel::prelude::*;
@@ -20,6 +26,9 @@ pub enum Kind {
     MailAccount,
     PlanCreate,
     ActivityCreate,
+    /// Failed password checks of one (account, client) pair: the back-off.
+    LoginPair,
+    ProfileUpdate,
 }
 
 impl Kind {
@@ -31,6 +40,8 @@ impl Kind {
             Kind::MailAccount => "mail_account",
             Kind::PlanCreate => "plan_create",
             Kind::ActivityCreate => "activity_create",
+            Kind::LoginPair => "login_pair",
+            Kind::ProfileUpdate => "profile_update",
         }
     }
 }
@@ -38,6 +49,8 @@ impl Kind {
 #[derive(Clone)]
 pub struct RateLimiter {
     store: Store,
+    /// Failures a pair may make before it has to wait (`LOGIN_FREE_FAILURES`).
+    free_failures: i64,
     /// Refusals by kind, for `/metrics`.
     hits: prometheus::IntCounterVec,
 }
@@ -55,6 +68,69 @@ fn seconds_to_reset() -> u64 {
     (midnight - now).num_seconds().max(1) as u64
 }
 
+/// The longest wait between two password checks of one pair: never a whole-day lockout.
+pub const MAX_BACKOFF_SECS: i64 = 15 * 60;
+
+/// How long a pair that has failed `failures` times, `free` of them without waiting, waits
+/// after its last failure.
+pub fn backoff_secs(failures: i64, free: i64) -> i64 {
+    if failures < free {
+        return 0;
+    }
+    let doublings = (failures - free).min(20) as u32;
+    (1i64 << doublings).min(MAX_BACKOFF_SECS)
+}
+
+/// What a client is counted as: an IPv4 address, or the /64 an IPv6 address lies in (one
+/// household or server has a whole /64; counting single addresses would be no limit).
+pub fn client_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{prefix}/64")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or(ip.into(), |v4| v4.to_string()),
+        _ => ip.to_string(),
+    }
+}
+
+/// The identifier of an (account, client) pair; `account` never contains `|`.
+pub fn pair_key(account: &str, client: &str) -> String {
+    format!("{account}|{client}").chars().take(255).collect()
+}
+
+/// Whether a pair may check a password now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Go ahead; counted as a failure until `clear_pair` says otherwise.
+    Granted,
+    /// Too soon after this pair's last failure.
+    Wait { secs: u64 },
+}
+
+/// Redis keeps a pair's failures in the counter key (shown on the admin page like any
+/// other) and the time of its last failure (Unix milliseconds) beside it; the script
+/// decides and counts in one step, and answers the seconds still to wait (0: granted).
+const CLAIM_SCRIPT: &str = r"
+local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local now, free, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if failures >= free then
+  local wait = math.min(2 ^ math.min(failures - free, 20), cap) * 1000
+  if last + wait > now then return math.ceil((last + wait - now) / 1000) end
+end
+redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[2], now)
+redis.call('EXPIRE', KEYS[1], 172800)
+redis.call('EXPIRE', KEYS[2], 172800)
+return 0
+";
+
+fn redis_last_key(identifier: &str) -> String {
+    format!("wayfare:lp-last:{}:{identifier}", Utc::now().date_naive())
+}
+
 fn redis_key(kind: Kind, identifier: &str) -> String {
     format!(
         "wayfare:rl:{}:{}:{}",
@@ -67,6 +143,7 @@ fn redis_key(kind: Kind, identifier: &str) -> String {
 impl RateLimiter {
     pub async fn connect(
         redis_url: Option<&str>,
+        free_failures: u32,
         hits: prometheus::IntCounterVec,
     ) -> anyhow::Result<Self> {
         let store = match redis_url {
@@ -80,7 +157,11 @@ impl RateLimiter {
                 Store::Redis(manager)
             }
         };
-        Ok(RateLimiter { store, hits })
+        Ok(RateLimiter {
+            store,
+            free_failures: i64::from(free_failures),
+            hits,
+        })
     }
 
     /// Counts one action; `TooManyRequests` once today's count passes `max`.
@@ -91,7 +172,20 @@ impl RateLimiter {
         identifier: &str,
         max: u32,
     ) -> Result<(), AppError> {
-        let count = match &self.store {
+        let count = self.count(db, kind, identifier).await?;
+        if count > i64::from(max) {
+            tracing::info!(kind = kind.as_str(), "rate limit reached");
+            self.hits.with_label_values(&[kind.as_str()]).inc();
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: seconds_to_reset(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts one action without a limit; returns today's count, this one included.
+    pub async fn count(&self, db: &Db, kind: Kind, identifier: &str) -> Result<i64, AppError> {
+        Ok(match &self.store {
             Store::Table => {
                 let identifier = identifier.to_string();
                 db.write(move |conn| Ok(count_in_table(conn, kind, &identifier)?))
@@ -109,15 +203,105 @@ impl RateLimiter {
                     .map_err(redis_unavailable)?;
                 count
             }
+        })
+    }
+
+    /// Claims one password check for a pair (see the module doc): granted and counted as a
+    /// failure, or refused with the seconds to wait. Atomic, so parallel guesses from one
+    /// pair cannot all slip in.
+    pub async fn claim_password_check(&self, db: &Db, pair: &str) -> Result<Claim, AppError> {
+        let wait = match &self.store {
+            Store::Table => {
+                let (pair, free) = (pair.to_string(), self.free_failures);
+                db.write(move |conn| Ok(claim_in_table(conn, &pair, free)?))
+                    .await?
+            }
+            Store::Redis(manager) => {
+                let mut conn = manager.clone();
+                let wait: i64 = redis::Script::new(CLAIM_SCRIPT)
+                    .key(redis_key(Kind::LoginPair, pair))
+                    .key(redis_last_key(pair))
+                    .arg(Utc::now().timestamp_millis())
+                    .arg(self.free_failures)
+                    .arg(MAX_BACKOFF_SECS)
+                    .invoke_async(&mut conn)
+                    .await
+                    .map_err(redis_unavailable)?;
+                wait
+            }
         };
-        if count > i64::from(max) {
-            tracing::info!(kind = kind.as_str(), "rate limit reached");
-            self.hits.with_label_values(&[kind.as_str()]).inc();
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: seconds_to_reset(),
-            });
+        if wait > 0 {
+            tracing::info!(kind = Kind::LoginPair.as_str(), "password checks backing off");
+            self.hits.with_label_values(&[Kind::LoginPair.as_str()]).inc();
+            return Ok(Claim::Wait { secs: wait as u64 });
         }
-        Ok(())
+        Ok(Claim::Granted)
+    }
+
+    /// Forgets a pair's failures: its password was right.
+    pub async fn clear_pair(&self, db: &Db, pair: &str) -> Result<(), AppError> {
+        match &self.store {
+            Store::Table => {
+                let pair = pair.to_string();
+                db.write(move |conn| {
+                    diesel::delete(
+                        rate_limits::table
+                            .filter(rate_limits::identifier.eq(&pair))
+                            .filter(rate_limits::identifier_type.eq(Kind::LoginPair.as_str())),
+                    )
+                    .execute(conn)?;
+                    Ok(())
+                })
+                .await
+            }
+            Store::Redis(manager) => {
+                let mut conn = manager.clone();
+                let _: i64 = redis::cmd("DEL")
+                    .arg(redis_key(Kind::LoginPair, pair))
+                    .arg(redis_last_key(pair))
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_unavailable)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Forgets every failure counted against an account (`account` as in `pair_key`), from
+    /// every client: its owner has just proved who they are with a reset link.
+    pub async fn clear_account(&self, db: &Db, account: &str) -> Result<(), AppError> {
+        match &self.store {
+            Store::Table => {
+                let account = account.to_string();
+                db.write(move |conn| Ok(clear_account_in_table(conn, &account)?))
+                    .await
+            }
+            Store::Redis(manager) => {
+                let mut conn = manager.clone();
+                let today = Utc::now().date_naive();
+                let patterns = [
+                    format!("wayfare:rl:{today}:{}:{account}|*", Kind::LoginPair.as_str()),
+                    format!("wayfare:lp-last:{today}:{account}|*"),
+                ];
+                let mut keys = vec![redis_key(Kind::LoginAccount, account)];
+                for pattern in patterns {
+                    use redis::AsyncCommands;
+                    let mut found: redis::AsyncIter<String> = conn
+                        .scan_match(&pattern)
+                        .await
+                        .map_err(redis_unavailable)?;
+                    while let Some(key) = futures_util::StreamExt::next(&mut found).await {
+                        keys.push(key.map_err(redis_unavailable)?);
+                    }
+                }
+                let _: i64 = redis::cmd("DEL")
+                    .arg(&keys)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_unavailable)?;
+                Ok(())
+            }
+        }
     }
 
     /// Gives back one counted action.
@@ -182,6 +366,87 @@ pub fn count_in_table(conn: &mut PgConnection, kind: Kind, identifier: &str) -> 
     Ok(i64::from(count.unwrap_or(1)))
 }
 
+/// The table's version of `CLAIM_SCRIPT`: one conditional upsert that counts the check
+/// only when the pair's wait is over; returns the seconds still to wait (0: granted).
+fn claim_in_table(conn: &mut PgConnection, pair: &str, free: i64) -> QueryResult<i64> {
+    use diesel::sql_types::{BigInt, Text};
+    let counted = diesel::sql_query(
+        "INSERT INTO rate_limits AS r (identifier, identifier_type, request_count, reset_date, last_request)
+         VALUES ($1, $2, 1, (now() AT TIME ZONE 'UTC')::date, now() AT TIME ZONE 'UTC')
+         ON CONFLICT (identifier, identifier_type, reset_date) DO UPDATE
+           SET request_count = coalesce(r.request_count, 0) + 1, last_request = EXCLUDED.last_request
+           WHERE coalesce(r.request_count, 0) < $3
+              OR r.last_request + make_interval(secs => least(2 ^ least(r.request_count - $3, 20), $4))
+                 <= EXCLUDED.last_request",
+    )
+    .bind::<Text, _>(pair)
+    .bind::<Text, _>(Kind::LoginPair.as_str())
+    .bind::<BigInt, _>(free)
+    .bind::<BigInt, _>(MAX_BACKOFF_SECS)
+    .execute(conn)?;
+    if counted == 1 {
+        return Ok(0);
+    }
+    let found: Option<(Option<i32>, Option<chrono::NaiveDateTime>)> = rate_limits::table
+        .filter(rate_limits::identifier.eq(pair))
+        .filter(rate_limits::identifier_type.eq(Kind::LoginPair.as_str()))
+        .filter(rate_limits::reset_date.eq(Utc::now().date_naive()))
+        .select((rate_limits::request_count, rate_limits::last_request))
+        .first(conn)
+        .optional()?;
+    // Cleared between the two statements: try again in a second.
+    let Some((failures, last)) = found else {
+        return Ok(1);
+    };
+    let ready = last.unwrap_or_default()
+        + chrono::TimeDelta::seconds(backoff_secs(i64::from(failures.unwrap_or(0)), free));
+    let left_ms = (ready - Utc::now().naive_utc()).num_milliseconds();
+    Ok(((left_ms + 999) / 1000).max(1))
+}
+
+fn clear_account_in_table(conn: &mut PgConnection, account: &str) -> QueryResult<()> {
+    let escaped = account
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pairs = format!("{escaped}|%");
+    diesel::delete(
+        rate_limits::table
+            .filter(rate_limits::identifier_type.eq(Kind::LoginPair.as_str()))
+            .filter(rate_limits::identifier.like(pairs)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        rate_limits::table
+            .filter(rate_limits::identifier_type.eq(Kind::LoginAccount.as_str()))
+            .filter(rate_limits::identifier.eq(account)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 fn redis_unavailable(e: redis::RedisError) -> AppError {
     AppError::Unavailable(format!("redis: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_after_the_free_failures_and_stops_at_the_cap() {
+        let waits: Vec<i64> = (0..9).map(|n| backoff_secs(n, 5)).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 0, 1, 2, 4, 8]);
+        assert_eq!(backoff_secs(40, 5), MAX_BACKOFF_SECS);
+        assert_eq!(backoff_secs(i64::MAX, 5), MAX_BACKOFF_SECS);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("unknown"), "unknown");
+    }
 }

@@ -18,7 +18,7 @@ use crate::auth::csrf;
 use crate::auth::oauth::OAuth;
 use crate::auth::password::Hasher;
 use crate::auth::session_store::PgSessionStore;
-use crate::config::Settings;
+use crate::config::{Settings, cookie_name};
 use crate::db::pool::QueryCounter;
 use crate::db::{self, Db, local};
 use crate::error::AppError;
@@ -127,6 +127,7 @@ impl Application {
         }
         let limiter = RateLimiter::connect(
             settings.redis_url.as_ref().map(|u| u.expose()),
+            settings.limits.login_free_failures,
             metrics.rate_limit_hits.clone(),
         )
         .await?;
@@ -148,11 +149,14 @@ impl Application {
         let cookie_ttl = actix_web::cookie::time::Duration::seconds(longest.as_secs() as i64);
         let counted = queries.clone();
         let server = HttpServer::new(move || {
-            let flashes =
-                FlashMessagesFramework::builder(CookieMessageStore::builder(key.clone()).build())
-                    .build();
+            let flashes = FlashMessagesFramework::builder(
+                CookieMessageStore::builder(key.clone())
+                    .cookie_name(cookie_name("_flash", https))
+                    .build(),
+            )
+            .build();
             let sessions = SessionMiddleware::builder(session_store.clone(), key.clone())
-                .cookie_name("wayfare_session".into())
+                .cookie_name(cookie_name("wayfare_session", https))
                 .cookie_secure(https)
                 .cookie_http_only(true)
                 .cookie_same_site(SameSite::Lax)
@@ -171,8 +175,9 @@ impl Application {
                 .wrap(from_fn(csrf::middleware))
                 .wrap(from_fn(middleware::reject_nul_in_query))
                 .wrap(from_fn(crate::metrics::middleware))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .wrap(middleware::security_headers(https))
+                .wrap(from_fn(middleware::no_store_by_default))
                 .app_data(db.clone())
                 .app_data(state.clone())
                 .app_data(web::Data::new(counted.clone()))

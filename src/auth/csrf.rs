@@ -18,9 +18,11 @@ use futures_util::StreamExt;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
+use crate::config::cookie_name;
 use crate::error::AppError;
 use crate::startup::{AppState, FORM_LIMIT, UPLOAD_LIMIT};
 
+/// The cookie's name over http; over https it gets the `__Host-` prefix (`cookie_name`).
 pub const COOKIE: &str = "csrftoken";
 pub const FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";
@@ -85,7 +87,7 @@ pub fn rotate(req: &HttpRequest, secure: bool) -> Cookie<'static> {
 }
 
 fn cookie(secret: &CsrfSecret, secure: bool) -> Cookie<'static> {
-    Cookie::build(COOKIE, secret.cookie_value())
+    Cookie::build(cookie_name(COOKIE, secure), secret.cookie_value())
         .path("/")
         .http_only(true)
         .secure(secure)
@@ -108,8 +110,9 @@ pub async fn middleware(
     let secure = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.is_https());
+    let name = cookie_name(COOKIE, secure);
     let existing = req
-        .cookie(COOKIE)
+        .cookie(&name)
         .and_then(|c| CsrfSecret::from_cookie(c.value()));
     let secret = existing.unwrap_or_else(CsrfSecret::random);
     req.extensions_mut().insert(secret);
@@ -117,7 +120,9 @@ pub async fn middleware(
     if !is_safe(req.method())
         && let Err(reason) = check(&mut req, existing).await
     {
-        tracing::warn!(reason, path = req.path(), "CSRF check failed");
+        // The route's pattern, never the path: paths carry reset and share tokens.
+        let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+        tracing::warn!(reason, route, "CSRF check failed");
         let (http_req, _) = req.into_parts();
         let page = match reason {
             "body too large" => AppError::PayloadTooLarge,
@@ -131,7 +136,7 @@ pub async fn middleware(
     }
 
     let mut res = next.call(req).await?.map_into_boxed_body();
-    let sets_cookie = res.response().cookies().any(|c| c.name() == COOKIE);
+    let sets_cookie = res.response().cookies().any(|c| c.name() == name);
     if existing.is_none() && !sets_cookie {
         res.response_mut().add_cookie(&cookie(&secret, secure))?;
     }

@@ -257,16 +257,36 @@ impl OAuth {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| OAuthError::Profile(e.to_string()))?;
+            .map_err(|e| OAuthError::Profile(e.without_url().to_string()))?;
         if !response.status().is_success() {
             return Err(OAuthError::Profile(format!("status {}", response.status())));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| OAuthError::Profile(e.to_string()))?;
+        let body = read_limited(response, MAX_PROFILE_BYTES).await?;
         parse_profile(flow.provider, &body)
     }
+}
+
+/// A profile is a few hundred bytes; a provider (or whoever answers in its place) that
+/// sends more is not read into memory.
+const MAX_PROFILE_BYTES: usize = 64 * 1024;
+
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, OAuthError> {
+    let too_large = || OAuthError::Profile(format!("the profile is larger than {limit} bytes"));
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| OAuthError::Profile(e.without_url().to_string()))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -2,9 +2,10 @@
 //!
 //! A token is `base64url(claims) . base64url(HMAC-SHA256(SECRET_KEY, purpose . claims))`.
 //! Each binds to something that changes once the link has done its job, which makes it
-//! single-use: a verification link to the address it verifies (and is spent once that
-//! address is verified), a reset link to a fingerprint of the current password hash (spent
-//! once the password changes).
+//! single-use, and to the address it was mailed to, so that it proves nothing about any
+//! other: a verification link to the address it verifies (spent once that address is
+//! verified), a reset link to the address and the current password hash (spent once the
+//! password changes, dead once the address does).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -96,9 +97,14 @@ pub fn verify(secret: &str, purpose: Purpose, token: &str) -> Result<Claims, Tok
     Ok(claims)
 }
 
-/// What a reset link binds to: changes whenever the password hash does.
-pub fn password_fingerprint(password_hash: &str) -> String {
-    hex::encode(&Sha256::digest(password_hash.as_bytes())[..12])
+/// What a reset link binds to: the address it is mailed to (in any case) and the password
+/// hash, so a change of either kills it.
+pub fn reset_binding(email: &str, password_hash: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(email.to_lowercase().as_bytes());
+    digest.update([0]);
+    digest.update(password_hash.as_bytes());
+    hex::encode(&digest.finalize()[..12])
 }
 
 #[cfg(test)]
@@ -118,6 +124,14 @@ mod tests {
         );
         let claims = verify(SECRET, Purpose::VerifyEmail, &token).unwrap();
         assert_eq!((claims.u, claims.b.as_str()), (7, "a@b.co"));
+    }
+
+    #[test]
+    fn a_reset_binding_changes_with_the_address_and_the_password() {
+        let first = reset_binding("Ann@Example.org", "$2b$12$hash");
+        assert_eq!(first, reset_binding("ann@example.org", "$2b$12$hash"));
+        assert_ne!(first, reset_binding("eve@example.org", "$2b$12$hash"));
+        assert_ne!(first, reset_binding("ann@example.org", "$2b$12$other"));
     }
 
     #[test]

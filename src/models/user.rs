@@ -145,21 +145,35 @@ pub fn record_login(conn: &mut PgConnection, id: i32, new_hash: Option<&str>) ->
     Ok(())
 }
 
-/// Replaces the password hash only if it is still `old_hash` (a reset link is spent once).
+/// Replaces the password hash only if it is still `old_hash` and the address still
+/// `email` (a reset link is spent once, and proves only the address it was mailed to).
 pub fn replace_password(
     conn: &mut PgConnection,
     id: i32,
+    email: &str,
     old_hash: &str,
     new_hash: &str,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         users::table
             .find(id)
-            .filter(users::password_hash.eq(old_hash)),
+            .filter(users::password_hash.eq(old_hash))
+            .filter(users::email.eq(email)),
     )
     .set(users::password_hash.eq(new_hash))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// Removes both social logins (see the password reset: links made before the address was
+/// confirmed may be someone else's).
+pub fn unlink_providers(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::google_id.eq(None::<String>),
+            users::facebook_id.eq(None::<String>),
+        ))
+        .execute(conn)
 }
 
 pub fn mark_verified(conn: &mut PgConnection, id: i32) -> QueryResult<()> {

@@ -1,12 +1,12 @@
 //! Self-service: profile, password, sessions, data export and account deletion.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::extractors::CurrentUser;
+use crate::auth::extractors::{CurrentUser, client_ip};
 use crate::auth::oauth::Provider;
 use crate::db::{Actor, Db};
 use crate::domain::{Email, Username};
@@ -15,7 +15,10 @@ use crate::models::export::{self, AccountExport};
 use crate::models::user::{self, User, UserChanges};
 use crate::models::user_session::{self, UserSession};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
-use crate::routes::accounts::{optional_name, send_verification};
+use crate::rate_limit::{Kind, client_key};
+use crate::routes::accounts::{
+    account_key, check_password_throttled, optional_name, send_verification,
+};
 use crate::startup::AppState;
 
 // ---------------------------------------------------------------- profile
@@ -27,6 +30,8 @@ pub struct ProfileForm {
     username: String,
     first_name: String,
     last_name: String,
+    /// Asked for only when the e-mail address changes (and the account has a password).
+    current_password: String,
 }
 
 impl AccountPage {
@@ -70,6 +75,7 @@ impl From<&User> for ProfileForm {
             username: u.username.clone(),
             first_name: u.first_name.clone().unwrap_or_default(),
             last_name: u.last_name.clone().unwrap_or_default(),
+            current_password: String::new(),
         }
     }
 }
@@ -103,28 +109,63 @@ pub async fn show(
 }
 
 pub async fn update(
+    req: HttpRequest,
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
     web::Form(form): web::Form<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    state
+        .limiter
+        .hit(
+            &db,
+            Kind::ProfileUpdate,
+            &account_key(id),
+            state.settings.limits.profile_updates_per_account,
+        )
+        .await?;
     let mut errors = FieldErrors::default();
     let email = errors.check("email", Email::parse(&form.email));
     let username = errors.check("username", Username::parse(&form.username));
     let first_name = errors.check("first_name", optional_name(&form.first_name));
     let last_name = errors.check("last_name", optional_name(&form.last_name));
-    let id = current.id();
+    let before = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
     let (Some(email), Some(username), Some(first_name), Some(last_name), true) =
         (email, username, first_name, last_name, errors.is_empty())
     else {
-        let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-        return profile_failed(&state, current.layout, found, form, errors);
+        return profile_failed(&state, current.layout, before, form, errors);
     };
+    // A new address takes over the account's mail (and its reset links): whoever holds
+    // only a session cookie must not be able to move it.
+    let email_changed = !before.email.eq_ignore_ascii_case(email.as_ref());
+    if email_changed && before.has_password() {
+        let confirmed = !form.current_password.is_empty()
+            && check_password_throttled(
+                &state,
+                &db,
+                &account_key(id),
+                &client_key(&client_ip(&req, state.settings.trust_forwarded_for)),
+                form.current_password.clone(),
+                before.password_hash.clone(),
+            )
+            .await?;
+        if !confirmed {
+            errors.add(
+                "current_password",
+                if form.current_password.is_empty() {
+                    "Enter your current password to change your e-mail address."
+                } else {
+                    "This is not your current password."
+                },
+            );
+            return profile_failed(&state, current.layout, before, form, errors);
+        }
+    }
 
+    let old_email = before.email.clone();
     let outcome = db
         .write(move |conn| {
-            let before = user::find(conn, id)?;
-            let email_changed = !before.email.eq_ignore_ascii_case(email.as_ref());
             let username_changed = !before.username.eq_ignore_ascii_case(username.as_ref());
             let (email_taken, username_taken) =
                 user::email_or_username_taken(conn, email.as_ref(), username.as_ref())?;
@@ -147,12 +188,13 @@ pub async fn update(
                     is_verified: email_changed.then_some(false),
                 },
             )?;
-            Ok(Ok((after, email_changed)))
+            Ok(Ok(after))
         })
         .await;
     match outcome {
-        Ok(Ok((after, email_changed))) => {
+        Ok(Ok(after)) => {
             if email_changed {
+                notify_old_address(&state, &old_email, &after).await;
                 let message = match send_verification(&state, &db, after.id, &after.email).await {
                     Ok(()) => format!(
                         "Saved. We sent a link to {} to confirm the new address.",
@@ -189,13 +231,32 @@ pub async fn update(
     }
 }
 
+/// Tells the address an account leaves that it left, so a change its owner did not make
+/// does not go unnoticed. A failure is logged: the change itself is done.
+async fn notify_old_address(state: &AppState, old_email: &str, after: &User) {
+    let body = format!(
+        "Hello {},\n\nthe e-mail address of your Wayfare account was changed from {old_email} to {}.\n\n\
+         If you made this change, there is nothing to do. If you did not, someone who knows your \
+         password has used your account: contact the site's staff at once, replying to this mail.\n",
+        after.username, after.email
+    );
+    if let Err(e) = state
+        .mailer
+        .send(old_email, "Your Wayfare e-mail address was changed", body)
+        .await
+    {
+        tracing::warn!(error = format!("{e:#}"), "address-change notice not sent");
+    }
+}
+
 fn profile_failed(
     state: &AppState,
     layout: Layout,
     found: User,
-    form: ProfileForm,
+    mut form: ProfileForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
+    form.current_password.clear();
     render_with(
         StatusCode::UNPROCESSABLE_ENTITY,
         &AccountPage::new(state, layout, found, form, errors),
@@ -250,6 +311,7 @@ pub async fn password_form(
 }
 
 pub async fn change_password(
+    req: HttpRequest,
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
@@ -258,10 +320,15 @@ pub async fn change_password(
     let id = current.id();
     let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
     let mut errors = FieldErrors::default();
-    if !state
-        .hasher
-        .verify(form.current_password.clone(), found.password_hash.clone())
-        .await?
+    if !check_password_throttled(
+        &state,
+        &db,
+        &account_key(id),
+        &client_key(&client_ip(&req, state.settings.trust_forwarded_for)),
+        form.current_password.clone(),
+        found.password_hash.clone(),
+    )
+    .await?
     {
         errors.add("current_password", "This is not your current password.");
     }
@@ -284,7 +351,7 @@ pub async fn change_password(
     let keep = current.session_row();
     let ended = db
         .write(move |conn| {
-            if !user::replace_password(conn, id, &found.password_hash, &hash)? {
+            if !user::replace_password(conn, id, &found.email, &found.password_hash, &hash)? {
                 return Err(AppError::Conflict("the password changed meanwhile".into()));
             }
             Ok(user_session::revoke_all_except(conn, id, keep)?)
@@ -406,6 +473,7 @@ pub async fn delete_form(
 }
 
 pub async fn delete(
+    req: HttpRequest,
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
@@ -414,10 +482,15 @@ pub async fn delete(
     let id = current.id();
     let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
     let confirmed = if found.has_password() {
-        state
-            .hasher
-            .verify(form.password, found.password_hash.clone())
-            .await?
+        check_password_throttled(
+            &state,
+            &db,
+            &account_key(id),
+            &client_key(&client_ip(&req, state.settings.trust_forwarded_for)),
+            form.password,
+            found.password_hash.clone(),
+        )
+        .await?
     } else {
         form.confirmation.trim() == found.username
     };

@@ -17,7 +17,7 @@ use crate::domain::{Email, Username};
 use crate::error::AppError;
 use crate::models::{user, user_session};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
-use crate::rate_limit::Kind;
+use crate::rate_limit::{Claim, Kind, client_key, pair_key};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 
@@ -282,40 +282,47 @@ pub async fn login(
     db: web::Data<Db>,
     web::Form(form): web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let limits = state.settings.limits;
-    let ip = client_ip(&req, state.settings.trust_forwarded_for);
+    let client = client_key(&client_ip(&req, state.settings.trust_forwarded_for));
     let login = form.login.trim().to_string();
     // Counted before the password is checked, so parallel guesses cannot pass the limit;
     // given back when the login succeeds.
     state
         .limiter
-        .hit(&db, Kind::LoginIp, &ip, limits.login_failures_per_ip)
-        .await?;
-    let lookup = login.clone();
-    let found = db
-        .read(move |conn| Ok(user::find_by_login(conn, &lookup)?))
-        .await?;
-    let account = login_account_key(found.as_ref(), &login);
-    if let Err(e) = state
-        .limiter
         .hit(
             &db,
-            Kind::LoginAccount,
-            &account,
-            limits.login_failures_per_account,
+            Kind::LoginIp,
+            &client,
+            state.settings.limits.login_failures_per_ip,
         )
+        .await?;
+    let lookup = login.clone();
+    let found = match db
+        .read(move |conn| Ok(user::find_by_login(conn, &lookup)?))
         .await
     {
-        state.limiter.refund(&db, Kind::LoginIp, &ip).await?;
-        return Err(e);
-    }
-
+        Ok(found) => found,
+        Err(e) => {
+            state.limiter.refund(&db, Kind::LoginIp, &client).await?;
+            return Err(e);
+        }
+    };
+    let account = login_account_key(found.as_ref(), &login);
     // An unknown user costs one bcrypt check too: both failures take the same time.
     let stored = found
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.hasher.dummy_hash().to_string());
-    let matches = state.hasher.verify(form.password.clone(), stored).await?;
+    let checked =
+        check_password_throttled(&state, &db, &account, &client, form.password.clone(), stored)
+            .await;
+    let matches = match checked {
+        Ok(matches) => matches,
+        Err(e) => {
+            // Not checked at all (backing off, or the database is away): not a failure.
+            state.limiter.refund(&db, Kind::LoginIp, &client).await?;
+            return Err(e);
+        }
+    };
     let next = safe_next(&form.next).unwrap_or_default().to_string();
     let (Some(found), true) = (found, matches) else {
         state.metrics.login_failures.inc();
@@ -328,11 +335,7 @@ pub async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    state.limiter.refund(&db, Kind::LoginIp, &ip).await?;
-    state
-        .limiter
-        .refund(&db, Kind::LoginAccount, &account)
-        .await?;
+    state.limiter.refund(&db, Kind::LoginIp, &client).await?;
     if !found.active() {
         return login_failed(
             &state,
@@ -361,17 +364,89 @@ pub async fn login(
     Ok(response)
 }
 
+/// Checks a password for `account` (as `login_account_key` names it) typed from `client`,
+/// throttled per (account, client) pair: a pair that failed too often waits (429 with
+/// `Retry-After`), a right password clears its failures, and a wrong one counts towards
+/// the account's daily notice. Logins and the account pages that ask for the current
+/// password all go through here.
+pub async fn check_password_throttled(
+    state: &AppState,
+    db: &Db,
+    account: &str,
+    client: &str,
+    password: String,
+    stored_hash: String,
+) -> Result<bool, AppError> {
+    let pair = pair_key(account, client);
+    if let Claim::Wait { secs } = state.limiter.claim_password_check(db, &pair).await? {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: secs,
+        });
+    }
+    let matches = state.hasher.verify(password, stored_hash).await?;
+    if matches {
+        state.limiter.clear_pair(db, &pair).await?;
+    } else {
+        note_failure(state, db, account).await?;
+    }
+    Ok(matches)
+}
+
+/// Counts a failed password check against an account; the day's `LOGIN_FAILURES_NOTICE`th
+/// sends its owner one mail (never more than one a day, however many follow).
+async fn note_failure(state: &AppState, db: &Db, account: &str) -> Result<(), AppError> {
+    let failures = state.limiter.count(db, Kind::LoginAccount, account).await?;
+    let Some(user_id) = account
+        .strip_prefix("user:")
+        .and_then(|id| id.parse::<i32>().ok())
+    else {
+        return Ok(());
+    };
+    if failures != i64::from(state.settings.limits.login_failures_notice) {
+        return Ok(());
+    }
+    let Some(owner) = db
+        .read(move |conn| Ok(user::find(conn, user_id).optional()?))
+        .await?
+    else {
+        return Ok(());
+    };
+    let body = format!(
+        "Hello {},\n\nyour Wayfare account has seen {failures} failed sign-in attempts today. \
+         Your account is not locked: you can still log in as usual, and whoever is trying is \
+         being slowed down.\n\nIf this was not you, make sure your password is strong and not \
+         used elsewhere: {}\n\nIf it was you, you can ignore this mail; you can always choose a \
+         new password here: {}\n",
+        owner.username,
+        state.link("/account/password"),
+        state.link("/password-reset"),
+    );
+    if let Err(e) = state
+        .mailer
+        .send(&owner.email, "Unusual sign-in attempts on your Wayfare account", body)
+        .await
+    {
+        tracing::warn!(error = format!("{e:#}"), "failed-login notice not sent");
+    }
+    Ok(())
+}
+
 /// What failed logins are counted under: an account once, whichever of its names (e-mail
 /// or username, in any case) is typed; an unknown name as typed, cut to the column's size.
-/// Names never contain `:`, so the two kinds cannot collide.
-fn login_account_key(found: Option<&user::User>, login: &str) -> String {
+/// Names never contain `:` or `|`, so the kinds cannot collide.
+pub fn login_account_key(found: Option<&user::User>, login: &str) -> String {
     match found {
-        Some(user) => format!("user:{}", user.id),
-        None => format!("login:{}", login.to_lowercase())
+        Some(user) => account_key(user.id),
+        None => format!("login:{}", login.to_lowercase().replace('|', ""))
             .chars()
-            .take(255)
+            .take(200)
             .collect(),
     }
+}
+
+/// The throttling identifier of a known account.
+pub fn account_key(user_id: i32) -> String {
+    format!("user:{user_id}")
 }
 
 fn login_failed(
@@ -597,7 +672,7 @@ pub async fn send_reset(state: &AppState, db: &Db, found: &user::User) -> Result
         state.settings.secret_key.expose(),
         Purpose::ResetPassword,
         found.id,
-        &tokens::password_fingerprint(&found.password_hash),
+        &tokens::reset_binding(&found.email, &found.password_hash),
         chrono::TimeDelta::hours(RESET_LINK_HOURS),
     );
     let link = state.link(&format!("/password-reset/{token}"));
@@ -630,7 +705,7 @@ pub struct ResetForm {
 }
 
 /// The user a reset token is for, if it is still good: signed, not expired, and the
-/// password unchanged since it was sent.
+/// address and password unchanged since it was sent.
 async fn reset_target(
     state: &AppState,
     db: &Db,
@@ -646,7 +721,7 @@ async fn reset_target(
     let found = db
         .read(move |conn| Ok(user::find(conn, claims.u).optional()?))
         .await?;
-    Ok(found.filter(|u| tokens::password_fingerprint(&u.password_hash) == claims.b && u.active()))
+    Ok(found.filter(|u| tokens::reset_binding(&u.email, &u.password_hash) == claims.b && u.active()))
 }
 
 fn reset_link_dead(layout: Layout) -> Result<HttpResponse, AppError> {
@@ -705,24 +780,35 @@ pub async fn reset(
         );
     };
     let hash = state.hasher.hash(password.expose().to_string()).await?;
+    let id = target.id;
     let changed = db
         .write(move |conn| {
-            if !user::replace_password(conn, target.id, &target.password_hash, &hash)? {
-                return Ok(false);
+            if !user::replace_password(conn, id, &target.email, &target.password_hash, &hash)? {
+                return Ok(None);
             }
-            // The mail reached its owner: the address is confirmed too.
-            user::mark_verified(conn, target.id)?;
-            user_session::revoke_all_except(conn, target.id, None)?;
-            Ok(true)
+            // The mail reached its owner: the address is confirmed too. Social logins linked
+            // while it was not confirmed may be a squatter's: they go, the owner links again.
+            let unlinked = if target.verified() {
+                0
+            } else {
+                user::unlink_providers(conn, id)?
+            };
+            user::mark_verified(conn, id)?;
+            user_session::revoke_all_except(conn, id, None)?;
+            Ok(Some(unlinked > 0))
         })
         .await?;
-    if !changed {
+    let Some(unlinked) = changed else {
         return reset_link_dead(visitor.layout);
-    }
+    };
+    // Whoever was guessing this password starts again from nothing, and so does its owner.
+    state.limiter.clear_account(&db, &account_key(id)).await?;
     visitor.session.purge();
-    FlashMessage::info(
-        "Your password has been changed and every session ended. Log in with the new password.",
-    )
+    FlashMessage::info(if unlinked {
+        "Your password has been changed and every session ended. Social logins linked before your address was confirmed were removed: log in with the new password and link them again from your account page."
+    } else {
+        "Your password has been changed and every session ended. Log in with the new password."
+    })
     .send();
     Ok(see_other("/login"))
 }

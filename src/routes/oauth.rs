@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::auth::oauth::{FLOW_COOKIE, FLOW_MINUTES, Flow, Profile, Provider};
+use crate::config::cookie_name;
 use crate::db::Db;
 use crate::domain::Email;
 use crate::error::AppError;
@@ -29,6 +30,15 @@ fn provider_id(user: &User, provider: Provider) -> Option<&str> {
         Provider::Google => user.google_id.as_deref(),
         Provider::Facebook => user.facebook_id.as_deref(),
     }
+}
+
+/// The flow cookie's name (`__Host-` prefixed over https, hence `Path=/`).
+fn flow_cookie(state: &AppState) -> String {
+    cookie_name(FLOW_COOKIE, state.settings.is_https())
+}
+
+fn flow_removal(state: &AppState) -> Cookie<'static> {
+    Cookie::build(flow_cookie(state), "").path("/").finish()
 }
 
 fn key(state: &AppState) -> Key {
@@ -63,7 +73,7 @@ fn problem(
     )?;
     // Whatever happened, this flow is over.
     response
-        .add_removal_cookie(&Cookie::build(FLOW_COOKIE, "").path("/auth").finish())
+        .add_removal_cookie(&flow_removal(state))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
 }
@@ -88,8 +98,8 @@ pub async fn start(
     let value = serde_json::to_string(&flow).map_err(|e| AppError::Internal(e.into()))?;
     let mut jar = CookieJar::new();
     jar.private_mut(&key(&state)).add(
-        Cookie::build(FLOW_COOKIE, value)
-            .path("/auth")
+        Cookie::build(flow_cookie(&state), value)
+            .path("/")
             .http_only(true)
             .secure(state.settings.is_https())
             // Lax: the provider's redirect back to us is a top-level GET that must carry it.
@@ -119,10 +129,11 @@ pub struct CallbackQuery {
 
 /// The flow this browser started, if its cookie is genuine, unexpired and for `provider`.
 fn read_flow(req: &HttpRequest, state: &AppState, provider: Provider) -> Option<Flow> {
-    let cookie = req.cookie(FLOW_COOKIE)?;
+    let name = flow_cookie(state);
+    let cookie = req.cookie(&name)?;
     let mut jar = CookieJar::new();
     jar.add_original(cookie);
-    let opened = jar.private(&key(state)).get(FLOW_COOKIE)?;
+    let opened = jar.private(&key(state)).get(&name)?;
     let flow: Flow = serde_json::from_str(opened.value()).ok()?;
     (flow.provider == provider && flow.expires > chrono::Utc::now().timestamp()).then_some(flow)
 }
@@ -189,7 +200,7 @@ pub async fn callback(
     };
     let outcome = resolve(&db, provider, profile, visitor.user.as_ref().map(|u| u.id)).await?;
     let next = safe_next(&flow.next).unwrap_or(HOME).to_string();
-    let removal = Cookie::build(FLOW_COOKIE, "").path("/auth").finish();
+    let removal = flow_removal(&state);
     let mut response = match outcome {
         Outcome::LogIn(user_id) => {
             let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
@@ -241,8 +252,9 @@ fn refused(title: &str, message: String) -> Outcome {
     }
 }
 
-/// Matching, in order: the provider id; the signed-in user (link); a verified e-mail
-/// (Google only); otherwise a new account. One transaction.
+/// Matching, in order: the provider id; the signed-in user (link); an e-mail that both the
+/// provider (Google only) and our own account have verified; otherwise a new account. One
+/// transaction.
 async fn resolve(
     db: &Db,
     provider: Provider,
@@ -289,6 +301,14 @@ async fn resolve(
             }
             if !existing.active() {
                 return Ok(refused("Account deactivated", "This account has been deactivated. Contact the site's staff if you think this is a mistake.".into()));
+            }
+            // Whoever signed up with this address never proved it is theirs: linking would
+            // sign the address's real owner into a stranger's account (a pre-hijack).
+            if !existing.verified() {
+                return Ok(refused(
+                    "Confirm this account first",
+                    format!("An account with {} exists, but its address has not been confirmed. If it is yours, log in with its password and link {label} from your account page, or choose a new password through “Forgot your password?”: the link we mail confirms the address and ends every other session.", existing.email),
+                ));
             }
             if provider_id(&existing, provider).is_some() {
                 return Ok(refused("Already linked", format!("Your account is linked to another {label} account.")));

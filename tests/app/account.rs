@@ -122,7 +122,11 @@ async fn a_new_email_address_must_be_confirmed_again() {
     let changed = browser
         .post_form(
             "/account",
-            &[("email", "New@Example.org"), ("username", "olga")],
+            &[
+                ("email", "New@Example.org"),
+                ("username", "olga"),
+                ("current_password", PASSWORD),
+            ],
         )
         .await;
     assert_is_redirect_to(&changed, "/account");

@@ -88,6 +88,7 @@ async fn static_assets_are_cached_for_a_year_under_their_hash() {
 async fn https_public_url_adds_hsts() {
     let app = crate::helpers::spawn_app_with(|env| {
         env.insert("PUBLIC_URL".into(), "https://trips.example.org".into());
+        env.insert("SMTP_URL".into(), "smtp://127.0.0.1:1".into());
     })
     .await;
     let response = app.get("/").await;

@@ -330,7 +330,7 @@ async fn an_expired_or_tampered_reset_link_is_refused() {
         &app.secret_key,
         Purpose::ResetPassword,
         alice.id,
-        &tokens::password_fingerprint(&alice_hash),
+        &tokens::reset_binding(&alice.email, &alice_hash),
         TimeDelta::seconds(-1),
     );
     let link = reset_link(&app, &alice.email).await;
@@ -342,7 +342,7 @@ async fn an_expired_or_tampered_reset_link_is_refused() {
         &app.secret_key,
         Purpose::VerifyEmail,
         alice.id,
-        &tokens::password_fingerprint(&alice_hash),
+        &tokens::reset_binding(&alice.email, &alice_hash),
         TimeDelta::hours(1),
     );
     let bad = [

@@ -254,7 +254,8 @@ impl Fuzz {
         let app = rt.block_on(spawn_app_with(|env| {
             for limit in [
                 "LIMIT_LOGIN_FAILURES_PER_IP",
-                "LIMIT_LOGIN_FAILURES_PER_ACCOUNT",
+                "LOGIN_FREE_FAILURES",
+                "LIMIT_PROFILE_UPDATES_PER_ACCOUNT",
                 "LIMIT_SIGNUPS_PER_IP",
                 "LIMIT_PLANS_PER_USER",
                 "LIMIT_ACTIVITIES_PER_USER",

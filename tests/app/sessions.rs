@@ -659,7 +659,7 @@ fn reset_link_in(app: &crate::helpers::TestApp, db: &TestDatabase) -> String {
         &app.secret_key,
         wayfare::auth::tokens::Purpose::ResetPassword,
         1,
-        &wayfare::auth::tokens::password_fingerprint(&hash),
+        &wayfare::auth::tokens::reset_binding("a@example.com", &hash),
         TimeDelta::hours(1),
     );
     format!("/password-reset/{token}")

@@ -38,20 +38,25 @@ impl Counter {
     }
 }
 
-const KINDS: [Kind; 6] = [
+const KINDS: [Kind; 8] = [
     Kind::LoginIp,
     Kind::LoginAccount,
+    Kind::LoginPair,
+    Kind::ProfileUpdate,
     Kind::SignupIp,
     Kind::MailAccount,
     Kind::PlanCreate,
     Kind::ActivityCreate,
 ];
 
+/// The daily limit of a kind; failed logins of an account and of a pair have none (the
+/// first sends a notice, the second backs off).
 fn limit_of(kind: &str, limits: &RateLimits) -> Option<u32> {
     let kind = KINDS.into_iter().find(|k| k.as_str() == kind)?;
     Some(match kind {
+        Kind::LoginAccount | Kind::LoginPair => return None,
+        Kind::ProfileUpdate => limits.profile_updates_per_account,
         Kind::LoginIp => limits.login_failures_per_ip,
-        Kind::LoginAccount => limits.login_failures_per_account,
         Kind::SignupIp => limits.signups_per_ip,
         Kind::MailAccount => limits.mails_per_account,
         Kind::PlanCreate => limits.plans_per_user,

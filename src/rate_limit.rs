@@ -231,8 +231,13 @@ impl RateLimiter {
             }
         };
         if wait > 0 {
-            tracing::info!(kind = Kind::LoginPair.as_str(), "password checks backing off");
-            self.hits.with_label_values(&[Kind::LoginPair.as_str()]).inc();
+            tracing::info!(
+                kind = Kind::LoginPair.as_str(),
+                "password checks backing off"
+            );
+            self.hits
+                .with_label_values(&[Kind::LoginPair.as_str()])
+                .inc();
             return Ok(Claim::Wait { secs: wait as u64 });
         }
         Ok(Claim::Granted)
@@ -280,16 +285,17 @@ impl RateLimiter {
                 let mut conn = manager.clone();
                 let today = Utc::now().date_naive();
                 let patterns = [
-                    format!("wayfare:rl:{today}:{}:{account}|*", Kind::LoginPair.as_str()),
+                    format!(
+                        "wayfare:rl:{today}:{}:{account}|*",
+                        Kind::LoginPair.as_str()
+                    ),
                     format!("wayfare:lp-last:{today}:{account}|*"),
                 ];
                 let mut keys = vec![redis_key(Kind::LoginAccount, account)];
                 for pattern in patterns {
                     use redis::AsyncCommands;
-                    let mut found: redis::AsyncIter<String> = conn
-                        .scan_match(&pattern)
-                        .await
-                        .map_err(redis_unavailable)?;
+                    let mut found: redis::AsyncIter<String> =
+                        conn.scan_match(&pattern).await.map_err(redis_unavailable)?;
                     while let Some(key) = futures_util::StreamExt::next(&mut found).await {
                         keys.push(key.map_err(redis_unavailable)?);
                     }

@@ -12,7 +12,6 @@ use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensi
 use actix_web::cookie::{Key, SameSite};
 use actix_web::middleware::from_fn;
 use actix_web_flash_messages::FlashMessagesFramework;
-use actix_web_flash_messages::storage::CookieMessageStore;
 
 use crate::auth::csrf;
 use crate::auth::oauth::OAuth;
@@ -149,11 +148,11 @@ impl Application {
         let cookie_ttl = actix_web::cookie::time::Duration::seconds(longest.as_secs() as i64);
         let counted = queries.clone();
         let server = HttpServer::new(move || {
-            let flashes = FlashMessagesFramework::builder(
-                CookieMessageStore::builder(key.clone())
-                    .cookie_name(cookie_name("_flash", https))
-                    .build(),
-            )
+            let flashes = FlashMessagesFramework::builder(crate::flash::FlashCookie::new(
+                key.clone(),
+                cookie_name("_flash", https),
+                https,
+            ))
             .build();
             let sessions = SessionMiddleware::builder(session_store.clone(), key.clone())
                 .cookie_name(cookie_name("wayfare_session", https))

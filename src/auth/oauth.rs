@@ -270,7 +270,10 @@ impl OAuth {
 /// sends more is not read into memory.
 const MAX_PROFILE_BYTES: usize = 64 * 1024;
 
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, OAuthError> {
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, OAuthError> {
     let too_large = || OAuthError::Profile(format!("the profile is larger than {limit} bytes"));
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());

@@ -136,10 +136,27 @@ pub async fn update(
     else {
         return profile_failed(&state, current.layout, before, form, errors);
     };
+    let email_changed = !before.email.eq_ignore_ascii_case(email.as_ref());
+    let username_changed = !before.username.eq_ignore_ascii_case(username.as_ref());
+    let (taken_email, taken_username) = (email.clone(), username.clone());
+    let (email_taken, username_taken) = db
+        .read(move |conn| {
+            Ok(user::email_or_username_taken(
+                conn,
+                taken_email.as_ref(),
+                taken_username.as_ref(),
+            )?)
+        })
+        .await?;
+    if email_changed && email_taken {
+        errors.add("email", "Another account uses this e-mail address.");
+    }
+    if username_changed && username_taken {
+        errors.add("username", "This username is taken. Choose another.");
+    }
     // A new address takes over the account's mail (and its reset links): whoever holds
     // only a session cookie must not be able to move it.
-    let email_changed = !before.email.eq_ignore_ascii_case(email.as_ref());
-    if email_changed && before.has_password() {
+    if errors.is_empty() && email_changed && before.has_password() {
         let confirmed = !form.current_password.is_empty()
             && check_password_throttled(
                 &state,
@@ -159,24 +176,16 @@ pub async fn update(
                     "This is not your current password."
                 },
             );
-            return profile_failed(&state, current.layout, before, form, errors);
         }
+    }
+    if !errors.is_empty() {
+        return profile_failed(&state, current.layout, before, form, errors);
     }
 
     let old_email = before.email.clone();
-    let outcome = db
+    let saved = db
         .write(move |conn| {
-            let username_changed = !before.username.eq_ignore_ascii_case(username.as_ref());
-            let (email_taken, username_taken) =
-                user::email_or_username_taken(conn, email.as_ref(), username.as_ref())?;
-            if (email_changed && email_taken) || (username_changed && username_taken) {
-                return Ok(Err((
-                    before,
-                    email_changed && email_taken,
-                    username_changed && username_taken,
-                )));
-            }
-            let after = user::update(
+            Ok(user::update(
                 conn,
                 id,
                 &UserChanges {
@@ -187,48 +196,36 @@ pub async fn update(
                     // A new address must be confirmed again.
                     is_verified: email_changed.then_some(false),
                 },
-            )?;
-            Ok(Ok(after))
+            )?)
         })
         .await;
-    match outcome {
-        Ok(Ok(after)) => {
-            if email_changed {
-                notify_old_address(&state, &old_email, &after).await;
-                let message = match send_verification(&state, &db, after.id, &after.email).await {
-                    Ok(()) => format!(
-                        "Saved. We sent a link to {} to confirm the new address.",
-                        after.email
-                    ),
-                    Err(_) => {
-                        "Saved. We could not send the confirmation mail; try again below.".into()
-                    }
-                };
-                FlashMessage::info(message).send();
-            } else {
-                FlashMessage::info("Your profile is saved.").send();
-            }
-            Ok(see_other("/account"))
-        }
-        Ok(Err((before, email_taken, username_taken))) => {
-            if email_taken {
-                errors.add("email", "Another account uses this e-mail address.");
-            }
-            if username_taken {
-                errors.add("username", "This username is taken. Choose another.");
-            }
-            profile_failed(&state, current.layout, before, form, errors)
-        }
+    let after = match saved {
+        Ok(after) => after,
+        // Taken between the check and the write: the unique indexes caught it.
         Err(AppError::Conflict(_)) => {
             errors.add(
                 "username",
                 "This username or e-mail address was just taken. Choose another.",
             );
             let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-            profile_failed(&state, current.layout, found, form, errors)
+            return profile_failed(&state, current.layout, found, form, errors);
         }
-        Err(e) => Err(e),
+        Err(e) => return Err(e),
+    };
+    if !email_changed {
+        FlashMessage::info("Your profile is saved.").send();
+        return Ok(see_other("/account"));
     }
+    notify_old_address(&state, &old_email, &after).await;
+    let message = match send_verification(&state, &db, after.id, &after.email).await {
+        Ok(()) => format!(
+            "Saved. We sent a link to {} to confirm the new address.",
+            after.email
+        ),
+        Err(_) => "Saved. We could not send the confirmation mail; try again below.".into(),
+    };
+    FlashMessage::info(message).send();
+    Ok(see_other("/account"))
 }
 
 /// Tells the address an account leaves that it left, so a change its owner did not make

@@ -312,9 +312,15 @@ pub async fn login(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.hasher.dummy_hash().to_string());
-    let checked =
-        check_password_throttled(&state, &db, &account, &client, form.password.clone(), stored)
-            .await;
+    let checked = check_password_throttled(
+        &state,
+        &db,
+        &account,
+        &client,
+        form.password.clone(),
+        stored,
+    )
+    .await;
     let matches = match checked {
         Ok(matches) => matches,
         Err(e) => {
@@ -423,7 +429,11 @@ async fn note_failure(state: &AppState, db: &Db, account: &str) -> Result<(), Ap
     );
     if let Err(e) = state
         .mailer
-        .send(&owner.email, "Unusual sign-in attempts on your Wayfare account", body)
+        .send(
+            &owner.email,
+            "Unusual sign-in attempts on your Wayfare account",
+            body,
+        )
         .await
     {
         tracing::warn!(error = format!("{e:#}"), "failed-login notice not sent");
@@ -721,7 +731,8 @@ async fn reset_target(
     let found = db
         .read(move |conn| Ok(user::find(conn, claims.u).optional()?))
         .await?;
-    Ok(found.filter(|u| tokens::reset_binding(&u.email, &u.password_hash) == claims.b && u.active()))
+    Ok(found
+        .filter(|u| tokens::reset_binding(&u.email, &u.password_hash) == claims.b && u.active()))
 }
 
 fn reset_link_dead(layout: Layout) -> Result<HttpResponse, AppError> {

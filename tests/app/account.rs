@@ -178,6 +178,92 @@ async fn a_new_email_address_must_be_confirmed_again() {
 }
 
 #[tokio::test]
+async fn changing_the_address_needs_the_current_password_and_tells_the_old_address() {
+    let app = spawn_app().await;
+    let user = app.create_user("nora");
+    let browser = app.signed_in(&user).await;
+    let before = app.snapshot_except_counters();
+    for (given, error) in [
+        (
+            "",
+            "Enter your current password to change your e-mail address.",
+        ),
+        ("not my password", "This is not your current password."),
+    ] {
+        let form = profile(
+            &user,
+            &[
+                ("email", "taken.over@example.org"),
+                ("current_password", given),
+            ],
+        );
+        let refused = browser.post_form("/account", &form).await;
+        assert_eq!(refused.status(), 422, "{given:?}");
+        let html = refused.text().await.unwrap();
+        assert!(html.contains(error), "{html}");
+        assert_eq!(
+            extract_input(&html, "email").as_deref(),
+            Some("taken.over@example.org")
+        );
+        assert_eq!(extract_input(&html, "current_password").as_deref(), None);
+    }
+    assert_eq!(app.snapshot_except_counters(), before, "nothing changed");
+    assert!(app.mails().is_empty());
+
+    // Names change without the password; only the address needs it.
+    let renamed = profile(&user, &[("first_name", "Nora")]);
+    assert_is_redirect_to(&browser.post_form("/account", &renamed).await, "/account");
+
+    let form = profile(
+        &user,
+        &[
+            ("email", "nora@new.example.org"),
+            ("current_password", PASSWORD),
+        ],
+    );
+    assert_is_redirect_to(&browser.post_form("/account", &form).await, "/account");
+    let row: serde_json::Value = serde_json::from_str(&user_json(&app, user.id)).unwrap();
+    assert_eq!(row["email"], "nora@new.example.org");
+    assert_eq!(row["is_verified"], false);
+    let confirm = app.last_mail_to("nora@new.example.org");
+    assert_eq!(confirm.subject, "Confirm your e-mail address");
+    let notice = app.last_mail_to(&user.email);
+    assert_eq!(notice.subject, "Your Wayfare e-mail address was changed");
+    assert!(notice.body.contains("nora@new.example.org"));
+    assert!(
+        !notice.body.contains("/verify-email/"),
+        "no link for the old address"
+    );
+}
+
+#[tokio::test]
+async fn profile_updates_are_rate_limited() {
+    let app = crate::helpers::spawn_app_with(|env| {
+        env.insert("LIMIT_PROFILE_UPDATES_PER_ACCOUNT".into(), "3".into());
+    })
+    .await;
+    let user = app.create_user("paula");
+    let browser = app.signed_in(&user).await;
+    for i in 0..3 {
+        let name = format!("Paula{i}");
+        let form = profile(&user, &[("first_name", name.as_str())]);
+        assert_is_redirect_to(&browser.post_form("/account", &form).await, "/account");
+    }
+    let form = profile(&user, &[("first_name", "Paula9")]);
+    let limited = browser.post_form("/account", &form).await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        app.text(&format!(
+            "SELECT first_name FROM users WHERE id = {}",
+            user.id
+        ))
+        .as_deref(),
+        Some("Paula2")
+    );
+}
+
+#[tokio::test]
 async fn an_invalid_or_taken_profile_value_changes_nothing() {
     let app = spawn_app().await;
     let user = app.create_user("alice");
@@ -192,7 +278,8 @@ async fn an_invalid_or_taken_profile_value_changes_nothing() {
         ("username", "Bob"),
         ("first_name", long.as_str()),
     ];
-    let before = app.snapshot();
+    // Each save is counted against the daily limit; nothing else is written.
+    let before = app.snapshot_except_counters();
     for (field, value) in cases {
         let form = profile(&user, &[(field, value)]);
         let response = browser.post_form("/account", &form).await;
@@ -207,7 +294,7 @@ async fn an_invalid_or_taken_profile_value_changes_nothing() {
         let tag = &html[at..at + html[at..].find('>').unwrap()];
         assert!(tag.contains("aria-invalid=\"true\""), "{field}={value}");
     }
-    assert_eq!(app.snapshot(), before);
+    assert_eq!(app.snapshot_except_counters(), before);
     assert!(app.mails().is_empty());
 }
 
@@ -341,7 +428,8 @@ async fn a_wrong_password_deletes_nothing() {
     let browser = app.signed_in(&alice).await;
     let form = browser.get_html("/account/delete").await;
     assert!(form.contains("name=\"password\""));
-    let before = app.snapshot();
+    // Wrong passwords are counted (like failed logins); nothing else is written.
+    let before = app.snapshot_except_counters();
     for wrong in ["", "not my password", "correct horse battery stapler"] {
         let response = browser
             .post_form("/account/delete", &[("password", wrong)])
@@ -360,7 +448,7 @@ async fn a_wrong_password_deletes_nothing() {
         .post_form("/account/delete", &[("confirmation", "alice")])
         .await;
     assert_eq!(typed.status(), 422);
-    assert_eq!(app.snapshot(), before);
+    assert_eq!(app.snapshot_except_counters(), before);
     assert!(browser.signed_in_email().await.is_some());
 }
 

@@ -38,6 +38,19 @@ fn a_production_server_needs_its_secret() {
 }
 
 #[test]
+fn a_production_server_needs_a_mail_server() {
+    let key = "k".repeat(64);
+    let out = wayfare(&[
+        ("PUBLIC_URL", "https://trips.example.org"),
+        ("SECRET_KEY", key.as_str()),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("SMTP_URL is not set"), "{stderr}");
+}
+
+#[test]
 fn an_unreachable_database_says_where_without_the_password() {
     let out = wayfare(&[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/wayfare")]);
     assert_eq!(out.status.code(), Some(1));

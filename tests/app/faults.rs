@@ -169,15 +169,21 @@ async fn a_database_outage_under_load_answers_only_503_with_retry_after_and_heal
 // ---------------------------------------------------------------- SIGTERM
 
 /// The release or debug binary cargo built for these tests, serving a test database.
-struct Server {
+pub struct Server {
     child: std::process::Child,
-    address: String,
+    pub address: String,
     log: std::path::PathBuf,
-    data_dir: std::path::PathBuf,
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Server {
     async fn start(db: &TestDatabase) -> Server {
+        Self::start_with(db, &[]).await
+    }
+
+    /// The binary on `db`, with `extra` added to the test environment; its standard output
+    /// and error go to `log()`.
+    pub async fn start_with(db: &TestDatabase, extra: &[(&str, &str)]) -> Server {
         let data_dir = std::env::temp_dir().join(format!("{}-sigterm", db.name));
         std::fs::create_dir_all(&data_dir).unwrap();
         let port = free_port();
@@ -187,6 +193,9 @@ impl Server {
         env.insert("LIMIT_PLANS_PER_USER".into(), "100000".into());
         env.insert("SHUTDOWN_TIMEOUT_SECS".into(), "10".into());
         env.insert("RUST_LOG".into(), "info".into());
+        for (k, v) in extra {
+            env.insert(k.to_string(), v.to_string());
+        }
         let log = data_dir.join("server.log");
         let out = std::fs::File::create(&log).unwrap();
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_wayfare"))
@@ -221,7 +230,7 @@ impl Server {
         }
     }
 
-    fn log(&self) -> String {
+    pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -260,7 +269,7 @@ impl Drop for Server {
     }
 }
 
-fn insert_user(db: &TestDatabase, username: &str) -> TestUser {
+pub fn insert_user(db: &TestDatabase, username: &str) -> TestUser {
     use diesel::prelude::*;
     let email = format!("{username}@example.com");
     let hash = bcrypt::hash(PASSWORD, 4).unwrap();

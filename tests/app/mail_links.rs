@@ -434,3 +434,54 @@ async fn a_reset_link_of_a_deactivated_account_is_dead() {
     );
     assert_eq!(app.snapshot(), before);
 }
+
+/// Ask for a reset of your own address, move the account to someone else's address, then
+/// use the link: it is dead, and the other address is not confirmed by it.
+#[tokio::test]
+async fn a_reset_link_never_confirms_an_address_it_was_not_sent_to() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    browser.signup("eve@example.com", "eve", PASSWORD).await;
+    let id: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+    let link = reset_link(&app, "eve@example.com").await;
+    let moved = browser
+        .post_form(
+            "/account",
+            &[
+                ("email", "victim@example.org"),
+                ("username", "eve"),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&moved, "/account");
+    assert!(!is_verified(&app, id));
+
+    let before = app.snapshot();
+    assert_eq!(app.new_browser().get(&link).await.status(), 400);
+    let used = choose(&app, &link, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(used.status(), 400);
+    assert!(
+        used.text()
+            .await
+            .unwrap()
+            .contains("expired or has already been used")
+    );
+    assert_eq!(app.snapshot(), before);
+    assert!(
+        !is_verified(&app, id),
+        "victim@example.org stays unconfirmed"
+    );
+
+    // Moving back does not revive it either: the link is bound to the address and the
+    // password as they were, and a new reset for the new address is what works.
+    let link_for_new = reset_link(&app, "victim@example.org").await;
+    assert_is_redirect_to(
+        &choose(&app, &link_for_new, NEW_PASSWORD, NEW_PASSWORD).await,
+        "/login",
+    );
+    assert!(
+        is_verified(&app, id),
+        "this link was mailed to that address"
+    );
+}

@@ -20,6 +20,7 @@ mod operations;
 mod plans;
 mod rate_limits;
 mod schema;
+mod secrets;
 mod security;
 mod sessions;
 mod sharing;

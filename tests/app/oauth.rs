@@ -566,3 +566,118 @@ async fn unlinking_never_removes_the_last_way_in() {
         .await;
     assert_eq!(app.count("users WHERE facebook_id = 'fb-pw'"), 0);
 }
+
+/// The pre-hijack: a squatter signs up with the victim's address and a password, never
+/// confirms it, and links a Google account of their own. When the victim later signs in
+/// with Google (which has verified the address), they are not put into the squatter's
+/// account; a password reset (mailed to the victim) takes the account back: the squatter's
+/// session, password and Google link are gone, and the victim's Google links from then on.
+#[tokio::test]
+async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_back() {
+    let fake = FakeProvider::start().await;
+    let app = app_with(&fake).await;
+    let victim_email = "victim@gmail.example";
+    let squatter = app.new_browser();
+    let squatter_password = "squatter knows this password well";
+    squatter
+        .signup(victim_email, "squatter", squatter_password)
+        .await;
+    let account: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+    fake.profile(google("g-squatter", "squatter@example.com", true));
+    assert_eq!(location(&journey(&squatter, "google").await), "/account");
+
+    // The victim signs in with Google: refused, and nothing is linked.
+    fake.profile(google("g-victim", victim_email, true));
+    let before = app.snapshot();
+    let victim = app.new_browser();
+    let refused = journey(&victim, "google").await;
+    assert_eq!(refused.status(), 403);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("has not been confirmed"), "{page}");
+    assert!(page.contains("Forgot your password"), "{page}");
+    assert!(victim.signed_in_email().await.is_none());
+    assert_eq!(app.snapshot(), before, "nothing linked, nothing created");
+    assert_eq!(
+        app.count(&format!(
+            "users WHERE id = {account} AND google_id = 'g-squatter'"
+        )),
+        1
+    );
+
+    // The victim resets the password through the mail only they receive.
+    victim
+        .post_form("/password-reset", &[("email", victim_email)])
+        .await;
+    let link = crate::helpers::extract_link(
+        &app,
+        &app.last_mail_to(victim_email).body,
+        "/password-reset/",
+    );
+    let new_password = "the real owner chose this one";
+    let done = victim
+        .post_form(
+            &link,
+            &[
+                ("password", new_password),
+                ("password_confirm", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), 303);
+    let login_page = victim.get_html("/login").await;
+    assert!(login_page.contains("link them again"), "{login_page}");
+
+    // The squatter's session, password and Google link give no access any more.
+    assert!(squatter.signed_in_email().await.is_none());
+    assert_eq!(squatter.get("/plans").await.status(), 303);
+    assert_eq!(
+        app.new_browser()
+            .login(victim_email, squatter_password)
+            .await
+            .status(),
+        422
+    );
+    fake.profile(google("g-squatter", "squatter@example.com", true));
+    let squatter_google = app.new_browser();
+    journey(&squatter_google, "google").await;
+    assert_ne!(
+        squatter_google.signed_in_email().await.as_deref(),
+        Some(victim_email),
+        "the squatter's Google account no longer opens the victim's"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "users WHERE id = {account} AND google_id IS NULL AND is_verified"
+        )),
+        1
+    );
+
+    // Now confirmed, the account links the victim's Google and signs them in.
+    fake.profile(google("g-victim", victim_email, true));
+    let with_google = app.new_browser();
+    assert_eq!(journey(&with_google, "google").await.status(), 303);
+    assert_eq!(
+        with_google.signed_in_email().await.as_deref(),
+        Some(victim_email)
+    );
+    assert_eq!(
+        app.count(&format!(
+            "users WHERE id = {account} AND google_id = 'g-victim'"
+        )),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_profile_is_not_read_and_creates_nothing() {
+    let fake = FakeProvider::start().await;
+    let app = app_with(&fake).await;
+    let mut profile = google("g-big", "big@example.com", true);
+    profile["padding"] = Value::String("x".repeat(1024 * 1024));
+    fake.profile(profile);
+    let browser = app.new_browser();
+    let failed = journey(&browser, "google").await;
+    assert_eq!(failed.status(), 502);
+    assert_eq!(app.count("users"), 0);
+    assert!(browser.signed_in_email().await.is_none());
+}

@@ -130,10 +130,17 @@ async fn one_clients_failures_never_lock_the_owner_out(app: &TestApp) -> i32 {
     let checked = counts.get(&422).copied().unwrap_or(0);
     // Five are free; a sixth may slip in if the burst took over a second (the first wait).
     assert!((5..=6).contains(&checked), "{counts:?}");
-    assert_eq!(counts.get(&429).copied().unwrap_or(0), 20 - checked, "{counts:?}");
+    assert_eq!(
+        counts.get(&429).copied().unwrap_or(0),
+        20 - checked,
+        "{counts:?}"
+    );
 
     let wait = retry_after(&attacker.login(&victim.username, "one more guess").await);
-    assert!((1..=4).contains(&wait), "a back-off of seconds, not a lockout: {wait}");
+    assert!(
+        (1..=4).contains(&wait),
+        "a back-off of seconds, not a lockout: {wait}"
+    );
 
     let (owner, _) = browser_from_own_address(app);
     owner.login_ok(&victim.username, PASSWORD).await;
@@ -224,7 +231,10 @@ async fn the_owner_gets_one_mail_when_an_account_sees_unusual_failures() {
     let app = spawn_app_with(|env| {
         limits(
             env,
-            &[("TRUST_FORWARDED_FOR", "true"), ("LOGIN_FAILURES_NOTICE", "8")],
+            &[
+                ("TRUST_FORWARDED_FOR", "true"),
+                ("LOGIN_FAILURES_NOTICE", "8"),
+            ],
         )
     })
     .await;
@@ -274,7 +284,10 @@ async fn a_password_reset_clears_every_failure_counted_against_the_account() {
     let done = client
         .post_form(
             &link,
-            &[("password", new_password), ("password_confirm", new_password)],
+            &[
+                ("password", new_password),
+                ("password_confirm", new_password),
+            ],
         )
         .await;
     assert_is_redirect_to(&done, "/login");

@@ -91,37 +91,79 @@ impl RateLimiter {
         identifier: &str,
         max: u32,
     ) -> Result<(), AppError> {
-        let count = match &self.store {
-            Store::Table => {
-                let identifier = identifier.to_string();
-                db.write(move |conn| Ok(count_in_table(conn, kind, &identifier)?))
-                    .await?
-            }
-            Store::Redis(manager) => {
-                let key = redis_key(kind, identifier);
-                let mut conn = manager.clone();
-                let (count, _): (i64, bool) = redis::pipe()
-                    .atomic()
-                    .incr(&key, 1)
-                    .expire(&key, 2 * 86_400)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(redis_unavailable)?;
-                count
-            }
-        };
+        let count = self.add(db, kind, identifier, 1).await?;
         if count > i64::from(max) {
-            tracing::info!(kind = kind.as_str(), "rate limit reached");
-            self.hits.with_label_values(&[kind.as_str()]).inc();
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: seconds_to_reset(),
-            });
+            return Err(self.refused(kind));
+        }
+        Ok(())
+    }
+
+    /// Counts `n` actions at once (the activities of an import or a copy). When they would
+    /// pass `max`, they are given back and the answer is `TooManyRequests`: a refused
+    /// import costs nothing of the day's allowance.
+    pub async fn hit_many(
+        &self,
+        db: &Db,
+        kind: Kind,
+        identifier: &str,
+        n: u32,
+        max: u32,
+    ) -> Result<(), AppError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let count = self.add(db, kind, identifier, n).await?;
+        if count > i64::from(max) {
+            self.give_back(db, kind, identifier, n).await?;
+            return Err(self.refused(kind));
         }
         Ok(())
     }
 
     /// Gives back one counted action.
     pub async fn refund(&self, db: &Db, kind: Kind, identifier: &str) -> Result<(), AppError> {
+        self.give_back(db, kind, identifier, 1).await
+    }
+
+    fn refused(&self, kind: Kind) -> AppError {
+        tracing::info!(kind = kind.as_str(), "rate limit reached");
+        self.hits.with_label_values(&[kind.as_str()]).inc();
+        AppError::TooManyRequests {
+            retry_after_secs: seconds_to_reset(),
+        }
+    }
+
+    /// Adds `n` to today's count atomically; returns the new count.
+    async fn add(&self, db: &Db, kind: Kind, identifier: &str, n: u32) -> Result<i64, AppError> {
+        match &self.store {
+            Store::Table => {
+                let identifier = identifier.to_string();
+                db.write(move |conn| Ok(count_in_table(conn, kind, &identifier, n)?))
+                    .await
+            }
+            Store::Redis(manager) => {
+                let key = redis_key(kind, identifier);
+                let mut conn = manager.clone();
+                let (count, _): (i64, bool) = redis::pipe()
+                    .atomic()
+                    .incr(&key, n)
+                    .expire(&key, 2 * 86_400)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_unavailable)?;
+                Ok(count)
+            }
+        }
+    }
+
+    async fn give_back(
+        &self,
+        db: &Db,
+        kind: Kind,
+        identifier: &str,
+        n: u32,
+    ) -> Result<(), AppError> {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
         match &self.store {
             Store::Table => {
                 let identifier = identifier.to_string();
@@ -133,7 +175,15 @@ impl RateLimiter {
                             .filter(rate_limits::reset_date.eq(Utc::now().date_naive()))
                             .filter(rate_limits::request_count.gt(0)),
                     )
-                    .set(rate_limits::request_count.eq(rate_limits::request_count - 1))
+                    .set(
+                        rate_limits::request_count.eq(diesel::dsl::sql::<
+                            diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+                        >(
+                            "greatest(rate_limits.request_count - "
+                        )
+                        .bind::<diesel::sql_types::Integer, _>(n)
+                        .sql(", 0)")),
+                    )
                     .execute(conn)?;
                     Ok(())
                 })
@@ -141,8 +191,9 @@ impl RateLimiter {
             }
             Store::Redis(manager) => {
                 let mut conn = manager.clone();
-                let _: i64 = redis::cmd("DECR")
+                let _: i64 = redis::cmd("DECRBY")
                     .arg(redis_key(kind, identifier))
+                    .arg(n)
                     .query_async(&mut conn)
                     .await
                     .map_err(redis_unavailable)?;
@@ -153,13 +204,19 @@ impl RateLimiter {
 }
 
 /// The atomic upsert: one row per identifier, kind and day.
-pub fn count_in_table(conn: &mut PgConnection, kind: Kind, identifier: &str) -> QueryResult<i64> {
+pub fn count_in_table(
+    conn: &mut PgConnection,
+    kind: Kind,
+    identifier: &str,
+    n: u32,
+) -> QueryResult<i64> {
     let today = Utc::now().date_naive();
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
     let count: Option<i32> = diesel::insert_into(rate_limits::table)
         .values((
             rate_limits::identifier.eq(identifier),
             rate_limits::identifier_type.eq(kind.as_str()),
-            rate_limits::request_count.eq(1),
+            rate_limits::request_count.eq(n),
             rate_limits::reset_date.eq(today),
             rate_limits::last_request.eq(Utc::now().naive_utc()),
         ))
@@ -173,13 +230,14 @@ pub fn count_in_table(conn: &mut PgConnection, kind: Kind, identifier: &str) -> 
             rate_limits::request_count.eq(diesel::dsl::sql::<
                 diesel::sql_types::Nullable<diesel::sql_types::Integer>,
             >(
-                "coalesce(rate_limits.request_count, 0) + 1"
-            )),
+                "coalesce(rate_limits.request_count, 0) + "
+            )
+            .bind::<diesel::sql_types::Integer, _>(n)),
             rate_limits::last_request.eq(Utc::now().naive_utc()),
         ))
         .returning(rate_limits::request_count)
         .get_result(conn)?;
-    Ok(i64::from(count.unwrap_or(1)))
+    Ok(i64::from(count.unwrap_or(n)))
 }
 
 fn redis_unavailable(e: redis::RedisError) -> AppError {

@@ -62,10 +62,11 @@ start_server() { # database
   echo "the server did not start"; cat "$WORK/server-$1.log"; exit 1
 }
 
-# Logs in the first $SIGNED_IN seeded users; writes their cookies and their plan paths.
+# Logs in the first $SIGNED_IN seeded travellers (user 0 is staff, with a password of its
+# own); writes their cookies and their plan paths.
 sign_in() { # database seed
   : > "$WORK/cookies"; : > "$WORK/plan_paths"; : > "$WORK/list_paths"
-  for i in $(seq 0 $((SIGNED_IN - 1))); do
+  for i in $(seq 1 "$SIGNED_IN"); do
     local jar="$WORK/jar"; rm -f "$jar"
     local token
     token=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$PORT/login" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')

@@ -18,7 +18,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     if demo {
         let url = startup::resolve_database_url(&settings).await?;
         let cost = settings.bcrypt_cost;
-        let password = random_password();
+        let password = password::random_password();
         let shown = password.clone();
         let created = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
             let mut conn = startup::connect(&url)?;
@@ -166,20 +166,6 @@ fn read_line() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// Four random words' worth of entropy, readable: for the demo traveller.
-fn random_password() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..4)
-        .map(|_| {
-            (0..5)
-                .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// Runs blocking database work on one connection to the configured database.
 async fn with_connection<T: Send + 'static>(
     settings: &Settings,
@@ -194,21 +180,66 @@ async fn with_connection<T: Send + 'static>(
     .await?
 }
 
-pub async fn seed(settings: Settings, options: wayfare_seed::SeedOptions) -> anyhow::Result<()> {
+/// Seeds the database. A server whose `PUBLIC_URL` is https is a production server: the
+/// command refuses it unless `allow_production`, and then no account gets the documented
+/// password.
+pub async fn seed(
+    settings: Settings,
+    options: wayfare_seed::SeedOptions,
+    allow_production: bool,
+) -> anyhow::Result<()> {
+    let production = settings.is_https();
+    if production && !allow_production {
+        bail!(
+            "refusing to seed {}: an https PUBLIC_URL is a production server, and seeding adds \
+             staff accounts and sample data to it. Run `wayfare seed --allow-production` if \
+             that is what you want.",
+            settings.public_url
+        );
+    }
     let cost = settings.bcrypt_cost;
     let started = std::time::Instant::now();
+    // On production even the travellers get a password nobody has published.
+    let traveller_password = if production {
+        password::random_password()
+    } else {
+        wayfare_seed::SEED_PASSWORD.to_string()
+    };
+    let shown = traveller_password.clone();
     let seeded = with_connection(&settings, move |conn| {
-        let hash = password::hash(wayfare_seed::SEED_PASSWORD, cost)?;
-        wayfare_seed::seed(conn, options, &hash)
+        let traveller_hash = password::hash(&traveller_password, cost)?;
+        let new_staff = || -> anyhow::Result<(String, String)> {
+            let password = password::random_password();
+            let hash = password::hash(&password, cost)?;
+            Ok((password, hash))
+        };
+        wayfare_seed::seed(
+            conn,
+            options,
+            &wayfare_seed::Passwords {
+                traveller_hash: &traveller_hash,
+                new_staff: &new_staff,
+            },
+        )
     })
     .await?;
+    println!("seeded travellers' password: \"{shown}\"");
+    if !seeded.staff.is_empty() {
+        println!("seeded staff accounts, each with its own password (shown only this once):");
+        for staff in &seeded.staff {
+            println!(
+                "  {} <{}>: \"{}\"",
+                staff.username, staff.email, staff.password
+            );
+        }
+    }
+    // Last, for scripts that read the summary with `tail -1`.
     println!(
-        "seeded {} users, {} plans, {} activities in {:.1}s (every seeded user's password: \"{}\")",
+        "seeded {} users, {} plans, {} activities in {:.1}s",
         seeded.users,
         seeded.plans,
         seeded.activities,
         started.elapsed().as_secs_f64(),
-        wayfare_seed::SEED_PASSWORD
     );
     Ok(())
 }

@@ -116,6 +116,9 @@ pub struct RateLimits {
     /// `LOGIN_FREE_FAILURES`: wrong passwords one client may type for one account before
     /// each further try waits twice as long as the last (5).
     pub login_free_failures: u32,
+    /// `LOGIN_BACKOFF_SECS`: the first of those waits (1); each further failure doubles it,
+    /// up to 15 minutes.
+    pub login_backoff_secs: u32,
     /// `LIMIT_PROFILE_UPDATES_PER_ACCOUNT`: saves of the profile form (20).
     pub profile_updates_per_account: u32,
     /// `LIMIT_SIGNUPS_PER_IP` (20).
@@ -245,6 +248,7 @@ impl Settings {
                 login_failures_per_ip: parse(env, "LIMIT_LOGIN_FAILURES_PER_IP", 100)?,
                 login_failures_notice: parse(env, "LOGIN_FAILURES_NOTICE", 20)?,
                 login_free_failures: parse(env, "LOGIN_FREE_FAILURES", 5)?,
+                login_backoff_secs: parse(env, "LOGIN_BACKOFF_SECS", 1)?,
                 profile_updates_per_account: parse(env, "LIMIT_PROFILE_UPDATES_PER_ACCOUNT", 20)?,
                 signups_per_ip: parse(env, "LIMIT_SIGNUPS_PER_IP", 20)?,
                 mails_per_account: parse(env, "LIMIT_MAILS_PER_ACCOUNT", 5)?,

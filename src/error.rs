@@ -25,6 +25,10 @@ pub enum AppError {
     LoginRequired(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Data that the forms' rules refuse (a copy of a plan with an out-of-range date):
+    /// 422 with the list of what is wrong.
+    #[error("invalid: {0}")]
+    Invalid(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]
@@ -77,6 +81,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -106,7 +111,7 @@ impl ResponseError for AppError {
             _ => None,
         };
         let detail = match self {
-            AppError::BadRequest(message) => Some(message.as_str()),
+            AppError::BadRequest(message) | AppError::Invalid(message) => Some(message.as_str()),
             _ => None,
         };
         let mut response = error_page(self.status_code(), detail, retry_after);

@@ -51,6 +51,10 @@ enum Command {
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Seed even though PUBLIC_URL is https (a production server). Every seeded
+        /// account then gets a random password, printed once.
+        #[arg(long)]
+        allow_production: bool,
     },
     /// Move plans archived and untouched for long into the archive tables.
     Archive {
@@ -119,6 +123,7 @@ fn main() -> ExitCode {
                 plans_per_user,
                 activities_per_plan,
                 seed,
+                allow_production,
             } => {
                 let options = wayfare::ops::seed::SeedOptions {
                     users,
@@ -126,7 +131,7 @@ fn main() -> ExitCode {
                     activities_per_plan,
                     seed,
                 };
-                commands::seed(settings, options).await
+                commands::seed(settings, options, allow_production).await
             }
             Command::Archive {
                 older_than,

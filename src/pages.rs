@@ -60,52 +60,7 @@ pub fn render_with(
         .body(page.render()?))
 }
 
-/// Errors of a form, each shown beside its field.
-#[derive(Debug, Default)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Checks a new password typed twice (fields `password` and `password_confirm`);
-    /// `hints` are the user's own words it must not lean on.
-    pub fn check_new_password(
-        &mut self,
-        password: &str,
-        confirm: &str,
-        hints: &[&str],
-    ) -> Option<crate::domain::Password> {
-        let checked = self.check("password", crate::domain::Password::parse(password, hints));
-        if password != confirm {
-            self.add("password_confirm", "The two passwords differ.");
-        }
-        checked
-    }
-
-    /// Records the outcome of a `parse()`, keeping the value when valid.
-    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
-        match parsed {
-            Ok(value) => Some(value),
-            Err(message) => {
-                self.add(field, message);
-                None
-            }
-        }
-    }
-}
+pub use crate::domain::field_errors::FieldErrors;
 
 /// 303 to another page: the answer to every successful form.
 pub fn see_other(location: &str) -> HttpResponse {

@@ -6,8 +6,8 @@
 //!
 //! Password checks are throttled per (account, client) pair instead of per account, so that
 //! nobody can lock an owner out by failing on purpose: `claim_password_check` lets a pair
-//! fail `LOGIN_FREE_FAILURES` times (5), then makes it wait 1 s, 2 s, 4 s … (at most
-//! `MAX_BACKOFF_SECS`) after each further failure. A client that has not failed itself is
+//! fail `LOGIN_FREE_FAILURES` times (5), then makes it wait `LOGIN_BACKOFF_SECS` (1 s),
+//! twice that, four times … (at most `MAX_BACKOFF_SECS`) after each further failure. A client that has not failed itself is
 //! never slowed by someone else's failures.
 
 use chrono::{NaiveTime, Utc};
@@ -51,6 +51,8 @@ pub struct RateLimiter {
     store: Store,
     /// Failures a pair may make before it has to wait (`LOGIN_FREE_FAILURES`).
     free_failures: i64,
+    /// The first wait after those (`LOGIN_BACKOFF_SECS`).
+    backoff_base: i64,
     /// Refusals by kind, for `/metrics`.
     hits: prometheus::IntCounterVec,
 }
@@ -72,13 +74,13 @@ fn seconds_to_reset() -> u64 {
 pub const MAX_BACKOFF_SECS: i64 = 15 * 60;
 
 /// How long a pair that has failed `failures` times, `free` of them without waiting, waits
-/// after its last failure.
-pub fn backoff_secs(failures: i64, free: i64) -> i64 {
+/// after its last failure, when the first wait is `base` seconds.
+pub fn backoff_secs(failures: i64, free: i64, base: i64) -> i64 {
     if failures < free {
         return 0;
     }
     let doublings = (failures - free).min(20) as u32;
-    (1i64 << doublings).min(MAX_BACKOFF_SECS)
+    base.saturating_mul(1i64 << doublings).min(MAX_BACKOFF_SECS)
 }
 
 /// What a client is counted as: an IPv4 address, or the /64 an IPv6 address lies in (one
@@ -115,9 +117,9 @@ pub enum Claim {
 const CLAIM_SCRIPT: &str = r"
 local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-local now, free, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, free, cap, base = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if failures >= free then
-  local wait = math.min(2 ^ math.min(failures - free, 20), cap) * 1000
+  local wait = math.min(base * 2 ^ math.min(failures - free, 20), cap) * 1000
   if last + wait > now then return math.ceil((last + wait - now) / 1000) end
 end
 redis.call('INCR', KEYS[1])
@@ -143,7 +145,7 @@ fn redis_key(kind: Kind, identifier: &str) -> String {
 impl RateLimiter {
     pub async fn connect(
         redis_url: Option<&str>,
-        free_failures: u32,
+        backoff: (u32, u32),
         hits: prometheus::IntCounterVec,
     ) -> anyhow::Result<Self> {
         let store = match redis_url {
@@ -159,7 +161,8 @@ impl RateLimiter {
         };
         Ok(RateLimiter {
             store,
-            free_failures: i64::from(free_failures),
+            free_failures: i64::from(backoff.0),
+            backoff_base: i64::from(backoff.1),
             hits,
         })
     }
@@ -172,38 +175,120 @@ impl RateLimiter {
         identifier: &str,
         max: u32,
     ) -> Result<(), AppError> {
-        let count = self.count(db, kind, identifier).await?;
+        let count = self.add(db, kind, identifier, 1).await?;
         if count > i64::from(max) {
-            tracing::info!(kind = kind.as_str(), "rate limit reached");
-            self.hits.with_label_values(&[kind.as_str()]).inc();
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: seconds_to_reset(),
-            });
+            return Err(self.refused(kind));
         }
         Ok(())
     }
 
-    /// Counts one action without a limit; returns today's count, this one included.
-    pub async fn count(&self, db: &Db, kind: Kind, identifier: &str) -> Result<i64, AppError> {
-        Ok(match &self.store {
+    /// Counts `n` actions at once (the activities of an import or a copy). When they would
+    /// pass `max`, they are given back and the answer is `TooManyRequests`: a refused
+    /// import costs nothing of the day's allowance.
+    pub async fn hit_many(
+        &self,
+        db: &Db,
+        kind: Kind,
+        identifier: &str,
+        n: u32,
+        max: u32,
+    ) -> Result<(), AppError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let count = self.add(db, kind, identifier, n).await?;
+        if count > i64::from(max) {
+            self.give_back(db, kind, identifier, n).await?;
+            return Err(self.refused(kind));
+        }
+        Ok(())
+    }
+
+    /// Gives back one counted action.
+    pub async fn refund(&self, db: &Db, kind: Kind, identifier: &str) -> Result<(), AppError> {
+        self.give_back(db, kind, identifier, 1).await
+    }
+
+    fn refused(&self, kind: Kind) -> AppError {
+        tracing::info!(kind = kind.as_str(), "rate limit reached");
+        self.hits.with_label_values(&[kind.as_str()]).inc();
+        AppError::TooManyRequests {
+            retry_after_secs: seconds_to_reset(),
+        }
+    }
+
+    /// Adds `n` to today's count atomically; returns the new count.
+    async fn add(&self, db: &Db, kind: Kind, identifier: &str, n: u32) -> Result<i64, AppError> {
+        match &self.store {
             Store::Table => {
                 let identifier = identifier.to_string();
-                db.write(move |conn| Ok(count_in_table(conn, kind, &identifier)?))
-                    .await?
+                db.write(move |conn| Ok(count_in_table(conn, kind, &identifier, n)?))
+                    .await
             }
             Store::Redis(manager) => {
                 let key = redis_key(kind, identifier);
                 let mut conn = manager.clone();
                 let (count, _): (i64, bool) = redis::pipe()
                     .atomic()
-                    .incr(&key, 1)
+                    .incr(&key, n)
                     .expire(&key, 2 * 86_400)
                     .query_async(&mut conn)
                     .await
                     .map_err(redis_unavailable)?;
-                count
+                Ok(count)
             }
-        })
+        }
+    }
+
+    async fn give_back(
+        &self,
+        db: &Db,
+        kind: Kind,
+        identifier: &str,
+        n: u32,
+    ) -> Result<(), AppError> {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        match &self.store {
+            Store::Table => {
+                let identifier = identifier.to_string();
+                db.write(move |conn| {
+                    diesel::update(
+                        rate_limits::table
+                            .filter(rate_limits::identifier.eq(&identifier))
+                            .filter(rate_limits::identifier_type.eq(kind.as_str()))
+                            .filter(rate_limits::reset_date.eq(Utc::now().date_naive()))
+                            .filter(rate_limits::request_count.gt(0)),
+                    )
+                    .set(
+                        rate_limits::request_count.eq(diesel::dsl::sql::<
+                            diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+                        >(
+                            "greatest(rate_limits.request_count - "
+                        )
+                        .bind::<diesel::sql_types::Integer, _>(n)
+                        .sql(", 0)")),
+                    )
+                    .execute(conn)?;
+                    Ok(())
+                })
+                .await
+            }
+            Store::Redis(manager) => {
+                let mut conn = manager.clone();
+                let _: i64 = redis::cmd("DECRBY")
+                    .arg(redis_key(kind, identifier))
+                    .arg(n)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_unavailable)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts one action without a limit; returns today's count, this one included.
+    pub async fn count(&self, db: &Db, kind: Kind, identifier: &str) -> Result<i64, AppError> {
+        self.add(db, kind, identifier, 1).await
     }
 
     /// Claims one password check for a pair (see the module doc): granted and counted as a
@@ -212,8 +297,8 @@ impl RateLimiter {
     pub async fn claim_password_check(&self, db: &Db, pair: &str) -> Result<Claim, AppError> {
         let wait = match &self.store {
             Store::Table => {
-                let (pair, free) = (pair.to_string(), self.free_failures);
-                db.write(move |conn| Ok(claim_in_table(conn, &pair, free)?))
+                let (pair, free, base) = (pair.to_string(), self.free_failures, self.backoff_base);
+                db.write(move |conn| Ok(claim_in_table(conn, &pair, free, base)?))
                     .await?
             }
             Store::Redis(manager) => {
@@ -224,6 +309,7 @@ impl RateLimiter {
                     .arg(Utc::now().timestamp_millis())
                     .arg(self.free_failures)
                     .arg(MAX_BACKOFF_SECS)
+                    .arg(self.backoff_base)
                     .invoke_async(&mut conn)
                     .await
                     .map_err(redis_unavailable)?;
@@ -309,47 +395,22 @@ impl RateLimiter {
             }
         }
     }
-
-    /// Gives back one counted action.
-    pub async fn refund(&self, db: &Db, kind: Kind, identifier: &str) -> Result<(), AppError> {
-        match &self.store {
-            Store::Table => {
-                let identifier = identifier.to_string();
-                db.write(move |conn| {
-                    diesel::update(
-                        rate_limits::table
-                            .filter(rate_limits::identifier.eq(&identifier))
-                            .filter(rate_limits::identifier_type.eq(kind.as_str()))
-                            .filter(rate_limits::reset_date.eq(Utc::now().date_naive()))
-                            .filter(rate_limits::request_count.gt(0)),
-                    )
-                    .set(rate_limits::request_count.eq(rate_limits::request_count - 1))
-                    .execute(conn)?;
-                    Ok(())
-                })
-                .await
-            }
-            Store::Redis(manager) => {
-                let mut conn = manager.clone();
-                let _: i64 = redis::cmd("DECR")
-                    .arg(redis_key(kind, identifier))
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(redis_unavailable)?;
-                Ok(())
-            }
-        }
-    }
 }
 
 /// The atomic upsert: one row per identifier, kind and day.
-pub fn count_in_table(conn: &mut PgConnection, kind: Kind, identifier: &str) -> QueryResult<i64> {
+pub fn count_in_table(
+    conn: &mut PgConnection,
+    kind: Kind,
+    identifier: &str,
+    n: u32,
+) -> QueryResult<i64> {
     let today = Utc::now().date_naive();
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
     let count: Option<i32> = diesel::insert_into(rate_limits::table)
         .values((
             rate_limits::identifier.eq(identifier),
             rate_limits::identifier_type.eq(kind.as_str()),
-            rate_limits::request_count.eq(1),
+            rate_limits::request_count.eq(n),
             rate_limits::reset_date.eq(today),
             rate_limits::last_request.eq(Utc::now().naive_utc()),
         ))
@@ -363,18 +424,19 @@ pub fn count_in_table(conn: &mut PgConnection, kind: Kind, identifier: &str) -> 
             rate_limits::request_count.eq(diesel::dsl::sql::<
                 diesel::sql_types::Nullable<diesel::sql_types::Integer>,
             >(
-                "coalesce(rate_limits.request_count, 0) + 1"
-            )),
+                "coalesce(rate_limits.request_count, 0) + "
+            )
+            .bind::<diesel::sql_types::Integer, _>(n)),
             rate_limits::last_request.eq(Utc::now().naive_utc()),
         ))
         .returning(rate_limits::request_count)
         .get_result(conn)?;
-    Ok(i64::from(count.unwrap_or(1)))
+    Ok(i64::from(count.unwrap_or(n)))
 }
 
 /// The table's version of `CLAIM_SCRIPT`: one conditional upsert that counts the check
 /// only when the pair's wait is over; returns the seconds still to wait (0: granted).
-fn claim_in_table(conn: &mut PgConnection, pair: &str, free: i64) -> QueryResult<i64> {
+fn claim_in_table(conn: &mut PgConnection, pair: &str, free: i64, base: i64) -> QueryResult<i64> {
     use diesel::sql_types::{BigInt, Text};
     let counted = diesel::sql_query(
         "INSERT INTO rate_limits AS r (identifier, identifier_type, request_count, reset_date, last_request)
@@ -382,13 +444,14 @@ fn claim_in_table(conn: &mut PgConnection, pair: &str, free: i64) -> QueryResult
          ON CONFLICT (identifier, identifier_type, reset_date) DO UPDATE
            SET request_count = coalesce(r.request_count, 0) + 1, last_request = EXCLUDED.last_request
            WHERE coalesce(r.request_count, 0) < $3
-              OR r.last_request + make_interval(secs => least(2 ^ least(r.request_count - $3, 20), $4))
+              OR r.last_request + make_interval(secs => least($5 * 2 ^ least(r.request_count - $3, 20), $4))
                  <= EXCLUDED.last_request",
     )
     .bind::<Text, _>(pair)
     .bind::<Text, _>(Kind::LoginPair.as_str())
     .bind::<BigInt, _>(free)
     .bind::<BigInt, _>(MAX_BACKOFF_SECS)
+    .bind::<BigInt, _>(base)
     .execute(conn)?;
     if counted == 1 {
         return Ok(0);
@@ -405,7 +468,7 @@ fn claim_in_table(conn: &mut PgConnection, pair: &str, free: i64) -> QueryResult
         return Ok(1);
     };
     let ready = last.unwrap_or_default()
-        + chrono::TimeDelta::seconds(backoff_secs(i64::from(failures.unwrap_or(0)), free));
+        + chrono::TimeDelta::seconds(backoff_secs(i64::from(failures.unwrap_or(0)), free, base));
     let left_ms = (ready - Utc::now().naive_utc()).num_milliseconds();
     Ok(((left_ms + 999) / 1000).max(1))
 }
@@ -441,10 +504,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_after_the_free_failures_and_stops_at_the_cap() {
-        let waits: Vec<i64> = (0..9).map(|n| backoff_secs(n, 5)).collect();
+        let waits: Vec<i64> = (0..9).map(|n| backoff_secs(n, 5, 1)).collect();
         assert_eq!(waits, [0, 0, 0, 0, 0, 1, 2, 4, 8]);
-        assert_eq!(backoff_secs(40, 5), MAX_BACKOFF_SECS);
-        assert_eq!(backoff_secs(i64::MAX, 5), MAX_BACKOFF_SECS);
+        assert_eq!(backoff_secs(6, 5, 60), 120);
+        assert_eq!(backoff_secs(40, 5, 1), MAX_BACKOFF_SECS);
+        assert_eq!(backoff_secs(i64::MAX, 5, i64::MAX), MAX_BACKOFF_SECS);
     }
 
     #[test]

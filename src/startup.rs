@@ -61,6 +61,31 @@ impl AppState {
             .await
     }
 
+    /// Counts a new plan and its `activities` (an import, a copy, a duplicate) against the
+    /// user's daily limits. When the activities would pass theirs, the plan is given back
+    /// too: a refused copy costs nothing.
+    pub async fn count_new_plan_with_activities(
+        &self,
+        db: &Db,
+        user_id: i32,
+        activities: usize,
+    ) -> Result<(), AppError> {
+        use crate::rate_limit::Kind;
+        self.count_new_plan(db, user_id).await?;
+        let user = user_id.to_string();
+        let n = u32::try_from(activities).unwrap_or(u32::MAX);
+        let limit = self.settings.limits.activities_per_user;
+        if let Err(refused) = self
+            .limiter
+            .hit_many(db, Kind::ActivityCreate, &user, n, limit)
+            .await
+        {
+            self.limiter.refund(db, Kind::PlanCreate, &user).await?;
+            return Err(refused);
+        }
+        Ok(())
+    }
+
     /// An absolute link for mails and share pages.
     pub fn link(&self, path: &str) -> String {
         format!(
@@ -126,7 +151,10 @@ impl Application {
         }
         let limiter = RateLimiter::connect(
             settings.redis_url.as_ref().map(|u| u.expose()),
-            settings.limits.login_free_failures,
+            (
+                settings.limits.login_free_failures,
+                settings.limits.login_backoff_secs,
+            ),
             metrics.rate_limit_hits.clone(),
         )
         .await?;

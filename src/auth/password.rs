@@ -19,6 +19,21 @@ pub fn hash(password: &str, cost: u32) -> anyhow::Result<String> {
     Ok(bcrypt::hash(password, cost)?)
 }
 
+/// Four random groups of five letters (about 94 bits), readable: for passwords the
+/// commands create and print once (the demo traveller, seeded staff).
+pub fn random_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..4)
+        .map(|_| {
+            (0..5)
+                .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// Checks a password against a stored hash; a malformed or empty hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
     password.len() <= MAX_BYTES && bcrypt::verify(password, stored).unwrap_or(false)

@@ -3,11 +3,19 @@
 use std::str::FromStr;
 
 use bigdecimal::BigDecimal;
-use chrono::NaiveTime;
+use chrono::{NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::FieldErrors;
+use crate::domain::money::{Money, display};
+use crate::domain::plan::{optional_date, optional_text, required_text};
 use crate::domain::plan_data::Extra;
+use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
+
+/// The most an activity's `metadata` may hold, as compact JSON: far more than the form's
+/// fields fill, small enough that no import can bloat a plan.
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
 pub const ACTIVITY_TYPES: [&str; 6] = [
     "accommodation",
@@ -66,6 +74,7 @@ pub fn time(raw: &str) -> Result<Option<NaiveTime>, String> {
     }
     NaiveTime::parse_from_str(value, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(value, "%H:%M:%S"))
+        .or_else(|_| NaiveTime::parse_from_str(value, "%H:%M:%S%.f"))
         .map(Some)
         .map_err(|_| "Enter a time like 09:30.".into())
 }
@@ -172,6 +181,227 @@ pub fn tags(raw: &str) -> Result<Vec<String>, String> {
     Ok(tags)
 }
 
+/// A time as the form shows it: minutes, or seconds when it has them (so a copy keeps
+/// them).
+pub fn time_text(t: NaiveTime) -> String {
+    if t.second() == 0 && t.nanosecond() == 0 {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%H:%M:%S%.f").to_string()
+    }
+}
+
+/// An activity's fields as the form holds them (text), metadata's typed keys included:
+/// what the form, an import, a copy and a duplicate all check with `validate`.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ActivityInput {
+    pub title: String,
+    pub description: String,
+    pub activity_type: String,
+    pub location_name: String,
+    pub address: String,
+    pub latitude: String,
+    pub longitude: String,
+    pub scheduled_date: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub duration_minutes: String,
+    pub estimated_cost: String,
+    pub actual_cost: String,
+    pub confirmation_number: String,
+    pub provider: String,
+    pub cancellation_policy: String,
+    pub phone: String,
+    pub website: String,
+    pub email: String,
+    pub rating: String,
+    pub tags: String,
+}
+
+fn money_text(v: &Option<BigDecimal>) -> String {
+    v.as_ref().map(display).unwrap_or_default()
+}
+
+impl ActivityInput {
+    /// A stored activity as the edit form shows it.
+    pub fn from_activity(a: &PlanActivity) -> Self {
+        let coordinate = |v: &Option<BigDecimal>| {
+            v.as_ref()
+                .map(|v| v.normalized().to_string())
+                .unwrap_or_default()
+        };
+        ActivityInput {
+            title: a.title.clone(),
+            description: a.description.clone().unwrap_or_default(),
+            activity_type: a.activity_type.clone().unwrap_or_default(),
+            location_name: a.location_name.clone().unwrap_or_default(),
+            address: a.address.clone().unwrap_or_default(),
+            latitude: coordinate(&a.latitude),
+            longitude: coordinate(&a.longitude),
+            scheduled_date: a.scheduled_date.map(|d| d.to_string()).unwrap_or_default(),
+            start_time: a.start_time.map(time_text).unwrap_or_default(),
+            end_time: a.end_time.map(time_text).unwrap_or_default(),
+            duration_minutes: a
+                .duration_minutes
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            estimated_cost: money_text(&a.estimated_cost),
+            actual_cost: money_text(&a.actual_cost),
+            ..ActivityInput::default()
+        }
+        .with_metadata(&Metadata::from_value(a.metadata.as_ref()))
+    }
+
+    /// The metadata's typed keys as the form's fields.
+    pub fn with_metadata(self, meta: &Metadata) -> Self {
+        let booking = meta.booking_info.clone().unwrap_or_default();
+        let contact = meta.contact_info.clone().unwrap_or_default();
+        ActivityInput {
+            confirmation_number: booking.confirmation_number.unwrap_or_default(),
+            provider: booking.provider.unwrap_or_default(),
+            cancellation_policy: booking.cancellation_policy.unwrap_or_default(),
+            phone: contact.phone.unwrap_or_default(),
+            website: contact.website.unwrap_or_default(),
+            email: contact.email.unwrap_or_default(),
+            rating: meta
+                .reviews
+                .as_ref()
+                .and_then(|r| r.rating)
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            tags: meta.tags.join(", "),
+            ..self
+        }
+    }
+
+    /// The checked row (`plan_id` and `order_index` are the caller's), merging the
+    /// metadata fields into `existing` so keys the form does not show survive; the result
+    /// stays within `MAX_METADATA_BYTES`.
+    pub fn validate(&self, existing: Option<&Value>) -> Result<NewPlanActivity, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = errors.check("title", required_text(&self.title, 200, "a title"));
+        let description = errors.check("description", optional_text(&self.description, 20_000));
+        let activity_type = errors.check("activity_type", activity_type(&self.activity_type));
+        let location_name = errors.check("location_name", optional_text(&self.location_name, 200));
+        let address = errors.check("address", optional_text(&self.address, 2_000));
+        let latitude = errors.check("latitude", latitude(&self.latitude));
+        let longitude = errors.check("longitude", longitude(&self.longitude));
+        if matches!(
+            (&latitude, &longitude),
+            (Some(Some(_)), Some(None)) | (Some(None), Some(Some(_)))
+        ) {
+            errors.add("longitude", "Give both latitude and longitude, or neither.");
+        }
+        let scheduled_date = errors.check("scheduled_date", optional_date(&self.scheduled_date));
+        let start_time = errors.check("start_time", time(&self.start_time));
+        let end_time = errors.check("end_time", time(&self.end_time));
+        if let (Some(Some(s)), Some(Some(e))) = (start_time, end_time)
+            && e <= s
+        {
+            errors.add("end_time", "The end must be after the start.");
+        }
+        let duration_minutes = errors.check("duration_minutes", duration(&self.duration_minutes));
+        let estimated_cost = errors.check(
+            "estimated_cost",
+            Money::parse_optional(&self.estimated_cost),
+        );
+        let actual_cost = errors.check("actual_cost", Money::parse_optional(&self.actual_cost));
+        let short = |field: &'static str, value: &str, errors: &mut FieldErrors| {
+            errors.check(field, optional_text(value, 200)).flatten()
+        };
+        let confirmation_number = short(
+            "confirmation_number",
+            &self.confirmation_number,
+            &mut errors,
+        );
+        let provider = short("provider", &self.provider, &mut errors);
+        let cancellation_policy = short(
+            "cancellation_policy",
+            &self.cancellation_policy,
+            &mut errors,
+        );
+        let phone = short("phone", &self.phone, &mut errors);
+        let website = short("website", &self.website, &mut errors);
+        if let Some(site) = &website
+            && !(site.starts_with("https://") || site.starts_with("http://"))
+        {
+            errors.add("website", "Enter a web address starting with https://.");
+        }
+        let email = short("email", &self.email, &mut errors);
+        let rating = errors.check("rating", rating(&self.rating));
+        let tags = errors.check("tags", tags(&self.tags));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut meta = Metadata::from_value(existing);
+        let booking = meta.booking_info.take().unwrap_or_default();
+        let booking = BookingInfo {
+            confirmation_number,
+            provider,
+            cancellation_policy,
+            ..booking
+        };
+        meta.booking_info = (booking != BookingInfo::default()).then_some(booking);
+        let contact = meta.contact_info.take().unwrap_or_default();
+        let contact = ContactInfo {
+            phone,
+            website,
+            email,
+            ..contact
+        };
+        meta.contact_info = (contact != ContactInfo::default()).then_some(contact);
+        let reviews = meta.reviews.take().unwrap_or_default();
+        let reviews = Reviews {
+            rating: rating.flatten(),
+            ..reviews
+        };
+        meta.reviews = (reviews != Reviews::default()).then_some(reviews);
+        meta.tags = tags.unwrap_or_default();
+        let metadata = meta.to_value();
+        if let Err(e) = check_metadata(&metadata) {
+            errors.add("metadata", e);
+            return Err(errors);
+        }
+        Ok(NewPlanActivity {
+            plan_id: 0,
+            title: title.unwrap_or_default(),
+            description: description.flatten(),
+            activity_type: activity_type.flatten(),
+            location_name: location_name.flatten(),
+            latitude: latitude.flatten(),
+            longitude: longitude.flatten(),
+            address: address.flatten(),
+            scheduled_date: scheduled_date.flatten(),
+            start_time: start_time.flatten(),
+            end_time: end_time.flatten(),
+            duration_minutes: duration_minutes.flatten(),
+            estimated_cost: estimated_cost.flatten().map(Money::into_inner),
+            actual_cost: actual_cost.flatten().map(Money::into_inner),
+            order_index: 0,
+            metadata,
+        })
+    }
+}
+
+/// Metadata the database and the pages can hold: an object, no NUL, within the limit.
+pub fn check_metadata(metadata: &Value) -> Result<(), String> {
+    if !metadata.is_object() {
+        return Err("The extra data must be a JSON object.".into());
+    }
+    let text = metadata.to_string();
+    if text.len() > MAX_METADATA_BYTES {
+        return Err(format!(
+            "The extra data may be at most {} KiB.",
+            MAX_METADATA_BYTES / 1024
+        ));
+    }
+    if text.contains("\\u0000") {
+        return Err("The extra data contains a NUL character, which cannot be stored.".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +441,76 @@ mod tests {
           "parking": true
         });
         assert_eq!(Metadata::from_value(Some(&seed)).to_value(), seed);
+    }
+
+    #[test]
+    fn an_activity_read_back_as_the_form_validates_to_the_same_row() {
+        let input = ActivityInput {
+            title: "Boat".into(),
+            scheduled_date: "2026-07-02".into(),
+            start_time: "10:00:30".into(),
+            estimated_cost: "4.5".into(),
+            latitude: "38.7".into(),
+            longitude: "-9.14".into(),
+            confirmation_number: "B-1".into(),
+            rating: "4".into(),
+            tags: "sea, sun".into(),
+            ..ActivityInput::default()
+        };
+        let extra = serde_json::json!({"parking": true});
+        let row = input.validate(Some(&extra)).unwrap();
+        assert_eq!(row.metadata["parking"], true, "unknown keys survive");
+        assert_eq!(row.start_time, NaiveTime::from_hms_opt(10, 0, 30));
+        let stored = PlanActivity {
+            id: 1,
+            plan_id: 1,
+            title: row.title.clone(),
+            description: None,
+            activity_type: None,
+            location_name: None,
+            latitude: row.latitude.clone(),
+            longitude: row.longitude.clone(),
+            address: None,
+            scheduled_date: row.scheduled_date,
+            start_time: row.start_time,
+            end_time: None,
+            duration_minutes: None,
+            estimated_cost: row.estimated_cost.clone(),
+            actual_cost: None,
+            order_index: Some(0),
+            is_completed: None,
+            metadata: Some(row.metadata.clone()),
+            created_at: None,
+            updated_at: None,
+        };
+        let again = ActivityInput::from_activity(&stored)
+            .validate(stored.metadata.as_ref())
+            .unwrap();
+        assert_eq!(again.metadata, row.metadata);
+        assert_eq!(again.start_time, row.start_time);
+        assert_eq!(again.estimated_cost, row.estimated_cost);
+    }
+
+    #[test]
+    fn out_of_range_dates_and_oversized_metadata_are_refused() {
+        let input = ActivityInput {
+            title: "Far".into(),
+            scheduled_date: "+262142-12-31".into(),
+            ..ActivityInput::default()
+        };
+        let errors = input.validate(None).unwrap_err();
+        assert!(errors.get("scheduled_date").unwrap().contains("1900"));
+        let big = serde_json::json!({"x": "y".repeat(MAX_METADATA_BYTES)});
+        let input = ActivityInput {
+            title: "Big".into(),
+            ..ActivityInput::default()
+        };
+        assert!(
+            input
+                .validate(Some(&big))
+                .unwrap_err()
+                .get("metadata")
+                .is_some()
+        );
     }
 }

@@ -1,8 +1,12 @@
 //! iCalendar (RFC 5545) for a plan: one event per scheduled activity. Timed events are
 //! given in UTC, converted from the trip's time zone, so no VTIMEZONE is needed; activities
 //! without a time are all-day events. UIDs are stable, so a re-import updates events.
+//!
+//! Date arithmetic is checked: whatever the database holds (a date in the year 262142
+//! inserted by hand), the calendar is valid. An event whose dates RFC 5545 cannot write
+//! (years outside 0000–9999) or chrono cannot compute is left out.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::models::plan_activity::PlanActivity;
@@ -49,24 +53,64 @@ fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-fn utc(zone: Option<Tz>, date: NaiveDate, time: NaiveTime) -> String {
+/// RFC 5545 writes years with four digits.
+fn writable(date: NaiveDate) -> bool {
+    (0..=9999).contains(&date.year())
+}
+
+/// A DATE value, when it can be written.
+fn ics_date(date: NaiveDate) -> Option<String> {
+    writable(date).then(|| date.format("%Y%m%d").to_string())
+}
+
+/// A local date and time of the trip's zone as a DATE-TIME value: UTC when the zone is
+/// known (an ambiguous or skipped local time, at a DST change, takes the earliest valid
+/// instant), floating otherwise.
+fn utc(zone: Option<Tz>, date: NaiveDate, time: NaiveTime) -> Option<String> {
+    // Far from chrono's limits, so no conversion below can overflow.
+    if !writable(date) {
+        return None;
+    }
     let local = NaiveDateTime::new(date, time);
     let instant = match zone {
-        // An ambiguous or skipped local time (DST change) takes the earliest valid instant.
         Some(tz) => tz
             .from_local_datetime(&local)
             .earliest()
             .or_else(|| {
-                tz.from_local_datetime(&(local + TimeDelta::hours(1)))
-                    .earliest()
+                let later = local.checked_add_signed(TimeDelta::hours(1))?;
+                tz.from_local_datetime(&later).earliest()
             })
-            .map(|t| t.with_timezone(&Utc)),
-        None => Some(Utc.from_utc_datetime(&local)),
+            .map(|t| t.with_timezone(&Utc).naive_utc()),
+        None => Some(local),
     };
-    instant.map_or_else(
-        || local.format("%Y%m%dT%H%M%S").to_string(),
-        |t| t.format("%Y%m%dT%H%M%SZ").to_string(),
-    )
+    match instant {
+        Some(t) if writable(t.date()) => Some(t.format("%Y%m%dT%H%M%SZ").to_string()),
+        Some(_) => None,
+        None => Some(local.format("%Y%m%dT%H%M%S").to_string()),
+    }
+}
+
+/// DTSTART and DTEND of an activity on `date`, or `None` when they cannot be written.
+fn times(zone: Option<Tz>, date: NaiveDate, a: &PlanActivity) -> Option<[String; 2]> {
+    match a.start_time {
+        Some(start) => {
+            let begin = NaiveDateTime::new(date, start);
+            let end = match a.end_time.filter(|e| *e > start) {
+                Some(e) => NaiveDateTime::new(date, e),
+                None => begin.checked_add_signed(TimeDelta::minutes(
+                    a.duration_minutes.filter(|d| *d > 0).unwrap_or(60).into(),
+                ))?,
+            };
+            Some([
+                format!("DTSTART:{}", utc(zone, date, start)?),
+                format!("DTEND:{}", utc(zone, end.date(), end.time())?),
+            ])
+        }
+        None => Some([
+            format!("DTSTART;VALUE=DATE:{}", ics_date(date)?),
+            format!("DTEND;VALUE=DATE:{}", ics_date(date.succ_opt()?)?),
+        ]),
+    }
 }
 
 pub fn render(calendar: &Calendar) -> String {
@@ -87,38 +131,20 @@ pub fn render(calendar: &Calendar) -> String {
         let Some(date) = a.scheduled_date else {
             continue;
         };
+        let Some([start, end]) = times(zone, date, a) else {
+            continue;
+        };
         lines.push("BEGIN:VEVENT".into());
         lines.push(format!("UID:wayfare-activity-{}@{}", a.id, calendar.host));
         lines.push(format!("DTSTAMP:{stamp}"));
-        if let Some(modified) = a.updated_at {
+        if let Some(modified) = a.updated_at.filter(|m| writable(m.date())) {
             lines.push(format!(
                 "LAST-MODIFIED:{}",
                 modified.format("%Y%m%dT%H%M%SZ")
             ));
         }
-        match a.start_time {
-            Some(start) => {
-                lines.push(format!("DTSTART:{}", utc(zone, date, start)));
-                let end = a
-                    .end_time
-                    .filter(|e| *e > start)
-                    .map(|e| NaiveDateTime::new(date, e))
-                    .unwrap_or_else(|| {
-                        NaiveDateTime::new(date, start)
-                            + TimeDelta::minutes(
-                                a.duration_minutes.filter(|d| *d > 0).unwrap_or(60).into(),
-                            )
-                    });
-                lines.push(format!("DTEND:{}", utc(zone, end.date(), end.time())));
-            }
-            None => {
-                lines.push(format!("DTSTART;VALUE=DATE:{}", date.format("%Y%m%d")));
-                lines.push(format!(
-                    "DTEND;VALUE=DATE:{}",
-                    (date + TimeDelta::days(1)).format("%Y%m%d")
-                ));
-            }
-        }
+        lines.push(start);
+        lines.push(end);
         lines.push(format!("SUMMARY:{}", text(&a.title)));
         let location = [a.location_name.as_deref(), a.address.as_deref()]
             .into_iter()
@@ -174,9 +200,60 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
         let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
         assert_eq!(
-            utc(Some(chrono_tz::Europe::Paris), date, nine),
-            "20260701T070000Z"
+            utc(Some(chrono_tz::Europe::Paris), date, nine).as_deref(),
+            Some("20260701T070000Z")
         );
-        assert_eq!(utc(None, date, nine), "20260701T090000Z");
+        assert_eq!(utc(None, date, nine).as_deref(), Some("20260701T090000Z"));
+    }
+
+    fn at(date: NaiveDate, time: Option<NaiveTime>) -> PlanActivity {
+        PlanActivity {
+            id: 1,
+            plan_id: 1,
+            title: "Far".into(),
+            description: None,
+            activity_type: None,
+            location_name: None,
+            latitude: None,
+            longitude: None,
+            address: None,
+            scheduled_date: Some(date),
+            start_time: time,
+            end_time: None,
+            duration_minutes: Some(10_080),
+            estimated_cost: None,
+            actual_cost: None,
+            order_index: None,
+            is_completed: None,
+            metadata: None,
+            created_at: None,
+            updated_at: Some(NaiveDateTime::MAX),
+        }
+    }
+
+    #[test]
+    fn dates_at_chronos_limits_leave_a_valid_calendar_without_them() {
+        let late = NaiveTime::from_hms_opt(23, 30, 0);
+        let activities = [
+            at(NaiveDate::MAX, None),
+            at(NaiveDate::MAX, late),
+            at(NaiveDate::MIN, late),
+            at(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(), None),
+            at(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(), late),
+            at(NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(), late),
+        ];
+        let describe = |_: &PlanActivity| String::new();
+        for timezone in [None, Some("Pacific/Kiritimati"), Some("Pacific/Niue")] {
+            let out = render(&Calendar {
+                name: "x",
+                timezone,
+                host: "h",
+                activities: &activities,
+                describe: &describe,
+            });
+            assert_eq!(out.matches("BEGIN:VEVENT").count(), 1, "{out}");
+            assert!(out.contains("DTSTART:2026070"), "{out}");
+            assert!(!out.contains('+'), "{out}");
+        }
     }
 }

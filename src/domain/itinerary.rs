@@ -67,8 +67,11 @@ pub fn itinerary(
         }
     }
     let dates: Vec<NaiveDate> = match (start, end) {
-        (Some(s), Some(e)) if (e - s).num_days() < MAX_DAYS_SHOWN => {
-            s.iter_days().take_while(|d| *d <= e).collect()
+        (Some(s), Some(e)) if e.signed_duration_since(s).num_days() < MAX_DAYS_SHOWN => {
+            // Not `iter_days`, which stops before chrono's last date.
+            std::iter::successors(Some(s), |d| d.succ_opt())
+                .take_while(|d| *d <= e)
+                .collect()
         }
         _ => by_date.keys().copied().collect(),
     };
@@ -76,7 +79,10 @@ pub fn itinerary(
     let days = dates
         .into_iter()
         .map(|date| {
-            let number = first.map_or(1, |f| (date - f).num_days() as usize + 1);
+            // Checked: whatever dates the database holds, no arithmetic here can panic.
+            let number = first
+                .and_then(|f| usize::try_from(date.signed_duration_since(f).num_days()).ok())
+                .map_or(1, |n| n.saturating_add(1));
             Day::new(date, number, by_date.remove(&date).unwrap_or_default())
         })
         .collect();
@@ -319,6 +325,34 @@ mod tests {
             it.unscheduled.iter().map(|a| a.id).collect::<Vec<_>>(),
             vec![3, 4]
         );
+    }
+
+    #[test]
+    fn dates_at_chronos_limits_give_an_itinerary_without_panicking() {
+        let (min, max) = (NaiveDate::MIN, NaiveDate::MAX);
+        for (start, end) in [
+            (Some(min), Some(max)),
+            (Some(max), Some(max)),
+            (Some(max), Some(min)),
+            (None, Some(max)),
+            (Some(min), None),
+        ] {
+            let it = itinerary(
+                start,
+                end,
+                vec![
+                    activity(1, Some(&max.to_string()), "other", "", ""),
+                    activity(2, Some(&min.to_string()), "other", "", ""),
+                ],
+            );
+            for day in &it.days {
+                assert!(!day.label().is_empty());
+            }
+            assert_eq!(
+                it.days.iter().map(|d| d.activities.len()).sum::<usize>() + it.unscheduled.len(),
+                2
+            );
+        }
     }
 
     #[test]

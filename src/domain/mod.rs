@@ -1,7 +1,9 @@
 //! Validated input: each type can only hold a value the database will accept.
 
 pub mod activity;
+pub mod checked;
 pub mod email;
+pub mod field_errors;
 pub mod ics;
 pub mod itinerary;
 pub mod money;
@@ -12,5 +14,6 @@ pub mod plan_file;
 pub mod username;
 
 pub use email::Email;
+pub use field_errors::FieldErrors;
 pub use password::Password;
 pub use username::Username;

@@ -1,8 +1,11 @@
 //! What a plan form may hold, checked against the columns and constraints of `plans`.
 
-use chrono::NaiveDate;
+use bigdecimal::BigDecimal;
+use chrono::{Datelike, NaiveDate};
 
-use crate::domain::money::Money;
+use crate::domain::FieldErrors;
+use crate::domain::money::{Money, display};
+use crate::models::plan::Plan;
 
 pub const STATUSES: [&str; 3] = ["draft", "published", "archived"];
 
@@ -38,6 +41,10 @@ pub fn required_text(raw: &str, max: usize, what: &str) -> Result<String, String
     optional_text(raw, max)?.ok_or_else(|| format!("Enter {what}."))
 }
 
+/// The years a plan or an activity may fall in: wide enough for any trip, narrow enough
+/// that every date in a calendar or an itinerary stays far from chrono's limits.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 /// A date from a date input (YYYY-MM-DD); blank is none.
 pub fn optional_date(raw: &str) -> Result<Option<NaiveDate>, String> {
     let value = raw.trim();
@@ -46,10 +53,20 @@ pub fn optional_date(raw: &str) -> Result<Option<NaiveDate>, String> {
     }
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| "Enter a date like 2026-07-14.".to_string())?;
-    if !(1900..=2200).contains(&chrono::Datelike::year(&date)) {
-        return Err("Enter a date between the years 1900 and 2200.".into());
+    date_in_range(date).map(Some)
+}
+
+/// A date within `YEARS`.
+pub fn date_in_range(date: NaiveDate) -> Result<NaiveDate, String> {
+    if YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "Enter a date between the years {} and {}.",
+            YEARS.start(),
+            YEARS.end()
+        ))
     }
-    Ok(Some(date))
 }
 
 pub fn currency(raw: &str) -> Result<String, String> {
@@ -92,6 +109,91 @@ pub fn timezone(raw: &str) -> Result<Option<String>, String> {
         .map_err(|_| "Enter a time zone name like Europe/Paris or America/New_York.".into())
 }
 
+/// A plan's own fields as the form holds them (text): what the form, an import, a copy
+/// and a duplicate all check with `validate`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct PlanInput {
+    pub title: String,
+    pub description: String,
+    pub destination: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub budget: String,
+    pub currency: String,
+}
+
+/// A plan's own fields, every one checked against the columns and the form's rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidPlan {
+    pub title: String,
+    pub description: Option<String>,
+    pub destination: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub budget: Option<BigDecimal>,
+    pub currency: String,
+}
+
+impl PlanInput {
+    /// A stored plan as the edit form shows it.
+    pub fn from_plan(p: &Plan) -> Self {
+        PlanInput {
+            title: p.title.clone(),
+            description: p.description.clone().unwrap_or_default(),
+            destination: p.destination.clone().unwrap_or_default(),
+            start_date: p.start_date.map(|d| d.to_string()).unwrap_or_default(),
+            end_date: p.end_date.map(|d| d.to_string()).unwrap_or_default(),
+            budget: p.budget.as_ref().map(display).unwrap_or_default(),
+            currency: p.currency_or_default().to_string(),
+        }
+    }
+
+    /// The checked values, or every error beside its field.
+    pub fn validate(&self) -> Result<ValidPlan, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = errors.check("title", required_text(&self.title, 200, "a title"));
+        let description = errors.check("description", optional_text(&self.description, 20_000));
+        let destination = errors.check("destination", optional_text(&self.destination, 100));
+        let start_date = errors.check("start_date", optional_date(&self.start_date));
+        let end_date = errors.check("end_date", optional_date(&self.end_date));
+        if let (Some(Some(s)), Some(Some(e))) = (start_date, end_date)
+            && e < s
+        {
+            errors.add("end_date", "The trip cannot end before it starts.");
+        }
+        let budget = errors.check("budget", budget(&self.budget));
+        let currency = errors.check("currency", currency(&self.currency));
+        match (
+            title,
+            description,
+            destination,
+            start_date,
+            end_date,
+            budget,
+            currency,
+        ) {
+            (
+                Some(title),
+                Some(description),
+                Some(destination),
+                Some(start_date),
+                Some(end_date),
+                Some(budget),
+                Some(currency),
+            ) if errors.is_empty() => Ok(ValidPlan {
+                title,
+                description,
+                destination,
+                start_date,
+                end_date,
+                budget,
+                currency,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +215,8 @@ mod tests {
         assert!(optional_date("2026-02-30").is_err());
         assert!(optional_date("0000-00-00").is_err());
         assert!(optional_date("0001-01-01").is_err());
+        assert!(optional_date("+262142-12-31").is_err());
+        assert!(optional_date("2200-12-31").unwrap().is_some());
         assert!(optional_text(&"a".repeat(201), 200).is_err());
         assert!(optional_text("a\0b", 200).is_err());
         assert_eq!(optional_text("  ", 200).unwrap(), None);

@@ -208,6 +208,28 @@ impl PlanData {
     }
 }
 
+/// The most `plan_data` may hold: the raw editor's limit, and every import's and copy's.
+pub const MAX_DATA_BYTES: usize = 256 * 1024;
+
+/// `plan_data` the raw editor would accept: an object, no NUL, within `MAX_DATA_BYTES` as
+/// compact JSON.
+pub fn check_raw(value: &Value) -> Result<(), String> {
+    if !value.is_object() {
+        return Err("The data must be a JSON object: { … }.".into());
+    }
+    let text = value.to_string();
+    if text.len() > MAX_DATA_BYTES {
+        return Err(format!(
+            "The data may be at most {} KiB.",
+            MAX_DATA_BYTES / 1024
+        ));
+    }
+    if text.contains("\\u0000") {
+        return Err("The data contains a NUL character, which cannot be stored.".into());
+    }
+    Ok(())
+}
+
 fn json<T: Serialize>(section: &T) -> Value {
     serde_json::to_value(section).unwrap_or(Value::Null)
 }

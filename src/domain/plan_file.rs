@@ -1,15 +1,16 @@
 //! The JSON file a plan is exported to and imported from. An import also takes the seed's
 //! `plan_data` shape, whose `itinerary` array (days of activities) becomes activities.
+//! Every imported value goes through the forms' own checks (`domain::checked`).
 
-use bigdecimal::BigDecimal;
-use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::activity::{ActivityInput, Metadata};
+use crate::domain::checked::{ActivityRow, CheckedPlan, MAX_ACTIVITIES, Problems};
 use crate::domain::money::display;
-use crate::domain::plan::{self as rules};
+use crate::domain::plan::{PlanInput, optional_date};
 use crate::models::plan::Plan;
-use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
+use crate::models::plan_activity::PlanActivity;
 
 pub const FORMAT: &str = "wayfare-plan";
 
@@ -22,6 +23,8 @@ pub struct PlanFile {
     pub activities: Vec<ActivityFields>,
 }
 
+/// Dates, times and amounts travel as text, and are read back by the forms' parsers, so a
+/// bad one is named in a clear message rather than failing the whole file.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PlanFields {
     pub title: String,
@@ -30,9 +33,9 @@ pub struct PlanFields {
     #[serde(default)]
     pub destination: Option<String>,
     #[serde(default)]
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<String>,
     #[serde(default)]
-    pub end_date: Option<NaiveDate>,
+    pub end_date: Option<String>,
     /// Exact decimal as text.
     #[serde(default)]
     pub budget: Option<String>,
@@ -60,13 +63,13 @@ pub struct ActivityFields {
     #[serde(default)]
     pub address: Option<String>,
     #[serde(default)]
-    pub scheduled_date: Option<NaiveDate>,
+    pub scheduled_date: Option<String>,
     #[serde(default)]
-    pub start_time: Option<NaiveTime>,
+    pub start_time: Option<String>,
     #[serde(default)]
-    pub end_time: Option<NaiveTime>,
+    pub end_time: Option<String>,
     #[serde(default)]
-    pub duration_minutes: Option<i32>,
+    pub duration_minutes: Option<i64>,
     #[serde(default)]
     pub estimated_cost: Option<String>,
     #[serde(default)]
@@ -87,8 +90,8 @@ pub fn export(plan: &Plan, activities: &[PlanActivity]) -> PlanFile {
             title: plan.title.clone(),
             description: plan.description.clone(),
             destination: plan.destination.clone(),
-            start_date: plan.start_date,
-            end_date: plan.end_date,
+            start_date: plan.start_date.map(|d| d.to_string()),
+            end_date: plan.end_date.map(|d| d.to_string()),
             budget: plan.budget.as_ref().map(display),
             currency: plan.currency.clone(),
             status: plan.status.clone(),
@@ -107,10 +110,10 @@ pub fn export(plan: &Plan, activities: &[PlanActivity]) -> PlanFile {
                 latitude: a.latitude.as_ref().map(|v| v.normalized().to_string()),
                 longitude: a.longitude.as_ref().map(|v| v.normalized().to_string()),
                 address: a.address.clone(),
-                scheduled_date: a.scheduled_date,
-                start_time: a.start_time,
-                end_time: a.end_time,
-                duration_minutes: a.duration_minutes,
+                scheduled_date: a.scheduled_date.map(|d| d.to_string()),
+                start_time: a.start_time.map(|t| t.to_string()),
+                end_time: a.end_time.map(|t| t.to_string()),
+                duration_minutes: a.duration_minutes.map(i64::from),
                 estimated_cost: a.estimated_cost.as_ref().map(display),
                 actual_cost: a.actual_cost.as_ref().map(display),
                 order_index: a.order_index,
@@ -121,249 +124,236 @@ pub fn export(plan: &Plan, activities: &[PlanActivity]) -> PlanFile {
     }
 }
 
-/// A checked import, ready to insert.
-#[derive(Debug)]
-pub struct Import {
-    pub title: String,
-    pub description: Option<String>,
-    pub destination: Option<String>,
-    pub start_date: Option<NaiveDate>,
-    pub end_date: Option<NaiveDate>,
-    pub budget: Option<BigDecimal>,
-    pub currency: String,
-    pub plan_data: Value,
-    /// `plan_id` is filled in once the plan exists.
-    pub activities: Vec<NewPlanActivity>,
-    /// Positions in `activities` of those the file marks done (`is_completed`), so a
-    /// round trip keeps what was ticked off.
-    pub completed: Vec<usize>,
-}
-
-pub const MAX_ACTIVITIES: usize = 2_000;
-
-fn field<T>(result: Result<T, String>, what: &str) -> Result<T, String> {
-    result.map_err(|e| format!("{what}: {e}"))
-}
-
-/// Reads an uploaded file: our export, or a seed-style plan_data object.
-pub fn parse(bytes: &[u8]) -> Result<Import, String> {
+/// Reads an uploaded file: our export, or a seed-style plan_data object. Every problem is
+/// listed; a file with any is imported not at all.
+pub fn parse(bytes: &[u8]) -> Result<CheckedPlan, Problems> {
     // PostgreSQL text cannot hold NUL, which JSON can spell as \u0000.
     if bytes.windows(6).any(|w| w == b"\\u0000") {
-        return Err("The file contains a NUL character (\\u0000), which cannot be stored.".into());
+        return Err(Problems::one(
+            "The file contains a NUL character (\\u0000), which cannot be stored.",
+        ));
     }
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("The file is not valid JSON ({e})."))?;
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problems::one(format!("The file is not valid JSON ({e}).")))?;
     let Value::Object(ref object) = value else {
-        return Err("The file must hold a JSON object.".into());
+        return Err(Problems::one("The file must hold a JSON object."));
     };
     if object.get("format").and_then(Value::as_str) == Some(FORMAT) {
         let file: PlanFile = serde_json::from_value(value)
-            .map_err(|e| format!("The file is not a Wayfare plan export ({e})."))?;
+            .map_err(|e| Problems::one(format!("The file is not a Wayfare plan export ({e}).")))?;
         return from_export(file);
     }
     from_seed_plan_data(value)
 }
 
-fn from_export(file: PlanFile) -> Result<Import, String> {
-    let p = file.plan;
-    if file.activities.len() > MAX_ACTIVITIES {
-        return Err(format!(
-            "A plan can have at most {MAX_ACTIVITIES} activities."
-        ));
-    }
-    let title = field(rules::required_text(&p.title, 200, "a title"), "Title")?;
-    let description = field(
-        rules::optional_text(p.description.as_deref().unwrap_or(""), 20_000),
-        "Description",
-    )?;
-    let destination = field(
-        rules::optional_text(p.destination.as_deref().unwrap_or(""), 100),
-        "Destination",
-    )?;
-    if let (Some(s), Some(e)) = (p.start_date, p.end_date)
-        && e < s
-    {
-        return Err("The trip ends before it starts.".into());
-    }
-    let budget = field(rules::budget(p.budget.as_deref().unwrap_or("")), "Budget")?;
-    let currency = field(
-        rules::currency(p.currency.as_deref().unwrap_or("")),
-        "Currency",
-    )?;
-    let plan_data = match p.plan_data {
-        Value::Null => serde_json::json!({}),
-        Value::Object(map) => Value::Object(map),
-        _ => return Err("plan_data must be a JSON object.".into()),
-    };
-    let mut activities = Vec::with_capacity(file.activities.len());
-    let mut completed = Vec::new();
-    for (i, a) in file.activities.into_iter().enumerate() {
-        if a.is_completed == Some(true) {
-            completed.push(i);
-        }
-        activities.push(activity(a).map_err(|e| format!("Activity {}: {e}", i + 1))?);
-    }
-    let mut import = Import {
-        title,
-        description,
-        destination,
-        start_date: p.start_date,
-        end_date: p.end_date,
-        budget,
-        currency,
-        plan_data,
-        activities,
-        completed,
-    };
-    take_itinerary(&mut import)?;
-    Ok(import)
+fn text(value: Option<String>) -> String {
+    value.unwrap_or_default()
 }
 
-fn activity(a: ActivityFields) -> Result<NewPlanActivity, String> {
-    use crate::domain::activity as rules_a;
-    use crate::domain::money::Money;
-    let money = |v: &Option<String>| {
-        Money::parse_optional(v.as_deref().unwrap_or("")).map(|m| m.map(Money::into_inner))
-    };
-    if let (Some(s), Some(e)) = (a.start_time, a.end_time)
-        && e <= s
-    {
-        return Err("the end time is not after the start time".into());
+fn from_export(file: PlanFile) -> Result<CheckedPlan, Problems> {
+    let p = file.plan;
+    if file.activities.len() > MAX_ACTIVITIES {
+        return Err(Problems::one(format!(
+            "A plan can have at most {MAX_ACTIVITIES} activities."
+        )));
     }
-    Ok(NewPlanActivity {
-        plan_id: 0,
-        title: rules::required_text(&a.title, 200, "a title")?,
-        description: rules::optional_text(a.description.as_deref().unwrap_or(""), 20_000)?,
-        activity_type: rules_a::activity_type(a.activity_type.as_deref().unwrap_or(""))?,
-        location_name: rules::optional_text(a.location_name.as_deref().unwrap_or(""), 200)?,
-        latitude: rules_a::latitude(a.latitude.as_deref().unwrap_or(""))?,
-        longitude: rules_a::longitude(a.longitude.as_deref().unwrap_or(""))?,
-        address: rules::optional_text(a.address.as_deref().unwrap_or(""), 2_000)?,
-        scheduled_date: a.scheduled_date,
-        start_time: a.start_time,
-        end_time: a.end_time,
-        duration_minutes: match a.duration_minutes {
-            Some(d) => rules_a::duration(&d.to_string())?,
-            None => None,
-        },
-        estimated_cost: money(&a.estimated_cost)?,
-        actual_cost: money(&a.actual_cost)?,
+    let plan = PlanInput {
+        title: p.title,
+        description: text(p.description),
+        destination: text(p.destination),
+        start_date: text(p.start_date),
+        end_date: text(p.end_date),
+        budget: text(p.budget),
+        currency: text(p.currency),
+    };
+    let mut problems = Problems::default();
+    let mut plan_data = match p.plan_data {
+        Value::Null => serde_json::json!({}),
+        Value::Object(map) => Value::Object(map),
+        _ => {
+            problems.push("plan_data must be a JSON object.");
+            serde_json::json!({})
+        }
+    };
+    let mut rows = Vec::with_capacity(file.activities.len());
+    for (i, a) in file.activities.into_iter().enumerate() {
+        match activity_row(format!("Activity {}", i + 1), a) {
+            Ok(row) => rows.push(row),
+            Err(e) => problems.push(e),
+        }
+    }
+    let itinerary = take_itinerary(&mut plan_data, &mut problems);
+    rows.extend(itinerary);
+    finish(plan, plan_data, rows, problems)
+}
+
+/// Checks everything, keeping the problems found while reading the file first.
+fn finish(
+    plan: PlanInput,
+    plan_data: Value,
+    rows: Vec<ActivityRow>,
+    mut problems: Problems,
+) -> Result<CheckedPlan, Problems> {
+    match CheckedPlan::check(&plan, plan_data, rows) {
+        Ok(checked) if problems.is_empty() => Ok(checked),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            for line in more.into_lines() {
+                problems.push(line);
+            }
+            Err(problems)
+        }
+    }
+}
+
+/// One activity of an export, as the form would hold it.
+fn activity_row(place: String, a: ActivityFields) -> Result<ActivityRow, String> {
+    let metadata = match a.metadata {
+        Value::Null => serde_json::json!({}),
+        value @ Value::Object(_) => value,
+        _ => return Err(format!("{place}: metadata must be a JSON object.")),
+    };
+    let meta: Metadata = serde_json::from_value(metadata.clone()).map_err(|e| {
+        format!(
+            "{place}: metadata: booking_info, contact_info, reviews and tags must have the \
+             shape of an export ({e})."
+        )
+    })?;
+    let input = ActivityInput {
+        title: a.title,
+        description: text(a.description),
+        activity_type: text(a.activity_type),
+        location_name: text(a.location_name),
+        address: text(a.address),
+        latitude: text(a.latitude),
+        longitude: text(a.longitude),
+        scheduled_date: text(a.scheduled_date),
+        start_time: text(a.start_time),
+        end_time: text(a.end_time),
+        duration_minutes: a
+            .duration_minutes
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        estimated_cost: text(a.estimated_cost),
+        actual_cost: text(a.actual_cost),
+        ..ActivityInput::default()
+    }
+    .with_metadata(&meta);
+    Ok(ActivityRow {
+        place,
+        input,
+        metadata,
         order_index: a.order_index.unwrap_or(0),
-        metadata: match a.metadata {
-            Value::Null => serde_json::json!({}),
-            Value::Object(map) => Value::Object(map),
-            _ => return Err("metadata must be a JSON object".into()),
-        },
+        completed: a.is_completed == Some(true),
     })
 }
 
 /// A seed-style plan_data object: its `itinerary` becomes activities; the rest is kept.
-fn from_seed_plan_data(value: Value) -> Result<Import, String> {
+fn from_seed_plan_data(mut value: Value) -> Result<CheckedPlan, Problems> {
     let title = value
         .get("title")
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| "Imported plan".into());
-    let mut import = Import {
-        title: field(rules::required_text(&title, 200, "a title"), "Title")?,
-        description: None,
-        destination: None,
-        start_date: None,
-        end_date: None,
-        budget: None,
-        currency: "USD".into(),
-        plan_data: value,
-        activities: Vec::new(),
-        completed: Vec::new(),
-    };
-    if let Value::Object(map) = &mut import.plan_data {
+    if let Value::Object(map) = &mut value {
         map.remove("title");
     }
-    take_itinerary(&mut import)?;
-    if import.start_date.is_none() {
-        import.start_date = import
-            .activities
+    let mut problems = Problems::default();
+    let rows = take_itinerary(&mut value, &mut problems);
+    // The trip runs from the first activity's day to the last one's.
+    let dates: Vec<_> = rows
+        .iter()
+        .filter_map(|r| optional_date(&r.input.scheduled_date).ok().flatten())
+        .collect();
+    let plan = PlanInput {
+        title,
+        start_date: dates
             .iter()
-            .filter_map(|a| a.scheduled_date)
-            .min();
-        import.end_date = import
-            .activities
+            .min()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        end_date: dates
             .iter()
-            .filter_map(|a| a.scheduled_date)
-            .max();
-    }
-    Ok(import)
+            .max()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        currency: "USD".into(),
+        ..PlanInput::default()
+    };
+    finish(plan, value, rows, problems)
 }
 
-/// Moves a seed `itinerary` array out of plan_data into activities: activities are the
+/// Moves a seed `itinerary` array out of plan_data into activity rows: activities are the
 /// one source of truth for the itinerary.
-fn take_itinerary(import: &mut Import) -> Result<(), String> {
-    let Some(itinerary) = import
-        .plan_data
+fn take_itinerary(plan_data: &mut Value, problems: &mut Problems) -> Vec<ActivityRow> {
+    let Some(itinerary) = plan_data
         .as_object_mut()
         .and_then(|m| m.remove("itinerary"))
     else {
-        return Ok(());
+        return Vec::new();
     };
     let Value::Array(days) = itinerary else {
-        return Err("itinerary must be a list of days.".into());
+        problems.push("itinerary must be a list of days.");
+        return Vec::new();
     };
+    let mut rows = Vec::new();
     for (d, day) in days.iter().enumerate() {
-        let date = match day.get("date").and_then(Value::as_str) {
-            Some(raw) => Some(
-                NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                    .map_err(|_| format!("Day {}: the date is not like 2025-09-01.", d + 1))?,
-            ),
-            None => None,
+        let date = match day.get("date") {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(raw)) => raw.clone(),
+            Some(_) => {
+                problems.push(format!("Day {}: the date is not like 2025-09-01.", d + 1));
+                continue;
+            }
         };
+        if let Err(e) = optional_date(&date) {
+            problems.push(format!("Day {}: {e}", d + 1));
+            continue;
+        }
         let entries = day
             .get("activities")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
         for (i, entry) in entries.iter().enumerate() {
-            let err = |e: String| format!("Day {}, activity {}: {e}", d + 1, i + 1);
-            let title = entry
+            let place = format!("Day {}, activity {}", d + 1, i + 1);
+            let Some(title) = entry
                 .get("activity")
                 .or_else(|| entry.get("title"))
                 .and_then(Value::as_str)
-                .ok_or_else(|| err("it has no name (\"activity\").".into()))?;
-            let start_time = match entry.get("time").and_then(Value::as_str) {
-                Some(t) => crate::domain::activity::time(t).map_err(err)?,
-                None => None,
+            else {
+                problems.push(format!("{place}: it has no name (\"activity\")."));
+                continue;
             };
-            let cost = match entry.get("cost") {
-                Some(Value::Number(n)) => Some(n.to_string()),
-                Some(Value::String(s)) => Some(s.clone()),
-                _ => None,
+            let field = |key: &str| match entry.get(key) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => String::new(),
             };
-            import.activities.push(
-                activity(ActivityFields {
+            rows.push(ActivityRow {
+                input: ActivityInput {
                     title: title.to_string(),
-                    location_name: entry
-                        .get("location")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    scheduled_date: date,
-                    start_time,
-                    duration_minutes: entry
-                        .get("duration")
-                        .and_then(Value::as_i64)
-                        .and_then(|d| i32::try_from(d).ok()),
-                    estimated_cost: cost,
-                    order_index: Some(i as i32),
-                    ..ActivityFields::default()
-                })
-                .map_err(err)?,
-            );
+                    location_name: field("location"),
+                    scheduled_date: date.clone(),
+                    start_time: field("time"),
+                    duration_minutes: field("duration"),
+                    estimated_cost: field("cost"),
+                    ..ActivityInput::default()
+                },
+                place,
+                metadata: serde_json::json!({}),
+                order_index: i32::try_from(i).unwrap_or(i32::MAX),
+                completed: false,
+            });
         }
     }
-    if import.activities.len() > MAX_ACTIVITIES {
-        return Err(format!(
+    if rows.len() > MAX_ACTIVITIES {
+        problems.push(format!(
             "A plan can have at most {MAX_ACTIVITIES} activities."
         ));
+        rows.clear();
     }
-    Ok(())
+    rows
 }
 
 #[cfg(test)]
@@ -385,7 +375,10 @@ mod tests {
         assert_eq!(a.duration_minutes, Some(120));
         assert!(import.plan_data.get("itinerary").is_none());
         assert_eq!(import.plan_data["notes"], "Book ahead");
-        assert_eq!(import.start_date, NaiveDate::from_ymd_opt(2025, 9, 1));
+        assert_eq!(
+            import.plan.start_date,
+            chrono::NaiveDate::from_ymd_opt(2025, 9, 1)
+        );
     }
 
     #[test]
@@ -397,11 +390,37 @@ mod tests {
 
     #[test]
     fn bad_files_say_what_is_wrong() {
-        assert!(parse(b"not json").unwrap_err().contains("not valid JSON"));
-        assert!(parse(b"[1,2]").unwrap_err().contains("JSON object"));
+        let error = |file: &[u8]| parse(file).unwrap_err().sentence();
+        assert!(error(b"not json").contains("not valid JSON"));
+        assert!(error(b"[1,2]").contains("JSON object"));
         let bad = br#"{"format":"wayfare-plan","version":1,"plan":{"title":"x","budget":"-5"}}"#;
-        assert!(parse(bad).unwrap_err().starts_with("Budget"));
+        assert!(error(bad).starts_with("Budget"));
         let bad = br#"{"itinerary":[{"date":"2025-13-01","activities":[]}]}"#;
-        assert!(parse(bad).unwrap_err().contains("Day 1"));
+        assert!(error(bad).contains("Day 1"));
+    }
+
+    #[test]
+    fn an_activity_outside_the_years_the_forms_allow_is_refused() {
+        let far = br#"{"format":"wayfare-plan","version":1,"plan":{"title":"x"},
+            "activities":[{"title":"a","scheduled_date":"+262142-12-31"},
+                          {"title":"b","start_time":"10:00","end_time":"09:00"}]}"#;
+        let text = error_of(far);
+        assert!(
+            text.contains("Activity 1: Date: Enter a date between the years 1900 and 2200."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Activity 2: End time: The end must be after the start."),
+            "{text}"
+        );
+        let big = format!(
+            r#"{{"format":"wayfare-plan","version":1,"plan":{{"title":"x","plan_data":{{"n":"{}"}}}}}}"#,
+            "n".repeat(300 * 1024)
+        );
+        assert!(error_of(big.as_bytes()).contains("Plan data: The data may be at most 256 KiB."));
+    }
+
+    fn error_of(file: &[u8]) -> String {
+        parse(file).unwrap_err().sentence()
     }
 }

@@ -83,9 +83,14 @@ impl Plan {
     }
 }
 
-/// Turns a version from a form back into the timestamp it came from.
+/// Turns a version from a form back into the timestamp it came from. Versions are our own
+/// `updated_at` values: anything outside years 1–9999 (which PostgreSQL could not even
+/// compare with) is no version at all.
 pub fn version_time(version: i64) -> Option<NaiveDateTime> {
-    chrono::DateTime::from_timestamp_micros(version).map(|t| t.naive_utc())
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_micros(version)
+        .map(|t| t.naive_utc())
+        .filter(|t| (1..=9999).contains(&t.year()))
 }
 
 #[derive(Debug, Default, Clone)]
@@ -229,35 +234,34 @@ pub fn delete_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryR
     .execute(conn)
 }
 
-/// Copies a plan and all its activities into `user_id`'s plans as a new draft, without
-/// its share token. Three statements, however many activities.
-pub fn duplicate(
+/// Inserts a new plan with its activities, marking done those at the `completed`
+/// positions: the done ones go in first, so marking every activity of the new plan done
+/// marks exactly them. At most four statements, however many activities.
+pub fn insert_with_activities(
     conn: &mut PgConnection,
-    user_id: i32,
-    source: &Plan,
-    title: &str,
+    new: &NewPlan,
+    activities: Vec<crate::models::plan_activity::NewPlanActivity>,
+    completed: &[usize],
 ) -> QueryResult<Plan> {
-    let copy = insert(
-        conn,
-        &NewPlan {
-            user_id,
-            title: title.to_string(),
-            description: source.description.clone(),
-            destination: source.destination.clone(),
-            start_date: source.start_date,
-            end_date: source.end_date,
-            budget: source.budget.clone(),
-            currency: source.currency_or_default().to_string(),
-            status: "draft".into(),
-            plan_data: source
-                .plan_data
-                .clone()
-                .unwrap_or_else(|| serde_json::json!({})),
-            is_public: false,
-        },
-    )?;
-    crate::models::plan_activity::copy_all(conn, source.id, copy.id)?;
-    Ok(copy)
+    use crate::models::plan_activity::{self, NewPlanActivity};
+    let created = insert(conn, new)?;
+    let (mut done, mut open) = (Vec::new(), Vec::new());
+    for (i, a) in activities.into_iter().enumerate() {
+        let a = NewPlanActivity {
+            plan_id: created.id,
+            ..a
+        };
+        if completed.contains(&i) {
+            done.push(a);
+        } else {
+            open.push(a);
+        }
+    }
+    if plan_activity::insert_many(conn, &done)? > 0 {
+        plan_activity::mark_all_completed(conn, created.id)?;
+    }
+    plan_activity::insert_many(conn, &open)?;
+    Ok(created)
 }
 
 /// A new share token: 256 bits from a CSPRNG (ChaCha seeded by the OS), URL-safe (43 chars).
@@ -383,4 +387,18 @@ pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<V
         );
     }
     query.load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_outside_the_calendar_postgresql_keeps_is_none() {
+        let now = chrono::Utc::now().naive_utc();
+        let version = now.and_utc().timestamp_micros();
+        assert_eq!(version_time(version), Some(now));
+        assert_eq!(version_time(-210_866_803_200_000_023), None);
+        assert_eq!(version_time(i64::MAX), None);
+    }
 }

@@ -220,22 +220,6 @@ pub fn move_to_day(
     .execute(conn)
 }
 
-/// Copies every activity of one plan into another: one statement.
-pub fn copy_all(conn: &mut PgConnection, from_plan: i32, to_plan: i32) -> QueryResult<usize> {
-    diesel::sql_query(
-        "INSERT INTO plan_activities (plan_id, title, description, activity_type, location_name, \
-           latitude, longitude, address, scheduled_date, start_time, end_time, duration_minutes, \
-           estimated_cost, actual_cost, order_index, is_completed, metadata) \
-         SELECT $2, title, description, activity_type, location_name, latitude, longitude, address, \
-           scheduled_date, start_time, end_time, duration_minutes, estimated_cost, actual_cost, \
-           order_index, false, metadata \
-         FROM plan_activities WHERE plan_id = $1",
-    )
-    .bind::<diesel::sql_types::Integer, _>(from_plan)
-    .bind::<diesel::sql_types::Integer, _>(to_plan)
-    .execute(conn)
-}
-
 /// Marks every activity of a plan done (an import's ticked-off ones, inserted first).
 pub fn mark_all_completed(conn: &mut PgConnection, plan_id: i32) -> QueryResult<usize> {
     diesel::update(plan_activities::table.filter(plan_activities::plan_id.eq(plan_id)))

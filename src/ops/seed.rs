@@ -2,6 +2,10 @@
 //! coordinates, dated itineraries, budgets in several currencies, a mix of statuses, some
 //! public plans and a few staff. Batched multi-row inserts, one transaction per batch of
 //! users, so 10,000 users with 100,000 plans and 1,000,000 activities load in minutes.
+//!
+//! Staff accounts never get the documented password: each gets a random one, which the
+//! command prints once. Travellers share `SEED_PASSWORD` unless the caller chose another
+//! (`wayfare seed --allow-production` gives them one random password for the run).
 
 use bigdecimal::BigDecimal;
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
@@ -14,7 +18,8 @@ use crate::db::schema::{plans, users};
 use crate::models::plan_activity::NewPlanActivity;
 use crate::ops::progress::Progress;
 
-/// Every seeded user's password (seeded data is for demos and benchmarks only).
+/// Every seeded traveller's password on a development server (seeded data is for demos and
+/// benchmarks only). Seeded staff never have it.
 pub const SEED_PASSWORD: &str = "wayfare seed password";
 
 const CITIES: [(&str, &str, f64, f64); 24] = [
@@ -107,6 +112,24 @@ pub struct Seeded {
     pub users: usize,
     pub plans: usize,
     pub activities: usize,
+    /// The staff accounts created, each with its random password: shown once, stored
+    /// nowhere but as a hash.
+    pub staff: Vec<StaffLogin>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct StaffLogin {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// How seeded accounts get their passwords.
+pub struct Passwords<'a> {
+    /// The hash every traveller gets.
+    pub traveller_hash: &'a str,
+    /// A fresh random password and its hash, for each staff account.
+    pub new_staff: &'a dyn Fn() -> anyhow::Result<(String, String)>,
 }
 
 /// Users per transaction: small enough to stay within PostgreSQL's bind limit per insert.
@@ -126,7 +149,7 @@ fn coordinate(value: f64) -> BigDecimal {
 pub fn seed(
     conn: &mut PgConnection,
     options: SeedOptions,
-    password_hash: &str,
+    passwords: &Passwords,
 ) -> anyhow::Result<Seeded> {
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut total = Seeded::default();
@@ -136,11 +159,12 @@ pub fn seed(
         let count = USERS_PER_BATCH.min(options.users - first);
         let batch = conn.transaction(|conn| -> anyhow::Result<Seeded> {
             Actor::Staff.apply(conn)?;
-            seed_batch(conn, &mut rng, options, first, count, password_hash)
+            seed_batch(conn, &mut rng, options, first, count, passwords)
         })?;
         total.users += batch.users;
         total.plans += batch.plans;
         total.activities += batch.activities;
+        total.staff.extend(batch.staff);
         progress.advance(u64::from(count));
         first += count;
     }
@@ -154,28 +178,37 @@ fn seed_batch(
     options: SeedOptions,
     first: u32,
     count: u32,
-    password_hash: &str,
+    passwords: &Passwords,
 ) -> anyhow::Result<Seeded> {
-    let names: Vec<(String, String)> = (first..first + count)
-        .map(|n| {
-            (
-                format!("s{}u{n}@seed.example", options.seed),
-                format!("s{}u{n}", options.seed),
-            )
-        })
-        .collect();
+    let mut staff = Vec::new();
+    let mut names: Vec<(String, String, String, bool)> = Vec::new();
+    for n in first..first + count {
+        let email = format!("s{}u{n}@seed.example", options.seed);
+        let username = format!("s{}u{n}", options.seed);
+        // The first user and one in a thousand are staff, each with a password of its own.
+        let is_staff = n.is_multiple_of(1000);
+        let hash = if is_staff {
+            let (password, hash) = (passwords.new_staff)()?;
+            staff.push(StaffLogin {
+                username: username.clone(),
+                email: email.clone(),
+                password,
+            });
+            hash
+        } else {
+            passwords.traveller_hash.to_string()
+        };
+        names.push((email, username, hash, is_staff));
+    }
     let rows: Vec<_> = names
         .iter()
-        .enumerate()
-        .map(|(i, (email, username))| {
-            let n = first as usize + i;
+        .map(|(email, username, hash, is_staff)| {
             (
                 users::email.eq(email),
                 users::username.eq(username),
-                users::password_hash.eq(password_hash),
+                users::password_hash.eq(hash),
                 users::is_verified.eq(rng.random_bool(0.8)),
-                // The first user and one in a thousand are staff.
-                users::is_staff.eq(n.is_multiple_of(1000)),
+                users::is_staff.eq(*is_staff),
                 users::is_active.eq(true),
             )
         })
@@ -200,6 +233,14 @@ fn seed_batch(
                 _ => "archived",
             };
             let public = status == "published" && rng.random_bool(0.5);
+            // Who can find a plan is one choice (see `domain::plan::Visibility`): listed
+            // plans are public and published; the other "published" ones become drafts
+            // shared by link.
+            let (status, linked) = if status == "published" && !public {
+                ("draft", true)
+            } else {
+                (status, public)
+            };
             let currency = CURRENCIES[rng.random_range(0..CURRENCIES.len())];
             let budget = money(rng, 300, 6000);
             let budget_type = ["budget", "mid-range", "luxury"][rng.random_range(0..3)];
@@ -215,7 +256,7 @@ fn seed_batch(
                 plans::currency.eq(currency),
                 plans::status.eq(status),
                 plans::is_public.eq(public),
-                plans::share_token.eq(public.then(crate::models::plan::new_share_token)),
+                plans::share_token.eq(linked.then(crate::models::plan::new_share_token)),
                 plans::plan_data.eq(serde_json::json!({
                     "preferences": {"budget_type": budget_type, "group_size": group_size, "accessibility_needs": []},
                     "notes": format!("Remember to check opening hours in {city}."),
@@ -272,6 +313,7 @@ fn seed_batch(
         users: user_ids.len(),
         plans: plan_ids.len(),
         activities: inserted,
+        staff,
     })
 }
 

@@ -10,12 +10,14 @@ use serde::Deserialize;
 use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::db::{Actor, Db};
 use crate::domain::activity::Metadata;
+use crate::domain::checked::CheckedPlan;
 use crate::domain::ics::{self, Calendar};
 use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
+use crate::domain::plan::PlanInput;
 use crate::domain::plan_data::{PlanData, Sharing};
 use crate::error::AppError;
-use crate::models::plan::{self, ExploreFilter, NewPlan, PAGE_SIZE, Plan};
-use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
+use crate::models::plan::{self, ExploreFilter, PAGE_SIZE, Plan};
+use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{Layout, see_other};
 use crate::routes::plans::files::ics_response;
 use crate::routes::plans::map_json;
@@ -198,7 +200,6 @@ pub async fn copy(
     let (found, mut data, activities) = shared(&db, token).await?;
     let sharing = data.sharing();
     let user_id = current.id();
-    state.count_new_plan(&db, user_id).await?;
     data.sharing = None;
     if !sharing.show_bookings {
         data.external_bookings = None;
@@ -219,56 +220,28 @@ pub async fn copy(
             booking.cost = None;
         }
     }
-    let new_plan = NewPlan {
-        user_id,
-        title: found.title.clone(),
-        description: found.description.clone(),
-        destination: found.destination.clone(),
-        start_date: found.start_date,
-        end_date: found.end_date,
-        budget: if sharing.show_costs {
-            found.budget.clone()
-        } else {
-            None
-        },
-        currency: found.currency_or_default().to_string(),
-        status: "draft".into(),
-        plan_data: data.to_value(),
-        is_public: false,
-    };
-    let rows: Vec<NewPlanActivity> = activities
-        .into_iter()
-        .map(|a| NewPlanActivity {
-            plan_id: 0,
-            title: a.title,
-            description: a.description,
-            activity_type: a.activity_type,
-            location_name: a.location_name,
-            latitude: a.latitude,
-            longitude: a.longitude,
-            address: a.address,
-            scheduled_date: a.scheduled_date,
-            start_time: a.start_time,
-            end_time: a.end_time,
-            duration_minutes: a.duration_minutes,
-            estimated_cost: a.estimated_cost,
-            actual_cost: a.actual_cost,
-            order_index: a.order_index.unwrap_or(0),
-            metadata: a.metadata.unwrap_or_else(|| serde_json::json!({})),
-        })
-        .collect();
+    let mut input = PlanInput::from_plan(&found);
+    if !sharing.show_costs {
+        input.budget = String::new();
+    }
+    let copy = CheckedPlan::copy(&input, data.to_value(), &activities).map_err(|problems| {
+        AppError::Invalid(format!(
+            "This plan cannot be copied: {}",
+            problems.sentence()
+        ))
+    })?;
+    state
+        .count_new_plan_with_activities(&db, user_id, copy.activities.len())
+        .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let created = plan::insert(conn, &new_plan)?;
-            let rows: Vec<NewPlanActivity> = rows
-                .into_iter()
-                .map(|r| NewPlanActivity {
-                    plan_id: created.id,
-                    ..r
-                })
-                .collect();
-            plan_activity::insert_many(conn, &rows)?;
-            Ok(created)
+            let new_plan = copy.new_plan(user_id);
+            Ok(plan::insert_with_activities(
+                conn,
+                &new_plan,
+                copy.activities,
+                &copy.completed,
+            )?)
         })
         .await?;
     FlashMessage::info("The plan is copied into your plans as a draft.").send();

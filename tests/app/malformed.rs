@@ -842,3 +842,289 @@ fn each_field_of_each_form_survives_every_hostile_value() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     eprintln!("field sweep: {requests} requests, no 5xx, no write on a 4xx");
 }
+
+// ---------------------------------------------------------------- what an import accepts
+
+/// Files each breaking one rule of the forms: every one is refused whole (422).
+const OUT_OF_RULES_FILES: &[&str] = &[
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","scheduled_date":"+262142-12-31"}]}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","scheduled_date":"2201-01-01"}]}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t","start_date":"1899-12-31"}}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","start_time":"10:00","end_time":"09:59"}]}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","duration_minutes":10081}]}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","latitude":"38.7"}]}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","metadata":{"contact_info":{"website":"javascript:alert(1)"}}}]}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","metadata":{"reviews":{"rating":7}}}]}"#,
+    r#"{"format":"wayfare-plan","version":1,"plan":{"title":"t"},"activities":[{"title":"a","metadata":{"tags":["t","t","t","t","t","t","t","t","t","t","t","t","t","t","t","t","t","t","t","t","t"]}}]}"#,
+    r#"{"itinerary":[{"date":"+262142-12-31","activities":[{"activity":"x"}]}]}"#,
+    r#"{"itinerary":[{"date":"2026-07-01","activities":[{"activity":"x","time":"24:00"}]}]}"#,
+    r#"{"itinerary":[{"date":"2026-07-01","activities":[{"activity":"x","duration":99999}]}]}"#,
+];
+
+#[test]
+fn every_file_the_forms_would_refuse_is_refused_whole() {
+    let fuzz = Fuzz::start();
+    let mut failures = Vec::new();
+    let mut files: Vec<String> = OUT_OF_RULES_FILES.iter().map(|f| f.to_string()).collect();
+    let long = "x".repeat(201);
+    files.push(format!(
+        r#"{{"format":"wayfare-plan","version":1,"plan":{{"title":"t"}},"activities":[{{"title":"{long}"}}]}}"#
+    ));
+    files.push(format!(r#"{{"title":"{long}"}}"#));
+    files.push(format!(
+        r#"{{"format":"wayfare-plan","version":1,"plan":{{"title":"t","destination":"{}"}}}}"#,
+        "d".repeat(101)
+    ));
+    files.push(format!(
+        r#"{{"format":"wayfare-plan","version":1,"plan":{{"title":"t"}},"activities":[{{"title":"a","metadata":{{"k":"{}"}}}}]}}"#,
+        "m".repeat(17 * 1024)
+    ));
+    files.push(format!(
+        r#"{{"title":"t","notes":"{}"}}"#,
+        "n".repeat(257 * 1024)
+    ));
+    for file in files {
+        let before = rows(&mut fuzz.db.borrow_mut());
+        let (status, _, _) = fuzz.upload(file.as_bytes());
+        if status != StatusCode::UNPROCESSABLE_ENTITY {
+            failures.push(format!("{status}: {}", &file[..file.len().min(160)]));
+        }
+        assert_eq!(rows(&mut fuzz.db.borrow_mut()), before, "{file}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+impl Fuzz {
+    /// Uploads a plan file as the fuzzed user: the status, the `Location`, the body.
+    fn upload(&self, file: &[u8]) -> (StatusCode, String, String) {
+        let case = Case::Upload(file.to_vec(), Upload::Normal);
+        let (content_type, body) = case.encode(&self.token);
+        let browser = &self.signed_in;
+        let mut request = browser
+            .client
+            .post(browser.url("/plans/import"))
+            .header("Origin", &browser.address)
+            .body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        let response = self.rt.block_on(request.send()).expect("an answer");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let text = self.rt.block_on(response.text()).unwrap_or_default();
+        (status, location, text)
+    }
+
+    /// Fetches a calendar; fails the case unless it answers 200 with a calendar that
+    /// follows RFC 5545's line rules, parses, and writes every date with four-digit years.
+    /// Returns its number of events.
+    fn calendar(&self, browser: &Browser, path: &str) -> Result<usize, TestCaseError> {
+        use icalendar::Component;
+        let response = self
+            .rt
+            .block_on(browser.client.get(browser.url(path)).send())
+            .map_err(|e| TestCaseError::fail(format!("GET {path}: no answer: {e}")))?;
+        prop_assert_eq!(response.status(), StatusCode::OK, "GET {}", path);
+        let text = self.rt.block_on(response.text()).unwrap_or_default();
+        prop_assert!(text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\n'));
+        for line in text.split("\r\n") {
+            prop_assert!(line.len() <= 75, "{} octets: {}", line.len(), line);
+        }
+        let unfolded = text.replace("\r\n ", "");
+        for line in unfolded.lines() {
+            if let Some((name, value)) = line.split_once(':')
+                && (name.starts_with("DTSTART") || name.starts_with("DTEND"))
+            {
+                let date_time = value.len() == 16 && value.ends_with('Z') || value.len() == 15;
+                prop_assert!(value.len() == 8 || date_time, "{} in\n{}", line, text);
+                prop_assert!(value[..8].chars().all(|c| c.is_ascii_digit()), "{}", line);
+            }
+        }
+        let calendar: icalendar::Calendar = text
+            .parse()
+            .map_err(|e| TestCaseError::fail(format!("{path} does not parse: {e}\n{text}")))?;
+        let events = calendar.events().count();
+        for event in calendar.events() {
+            prop_assert!(event.get_start().is_some() && event.get_uid().is_some());
+        }
+        Ok(events)
+    }
+}
+
+/// Days from 1900-01-01 to 2200-12-31: the forms' whole range.
+const DAYS_IN_RANGE: i64 = 109_937;
+
+/// A date as a file may carry it: mostly within the forms' years (their first and last
+/// days included), sometimes just past them or impossible.
+fn date_text() -> impl Strategy<Value = String> {
+    let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+    prop_oneof![
+        8 => (0..=DAYS_IN_RANGE).prop_map(move |d| (first + chrono::TimeDelta::days(d)).to_string()),
+        2 => proptest::sample::select(
+            &[
+                "1900-01-01", "2200-12-31", "2200-12-30", "2024-02-29", "2026-03-29",
+                "2026-10-25", "2026-11-01", "2026-03-08",
+            ][..]
+        )
+        .prop_map(str::to_string),
+        1 => proptest::sample::select(
+            &["1899-12-31", "2201-01-01", "+262142-12-31", "-0001-01-01", "2026-02-30"][..]
+        )
+        .prop_map(str::to_string),
+        1 => Just(String::new()),
+    ]
+}
+
+fn time_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (0u32..24, 0u32..60).prop_map(|(h, m)| format!("{h:02}:{m:02}")),
+        1 => (0u32..24, 0u32..60, 0u32..60).prop_map(|(h, m, s)| format!("{h:02}:{m:02}:{s:02}")),
+        1 => proptest::sample::select(&["23:59:59", "23:30", "00:00", "02:30", "24:00"][..])
+            .prop_map(str::to_string),
+        2 => Just(String::new()),
+    ]
+}
+
+fn activity_json() -> impl Strategy<Value = serde_json::Value> {
+    let duration = prop_oneof![
+        2 => Just(None),
+        4 => (0i64..=10_080).prop_map(Some),
+        1 => proptest::sample::select(&[10_080i64, 1, 10_081, -1][..]).prop_map(Some),
+    ];
+    let end = prop_oneof![3 => Just(String::new()), 1 => time_text()];
+    (
+        prop_oneof![6 => "[A-Za-zÀ-ÿ ,;\\:\"<>&é🌍]{1,30}", 1 => Just("t".repeat(200)), 1 => Just("t".repeat(201))],
+        date_text(),
+        time_text(),
+        end,
+        duration,
+        any::<bool>(),
+    )
+        .prop_map(|(title, date, start, end, duration, done)| {
+            serde_json::json!({
+                "title": title,
+                "scheduled_date": date,
+                "start_time": start,
+                "end_time": end,
+                "duration_minutes": duration,
+                "is_completed": done,
+            })
+        })
+}
+
+/// An export-style file whose values range over what the forms accept and just past it.
+fn rule_edge_file() -> impl Strategy<Value = String> {
+    let zone = proptest::sample::select(
+        &[
+            "UTC",
+            "Pacific/Kiritimati",
+            "Pacific/Niue",
+            "Europe/Paris",
+            "America/St_Johns",
+            "Asia/Kathmandu",
+            "Australia/Lord_Howe",
+            "America/Santiago",
+            "Mars/Olympus",
+            "",
+        ][..],
+    );
+    let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+    let dates = prop_oneof![
+        3 => (0..=DAYS_IN_RANGE, 0i64..40).prop_map(move |(d, length)| {
+            let start = first + chrono::TimeDelta::days(d);
+            (start.to_string(), (start + chrono::TimeDelta::days(length)).to_string())
+        }),
+        1 => (date_text(), date_text()),
+    ];
+    (
+        prop_oneof![4 => "\\PC{1,30}", 1 => Just("p".repeat(200)), 1 => Just("p".repeat(201))],
+        dates,
+        zone,
+        proptest::collection::vec(activity_json(), 0..5),
+    )
+        .prop_map(|(title, (start, end), zone, activities)| {
+            serde_json::json!({
+                "format": "wayfare-plan",
+                "version": 1,
+                "plan": {
+                    "title": title,
+                    "start_date": start,
+                    "end_date": end,
+                    "plan_data": {"timezone": zone},
+                },
+                "activities": activities,
+            })
+            .to_string()
+        })
+}
+
+/// For any plan the import accepts, its rows keep the forms' rules (dates within
+/// 1900–2200, lengths, ordered times), and both its calendars — the owner's and the shared
+/// link's — answer 200 with a calendar that parses, an event per scheduled activity. Every
+/// refused file writes nothing.
+#[test]
+fn any_plan_the_import_accepts_keeps_the_form_rules_and_both_its_calendars_parse() {
+    let fuzz = Fuzz::start();
+    let mut runner = TestRunner::new(Config {
+        cases: CASES * 2,
+        max_shrink_iters: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let accepted = std::cell::Cell::new(0);
+    let result = runner.run(&rule_edge_file(), |file| {
+        let before = rows(&mut fuzz.db.borrow_mut());
+        let (status, location, text) = fuzz.upload(file.as_bytes());
+        prop_assert!(!status.is_server_error(), "{}: {}", status, text);
+        if status != StatusCode::SEE_OTHER {
+            prop_assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+            prop_assert_eq!(rows(&mut fuzz.db.borrow_mut()), before);
+            return Ok(());
+        }
+        accepted.set(accepted.get() + 1);
+        let id: i32 = location
+            .strip_prefix("/plans/")
+            .and_then(|rest| rest.parse().ok())
+            .ok_or_else(|| TestCaseError::fail(format!("redirected to {location}")))?;
+        let broken = fuzz.app.count(&format!(
+            "plans WHERE id = {id} AND (char_length(title) > 200 \
+               OR start_date NOT BETWEEN '1900-01-01' AND '2200-12-31' \
+               OR end_date NOT BETWEEN '1900-01-01' AND '2200-12-31' OR end_date < start_date)"
+        )) + fuzz.app.count(&format!(
+            "plan_activities WHERE plan_id = {id} AND (char_length(title) > 200 \
+               OR scheduled_date NOT BETWEEN '1900-01-01' AND '2200-12-31' \
+               OR duration_minutes NOT BETWEEN 0 AND 10080 OR end_time <= start_time)"
+        ));
+        prop_assert_eq!(broken, 0, "the import broke a rule of the forms: {}", file);
+        let scheduled = fuzz.app.count(&format!(
+            "plan_activities WHERE plan_id = {id} AND scheduled_date IS NOT NULL"
+        ));
+        let owners = fuzz.calendar(&fuzz.signed_in, &format!("/plans/{id}/calendar.ics"))?;
+        prop_assert_eq!(owners as i64, scheduled, "an event per scheduled activity");
+        let response = fuzz.rt.block_on(fuzz.signed_in.post_form(
+            &format!("/plans/{id}/share"),
+            &[("csrf_token", &fuzz.token)],
+        ));
+        prop_assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let token = fuzz
+            .app
+            .text(&format!("SELECT share_token FROM plans WHERE id = {id}"))
+            .unwrap();
+        let reader = fuzz.app.new_browser();
+        let shared = fuzz.calendar(&reader, &format!("/s/{token}/calendar.ics"))?;
+        prop_assert_eq!(shared, owners);
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert!(
+        accepted.get() >= 5,
+        "only {} files were accepted: the strategy hardly reaches the calendars",
+        accepted.get()
+    );
+}

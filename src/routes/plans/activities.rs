@@ -9,11 +9,8 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
-use crate::domain::activity::{
-    self as rules, ACTIVITY_TYPES, BookingInfo, ContactInfo, Metadata, Reviews,
-};
-use crate::domain::money::{Money, display};
-use crate::domain::plan::{optional_date, optional_text, required_text};
+use crate::domain::activity::{ACTIVITY_TYPES, ActivityInput};
+use crate::domain::plan::optional_date;
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
@@ -48,58 +45,31 @@ pub struct ActivityForm {
     pub version: String,
 }
 
-fn money_text(v: &Option<bigdecimal::BigDecimal>) -> String {
-    v.as_ref().map(display).unwrap_or_default()
-}
-
 impl ActivityForm {
     fn from_activity(a: &PlanActivity) -> Self {
-        let meta = Metadata::from_value(a.metadata.as_ref());
-        let booking = meta.booking_info.unwrap_or_default();
-        let contact = meta.contact_info.unwrap_or_default();
+        let i = ActivityInput::from_activity(a);
         ActivityForm {
-            title: a.title.clone(),
-            description: a.description.clone().unwrap_or_default(),
-            activity_type: a.activity_type.clone().unwrap_or_default(),
-            location_name: a.location_name.clone().unwrap_or_default(),
-            address: a.address.clone().unwrap_or_default(),
-            latitude: a
-                .latitude
-                .as_ref()
-                .map(|v| v.normalized().to_string())
-                .unwrap_or_default(),
-            longitude: a
-                .longitude
-                .as_ref()
-                .map(|v| v.normalized().to_string())
-                .unwrap_or_default(),
-            scheduled_date: a.scheduled_date.map(|d| d.to_string()).unwrap_or_default(),
-            start_time: a
-                .start_time
-                .map(|t| t.format("%H:%M").to_string())
-                .unwrap_or_default(),
-            end_time: a
-                .end_time
-                .map(|t| t.format("%H:%M").to_string())
-                .unwrap_or_default(),
-            duration_minutes: a
-                .duration_minutes
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            estimated_cost: money_text(&a.estimated_cost),
-            actual_cost: money_text(&a.actual_cost),
-            confirmation_number: booking.confirmation_number.unwrap_or_default(),
-            provider: booking.provider.unwrap_or_default(),
-            cancellation_policy: booking.cancellation_policy.unwrap_or_default(),
-            phone: contact.phone.unwrap_or_default(),
-            website: contact.website.unwrap_or_default(),
-            email: contact.email.unwrap_or_default(),
-            rating: meta
-                .reviews
-                .and_then(|r| r.rating)
-                .map(|r| r.to_string())
-                .unwrap_or_default(),
-            tags: meta.tags.join(", "),
+            title: i.title,
+            description: i.description,
+            activity_type: i.activity_type,
+            location_name: i.location_name,
+            address: i.address,
+            latitude: i.latitude,
+            longitude: i.longitude,
+            scheduled_date: i.scheduled_date,
+            start_time: i.start_time,
+            end_time: i.end_time,
+            duration_minutes: i.duration_minutes,
+            estimated_cost: i.estimated_cost,
+            actual_cost: i.actual_cost,
+            confirmation_number: i.confirmation_number,
+            provider: i.provider,
+            cancellation_policy: i.cancellation_policy,
+            phone: i.phone,
+            website: i.website,
+            email: i.email,
+            rating: i.rating,
+            tags: i.tags,
             version: a.version().to_string(),
         }
     }
@@ -111,105 +81,31 @@ impl ActivityForm {
         plan_id: i32,
         existing: Option<&serde_json::Value>,
     ) -> Result<NewPlanActivity, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let title = errors.check("title", required_text(&self.title, 200, "a title"));
-        let description = errors.check("description", optional_text(&self.description, 20_000));
-        let activity_type =
-            errors.check("activity_type", rules::activity_type(&self.activity_type));
-        let location_name = errors.check("location_name", optional_text(&self.location_name, 200));
-        let address = errors.check("address", optional_text(&self.address, 2_000));
-        let latitude = errors.check("latitude", rules::latitude(&self.latitude));
-        let longitude = errors.check("longitude", rules::longitude(&self.longitude));
-        if matches!(
-            (&latitude, &longitude),
-            (Some(Some(_)), Some(None)) | (Some(None), Some(Some(_)))
-        ) {
-            errors.add("longitude", "Give both latitude and longitude, or neither.");
-        }
-        let scheduled_date = errors.check("scheduled_date", optional_date(&self.scheduled_date));
-        let start_time = errors.check("start_time", rules::time(&self.start_time));
-        let end_time = errors.check("end_time", rules::time(&self.end_time));
-        if let (Some(Some(s)), Some(Some(e))) = (start_time, end_time)
-            && e <= s
-        {
-            errors.add("end_time", "The end must be after the start.");
-        }
-        let duration_minutes =
-            errors.check("duration_minutes", rules::duration(&self.duration_minutes));
-        let estimated_cost = errors.check(
-            "estimated_cost",
-            Money::parse_optional(&self.estimated_cost),
-        );
-        let actual_cost = errors.check("actual_cost", Money::parse_optional(&self.actual_cost));
-        let short = |field: &'static str, value: &str, errors: &mut FieldErrors| {
-            errors.check(field, optional_text(value, 200)).flatten()
+        let input = ActivityInput {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            activity_type: self.activity_type.clone(),
+            location_name: self.location_name.clone(),
+            address: self.address.clone(),
+            latitude: self.latitude.clone(),
+            longitude: self.longitude.clone(),
+            scheduled_date: self.scheduled_date.clone(),
+            start_time: self.start_time.clone(),
+            end_time: self.end_time.clone(),
+            duration_minutes: self.duration_minutes.clone(),
+            estimated_cost: self.estimated_cost.clone(),
+            actual_cost: self.actual_cost.clone(),
+            confirmation_number: self.confirmation_number.clone(),
+            provider: self.provider.clone(),
+            cancellation_policy: self.cancellation_policy.clone(),
+            phone: self.phone.clone(),
+            website: self.website.clone(),
+            email: self.email.clone(),
+            rating: self.rating.clone(),
+            tags: self.tags.clone(),
         };
-        let confirmation_number = short(
-            "confirmation_number",
-            &self.confirmation_number,
-            &mut errors,
-        );
-        let provider = short("provider", &self.provider, &mut errors);
-        let cancellation_policy = short(
-            "cancellation_policy",
-            &self.cancellation_policy,
-            &mut errors,
-        );
-        let phone = short("phone", &self.phone, &mut errors);
-        let website = short("website", &self.website, &mut errors);
-        if let Some(site) = &website
-            && !(site.starts_with("https://") || site.starts_with("http://"))
-        {
-            errors.add("website", "Enter a web address starting with https://.");
-        }
-        let email = short("email", &self.email, &mut errors);
-        let rating = errors.check("rating", rules::rating(&self.rating));
-        let tags = errors.check("tags", rules::tags(&self.tags));
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let mut meta = Metadata::from_value(existing);
-        let booking = meta.booking_info.take().unwrap_or_default();
-        let booking = BookingInfo {
-            confirmation_number,
-            provider,
-            cancellation_policy,
-            ..booking
-        };
-        meta.booking_info = (booking != BookingInfo::default()).then_some(booking);
-        let contact = meta.contact_info.take().unwrap_or_default();
-        let contact = ContactInfo {
-            phone,
-            website,
-            email,
-            ..contact
-        };
-        meta.contact_info = (contact != ContactInfo::default()).then_some(contact);
-        let reviews = meta.reviews.take().unwrap_or_default();
-        let reviews = Reviews {
-            rating: rating.flatten(),
-            ..reviews
-        };
-        meta.reviews = (reviews != Reviews::default()).then_some(reviews);
-        meta.tags = tags.unwrap_or_default();
-        Ok(NewPlanActivity {
-            plan_id,
-            title: title.unwrap_or_default(),
-            description: description.flatten(),
-            activity_type: activity_type.flatten(),
-            location_name: location_name.flatten(),
-            latitude: latitude.flatten(),
-            longitude: longitude.flatten(),
-            address: address.flatten(),
-            scheduled_date: scheduled_date.flatten(),
-            start_time: start_time.flatten(),
-            end_time: end_time.flatten(),
-            duration_minutes: duration_minutes.flatten(),
-            estimated_cost: estimated_cost.flatten().map(Money::into_inner),
-            actual_cost: actual_cost.flatten().map(Money::into_inner),
-            order_index: 0,
-            metadata: meta.to_value(),
-        })
+        let row = input.validate(existing)?;
+        Ok(NewPlanActivity { plan_id, ..row })
     }
 }
 

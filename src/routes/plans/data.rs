@@ -13,15 +13,12 @@ use crate::db::{Actor, Db};
 use crate::domain::money::{Money, display};
 use crate::domain::plan::{optional_text, timezone};
 use crate::domain::plan_data::{
-    Accommodation, Arrival, Booking, BookingDetails, ExternalBookings, PlanData, Preferences,
-    Transportation,
+    Accommodation, Arrival, Booking, BookingDetails, ExternalBookings, MAX_DATA_BYTES, PlanData,
+    Preferences, Transportation,
 };
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
 use crate::pages::{FieldErrors, Layout, render_with, see_other};
-
-/// The raw editor's limit.
-pub const MAX_DATA_BYTES: usize = 256 * 1024;
 
 fn list(raw: &str) -> Vec<String> {
     raw.split(',')

@@ -9,12 +9,13 @@ use futures_util::StreamExt;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
+use crate::domain::checked::CheckedPlan;
 use crate::domain::ics::{self, Calendar};
 use crate::domain::plan_data::PlanData;
-use crate::domain::plan_file::{self, Import};
+use crate::domain::plan_file;
 use crate::error::AppError;
-use crate::models::plan::{self, NewPlan};
-use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
+use crate::models::plan;
+use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{Layout, render, render_with, see_other};
 use crate::startup::{AppState, UPLOAD_LIMIT};
 
@@ -125,13 +126,14 @@ pub async fn export(
 #[template(path = "plans/import.html")]
 struct ImportPage {
     layout: Layout,
-    error: Option<String>,
+    /// What is wrong with the file, one line per problem.
+    errors: Vec<String>,
 }
 
 pub async fn import_form(current: CurrentUser) -> Result<HttpResponse, AppError> {
     render(&ImportPage {
         layout: current.layout,
-        error: None,
+        errors: Vec::new(),
     })
 }
 
@@ -153,6 +155,9 @@ async fn uploaded_file(mut form: Multipart) -> Result<Option<Vec<u8>>, AppError>
     Ok(None)
 }
 
+/// Imports a file as a new private draft. Every value goes through the forms' checks; a
+/// file with any problem is refused with the list of them and writes nothing. The plan and
+/// its activities count against the user's daily limits.
 pub async fn import(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -160,60 +165,34 @@ pub async fn import(
     form: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let parsed = match uploaded_file(form).await? {
-        Some(bytes) if !bytes.is_empty() => plan_file::parse(&bytes),
-        _ => Err("Choose a file to import.".into()),
+        Some(bytes) if !bytes.is_empty() => plan_file::parse(&bytes).map_err(|p| p.lines()),
+        _ => Err(vec!["Choose a file to import.".to_string()]),
     };
-    let import: Import = match parsed {
+    let import: CheckedPlan = match parsed {
         Ok(import) => import,
-        Err(error) => {
+        Err(errors) => {
             return render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &ImportPage {
                     layout: current.layout,
-                    error: Some(error),
+                    errors,
                 },
             );
         }
     };
     let user_id = current.id();
-    state.count_new_plan(&db, user_id).await?;
+    state
+        .count_new_plan_with_activities(&db, user_id, import.activities.len())
+        .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let created = plan::insert(
+            let new_plan = import.new_plan(user_id);
+            Ok(plan::insert_with_activities(
                 conn,
-                &NewPlan {
-                    user_id,
-                    title: import.title,
-                    description: import.description,
-                    destination: import.destination,
-                    start_date: import.start_date,
-                    end_date: import.end_date,
-                    budget: import.budget,
-                    currency: import.currency,
-                    status: "draft".into(),
-                    plan_data: import.plan_data,
-                    is_public: false,
-                },
-            )?;
-            // The ones done first: the plan is new, so marking all its activities done
-            // marks exactly those. Three statements, however many activities.
-            let (mut done, mut open) = (Vec::new(), Vec::new());
-            for (i, a) in import.activities.into_iter().enumerate() {
-                let a = NewPlanActivity {
-                    plan_id: created.id,
-                    ..a
-                };
-                if import.completed.contains(&i) {
-                    done.push(a);
-                } else {
-                    open.push(a);
-                }
-            }
-            if plan_activity::insert_many(conn, &done)? > 0 {
-                plan_activity::mark_all_completed(conn, created.id)?;
-            }
-            plan_activity::insert_many(conn, &open)?;
-            Ok(created)
+                &new_plan,
+                import.activities,
+                &import.completed,
+            )?)
         })
         .await?;
     FlashMessage::info("The plan is imported as a draft.").send();

@@ -15,8 +15,9 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
+use crate::domain::checked::CheckedPlan;
 use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
-use crate::domain::plan::{self as rules, CURRENCIES, STATUSES};
+use crate::domain::plan::{self as rules, CURRENCIES, PlanInput, STATUSES};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChanges};
@@ -149,56 +150,39 @@ impl PlanForm {
         self.is_public.is_some()
     }
 
+    fn input(&self) -> PlanInput {
+        PlanInput {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            destination: self.destination.clone(),
+            start_date: self.start_date.clone(),
+            end_date: self.end_date.clone(),
+            budget: self.budget.clone(),
+            currency: self.currency.clone(),
+        }
+    }
+
     /// The checked values, or the errors beside their fields.
     fn validate(&self) -> Result<PlanChanges, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let title = errors.check("title", rules::required_text(&self.title, 200, "a title"));
-        let description = errors.check(
-            "description",
-            rules::optional_text(&self.description, 20_000),
-        );
-        let destination = errors.check("destination", rules::optional_text(&self.destination, 100));
-        let start_date = errors.check("start_date", rules::optional_date(&self.start_date));
-        let end_date = errors.check("end_date", rules::optional_date(&self.end_date));
-        if let (Some(Some(s)), Some(Some(e))) = (start_date, end_date)
-            && e < s
-        {
-            errors.add("end_date", "The trip cannot end before it starts.");
-        }
-        let budget = errors.check("budget", rules::budget(&self.budget));
-        let currency = errors.check("currency", rules::currency(&self.currency));
-        let status = errors.check("status", rules::status(&self.status));
-        match (
-            title,
-            description,
-            destination,
-            start_date,
-            end_date,
-            budget,
-            currency,
-            status,
-        ) {
-            (
-                Some(title),
-                Some(description),
-                Some(destination),
-                Some(start_date),
-                Some(end_date),
-                Some(budget),
-                Some(currency),
-                Some(status),
-            ) if errors.is_empty() => Ok(PlanChanges {
-                title,
-                description,
-                destination,
-                start_date,
-                end_date,
-                budget,
-                currency: Some(currency),
+        match (self.input().validate(), rules::status(&self.status)) {
+            (Ok(plan), Ok(status)) => Ok(PlanChanges {
+                title: plan.title,
+                description: plan.description,
+                destination: plan.destination,
+                start_date: plan.start_date,
+                end_date: plan.end_date,
+                budget: plan.budget,
+                currency: Some(plan.currency),
                 status: Some(status),
                 is_public: Some(self.public()),
             }),
-            _ => Err(errors),
+            (checked, status) => {
+                let mut errors = checked.err().unwrap_or_default();
+                if let Err(e) = status {
+                    errors.add("status", e);
+                }
+                Err(errors)
+            }
         }
     }
 }
@@ -536,6 +520,9 @@ pub async fn set_status(
     Ok(see_other(&format!("/plans/{id}")))
 }
 
+/// Copies one of the user's plans with all its activities as a new private draft, through
+/// the forms' checks: a plan holding what the forms refuse (a date far out of range, a
+/// title too long for "Copy of …") is not copied, and the answer says why.
 pub async fn duplicate(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -544,23 +531,48 @@ pub async fn duplicate(
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
     // A missing or foreign plan answers 404 before anything is counted.
-    db.read_as(Actor::User(user_id), move |conn| {
-        Ok(plan::find_for_user(conn, user_id, id)?)
-    })
-    .await?;
-    state.count_new_plan(&db, user_id).await?;
-    let copy = db
+    let (source, activities) = db
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok((
+                plan::find_for_user(conn, user_id, id)?,
+                plan_activity::list_for_plan(conn, id)?,
+            ))
+        })
+        .await?;
+    let title: String = format!("Copy of {}", source.title)
+        .chars()
+        .take(200)
+        .collect();
+    let input = PlanInput {
+        title,
+        ..PlanInput::from_plan(&source)
+    };
+    let plan_data = source
+        .plan_data
+        .clone()
+        .unwrap_or_else(|| serde_json::json!({}));
+    let copy = CheckedPlan::copy(&input, plan_data, &activities).map_err(|problems| {
+        AppError::Invalid(format!(
+            "This plan cannot be copied until it is fixed: {}",
+            problems.sentence()
+        ))
+    })?;
+    state
+        .count_new_plan_with_activities(&db, user_id, copy.activities.len())
+        .await?;
+    let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let source = plan::find_for_user(conn, user_id, id)?;
-            let title: String = format!("Copy of {}", source.title)
-                .chars()
-                .take(200)
-                .collect();
-            Ok(plan::duplicate(conn, user_id, &source, &title)?)
+            let new_plan = copy.new_plan(user_id);
+            Ok(plan::insert_with_activities(
+                conn,
+                &new_plan,
+                copy.activities,
+                &copy.completed,
+            )?)
         })
         .await?;
     FlashMessage::info("This is your copy, with all the activities.").send();
-    Ok(see_other(&format!("/plans/{}", copy.id)))
+    Ok(see_other(&format!("/plans/{}", created.id)))
 }
 
 #[derive(Template)]

@@ -1,5 +1,6 @@
 //! `wayfare seed`: the same `--seed` gives the same data, in the promised amounts, and the
-//! seeded accounts can log in.
+//! seeded accounts can log in; staff with a random password printed once, never the
+//! documented one; a production (https) server only with `--allow-production`.
 
 use super::support::{count, text, wayfare};
 use crate::helpers::{HOME, TestDatabase, assert_is_redirect_to, spawn_app};
@@ -162,4 +163,117 @@ async fn seeded_travellers_log_in_with_the_seed_password() {
     assert_is_redirect_to(&login, HOME);
     let html = browser.get_html(HOME).await;
     assert!(html.contains(" days in "), "the seeded plans are listed");
+}
+
+/// The password the seed command printed after `label` (the text between the quotes).
+fn printed_password(printed: &str, label: &str) -> String {
+    let line = printed
+        .lines()
+        .find(|l| l.contains(label))
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{printed}"));
+    let quoted = &line[line.find(label).unwrap() + label.len()..];
+    quoted.trim().trim_matches('"').to_string()
+}
+
+/// Whether a login with this password works, in a fresh browser.
+async fn logs_in(app: &crate::helpers::TestApp, login: &str, password: &str) -> bool {
+    let response = app.new_browser().login(login, password).await;
+    response.status() == reqwest::StatusCode::SEE_OTHER
+        && response.headers()["location"].to_str().unwrap() == HOME
+}
+
+#[tokio::test]
+async fn seeded_staff_get_random_passwords_printed_once_and_travellers_the_documented_one() {
+    let app = spawn_app().await;
+    let printed = seed(&app.db, 5);
+    let staff = printed_password(&printed, "s5u0 <s5u0@seed.example>:");
+    assert_eq!(staff.len(), 23, "four groups of five letters: {staff}");
+    assert_ne!(staff, wayfare::ops::seed::SEED_PASSWORD);
+    assert_eq!(
+        printed_password(&printed, "seeded travellers' password:"),
+        wayfare::ops::seed::SEED_PASSWORD
+    );
+    assert_eq!(
+        printed.matches(&staff).count(),
+        1,
+        "printed once:\n{printed}"
+    );
+    let mut conn = app.db.admin_conn();
+    assert_eq!(count(&mut conn, "users WHERE is_staff"), 1);
+    assert!(
+        !text(
+            &mut conn,
+            "SELECT string_agg(password_hash, ' ') FROM users"
+        )
+        .contains(&staff),
+        "stored only as a hash"
+    );
+    assert!(
+        !logs_in(&app, "s5u0", wayfare::ops::seed::SEED_PASSWORD).await,
+        "the published password opens no staff account"
+    );
+    assert!(logs_in(&app, "s5u0", &staff).await);
+    assert!(logs_in(&app, "s5u1", wayfare::ops::seed::SEED_PASSWORD).await);
+
+    // Another run, another staff account, another password.
+    let other = TestDatabase::create();
+    let again = printed_password(&seed(&other, 5), "s5u0 <s5u0@seed.example>:");
+    assert_ne!(again, staff);
+}
+
+#[tokio::test]
+async fn seeding_a_production_server_needs_allow_production_and_publishes_no_password() {
+    let app = spawn_app().await;
+    let secret = "k".repeat(64);
+    let env = [
+        ("DATABASE_URL", app.db.url.as_str()),
+        ("PUBLIC_URL", "https://trips.example.org"),
+        ("SECRET_KEY", secret.as_str()),
+        ("SMTP_URL", "smtp://127.0.0.1:1"),
+    ];
+    let mut args = vec![
+        "seed",
+        "--users",
+        "3",
+        "--plans-per-user",
+        "1",
+        "--activities-per-plan",
+        "1",
+        "--seed",
+        "9",
+    ];
+    let stderr = wayfare(&args, &env).failed();
+    assert!(
+        stderr.contains("https://trips.example.org") && stderr.contains("--allow-production"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
+    let mut conn = app.db.admin_conn();
+    for table in ["users", "plans", "plan_activities"] {
+        assert_eq!(count(&mut conn, table), 0, "{table}: nothing is seeded");
+    }
+
+    args.push("--allow-production");
+    let printed = wayfare(&args, &env).ok();
+    assert!(
+        printed.contains("seeded 3 users, 3 plans, 3 activities"),
+        "{printed}"
+    );
+    let staff = printed_password(&printed, "s9u0 <s9u0@seed.example>:");
+    let travellers = printed_password(&printed, "seeded travellers' password:");
+    assert_ne!(travellers, wayfare::ops::seed::SEED_PASSWORD);
+    assert_ne!(travellers, staff);
+    assert!(
+        !printed.contains(wayfare::ops::seed::SEED_PASSWORD),
+        "{printed}"
+    );
+    for login in ["s9u0", "s9u1", "s9u2"] {
+        assert!(
+            !logs_in(&app, login, wayfare::ops::seed::SEED_PASSWORD).await,
+            "{login} opens with the published password"
+        );
+    }
+    assert!(logs_in(&app, "s9u0", &staff).await);
+    assert!(logs_in(&app, "s9u1", &travellers).await);
+    assert!(!logs_in(&app, "s9u1", &staff).await);
 }

@@ -242,3 +242,73 @@ async fn without_a_time_zone_times_are_taken_as_utc() {
         "an hour by default"
     );
 }
+
+#[tokio::test]
+async fn dates_at_the_edge_of_what_the_database_holds_give_valid_calendars_and_pages() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let id = create_plan(&t.browser, &[]).await;
+    add_activity(
+        &t.browser,
+        &app,
+        id,
+        &[
+            ("title", "Normal"),
+            ("scheduled_date", "2026-07-02"),
+            ("start_time", "10:00"),
+        ],
+    )
+    .await;
+    // Rows the forms would refuse, as an old import or a hand-made row left them; in a
+    // zone fourteen hours ahead of UTC, and with a week-long duration.
+    app.exec(&format!(
+        "UPDATE plans SET plan_data = '{{\"timezone\": \"Pacific/Kiritimati\"}}' WHERE id = {id}"
+    ));
+    app.exec(&format!(
+        "INSERT INTO plan_activities (plan_id, title, scheduled_date, start_time, duration_minutes, order_index) VALUES \
+         ({id}, 'Last day', '262142-12-31', NULL, NULL, 0), \
+         ({id}, 'Last evening', '262142-12-31', '23:30', 10080, 1), \
+         ({id}, 'Long ago', '4713-01-01 BC', '00:10', NULL, 0), \
+         ({id}, 'New year 10000', '9999-12-31', NULL, NULL, 0), \
+         ({id}, 'Late in 9999', '9999-12-31', '23:30', NULL, 1)"
+    ));
+    let page = t.browser.get(&format!("/plans/{id}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Last evening"));
+
+    let token = crate::sharing::share(&app, &t.browser, id).await;
+    let reader = app.new_browser();
+    for (browser, path) in [
+        (&t.browser, format!("/plans/{id}/calendar.ics")),
+        (&reader, format!("/s/{token}/calendar.ics")),
+    ] {
+        let (text, calendar) = fetch_calendar(browser, &path).await;
+        let summaries: Vec<&str> = calendar.events().filter_map(|e| e.get_summary()).collect();
+        assert_eq!(
+            summaries,
+            ["Normal"],
+            "events RFC 5545 cannot write are left out: {text}"
+        );
+    }
+    let shared = reader.get(&format!("/s/{token}")).await;
+    assert_eq!(shared.status(), StatusCode::OK);
+
+    // Copying such a plan says what is wrong, and writes nothing.
+    let before = app.snapshot();
+    let response = t
+        .browser
+        .post_form(&format!("/plans/{id}/duplicate"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("(“Last day”): Date: Enter a date between the years 1900 and 2200."),
+        "{html}"
+    );
+    assert_eq!(app.snapshot(), before);
+    // Nor does its own export come back in.
+    let file = export(&t.browser, id).await.to_string();
+    let response = import_file(&t.browser, file.as_bytes()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.snapshot(), before);
+}

@@ -1,5 +1,7 @@
 //! Export and import: a round trip gives the same plan, a seed-style file's itinerary
-//! becomes activities, and a bad file gets a clear error and creates nothing.
+//! becomes activities, and a bad file (anything the forms would refuse: dates outside
+//! 1900–2200, over-long text, oversized data) gets the list of what is wrong and creates
+//! nothing.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -262,15 +264,46 @@ async fn a_bad_file_gets_a_clear_error_and_creates_nothing() {
         (export_with(json!({"title": "T", "currency": "ABC"}), json!([])), "Currency"),
         (
             export_with(json!({"title": "T", "start_date": "2026-07-05", "end_date": "2026-07-01"}), json!([])),
-            "ends before it starts",
+            "End date: The trip cannot end before it starts.",
         ),
-        (export_with(json!({"title": "T", "start_date": "0000-00-00"}), json!([])), "not a Wayfare plan export"),
+        (export_with(json!({"title": "T", "start_date": "0000-00-00"}), json!([])), "Start date: Enter a date like 2026-07-14."),
+        (export_with(json!({"title": "T", "end_date": "2201-01-01"}), json!([])), "End date: Enter a date between the years 1900 and 2200."),
+        (
+            export_with(json!({"title": "T"}), json!([{"title": "Far", "scheduled_date": "+262142-12-31"}])),
+            "Activity 1: Date: Enter a date between the years 1900 and 2200.",
+        ),
+        (
+            export_with(json!({"title": "T"}), json!([{"title": "a".repeat(201)}])),
+            "Activity 1: Title: At most 200 characters.",
+        ),
+        (
+            export_with(json!({"title": "T"}), json!([{"title": "Call", "metadata": {"contact_info": {"phone": "1".repeat(201)}}}])),
+            "Activity 1: Phone: At most 200 characters.",
+        ),
+        (
+            export_with(json!({"title": "T"}), json!([{"title": "Big", "metadata": {"notes": "m".repeat(20_000)}}])),
+            "Activity 1: Extra data: The extra data may be at most 16 KiB.",
+        ),
+        (
+            export_with(json!({"title": "T"}), json!([{"title": "Odd", "metadata": {"tags": "not a list"}}])),
+            "Activity 1: metadata: booking_info, contact_info, reviews and tags must have the shape",
+        ),
+        (
+            export_with(json!({"title": "T", "plan_data": {"notes": "n".repeat(300 * 1024)}}), json!([])),
+            "Plan data: The data may be at most 256 KiB.",
+        ),
+        (
+            export_with(json!({"title": "T"}), json!([{"title": "Long", "duration_minutes": 10_081}])),
+            "Activity 1: Duration: Enter whole minutes between 0 and 10080.",
+        ),
+        (json!({"itinerary": [{"date": "+262142-12-31", "activities": [{"activity": "x"}]}]}).to_string(), "Day 1: Enter a date between the years 1900 and 2200."),
+        (json!({"title": "t".repeat(201)}).to_string(), "Title: At most 200 characters."),
         (export_with(json!({"title": "T", "plan_data": [1]}), json!([])), "plan_data must be a JSON object"),
         (export_with(json!({"title": "T"}), json!([{"title": ""}])), "Activity 1"),
         (export_with(json!({"title": "T"}), json!([{"title": "ok"}, {"title": "Lat", "latitude": "91"}])), "Activity 2"),
         (
             export_with(json!({"title": "T"}), json!([{"title": "Time", "start_time": "10:00:00", "end_time": "09:00:00"}])),
-            "end time is not after",
+            "Activity 1: End time: The end must be after the start.",
         ),
         (export_with(json!({"title": "T"}), json!([{"title": "Cost", "estimated_cost": "-1"}])), "Activity 1"),
         (export_with(json!({"title": "T"}), json!([{"title": "Type", "activity_type": "spa"}])), "Activity 1"),
@@ -301,6 +334,25 @@ async fn a_bad_file_gets_a_clear_error_and_creates_nothing() {
         );
         assert_eq!(app.snapshot(), before, "{message}");
     }
+
+    // Every problem of a file is listed at once.
+    let many = export_with(
+        json!({"title": "", "currency": "ABC"}),
+        json!([{"title": "ok"}, {"title": "Far", "scheduled_date": "2201-07-01", "latitude": "91"}]),
+    );
+    let response = import_file(&t.browser, many.as_bytes()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let items = texts(&response.text().await.unwrap(), ".flash-error li");
+    assert_eq!(
+        items,
+        [
+            "Title: Enter a title.",
+            "Currency: Choose a currency from the list.",
+            "Activity 2: Latitude: Enter a latitude between -90 and 90, like 48.8584.",
+            "Activity 2: Date: Enter a date between the years 1900 and 2200.",
+        ]
+    );
+    assert_eq!(app.snapshot(), before);
 
     // No file, or an empty one.
     let token = t.browser.csrf_token().await.unwrap();

@@ -75,3 +75,70 @@ async fn the_daily_activity_creation_limit_answers_429_and_creates_nothing() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(app.count("plan_activities"), 2);
 }
+
+#[tokio::test]
+async fn imports_copies_and_duplicates_count_their_activities_and_a_refused_one_costs_nothing() {
+    let app = spawn_app_with(|env| {
+        env.insert("LIMIT_PLANS_PER_USER".into(), "3".into());
+        env.insert("LIMIT_ACTIVITIES_PER_USER".into(), "5".into());
+    })
+    .await;
+    let t = traveller(&app, "ana").await;
+    let file = |n: usize| {
+        serde_json::json!({
+            "format": "wayfare-plan", "version": 1, "plan": {"title": "Imported"},
+            "activities": (0..n).map(|i| serde_json::json!({"title": format!("A{i}")})).collect::<Vec<_>>(),
+        })
+        .to_string()
+    };
+    let rows = || {
+        (
+            app.count(&format!("plans WHERE user_id = {}", t.user.id)),
+            app.count(&format!(
+                "plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = {}",
+                t.user.id
+            )),
+        )
+    };
+    let refused = |response: reqwest::Response| {
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(response.headers().contains_key("retry-after"));
+    };
+
+    // Six activities at once are over the day's five: refused whole.
+    refused(import_file(&t.browser, file(6).as_bytes()).await);
+    assert_eq!(rows(), (0, 0));
+    let first = plan_id_in(&import_file(&t.browser, file(3).as_bytes()).await);
+    assert_eq!(rows(), (1, 3));
+    // A duplicate brings three more: refused, and its plan is not counted either.
+    refused(
+        t.browser
+            .post_form(&format!("/plans/{first}/duplicate"), &[])
+            .await,
+    );
+    assert_eq!(rows(), (1, 3));
+    // So is a copy of someone's shared plan with activities.
+    let owner = traveller(&app, "bob").await;
+    let shared = create_plan(&owner.browser, &[]).await;
+    for title in ["Tram", "Fado", "Tiles"] {
+        add_activity(&owner.browser, &app, shared, &[("title", title)]).await;
+    }
+    let token = crate::sharing::share(&app, &owner.browser, shared).await;
+    refused(t.browser.post_form(&format!("/s/{token}/copy"), &[]).await);
+    assert_eq!(rows(), (1, 3));
+    // What is left of the allowance is still there: two activities, two plans.
+    plan_id_in(&import_file(&t.browser, file(2).as_bytes()).await);
+    assert_eq!(rows(), (2, 5));
+    plan_id_in(&import_file(&t.browser, file(0).as_bytes()).await);
+    assert_eq!(rows(), (3, 5));
+    refused(import_file(&t.browser, file(0).as_bytes()).await);
+    refused(
+        t.browser
+            .post_form(
+                &format!("/plans/{first}/activities"),
+                &[("title", "One more")],
+            )
+            .await,
+    );
+    assert_eq!(rows(), (3, 5));
+}

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::pages::Layout;
+use crate::layout::Layout;
 
 /// Seconds a client should wait before retrying while the database is away.
 const RETRY_AFTER_UNAVAILABLE: u64 = 5;
@@ -163,7 +163,7 @@ pub fn error_page(
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"));
     // Also here, not only in the middleware: errors raised by middleware skip it.
-    for pair in crate::middleware::SECURITY_HEADERS {
+    for pair in crate::headers::SECURITY_HEADERS {
         response.insert_header(pair);
     }
     response.body(body)

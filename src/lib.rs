@@ -6,6 +6,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod flash;
+pub mod headers;
+pub mod layout;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;

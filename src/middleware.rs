@@ -6,18 +6,7 @@ use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 
 use crate::error::error_page;
-
-/// No inline script anywhere; map tiles are the one outside source of images.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; \
-                   connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
-                   form-action 'self'; frame-ancestors 'none'";
-
-pub const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
-    (header::X_FRAME_OPTIONS, "DENY"),
-    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::REFERRER_POLICY, "same-origin"),
-    (header::CONTENT_SECURITY_POLICY, CSP),
-];
+use crate::headers::SECURITY_HEADERS;
 
 /// Headers every response carries unless a handler set its own (share pages set
 /// `Referrer-Policy: no-referrer`).

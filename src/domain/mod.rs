@@ -11,6 +11,7 @@ pub mod password;
 pub mod plan;
 pub mod plan_data;
 pub mod plan_file;
+pub mod shared;
 pub mod username;
 
 pub use email::Email;

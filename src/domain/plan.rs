@@ -81,18 +81,6 @@ pub fn currency(raw: &str) -> Result<String, String> {
     }
 }
 
-pub fn status(raw: &str) -> Result<String, String> {
-    let value = raw.trim();
-    if value.is_empty() {
-        return Ok("draft".into());
-    }
-    if STATUSES.contains(&value) {
-        Ok(value.to_string())
-    } else {
-        Err("Choose draft, published or archived.".into())
-    }
-}
-
 pub fn budget(raw: &str) -> Result<Option<bigdecimal::BigDecimal>, String> {
     Money::parse_optional(raw).map(|m| m.map(Money::into_inner))
 }
@@ -107,6 +95,66 @@ pub fn timezone(raw: &str) -> Result<Option<String>, String> {
         .parse::<chrono_tz::Tz>()
         .map(|tz| Some(tz.name().to_string()))
         .map_err(|_| "Enter a time zone name like Europe/Paris or America/New_York.".into())
+}
+
+/// Who can find a plan: one choice, kept in three columns without a schema change.
+///
+/// - `Private` ("Only me"): no share token, not public.
+/// - `Link` ("People with the link"): a share token, not public.
+/// - `Public` ("Everyone, listed on Explore"): a share token, `is_public` and status
+///   `published`, which is what Explore lists.
+///
+/// `published` is written only by this choice; otherwise `status` is the owner's own
+/// workflow (`draft`, `archived`), and leaving `Public` or archiving turns a published
+/// plan back into a draft or an archived one that is no longer public.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Private,
+    Link,
+    Public,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 3] = [Visibility::Private, Visibility::Link, Visibility::Public];
+
+    /// What a stored plan's columns mean (older rows may hold any combination).
+    pub fn of(plan: &Plan) -> Visibility {
+        match (
+            plan.share_token.is_some(),
+            plan.public() && plan.status_or_default() == "published",
+        ) {
+            (true, true) => Visibility::Public,
+            (true, false) => Visibility::Link,
+            (false, _) => Visibility::Private,
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Visibility, String> {
+        Visibility::ALL
+            .into_iter()
+            .find(|v| v.as_str() == raw.trim())
+            .ok_or_else(|| {
+                "Choose who can find the plan: only you, people with the link, or everyone."
+                    .to_string()
+            })
+    }
+
+    /// The form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Link => "link",
+            Visibility::Public => "public",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Visibility::Private => "Only me",
+            Visibility::Link => "People with the link",
+            Visibility::Public => "Everyone (listed on Explore)",
+        }
+    }
 }
 
 /// A plan's own fields as the form holds them (text): what the form, an import, a copy
@@ -221,6 +269,15 @@ mod tests {
         assert!(optional_text("a\0b", 200).is_err());
         assert_eq!(optional_text("  ", 200).unwrap(), None);
         assert!(required_text(" ", 200, "a title").is_err());
+    }
+
+    #[test]
+    fn visibility_reads_the_three_columns_and_parses_the_form_value() {
+        for v in Visibility::ALL {
+            assert_eq!(Visibility::parse(v.as_str()), Ok(v));
+        }
+        assert!(Visibility::parse("published").is_err());
+        assert!(Visibility::parse("").is_err());
     }
 
     #[test]

@@ -50,8 +50,6 @@ pub struct PlanChanges {
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
     pub currency: Option<String>,
-    pub status: Option<String>,
-    pub is_public: Option<bool>,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewPlan) -> QueryResult<Plan> {
@@ -210,6 +208,8 @@ pub fn update_data_versioned(
     .optional()
 }
 
+/// Moves a plan in the owner's workflow (`draft`, `archived`). It also stops being public:
+/// `published` belongs to the visibility choice (`set_visibility`).
 pub fn set_status(
     conn: &mut PgConnection,
     user_id: i32,
@@ -221,8 +221,57 @@ pub fn set_status(
             .filter(plans::id.eq(id))
             .filter(plans::user_id.eq(user_id)),
     )
-    .set(plans::status.eq(status))
+    .set((plans::status.eq(status), plans::is_public.eq(false)))
     .execute(conn)
+}
+
+/// Writes who can find the plan (see `Visibility`): a link keeps its token, so choosing
+/// "Everyone" and back does not break links already given out.
+pub fn set_visibility(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    visibility: crate::domain::plan::Visibility,
+) -> QueryResult<usize> {
+    use crate::domain::plan::Visibility;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Text};
+    let target = plans::table
+        .filter(plans::id.eq(id))
+        .filter(plans::user_id.eq(user_id));
+    let keep_or_new = || {
+        sql::<Nullable<Text>>("coalesce(plans.share_token, ")
+            .bind::<Text, _>(new_share_token())
+            .sql(")")
+    };
+    let unpublished = || {
+        sql::<Nullable<Text>>(
+            "CASE WHEN plans.status = 'published' THEN 'draft' ELSE plans.status END",
+        )
+    };
+    match visibility {
+        Visibility::Private => diesel::update(target)
+            .set((
+                plans::share_token.eq(None::<String>),
+                plans::is_public.eq(false),
+                plans::status.eq(unpublished()),
+            ))
+            .execute(conn),
+        Visibility::Link => diesel::update(target)
+            .set((
+                plans::share_token.eq(keep_or_new()),
+                plans::is_public.eq(false),
+                plans::status.eq(unpublished()),
+            ))
+            .execute(conn),
+        Visibility::Public => diesel::update(target)
+            .set((
+                plans::share_token.eq(keep_or_new()),
+                plans::is_public.eq(true),
+                plans::status.eq("published"),
+            ))
+            .execute(conn),
+    }
 }
 
 pub fn delete_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<usize> {
@@ -289,19 +338,6 @@ pub fn set_share_token(
     .execute(conn)
 }
 
-/// A plan listed on Explore needs a link to show: public and published plans get a token.
-pub fn ensure_listed_token(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
-    diesel::update(
-        plans::table
-            .filter(plans::id.eq(id))
-            .filter(plans::is_public.eq(true))
-            .filter(plans::status.eq("published"))
-            .filter(plans::share_token.is_null()),
-    )
-    .set(plans::share_token.eq(new_share_token()))
-    .execute(conn)
-}
-
 /// The plan behind a share link (row-level security must allow it: `Actor::ShareToken`).
 pub fn find_by_share_token(conn: &mut PgConnection, token: &str) -> QueryResult<Plan> {
     let found = plans::table
@@ -336,6 +372,29 @@ pub struct ExploreFilter {
     pub after: Option<(NaiveDateTime, i32)>,
 }
 
+/// What Explore lists: public, published plans with a link (the partial index
+/// `idx_plans_explore`), of verified, active owners. A literal, not bound: only then can
+/// PostgreSQL use the partial index (a prepared statement's generic plan cannot prove
+/// `is_public = $1` matches it).
+const LISTED: &str =
+    "plans.is_public AND plans.status = 'published' AND plans.share_token IS NOT NULL";
+
+/// One plan Explore lists, by id (row-level security: `Actor::Explore`); anything else is
+/// `NotFound`.
+pub fn find_listed(conn: &mut PgConnection, id: i32) -> QueryResult<Plan> {
+    use crate::db::schema::users;
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    plans::table
+        .inner_join(users::table)
+        .filter(plans::id.eq(id))
+        .filter(sql::<Bool>(LISTED))
+        .filter(users::is_verified.eq(true))
+        .filter(users::is_active.is_distinct_from(false))
+        .select(Plan::as_select())
+        .first(conn)
+}
+
 /// Public, published plans of verified users (row-level security: `Actor::Explore`), one
 /// page, newest change first, with the name their owners chose to show.
 pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<Vec<Plan>> {
@@ -344,11 +403,7 @@ pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<V
     use diesel::sql_types::{Bool, Integer};
     let mut query = plans::table
         .inner_join(users::table)
-        // Literal, not bound: only then can PostgreSQL use the partial idx_plans_explore
-        // (a prepared statement's generic plan cannot prove `is_public = $1` matches it).
-        .filter(sql::<Bool>(
-            "plans.is_public AND plans.status = 'published' AND plans.share_token IS NOT NULL",
-        ))
+        .filter(sql::<Bool>(LISTED))
         .filter(users::is_verified.eq(true))
         .filter(users::is_active.is_distinct_from(false))
         .select(Plan::as_select())

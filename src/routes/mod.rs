@@ -119,10 +119,16 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/plans/{id}/share").route(web::post().to(plans::sharing::share)))
     .service(resource("/plans/{id}/share/revoke").route(web::post().to(plans::sharing::revoke)))
     .service(resource("/plans/{id}/share/options").route(web::post().to(plans::sharing::options)))
+    .service(
+        resource("/plans/{id}/share/visibility").route(web::post().to(plans::sharing::visibility)),
+    )
     .service(resource("/s/{token}").route(web::get().to(share::show)))
     .service(resource("/s/{token}/calendar.ics").route(web::get().to(share::calendar)))
     .service(resource("/s/{token}/copy").route(web::post().to(share::copy)))
     .service(resource("/explore").route(web::get().to(share::explore)))
+    .service(resource("/explore/{id}").route(web::get().to(share::explore_show)))
+    .service(resource("/explore/{id}/calendar.ics").route(web::get().to(share::explore_calendar)))
+    .service(resource("/explore/{id}/copy").route(web::post().to(share::explore_copy)))
     .service(resource("/plans/{id}/calendar.ics").route(web::get().to(files::calendar)))
     .service(resource("/plans/{id}/export.json").route(web::get().to(files::export)))
     .service(resource("/plans/{id}/activities").route(web::post().to(activities::create)))

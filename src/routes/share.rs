@@ -1,5 +1,8 @@
-//! What anyone with a share link sees: a read-only plan, its calendar feed, and (signed in)
-//! a button to copy it into their own plans. Explore lists public, published plans.
+//! What readers who are not the owner see: the page behind a share link (with what the
+//! owner chose to share), Explore's list and its public page of each listed plan (never
+//! bookings or contact details), their calendar feeds, and (signed in) "Copy to my plans".
+//! Every one of them is built from `domain::shared::SharedPlan`, the one allow-list, so
+//! what a reader is shown and what a reader can copy cannot diverge.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -9,15 +12,13 @@ use serde::Deserialize;
 
 use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::db::{Actor, Db};
-use crate::domain::activity::Metadata;
 use crate::domain::checked::CheckedPlan;
 use crate::domain::ics::{self, Calendar};
 use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
-use crate::domain::plan::PlanInput;
-use crate::domain::plan_data::{PlanData, Sharing};
+use crate::domain::shared::{Reader, SharedPlan};
 use crate::error::AppError;
 use crate::models::plan::{self, ExploreFilter, PAGE_SIZE, Plan};
-use crate::models::plan_activity::{self, PlanActivity};
+use crate::models::plan_activity;
 use crate::pages::{Layout, see_other};
 use crate::routes::plans::files::ics_response;
 use crate::routes::plans::map_json;
@@ -34,46 +35,58 @@ fn plausible(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Drops from the activities what the owner did not choose to share.
-fn redact(activities: &mut [PlanActivity], sharing: &Sharing) {
-    for a in activities {
-        if !sharing.show_costs {
-            a.estimated_cost = None;
-            a.actual_cost = None;
-        }
-        if !sharing.show_bookings {
-            let mut meta = Metadata::from_value(a.metadata.as_ref());
-            meta.booking_info = None;
-            meta.contact_info = None;
-            a.metadata = Some(meta.to_value());
+/// Where a reader came from: a share link, or Explore.
+#[derive(Clone, Debug)]
+enum Door {
+    Link(String),
+    Explore(i32),
+}
+
+impl Door {
+    /// The page's path: the copy form, the login link and the calendar hang off it.
+    fn base(&self) -> String {
+        match self {
+            Door::Link(token) => format!("/s/{token}"),
+            Door::Explore(id) => format!("/explore/{id}"),
         }
     }
 }
 
-/// The shared plan and its activities, redacted, read as the link's holder.
-async fn shared(db: &Db, token: String) -> Result<(Plan, PlanData, Vec<PlanActivity>), AppError> {
-    if !plausible(&token) {
-        return Err(AppError::NotFound);
+/// The plan as this door's reader may see it, read as that reader (row-level security
+/// shows a link holder that one plan, and Explore only listed ones).
+async fn read(db: &Db, door: &Door) -> Result<SharedPlan, AppError> {
+    match door.clone() {
+        Door::Link(token) => {
+            if !plausible(&token) {
+                return Err(AppError::NotFound);
+            }
+            let (found, activities) = db
+                .read_replica_as(Actor::ShareToken(token.clone()), move |conn| {
+                    let found = plan::find_by_share_token(conn, &token)?;
+                    let activities = plan_activity::list_for_plan(conn, found.id)?;
+                    Ok((found, activities))
+                })
+                .await?;
+            Ok(SharedPlan::of(&found, activities, Reader::Link))
+        }
+        Door::Explore(id) => {
+            let (found, activities) = db
+                .read_replica_as(Actor::Explore, move |conn| {
+                    let found = plan::find_listed(conn, id)?;
+                    let activities = plan_activity::list_for_plan(conn, found.id)?;
+                    Ok((found, activities))
+                })
+                .await?;
+            Ok(SharedPlan::of(&found, activities, Reader::Public))
+        }
     }
-    let (found, mut activities) = db
-        .read_replica_as(Actor::ShareToken(token.clone()), move |conn| {
-            let found = plan::find_by_share_token(conn, &token)?;
-            let activities = plan_activity::list_for_plan(conn, found.id)?;
-            Ok((found, activities))
-        })
-        .await?;
-    let data = PlanData::from_value(found.plan_data.as_ref());
-    redact(&mut activities, &data.sharing());
-    Ok((found, data, activities))
 }
 
 #[derive(Template)]
 #[template(path = "share/show.html")]
 struct SharePage {
     layout: Layout,
-    plan: Plan,
-    data: PlanData,
-    sharing: Sharing,
+    plan: SharedPlan,
     itinerary: Itinerary,
     budget: Budget,
     day_chart: Chart,
@@ -84,19 +97,29 @@ struct SharePage {
     webcal_url: String,
     description: String,
     signed_in: bool,
-    token: String,
+    /// The page's own path (`/s/{token}` or `/explore/{id}`).
+    base: String,
+    /// Reached through Explore: the public view.
+    public: bool,
 }
 
 /// "Lisbon · 1–5 Jul 2026 · 5 days": the preview line of chat apps.
-fn summary(plan: &Plan) -> String {
-    let mut parts: Vec<String> = plan.destination.iter().cloned().collect();
-    if let (Some(s), Some(e)) = (plan.start_date, plan.end_date) {
+fn summary(
+    destination: Option<&str>,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+) -> String {
+    let mut parts: Vec<String> = destination.iter().map(|d| d.to_string()).collect();
+    if let (Some(s), Some(e)) = (start, end) {
         parts.push(format!(
             "{} – {}",
             s.format("%-d %b %Y"),
             e.format("%-d %b %Y")
         ));
-        parts.push(format!("{} days", (e - s).num_days() + 1));
+        parts.push(format!(
+            "{} days",
+            e.signed_duration_since(s).num_days() + 1
+        ));
     }
     if parts.is_empty() {
         parts.push("A trip planned with Wayfare".into());
@@ -104,31 +127,30 @@ fn summary(plan: &Plan) -> String {
     parts.join(" · ")
 }
 
-pub async fn show(
+async fn page(
     visitor: Visitor,
-    state: web::Data<AppState>,
-    db: web::Data<Db>,
-    token: web::Path<String>,
+    state: &AppState,
+    db: &Db,
+    door: Door,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let (found, data, activities) = shared(&db, token.clone()).await?;
-    let sharing = data.sharing();
-    let listed = found.public() && found.status_or_default() == "published";
-    let itinerary = itinerary::itinerary(found.start_date, found.end_date, activities);
-    let budget = Budget::of(
-        if sharing.show_costs {
-            found.budget.clone()
-        } else {
-            None
-        },
-        &itinerary,
+    let shared = read(db, &door).await?;
+    let base = door.base();
+    let itinerary = itinerary::itinerary(
+        shared.start_date,
+        shared.end_date,
+        shared.activities.clone(),
     );
-    let url = state.link(&format!("/s/{token}"));
-    let calendar_url = state.link(&format!("/s/{token}/calendar.ics"));
+    let budget = Budget::of(shared.budget.clone(), &itinerary);
+    let url = state.link(&base);
+    let calendar_url = state.link(&format!("{base}/calendar.ics"));
     let page = SharePage {
         signed_in: visitor.user.is_some(),
         layout: visitor.layout,
-        description: summary(&found),
+        description: summary(
+            shared.destination.as_deref(),
+            shared.start_date,
+            shared.end_date,
+        ),
         day_chart: itinerary::chart(&budget.per_day),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
@@ -141,10 +163,9 @@ pub async fn show(
         url,
         itinerary,
         budget,
-        sharing,
-        data,
-        plan: found,
-        token,
+        plan: shared,
+        public: matches!(door, Door::Explore(_)),
+        base,
     };
     let mut response = HttpResponse::Ok();
     response
@@ -154,27 +175,24 @@ pub async fn show(
         // in the URL from ever reaching another site, which is what matters.
         .insert_header((header::REFERRER_POLICY, SHARE_REFERRER_POLICY))
         .insert_header((header::CACHE_CONTROL, "private, max-age=60"));
-    if !listed {
+    if let Door::Link(_) = door {
+        // A link page may show bookings: only Explore's public page is for search engines.
         response.insert_header(("X-Robots-Tag", "noindex, nofollow"));
     }
     Ok(response.body(page.render()?))
 }
 
-pub async fn calendar(
-    state: web::Data<AppState>,
-    db: web::Data<Db>,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let (found, data, activities) = shared(&db, token.into_inner()).await?;
+async fn calendar_of(state: &AppState, db: &Db, door: Door) -> Result<HttpResponse, AppError> {
+    let shared = read(db, &door).await?;
     let body = ics::render(&Calendar {
-        name: &found.title,
-        timezone: data.timezone.as_deref(),
+        name: &shared.title,
+        timezone: shared.timezone.as_deref(),
         host: state.settings.public_url.host_str().unwrap_or("wayfare"),
-        activities: &activities,
-        // Already redacted: booking details are gone unless shared.
+        activities: &shared.activities,
+        // Already allow-listed: booking details are there only when this reader sees them.
         describe: &crate::routes::plans::files::describe_all,
     });
-    let mut response = ics_response(body, &found.title);
+    let mut response = ics_response(body, &shared.title);
     response.headers_mut().insert(
         header::REFERRER_POLICY,
         header::HeaderValue::from_static(SHARE_REFERRER_POLICY),
@@ -186,52 +204,28 @@ pub async fn calendar(
     Ok(response)
 }
 
-/// Copies a shared plan into the visitor's own plans as a draft, without what the owner
-/// did not share, its link, or its sharing options.
-pub async fn copy(
+/// Copies what this reader sees into their own plans as a private draft (through the
+/// forms' checks, counted against their daily limits): never the link, the sharing
+/// options, or anything the page does not show.
+async fn copy_of(
     current: Option<CurrentUser>,
-    state: web::Data<AppState>,
-    db: web::Data<Db>,
-    token: web::Path<String>,
+    state: &AppState,
+    db: &Db,
+    door: Door,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    // After logging in, back to the shared page: the copy URL itself only takes POST.
-    let current = current.ok_or_else(|| AppError::LoginRequired(format!("/s/{token}")))?;
-    let (found, mut data, activities) = shared(&db, token).await?;
-    let sharing = data.sharing();
+    // After logging in, back to the page: the copy URL itself only takes POST.
+    let current = current.ok_or_else(|| AppError::LoginRequired(door.base()))?;
+    let shared = read(db, &door).await?;
+    let copy = CheckedPlan::copy(&shared.plan_input(), shared.plan_data(), &shared.activities)
+        .map_err(|problems| {
+            AppError::Invalid(format!(
+                "This plan cannot be copied: {}",
+                problems.sentence()
+            ))
+        })?;
     let user_id = current.id();
-    data.sharing = None;
-    if !sharing.show_bookings {
-        data.external_bookings = None;
-        if let Some(acc) = data.accommodation.as_mut() {
-            acc.booking_details.confirmation_number = None;
-        }
-    }
-    if !sharing.show_costs
-        && let Some(bookings) = data.external_bookings.as_mut()
-    {
-        // Shared bookings without their prices, when costs are not shared.
-        for booking in bookings
-            .flights
-            .iter_mut()
-            .chain(bookings.hotels.iter_mut())
-            .chain(bookings.activities.iter_mut())
-        {
-            booking.cost = None;
-        }
-    }
-    let mut input = PlanInput::from_plan(&found);
-    if !sharing.show_costs {
-        input.budget = String::new();
-    }
-    let copy = CheckedPlan::copy(&input, data.to_value(), &activities).map_err(|problems| {
-        AppError::Invalid(format!(
-            "This plan cannot be copied: {}",
-            problems.sentence()
-        ))
-    })?;
     state
-        .count_new_plan_with_activities(&db, user_id, copy.activities.len())
+        .count_new_plan_with_activities(db, user_id, copy.activities.len())
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
@@ -248,6 +242,59 @@ pub async fn copy(
     Ok(see_other(&format!("/plans/{}", created.id)))
 }
 
+pub async fn show(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    page(visitor, &state, &db, Door::Link(token.into_inner())).await
+}
+
+pub async fn calendar(
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    calendar_of(&state, &db, Door::Link(token.into_inner())).await
+}
+
+pub async fn copy(
+    current: Option<CurrentUser>,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    copy_of(current, &state, &db, Door::Link(token.into_inner())).await
+}
+
+/// A listed plan as Explore shows it to anyone.
+pub async fn explore_show(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    page(visitor, &state, &db, Door::Explore(id.into_inner())).await
+}
+
+pub async fn explore_calendar(
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    calendar_of(&state, &db, Door::Explore(id.into_inner())).await
+}
+
+pub async fn explore_copy(
+    current: Option<CurrentUser>,
+    state: web::Data<AppState>,
+    db: web::Data<Db>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    copy_of(current, &state, &db, Door::Explore(id.into_inner())).await
+}
+
 // ---------------------------------------------------------------- explore
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,8 +306,11 @@ pub struct ExploreQuery {
     after: String,
 }
 
+/// A card on Explore: what it shows and where it leads, nothing more (no share token:
+/// Explore's readers never reach the link's page).
 pub struct Listed {
-    pub plan: Plan,
+    pub id: i32,
+    pub title: String,
     pub summary: String,
 }
 
@@ -341,9 +391,10 @@ pub async fn explore(
         layout: visitor.layout,
         plans: plans
             .into_iter()
-            .map(|p| Listed {
-                summary: summary(&p),
-                plan: p,
+            .map(|p: Plan| Listed {
+                summary: summary(p.destination.as_deref(), p.start_date, p.end_date),
+                id: p.id,
+                title: p.title,
             })
             .collect(),
         q: query.q,

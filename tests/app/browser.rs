@@ -629,10 +629,16 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         1
     );
 
-    // Share.
+    // Share: "People with the link" in the one choice of who can find the plan.
+    chrome
+        .find("input[name=visibility][value=link]")
+        .await
+        .click()
+        .await
+        .unwrap();
     chrome
         .click_to_page(&format!(
-            "form[action=\"/plans/{plan}/share\"] button[type=submit]"
+            "form[action=\"/plans/{plan}/share/visibility\"] button[type=submit]"
         ))
         .await;
     let link = chrome
@@ -1103,6 +1109,7 @@ async fn the_main_pages_pass_axe_and_fit_a_375_px_phone() {
         ("login", "/login".into()),
         ("signup", "/signup".into()),
         ("explore", "/explore".into()),
+        ("explore-plan", format!("/explore/{plan}")),
         ("share", format!("/s/{token}")),
     ] {
         check_page(&visitor, name, &path, &mut problems).await;

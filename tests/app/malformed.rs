@@ -136,10 +136,9 @@ const PLAN: &[&str] = &[
     "end_date",
     "budget",
     "currency",
-    "status",
-    "is_public",
     "version",
 ];
+const VISIBILITY: &[&str] = &["visibility"];
 const ACTIVITY: &[&str] = &[
     "title",
     "description",
@@ -635,6 +634,15 @@ fn form_endpoints(plan: i32, activity: i32) -> Vec<(&'static str, Endpoint)> {
                 Some(("plans", plan)),
             ),
         ),
+        (
+            "visibility",
+            endpoint(
+                format!("/plans/{plan}/share/visibility"),
+                VISIBILITY,
+                false,
+                None,
+            ),
+        ),
     ]
 }
 
@@ -748,7 +756,6 @@ fn valid_form(name: &str) -> Vec<(String, String)> {
             ("end_date", "2026-07-03".into()),
             ("budget", "100".into()),
             ("currency", "EUR".into()),
-            ("status", "draft".into()),
         ],
         "activity create" | "activity edit" => vec![
             ("title", "Stop".into()),
@@ -774,6 +781,7 @@ fn valid_form(name: &str) -> Vec<(String, String)> {
             ("cost", "5".into()),
         ],
         "raw data" => vec![("plan_data", "{\"notes\": \"x\"}".into())],
+        "visibility" => vec![("visibility", "link".into())],
         other => panic!("no valid form for {other}"),
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

@@ -45,7 +45,6 @@ pub fn plan_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)
         ("end_date", "2026-07-05"),
         ("budget", "1250.50"),
         ("currency", "EUR"),
-        ("status", "draft"),
     ];
     for (name, value) in overrides {
         form.retain(|(k, _)| k != name);
@@ -72,6 +71,25 @@ pub fn plan_id_in(response: &Response) -> i32 {
 pub async fn create_plan(browser: &Browser, overrides: &[(&str, &str)]) -> i32 {
     let response = browser.post_form("/plans", &plan_form(overrides)).await;
     plan_id_in(&response)
+}
+
+/// Chooses who can find a plan (`private`, `link` or `public`), as its owner does in the
+/// plan page's sharing section.
+pub async fn set_visibility(browser: &Browser, plan: i32, visibility: &str) {
+    let response = browser
+        .post_form(
+            &format!("/plans/{plan}/share/visibility"),
+            &[("visibility", visibility)],
+        )
+        .await;
+    crate::helpers::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
+}
+
+/// A plan made through the form, then listed on Explore ("Everyone").
+pub async fn create_listed_plan(browser: &Browser, overrides: &[(&str, &str)]) -> i32 {
+    let plan = create_plan(browser, overrides).await;
+    set_visibility(browser, plan, "public").await;
+    plan
 }
 
 /// A plan straight in the database: `columns` and `values` are SQL fragments added to

@@ -52,3 +52,141 @@ pub async fn shared_plan(
     let token = share(app, &owner.browser, plan).await;
     (owner, plan, token)
 }
+
+/// Strings only booking details reveal: an activity's booking and contact, where they stay,
+/// how they arrive, a booking made elsewhere.
+pub const BOOKING_DETAILS: &[&str] = &[
+    "ACT-CONF-77",
+    "Provider-77",
+    "+44 20 7946 0777",
+    "desk77@hotel.example",
+    "https://hotel77.example/desk",
+    "Hotel Seventy",
+    "77 Secret Street",
+    "HOTEL-CONF-77",
+    "SeatAir77",
+    "TP 777",
+    "FLIGHT-CONF-77",
+];
+/// Costs the plan holds.
+pub const PLAN_COSTS: &[&str] = &["4321.09", "77.70", "300.77"];
+/// Strings no reader ever gets: preferences and accessibility needs, unknown keys at every
+/// level, and activity metadata of an unexpected shape.
+pub const NEVER_SHARED: &[&str] = &[
+    "WHEELCHAIR-77",
+    "budget-luxe-77",
+    "wifi-77",
+    "walking-77",
+    "Hidden key 77",
+    "door-4277",
+    "PNR-77",
+    "Seat 77A",
+    "Review source 77",
+    "odd-shape-77",
+];
+
+/// A shared plan with every `plan_data` key filled through the forms (trip details,
+/// preferences, accommodation, transport with a flight, a booking) plus unknown keys at
+/// every level, an activity with costs, a booking and contact details, and one whose
+/// metadata has an unexpected shape: (owner, plan, token).
+pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i32, String) {
+    use crate::plans::{add_activity, form_version};
+    let (owner, plan, token) = shared_plan(
+        app,
+        &crate::helpers::unique("owner"),
+        &[("budget", "4321.09"), ("title", "Everything trip")],
+    )
+    .await;
+    add_activity(
+        &owner.browser,
+        app,
+        plan,
+        &[
+            ("title", "Hotel check-in"),
+            ("scheduled_date", "2026-07-01"),
+            ("start_time", "15:00"),
+            ("estimated_cost", "77.70"),
+            ("confirmation_number", "ACT-CONF-77"),
+            ("provider", "Provider-77"),
+            ("phone", "+44 20 7946 0777"),
+            ("email", "desk77@hotel.example"),
+            ("website", "https://hotel77.example/desk"),
+            ("rating", "4"),
+            ("tags", "visible-tag"),
+        ],
+    )
+    .await;
+    let details = format!("/plans/{plan}/details");
+    let version = form_version(&owner.browser, &details).await;
+    let response = owner
+        .browser
+        .post_form(
+            &details,
+            &[
+                ("timezone", "Europe/Lisbon"),
+                ("notes", "Visible notes 77"),
+                ("budget_type", "budget-luxe-77"),
+                ("group_size", "2"),
+                ("accessibility_needs", "WHEELCHAIR-77"),
+                ("accommodation_type", "hotel"),
+                ("accommodation_name", "Hotel Seventy"),
+                ("accommodation_address", "77 Secret Street"),
+                ("accommodation_confirmation", "HOTEL-CONF-77"),
+                ("check_in", "2026-07-01"),
+                ("accommodation_preferences", "wifi-77"),
+                ("arrival_method", "flight"),
+                ("arrival_carrier", "SeatAir77"),
+                ("arrival_number", "TP 777"),
+                ("arrival_time", "10:05"),
+                ("local_methods", "walking-77"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    let version = version_of(app, "plans", plan);
+    let response = owner
+        .browser
+        .post_form(
+            &format!("/plans/{plan}/bookings"),
+            &[
+                ("kind", "flights"),
+                ("provider", "TAP"),
+                ("confirmation_number", "FLIGHT-CONF-77"),
+                ("starts_at", "2026-07-01 08:00"),
+                ("cost", "300.77"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    // Keys no form writes, at every level, and an activity of unexpected shape.
+    app.exec(&format!(
+        "UPDATE plans SET plan_data = jsonb_set(jsonb_set(jsonb_set(plan_data \
+           || '{{\"secret_key\": {{\"note\": \"Hidden key 77\"}}}}', \
+           '{{accommodation,booking_details,door}}', '\"door-4277\"'), \
+           '{{external_bookings,flights,0,pnr}}', '\"PNR-77\"'), \
+           '{{transportation,arrival,details,seat}}', '\"Seat 77A\"') WHERE id = {plan}"
+    ));
+    app.exec(&format!(
+        "UPDATE plan_activities SET metadata = jsonb_set(metadata, '{{reviews,source}}', \
+           '\"Review source 77\"') WHERE plan_id = {plan}"
+    ));
+    app.exec(&format!(
+        "INSERT INTO plan_activities (plan_id, title, scheduled_date, order_index, metadata) \
+         VALUES ({plan}, 'Odd one', '2026-07-02', 0, \
+           '{{\"tags\": \"odd-shape-77\", \"booking_info\": {{\"confirmation_number\": \"odd-shape-77\"}}, \
+             \"contact_info\": {{\"phone\": [\"odd-shape-77\"]}}, \"door\": \"door-4277\"}}')"
+    ));
+    (owner, plan, token)
+}
+
+/// Everything a copy holds, as text: its plan row and its activities.
+pub fn copy_text(app: &TestApp, copy: i32) -> String {
+    app.text(&format!(
+        "SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = {copy}) || \
+                coalesce((SELECT json_agg(a ORDER BY a.id)::text FROM plan_activities a \
+                          WHERE plan_id = {copy}), '')"
+    ))
+    .unwrap()
+}

@@ -17,7 +17,7 @@ use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
 use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
-use crate::domain::plan::{self as rules, CURRENCIES, PlanInput, STATUSES};
+use crate::domain::plan::{CURRENCIES, PlanInput, STATUSES, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChanges};
@@ -111,6 +111,8 @@ pub async fn list(
 
 // ---------------------------------------------------------------- the plan form
 
+/// The plan's own fields. Who can find the plan is not here: it is one choice in the plan
+/// page's sharing section (`sharing::visibility`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct PlanForm {
@@ -121,33 +123,22 @@ pub struct PlanForm {
     pub end_date: String,
     pub budget: String,
     pub currency: String,
-    pub status: String,
-    pub is_public: Option<String>,
     pub version: String,
 }
 
 impl PlanForm {
     fn from_plan(p: &Plan) -> Self {
+        let input = PlanInput::from_plan(p);
         PlanForm {
-            title: p.title.clone(),
-            description: p.description.clone().unwrap_or_default(),
-            destination: p.destination.clone().unwrap_or_default(),
-            start_date: p.start_date.map(|d| d.to_string()).unwrap_or_default(),
-            end_date: p.end_date.map(|d| d.to_string()).unwrap_or_default(),
-            budget: p
-                .budget
-                .as_ref()
-                .map(crate::domain::money::display)
-                .unwrap_or_default(),
-            currency: p.currency_or_default().to_string(),
-            status: p.status_or_default().to_string(),
-            is_public: p.public().then(|| "on".to_string()),
+            title: input.title,
+            description: input.description,
+            destination: input.destination,
+            start_date: input.start_date,
+            end_date: input.end_date,
+            budget: input.budget,
+            currency: input.currency,
             version: p.version().to_string(),
         }
-    }
-
-    pub fn public(&self) -> bool {
-        self.is_public.is_some()
     }
 
     fn input(&self) -> PlanInput {
@@ -164,26 +155,16 @@ impl PlanForm {
 
     /// The checked values, or the errors beside their fields.
     fn validate(&self) -> Result<PlanChanges, FieldErrors> {
-        match (self.input().validate(), rules::status(&self.status)) {
-            (Ok(plan), Ok(status)) => Ok(PlanChanges {
-                title: plan.title,
-                description: plan.description,
-                destination: plan.destination,
-                start_date: plan.start_date,
-                end_date: plan.end_date,
-                budget: plan.budget,
-                currency: Some(plan.currency),
-                status: Some(status),
-                is_public: Some(self.public()),
-            }),
-            (checked, status) => {
-                let mut errors = checked.err().unwrap_or_default();
-                if let Err(e) = status {
-                    errors.add("status", e);
-                }
-                Err(errors)
-            }
-        }
+        let plan = self.input().validate()?;
+        Ok(PlanChanges {
+            title: plan.title,
+            description: plan.description,
+            destination: plan.destination,
+            start_date: plan.start_date,
+            end_date: plan.end_date,
+            budget: plan.budget,
+            currency: Some(plan.currency),
+        })
     }
 }
 
@@ -196,28 +177,18 @@ struct FormPage {
     form: PlanForm,
     errors: FieldErrors,
     currencies: &'static [&'static str],
-    statuses: [&'static str; 3],
-    verified: bool,
     /// The plan as someone else saved it meanwhile (the 409 page).
     newer: Option<Plan>,
 }
 
 impl FormPage {
-    fn new(
-        layout: Layout,
-        plan_id: Option<i32>,
-        form: PlanForm,
-        errors: FieldErrors,
-        verified: bool,
-    ) -> Self {
+    fn new(layout: Layout, plan_id: Option<i32>, form: PlanForm, errors: FieldErrors) -> Self {
         FormPage {
             layout,
             plan_id,
             form,
             errors,
             currencies: &CURRENCIES,
-            statuses: STATUSES,
-            verified,
             newer: None,
         }
     }
@@ -226,47 +197,38 @@ impl FormPage {
 pub async fn new_form(current: CurrentUser) -> Result<HttpResponse, AppError> {
     let form = PlanForm {
         currency: "USD".into(),
-        status: "draft".into(),
         ..PlanForm::default()
     };
-    let verified = current.user.is_verified;
     render(&FormPage::new(
         current.layout,
         None,
         form,
         FieldErrors::default(),
-        verified,
     ))
 }
 
+/// Creates a plan as a private draft: only its owner can find it until they choose
+/// otherwise in its sharing section.
 pub async fn create(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
-    let verified = current.user.is_verified;
-    let mut changes = match form.validate() {
+    let changes = match form.validate() {
         Ok(changes) => changes,
         Err(errors) => {
             return render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage::new(current.layout, None, form, errors, verified),
+                &FormPage::new(current.layout, None, form, errors),
             );
         }
     };
-    if changes.is_public == Some(true) && !verified {
-        changes.is_public = Some(false);
-        FlashMessage::warning(
-            "Confirm your e-mail address to make a plan public; it was saved as private.",
-        )
-        .send();
-    }
     let user_id = current.id();
     state.count_new_plan(&db, user_id).await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let created = plan::insert(
+            Ok(plan::insert(
                 conn,
                 &NewPlan {
                     user_id,
@@ -277,13 +239,11 @@ pub async fn create(
                     end_date: changes.end_date,
                     budget: changes.budget,
                     currency: changes.currency.unwrap_or_else(|| "USD".into()),
-                    status: changes.status.unwrap_or_else(|| "draft".into()),
+                    status: "draft".into(),
                     plan_data: serde_json::json!({}),
-                    is_public: changes.is_public.unwrap_or(false),
+                    is_public: false,
                 },
-            )?;
-            plan::ensure_listed_token(conn, created.id)?;
-            Ok(created)
+            )?)
         })
         .await?;
     FlashMessage::info("Your plan is created. Add the first activity.").send();
@@ -304,7 +264,10 @@ struct ShowPage {
     type_chart: Chart,
     map_json: String,
     tile_url: String,
-    statuses: [&'static str; 3],
+    /// Who can find the plan, as the sharing section's one choice.
+    visibility: Visibility,
+    /// Only a verified owner may list a plan on Explore.
+    verified: bool,
     share_url: Option<String>,
     /// Each activity's number in itinerary order, as on the map.
     numbers: std::collections::HashMap<i32, usize>,
@@ -313,6 +276,14 @@ struct ShowPage {
 impl ShowPage {
     fn number(&self, id: &i32) -> usize {
         self.numbers.get(id).copied().unwrap_or(0)
+    }
+
+    fn choices(&self) -> [Visibility; 3] {
+        Visibility::ALL
+    }
+
+    fn archived(&self) -> bool {
+        self.plan.status_or_default() == "archived"
     }
 }
 
@@ -380,6 +351,7 @@ pub async fn show(
         .await?;
     let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, activities);
     let budget = Budget::of(plan.budget.clone(), &itinerary);
+    let verified = current.user.is_verified;
     render(&ShowPage {
         layout: current.layout,
         data: PlanData::from_value(plan.plan_data.as_ref()),
@@ -394,8 +366,9 @@ pub async fn show(
         numbers: numbering(&itinerary),
         itinerary,
         budget,
+        visibility: Visibility::of(&plan),
+        verified,
         plan,
-        statuses: STATUSES,
     })
 }
 
@@ -412,13 +385,11 @@ pub async fn edit_form(
             Ok(plan::find_for_user(conn, user_id, id)?)
         })
         .await?;
-    let verified = current.user.is_verified;
     render(&FormPage::new(
         current.layout,
         Some(id),
         PlanForm::from_plan(&found),
         FieldErrors::default(),
-        verified,
     ))
 }
 
@@ -429,8 +400,7 @@ pub async fn update(
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let verified = current.user.is_verified;
-    let mut changes = match form.validate() {
+    let changes = match form.validate() {
         Ok(changes) => changes,
         Err(errors) => {
             // The plan must exist and be theirs before we show anything about it.
@@ -440,7 +410,7 @@ pub async fn update(
             .await?;
             return render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage::new(current.layout, Some(id), form, errors, verified),
+                &FormPage::new(current.layout, Some(id), form, errors),
             );
         }
     };
@@ -448,39 +418,20 @@ pub async fn update(
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
             let before = plan::find_for_user(conn, user_id, id)?;
-            if changes.is_public == Some(true) && !before.public() && !verified {
-                changes.is_public = Some(false);
-            }
             let Some(version) = version else {
                 return Ok(Err(before));
             };
             let saved = plan::update_versioned(conn, user_id, id, version, &changes)?;
-            if saved.is_some() {
-                plan::ensure_listed_token(conn, id)?;
-            }
             Ok(saved.ok_or(before))
         })
         .await?;
     match outcome {
-        Ok(saved) => {
-            if form.public() && !saved.public() {
-                FlashMessage::warning(
-                    "Confirm your e-mail address to make a plan public; it stays private.",
-                )
-                .send();
-            } else {
-                FlashMessage::info("Your plan is saved.").send();
-            }
+        Ok(_) => {
+            FlashMessage::info("Your plan is saved.").send();
             Ok(see_other(&format!("/plans/{id}")))
         }
         Err(newer) => {
-            let mut page = FormPage::new(
-                current.layout,
-                Some(id),
-                form,
-                FieldErrors::default(),
-                verified,
-            );
+            let mut page = FormPage::new(current.layout, Some(id), form, FieldErrors::default());
             // Submitting again saves over the newer version, on purpose.
             page.form.version = newer.version().to_string();
             page.newer = Some(newer);
@@ -497,6 +448,8 @@ pub struct StatusForm {
     status: String,
 }
 
+/// Archives a plan or brings it back: the owner's own workflow. Archiving takes a plan off
+/// Explore; listing one there is the sharing section's choice, not a status.
 pub async fn set_status(
     current: CurrentUser,
     db: web::Data<Db>,
@@ -504,13 +457,20 @@ pub async fn set_status(
     web::Form(form): web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let status = rules::status(&form.status).map_err(AppError::BadRequest)?;
-    let message = format!("The plan is now {status}.");
+    let (status, message) = match form.status.trim() {
+        "archived" => ("archived", "The plan is archived."),
+        "draft" => ("draft", "The plan is back from the archive."),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose to archive the plan or to bring it back. To list it on Explore, \
+                 choose “Everyone” under “Who can find this plan” in its sharing section."
+                    .into(),
+            ));
+        }
+    };
     let changed = db
         .write_as(Actor::User(user_id), move |conn| {
-            let changed = plan::set_status(conn, user_id, id, &status)?;
-            plan::ensure_listed_token(conn, id)?;
-            Ok(changed)
+            Ok(plan::set_status(conn, user_id, id, status)?)
         })
         .await?;
     if changed == 0 {

@@ -1,5 +1,7 @@
-//! The owner's side of sharing: create, regenerate and revoke the link, and choose what it
-//! shows (costs, bookings, a display name).
+//! The owner's side of sharing: one choice says who can find the plan (only them, people
+//! with the link, everyone on Explore); the link can be regenerated or revoked; and the
+//! owner chooses what link holders see (costs, bookings, a display name). Explore never
+//! shows bookings or contact details, whatever the link shows (`domain::shared`).
 
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
@@ -7,7 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
-use crate::domain::plan::optional_text;
+use crate::domain::plan::{Visibility, optional_text};
 use crate::error::AppError;
 use crate::models::plan;
 use crate::pages::see_other;
@@ -35,6 +37,7 @@ pub async fn share(
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
 
+/// Stops sharing: the same as choosing "Only me".
 pub async fn revoke(
     current: CurrentUser,
     db: web::Data<Db>,
@@ -43,11 +46,63 @@ pub async fn revoke(
     let (user_id, id) = (current.id(), path.into_inner());
     db.write_as(Actor::User(user_id), move |conn| {
         plan::find_for_user(conn, user_id, id)?;
-        Ok(plan::set_share_token(conn, user_id, id, None)?)
+        Ok(plan::set_visibility(
+            conn,
+            user_id,
+            id,
+            Visibility::Private,
+        )?)
     })
     .await?;
     let message = "The share link is revoked: nobody can open it any more, and Explore no longer lists the plan.";
     FlashMessage::info(message).send();
+    Ok(see_other(&format!("/plans/{id}#sharing")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VisibilityForm {
+    visibility: String,
+}
+
+/// The one choice of who can find the plan. Listing it on Explore needs a verified e-mail
+/// address; without one nothing changes and the page says why.
+pub async fn visibility(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<i32>,
+    web::Form(form): web::Form<VisibilityForm>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let choice = Visibility::parse(&form.visibility).map_err(AppError::BadRequest)?;
+    let allowed = choice != Visibility::Public || current.user.is_verified;
+    db.write_as(Actor::User(user_id), move |conn| {
+        plan::find_for_user(conn, user_id, id)?;
+        if allowed {
+            plan::set_visibility(conn, user_id, id, choice)?;
+        }
+        Ok(())
+    })
+    .await?;
+    if !allowed {
+        FlashMessage::warning(
+            "Confirm your e-mail address to list a plan on Explore; who can find this one is unchanged.",
+        )
+        .send();
+    } else {
+        FlashMessage::info(match choice {
+            Visibility::Private => {
+                "Only you can find the plan now: its link no longer works, and Explore does not list it."
+            }
+            Visibility::Link => {
+                "Anyone with the link can read the plan; Explore does not list it."
+            }
+            Visibility::Public => {
+                "Explore lists the plan: anyone can find and read it there, without its bookings or contact details."
+            }
+        })
+        .send();
+    }
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
 

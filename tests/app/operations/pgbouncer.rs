@@ -152,18 +152,17 @@ async fn the_app_works_behind_pgbouncer_in_transaction_pooling_mode() {
     );
     app.exec("UPDATE users SET is_verified = true");
     let created = owner
-        .post_form(
-            "/plans",
-            &[
-                ("title", "Helsinki"),
-                ("currency", "EUR"),
-                ("status", "published"),
-                ("is_public", "on"),
-            ],
-        )
+        .post_form("/plans", &[("title", "Helsinki"), ("currency", "EUR")])
         .await;
     assert_eq!(created.status(), 303);
     let plan_path = created.headers()["location"].to_str().unwrap().to_string();
+    let listed = owner
+        .post_form(
+            &format!("{plan_path}/share/visibility"),
+            &[("visibility", "public")],
+        )
+        .await;
+    assert_eq!(listed.status(), 303);
     let token = app
         .text(&format!(
             "SELECT share_token FROM plans WHERE id = {}",

@@ -42,7 +42,7 @@ async fn share_pages_and_explore_read_the_replica_and_owners_read_their_own_writ
     env.insert("DATABASE_TIMEOUT_SECS".into(), "1".into());
     let address = serve(env).await;
 
-    // The owner signs up and publishes a plan; the share page and Explore show it once the
+    // The owner signs up and lists a plan on Explore; the share page and Explore show it once the
     // replica has it.
     let owner = Browser::new(&address, FIREFOX);
     let signup = owner.signup("ana@example.com", "ana", PASSWORD).await;
@@ -54,16 +54,18 @@ async fn share_pages_and_explore_read_the_replica_and_owners_read_their_own_writ
     let created = owner
         .post_form(
             "/plans",
-            &[
-                ("title", "Reykjavik by bus"),
-                ("currency", "EUR"),
-                ("status", "published"),
-                ("is_public", "on"),
-            ],
+            &[("title", "Reykjavik by bus"), ("currency", "EUR")],
         )
         .await;
     assert_eq!(created.status(), 303);
     let plan_path = created.headers()["location"].to_str().unwrap().to_string();
+    let listed = owner
+        .post_form(
+            &format!("{plan_path}/share/visibility"),
+            &[("visibility", "public")],
+        )
+        .await;
+    assert_eq!(listed.status(), 303);
     let id: i32 = plan_path.trim_start_matches("/plans/").parse().unwrap();
     let token = text(
         &mut primary_db,
@@ -103,8 +105,6 @@ async fn share_pages_and_explore_read_the_replica_and_owners_read_their_own_writ
             &[
                 ("title", "Reykjavik by bike"),
                 ("currency", "EUR"),
-                ("status", "published"),
-                ("is_public", "on"),
                 ("version", &version),
             ],
         )

@@ -89,6 +89,8 @@ fn plan_routes(plan: i32, version: &str, activity: i32) -> Vec<Request> {
         ),
         post(p("/share"), &[]),
         post(p("/share/revoke"), &[]),
+        post(p("/share/visibility"), &[("visibility", "public")]),
+        post(p("/share/visibility"), &[("visibility", "private")]),
         post(
             p("/share/options"),
             &[
@@ -149,7 +151,7 @@ async fn another_user_and_a_missing_id_get_the_same_404_on_every_route_and_nothi
     let app = spawn_app().await;
     let owner = traveller(&app, "owner").await;
     let intruder = traveller(&app, "intruder").await;
-    let plan = create_plan(&owner.browser, &[("is_public", "on")]).await;
+    let plan = create_listed_plan(&owner.browser, &[]).await;
     let activity = add_activity(
         &owner.browser,
         &app,

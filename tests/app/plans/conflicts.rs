@@ -86,9 +86,9 @@ async fn other_changes_to_the_plan_also_make_an_open_edit_form_stale() {
     let version = form_version(&t.browser, &path).await;
     // A status change from the plan page in another tab.
     t.browser
-        .post_form(&format!("/plans/{id}/status"), &[("status", "published")])
+        .post_form(&format!("/plans/{id}/status"), &[("status", "archived")])
         .await;
-    let mut form = plan_form(&[("status", "draft"), ("title", "Stale")]);
+    let mut form = plan_form(&[("title", "Stale")]);
     form.push(("version", &version));
     let response = t.browser.post_form(&path, &form).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
@@ -97,7 +97,7 @@ async fn other_changes_to_the_plan_also_make_an_open_edit_form_stale() {
             "SELECT status || '|' || title FROM plans WHERE id = {id}"
         ))
         .unwrap(),
-        "published|Lisbon in July"
+        "archived|Lisbon in July"
     );
 
     // The details form and the raw editor follow the same rule.

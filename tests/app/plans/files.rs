@@ -11,15 +11,7 @@ use crate::helpers::spawn_app;
 
 /// A plan with every column and every kind of activity, made through the forms.
 async fn full_plan(app: &TestApp, t: &Traveller) -> i32 {
-    let id = create_plan(
-        &t.browser,
-        &[
-            ("status", "published"),
-            ("budget", "2000.10"),
-            ("currency", "EUR"),
-        ],
-    )
-    .await;
+    let id = create_plan(&t.browser, &[("budget", "2000.10"), ("currency", "EUR")]).await;
     app.exec(&format!(
         "UPDATE plans SET plan_data = {} WHERE id = {id}",
         quote(

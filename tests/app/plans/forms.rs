@@ -19,14 +19,15 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
         "end_date",
         "budget",
         "currency",
-        "status",
-        "is_public",
         "csrf_token",
     ] {
         assert!(html.contains(&format!("name=\"{field}\"")), "{field}");
     }
+    // Who can find the plan is one choice on the plan page, not two switches here.
+    for field in ["status", "is_public", "visibility"] {
+        assert!(!html.contains(&format!("name=\"{field}\"")), "{field}");
+    }
     assert_eq!(field_value(&html, "currency").as_deref(), Some("USD"));
-    assert_eq!(field_value(&html, "status").as_deref(), Some("draft"));
     assert!(html.contains("<option value=\"JPY\""), "ISO 4217 codes");
 
     let title = "T".repeat(200);
@@ -38,6 +39,7 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
             ("destination", &destination),
             ("budget", " 99999999.99 "),
             ("currency", "jpy"),
+            // Fields the form no longer has change nothing.
             ("status", "published"),
             ("is_public", "on"),
         ],
@@ -54,10 +56,10 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
         row,
         format!(
             "{}|{title}|Tiles, trams and custard tarts.|{destination}|2026-07-01|2026-07-05|\
-             99999999.99|JPY|published|t|t|{{}}",
+             99999999.99|JPY|draft|f|f|{{}}",
             t.user.id
         ),
-        "public and published: it gets a link for Explore"
+        "a new plan is a private draft without a link"
     );
 
     // Optional fields may stay blank: they are NULL, and the defaults apply.
@@ -70,7 +72,6 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
             ("end_date", ""),
             ("budget", ""),
             ("currency", ""),
-            ("status", ""),
         ],
     )
     .await;
@@ -125,7 +126,6 @@ const BAD_FIELDS: &[(&str, &str, &str)] = &[
     ("budget", "NaN", "Enter an amount"),
     ("currency", "XYZ", "Choose a currency"),
     ("currency", "US", "Choose a currency"),
-    ("status", "deleted", "Choose draft, published or archived"),
 ];
 
 async fn assert_refused(app: &TestApp, browser: &Browser, path: &str, version: Option<&str>) {
@@ -237,13 +237,12 @@ async fn every_error_of_a_form_is_shown_at_once() {
                 ("start_date", "2026-13-01"),
                 ("budget", "-5"),
                 ("currency", "EURO"),
-                ("status", "gone"),
             ]),
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text().await.unwrap();
-    for field in ["title", "start_date", "budget", "currency", "status"] {
+    for field in ["title", "start_date", "budget", "currency"] {
         assert!(field_error(&html, field).is_some(), "{field}");
     }
     for field in ["destination", "end_date", "description"] {
@@ -271,7 +270,6 @@ async fn an_edit_saves_every_field_and_clears_the_blank_ones() {
                 ("end_date", "2026-08-01"),
                 ("budget", "0"),
                 ("currency", "GBP"),
-                ("status", "archived"),
                 ("version", &version),
             ],
         )
@@ -283,7 +281,7 @@ async fn an_edit_saves_every_field_and_clears_the_blank_ones() {
              end_date, budget, currency, status, is_public) FROM plans WHERE id = {id}"
         ))
         .unwrap(),
-        "Porto instead|NULL|Porto|2026-08-01|2026-08-01|0.00|GBP|archived|f"
+        "Porto instead|NULL|Porto|2026-08-01|2026-08-01|0.00|GBP|draft|f"
     );
     let page = t.browser.get_html(&format!("/plans/{id}")).await;
     assert!(page.contains("Your plan is saved"));

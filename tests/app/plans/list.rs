@@ -62,11 +62,7 @@ async fn the_list_shows_newest_change_first_with_dates_status_budget_and_activit
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     let old = create_plan(&t.browser, &[("title", "Oldest"), ("destination", "Oslo")]).await;
-    let middle = create_plan(
-        &t.browser,
-        &[("title", "Middle"), ("status", "published"), ("budget", "")],
-    )
-    .await;
+    let middle = create_listed_plan(&t.browser, &[("title", "Middle"), ("budget", "")]).await;
     let new = create_plan(
         &t.browser,
         &[("title", "Newest"), ("start_date", ""), ("end_date", "")],
@@ -136,30 +132,24 @@ async fn the_list_filters_by_status_and_searches_title_and_destination() {
         &[("title", "Summer"), ("destination", "Lisbon")],
     )
     .await;
-    let kyoto = create_plan(
+    let kyoto = create_listed_plan(
         &t.browser,
-        &[
-            ("title", "Kyoto temples"),
-            ("destination", "Japan"),
-            ("status", "published"),
-        ],
+        &[("title", "Kyoto temples"), ("destination", "Japan")],
     )
     .await;
     let percent = create_plan(
         &t.browser,
-        &[
-            ("title", "100% fun_trip"),
-            ("destination", "Home"),
-            ("status", "archived"),
-        ],
+        &[("title", "100% fun_trip"), ("destination", "Home")],
     )
     .await;
+    t.browser
+        .post_form(
+            &format!("/plans/{percent}/status"),
+            &[("status", "archived")],
+        )
+        .await;
     let other = traveller(&app, "bob").await;
-    create_plan(
-        &other.browser,
-        &[("title", "Kyoto too"), ("status", "published")],
-    )
-    .await;
+    create_listed_plan(&other.browser, &[("title", "Kyoto too")]).await;
 
     let list = |query: &'static str| {
         let browser = t.browser.clone();

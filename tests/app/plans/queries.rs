@@ -42,7 +42,7 @@ fn add_plans(app: &TestApp, user: &TestUser, n: i32) {
 async fn the_plan_page_the_list_and_the_share_page_run_a_constant_number_of_statements() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
-    let plan = create_plan(&t.browser, &[("status", "published"), ("is_public", "on")]).await;
+    let plan = create_listed_plan(&t.browser, &[]).await;
     let version = version_of(&app, "plans", plan);
     t.browser
         .post_form(
@@ -72,6 +72,8 @@ async fn the_plan_page_the_list_and_the_share_page_run_a_constant_number_of_stat
         format!("/s/{token}"),
         format!("/s/{token}/calendar.ics"),
         "/explore".into(),
+        format!("/explore/{plan}"),
+        format!("/explore/{plan}/calendar.ics"),
     ];
 
     let mut few = Vec::new();

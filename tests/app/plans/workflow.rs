@@ -1,4 +1,5 @@
-//! The status workflow, "make a copy" and deletion with its confirmation page.
+//! The owner's workflow (archive and back), "make a copy" and deletion with its
+//! confirmation page.
 
 use reqwest::StatusCode;
 
@@ -6,7 +7,7 @@ use super::*;
 use crate::helpers::{assert_is_redirect_to, spawn_app};
 
 #[tokio::test]
-async fn the_status_moves_draft_published_archived_and_back_from_the_plan_page() {
+async fn the_plan_page_archives_a_plan_and_brings_it_back() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     let id = create_plan(&t.browser, &[]).await;
@@ -16,18 +17,19 @@ async fn the_status_moves_draft_published_archived_and_back_from_the_plan_page()
     };
 
     let page = t.browser.get_html(&format!("/plans/{id}")).await;
-    let buttons = texts(&page, ".status-flow button");
-    assert_eq!(
-        buttons,
-        vec!["Publish", "Archive"],
-        "draft offers the other two"
+    assert_eq!(texts(&page, ".status-flow button"), vec!["Archive"]);
+    assert!(
+        !page.contains(">Publish<"),
+        "listing on Explore is the sharing section's choice, not a status button"
     );
 
-    for (next, offered) in [
-        ("published", vec!["Back to draft", "Archive"]),
-        ("archived", vec!["Back to draft", "Publish"]),
-        ("published", vec!["Back to draft", "Archive"]),
-        ("draft", vec!["Publish", "Archive"]),
+    for (next, flash, offered) in [
+        (
+            "archived",
+            "The plan is archived.",
+            "Bring back from the archive",
+        ),
+        ("draft", "The plan is back from the archive.", "Archive"),
     ] {
         let response = t
             .browser
@@ -36,54 +38,79 @@ async fn the_status_moves_draft_published_archived_and_back_from_the_plan_page()
         assert_is_redirect_to(&response, &format!("/plans/{id}"));
         assert_eq!(status(), next);
         let page = t.browser.get_html(&format!("/plans/{id}")).await;
-        assert!(
-            page.contains(&format!("The plan is now {next}.")),
-            "a flash"
+        assert!(page.contains(flash), "a flash");
+        assert_eq!(
+            page.contains("badge status-archived\">archived"),
+            next == "archived"
         );
-        assert!(page.contains(&format!("badge status-{next}\">{next}")));
-        assert_eq!(texts(&page, ".status-flow button"), offered, "{next}");
+        assert_eq!(texts(&page, ".status-flow button"), vec![offered], "{next}");
     }
 
     let before = app.snapshot();
-    for bad in ["deleted", "Published", "draft'"] {
+    for bad in ["published", "deleted", "Published", "draft'"] {
         let response = t
             .browser
             .post_form(&format!("/plans/{id}/status"), &[("status", bad)])
             .await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Who can find this plan"), "{html}");
     }
     assert_eq!(app.snapshot(), before);
 }
 
 #[tokio::test]
-async fn publishing_a_public_plan_gives_it_a_link_for_explore() {
+async fn archiving_a_listed_plan_takes_it_off_explore_and_keeps_its_link() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
-    let id = create_plan(&t.browser, &[("is_public", "on")]).await;
-    let token = || app.text(&format!("SELECT share_token FROM plans WHERE id = {id}"));
-    assert_eq!(
-        token(),
-        None,
-        "a public draft is not listed, so no link yet"
-    );
+    let id = create_listed_plan(&t.browser, &[]).await;
+    let columns = || {
+        app.text(&format!(
+            "SELECT concat_ws('|', status, is_public, share_token) FROM plans WHERE id = {id}"
+        ))
+        .unwrap()
+    };
+    let token = app
+        .text(&format!("SELECT share_token FROM plans WHERE id = {id}"))
+        .expect("a listed plan has a link");
+    assert_eq!(columns(), format!("published|t|{token}"));
     t.browser
-        .post_form(&format!("/plans/{id}/status"), &[("status", "published")])
+        .post_form(&format!("/plans/{id}/status"), &[("status", "archived")])
         .await;
-    let first = token().expect("a token once public and published");
+    assert_eq!(columns(), format!("archived|f|{token}"));
+    let anonymous = app.new_browser();
+    assert!(
+        !anonymous
+            .get_html("/explore")
+            .await
+            .contains("Lisbon in July")
+    );
+    assert_eq!(
+        anonymous.get(&format!("/explore/{id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        anonymous.get(&format!("/s/{token}")).await.status(),
+        StatusCode::OK,
+        "the link still works"
+    );
     t.browser
         .post_form(&format!("/plans/{id}/status"), &[("status", "draft")])
         .await;
-    t.browser
-        .post_form(&format!("/plans/{id}/status"), &[("status", "published")])
-        .await;
-    assert_eq!(token(), Some(first), "the link stays the same");
+    assert_eq!(columns(), format!("draft|f|{token}"));
+    set_visibility(&t.browser, id, "public").await;
+    assert_eq!(
+        columns(),
+        format!("published|t|{token}"),
+        "the link stays the same"
+    );
 }
 
 #[tokio::test]
 async fn a_copy_has_every_field_and_every_activity_as_a_private_draft() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
-    let id = create_plan(&t.browser, &[("status", "published"), ("is_public", "on")]).await;
+    let id = create_listed_plan(&t.browser, &[]).await;
     app.exec(&format!(
         "UPDATE plans SET plan_data = '{{\"notes\": \"Pack light\", \"mood\": {{\"x\": [1, 2]}}}}' WHERE id = {id}"
     ));

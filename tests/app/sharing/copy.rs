@@ -1,6 +1,7 @@
-//! Copying a shared plan: a signed-in reader gets a private draft without the link and
-//! without what the owner hid; CSRF and sign-in are required; every other unsafe method on
-//! `/s/…` answers 405 and changes nothing.
+//! Copying a shared plan: a signed-in reader gets a private draft of exactly what the page
+//! showed them (never the link, the sharing options, preferences, unknown keys or metadata
+//! of unexpected shape); CSRF and sign-in are required; every other unsafe method on `/s/…`
+//! answers 405 and changes nothing.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -18,16 +19,7 @@ async fn setup(
     String,
     crate::plans::Traveller,
 ) {
-    let (owner, plan, token) = shared_plan(
-        app,
-        "owner",
-        &[
-            ("budget", "900.00"),
-            ("status", "published"),
-            ("is_public", "on"),
-        ],
-    )
-    .await;
+    let (owner, plan, token) = shared_plan(app, "owner", &[("budget", "900.00")]).await;
     add_activity(
         &owner.browser,
         app,
@@ -323,4 +315,73 @@ async fn every_unsafe_method_on_share_urls_but_copy_answers_405_and_changes_noth
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
     assert_eq!(app.snapshot(), before);
+}
+
+#[tokio::test]
+async fn a_copy_holds_exactly_what_the_shared_page_shows() {
+    let app = spawn_app().await;
+    let (owner, plan, token) = plan_with_everything(&app).await;
+    let reader = traveller(&app, "reader").await;
+    let page = reader.browser.get_html(&format!("/s/{token}")).await;
+    let response = reader
+        .browser
+        .post_form(&format!("/s/{token}/copy"), &[])
+        .await;
+    let copy = plan_id_in(&response);
+    let copied = copy_text(&app, copy);
+    // Bookings not shared (the default): neither the page nor the copy has any of them.
+    for hidden in BOOKING_DETAILS.iter().chain(PLAN_COSTS).chain(NEVER_SHARED) {
+        assert!(!page.contains(hidden), "the page shows {hidden}");
+        assert!(
+            !copied.contains(hidden),
+            "the copy holds {hidden}: {copied}"
+        );
+    }
+    let data: Value = serde_json::from_str(
+        &app.text(&format!("SELECT plan_data FROM plans WHERE id = {copy}"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        data,
+        json!({"notes": "Visible notes 77", "timezone": "Europe/Lisbon"}),
+        "only the sections the page shows"
+    );
+    assert_eq!(
+        app.text(&format!(
+            "SELECT string_agg(title || ' ' || metadata::text, ' / ' ORDER BY scheduled_date) \
+             FROM plan_activities WHERE plan_id = {copy}"
+        ))
+        .unwrap(),
+        "Hotel check-in {\"tags\": [\"visible-tag\"], \"reviews\": {\"rating\": 4.0}} / Odd one {}"
+    );
+    for shown in [
+        "Visible notes 77",
+        "visible-tag",
+        "Hotel check-in",
+        "Odd one",
+    ] {
+        assert!(page.contains(shown), "the page hides {shown}");
+    }
+
+    // Bookings and costs shared: the page shows them and the copy holds them, by their
+    // known fields only; what is never shared stays out.
+    set_options(&app, &owner.browser, plan, true, true, "").await;
+    let page = reader.browser.get_html(&format!("/s/{token}")).await;
+    let response = reader
+        .browser
+        .post_form(&format!("/s/{token}/copy"), &[])
+        .await;
+    let copied = copy_text(&app, plan_id_in(&response));
+    for shown in BOOKING_DETAILS.iter().chain(PLAN_COSTS) {
+        assert!(page.contains(shown), "the page hides {shown}");
+        assert!(copied.contains(shown), "the copy lacks {shown}");
+    }
+    for hidden in NEVER_SHARED {
+        assert!(!page.contains(hidden), "the page shows {hidden}");
+        assert!(
+            !copied.contains(hidden),
+            "the copy holds {hidden}: {copied}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Explore: only public, published plans of verified, active owners; search, month and
-//! length filters, keyset pages; and making a plan public needs a verified e-mail.
+//! length filters, keyset pages; listing a plan needs a verified e-mail; and Explore's
+//! pages never show bookings or contact details, whatever the link shows.
 
 use std::collections::HashSet;
 
@@ -7,23 +8,20 @@ use reqwest::StatusCode;
 
 use super::*;
 use crate::helpers::spawn_app;
-use crate::plans::{field_value, insert_plan, plan_form, texts};
+use crate::plans::{create_listed_plan, field_value, insert_plan, set_visibility, texts};
 
-/// Plan ids an Explore page lists, in order (found by their links' tokens).
-fn listed(app: &TestApp, html: &str) -> Vec<i32> {
+/// Plan ids an Explore page lists, in order (its cards lead to `/explore/{id}`, never to
+/// a share link).
+fn listed(_app: &TestApp, html: &str) -> Vec<i32> {
     let doc = scraper::Html::parse_document(html);
     let link = scraper::Selector::parse(".plan-card h2 a").unwrap();
     doc.select(&link)
         .map(|a| {
             let href = a.value().attr("href").unwrap();
-            let token = href.strip_prefix("/s/").unwrap_or_else(|| panic!("{href}"));
-            app.text(&format!(
-                "SELECT id FROM plans WHERE share_token = {}",
-                crate::plans::quote(token)
-            ))
-            .unwrap()
-            .parse()
-            .unwrap()
+            href.strip_prefix("/explore/")
+                .unwrap_or_else(|| panic!("{href}"))
+                .parse()
+                .unwrap()
         })
         .collect()
 }
@@ -62,43 +60,21 @@ async fn all_pages(app: &TestApp, browser: &Browser, first: &str) -> Vec<i32> {
 async fn explore_lists_only_public_published_plans_of_verified_active_owners() {
     let app = spawn_app().await;
     let owner = traveller(&app, "ana").await;
-    let listed_plan = create_plan(
-        &owner.browser,
-        &[
-            ("title", "Listed"),
-            ("status", "published"),
-            ("is_public", "on"),
-        ],
-    )
-    .await;
-    let draft = create_plan(
-        &owner.browser,
-        &[("title", "Public draft"), ("is_public", "on")],
-    )
-    .await;
-    let private = create_plan(
-        &owner.browser,
-        &[("title", "Private published"), ("status", "published")],
-    )
-    .await;
-    let archived = create_plan(
-        &owner.browser,
-        &[
-            ("title", "Public archived"),
-            ("status", "archived"),
-            ("is_public", "on"),
-        ],
-    )
-    .await;
-    let revoked = create_plan(
-        &owner.browser,
-        &[
-            ("title", "Revoked"),
-            ("status", "published"),
-            ("is_public", "on"),
-        ],
-    )
-    .await;
+    let listed_plan = create_listed_plan(&owner.browser, &[("title", "Listed")]).await;
+    // Combinations the one choice never writes, as older rows may hold them: none is listed.
+    let draft = create_plan(&owner.browser, &[("title", "Public draft")]).await;
+    app.exec(&format!(
+        "UPDATE plans SET is_public = true WHERE id = {draft}"
+    ));
+    let private = create_plan(&owner.browser, &[("title", "Private published")]).await;
+    app.exec(&format!(
+        "UPDATE plans SET status = 'published' WHERE id = {private}"
+    ));
+    let archived = create_listed_plan(&owner.browser, &[("title", "Public archived")]).await;
+    app.exec(&format!(
+        "UPDATE plans SET status = 'archived' WHERE id = {archived}"
+    ));
+    let revoked = create_listed_plan(&owner.browser, &[("title", "Revoked")]).await;
     owner
         .browser
         .post_form(&format!("/plans/{revoked}/share/revoke"), &[])
@@ -264,18 +240,19 @@ async fn explore_searches_filters_by_month_and_length_and_pages_through_everythi
 }
 
 #[tokio::test]
-async fn making_a_plan_public_needs_a_verified_email() {
+async fn listing_a_plan_on_explore_needs_a_verified_email() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     app.exec(&format!(
         "UPDATE users SET is_verified = false WHERE id = {}",
         t.user.id
     ));
-    let html = t.browser.get_html("/plans/new").await;
+    let plan = create_plan(&t.browser, &[]).await;
+    let everyone = scraper::Selector::parse("input[name=visibility][value=public]").unwrap();
+    let html = t.browser.get_html(&format!("/plans/{plan}")).await;
     let doc = scraper::Html::parse_document(&html);
-    let checkbox = scraper::Selector::parse("input[name=is_public]").unwrap();
     assert!(
-        doc.select(&checkbox)
+        doc.select(&everyone)
             .next()
             .unwrap()
             .value()
@@ -284,50 +261,43 @@ async fn making_a_plan_public_needs_a_verified_email() {
     );
     assert!(html.contains("Confirm your e-mail address"));
 
-    let plan = create_plan(&t.browser, &[("status", "published"), ("is_public", "on")]).await;
-    assert_eq!(
-        app.text(&format!("SELECT is_public::text || '|' || coalesce(share_token, 'none') FROM plans WHERE id = {plan}")).unwrap(),
-        "false|none"
-    );
+    let before = app.snapshot();
+    set_visibility(&t.browser, plan, "public").await;
+    assert_eq!(app.snapshot(), before, "nothing changes");
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
-    assert!(page.contains("it was saved as private"), "the page says so");
-
-    let edit = format!("/plans/{plan}/edit");
-    let version = crate::plans::form_version(&t.browser, &edit).await;
-    let mut form = plan_form(&[("status", "published"), ("is_public", "on")]);
-    form.push(("version", &version));
-    let response = t.browser.post_form(&edit, &form).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.count(&format!("plans WHERE id = {plan} AND is_public")),
-        0
+    assert!(
+        page.contains("Confirm your e-mail address to list a plan on Explore"),
+        "the page says why"
     );
-    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
-    assert!(page.contains("it stays private"));
     assert!(listed(&app, &app.new_browser().get_html("/explore").await).is_empty());
+    // The other choices need no confirmed address.
+    set_visibility(&t.browser, plan, "link").await;
+    assert_eq!(
+        app.count(&format!(
+            "plans WHERE id = {plan} AND share_token IS NOT NULL AND NOT is_public"
+        )),
+        1
+    );
 
-    // Once the address is confirmed, the same edit makes it public and listed.
+    // Once the address is confirmed, the same choice lists it.
     app.exec(&format!(
         "UPDATE users SET is_verified = true WHERE id = {}",
         t.user.id
     ));
-    let version = crate::plans::form_version(&t.browser, &edit).await;
-    let html = t.browser.get_html(&edit).await;
+    let html = t.browser.get_html(&format!("/plans/{plan}")).await;
     let doc = scraper::Html::parse_document(&html);
     assert!(
-        doc.select(&checkbox)
+        doc.select(&everyone)
             .next()
             .unwrap()
             .value()
             .attr("disabled")
             .is_none()
     );
-    let mut form = plan_form(&[("status", "published"), ("is_public", "on")]);
-    form.push(("version", &version));
-    t.browser.post_form(&edit, &form).await;
+    set_visibility(&t.browser, plan, "public").await;
     assert_eq!(
         app.count(&format!(
-            "plans WHERE id = {plan} AND is_public AND share_token IS NOT NULL"
+            "plans WHERE id = {plan} AND is_public AND status = 'published' AND share_token IS NOT NULL"
         )),
         1
     );
@@ -335,4 +305,114 @@ async fn making_a_plan_public_needs_a_verified_email() {
         listed(&app, &app.new_browser().get_html("/explore").await),
         [plan]
     );
+}
+
+#[tokio::test]
+async fn explore_never_shows_bookings_or_contact_details_while_the_link_still_does() {
+    let app = spawn_app().await;
+    let (owner, plan, token) = plan_with_everything(&app).await;
+    // Booking details for the friends holding the link, then everyone may find the plan.
+    set_options(&app, &owner.browser, plan, true, true, "").await;
+    set_visibility(&owner.browser, plan, "public").await;
+    let section = owner.browser.get_html(&format!("/plans/{plan}")).await;
+    assert!(
+        crate::sharing::links::who_sees_what(&section).contains(
+            "Booking details: confirmation numbers, where you stay, arrival, contacts | Yes | Never"
+        ),
+        "the owner is told plainly"
+    );
+
+    let anonymous = app.new_browser();
+    let reader = traveller(&app, "reader").await;
+    for browser in [&anonymous, &reader.browser] {
+        let list = browser.get_html("/explore").await;
+        assert_eq!(listed(&app, &list), [plan]);
+        let mut views = vec![("explore".to_string(), list)];
+        let response = browser.get(&format!("/explore/{plan}")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers().get("x-robots-tag").is_none(),
+            "Explore's page is for search engines"
+        );
+        views.push(("page".into(), response.text().await.unwrap()));
+        let (ics, _) = crate::plans::calendar::fetch_calendar(
+            browser,
+            &format!("/explore/{plan}/calendar.ics"),
+        )
+        .await;
+        views.push(("calendar".into(), ics.replace("\r\n ", "")));
+        for (view, text) in &views {
+            for hidden in BOOKING_DETAILS.iter().chain(NEVER_SHARED) {
+                assert!(!text.contains(hidden), "Explore's {view} shows {hidden}");
+            }
+            assert!(
+                !text.contains(&token),
+                "Explore's {view} leads to the link's page"
+            );
+        }
+        let page = &views[1].1;
+        for shown in [
+            "Hotel check-in",
+            "Visible notes 77",
+            "visible-tag",
+            "4321.09",
+            "77.70",
+        ] {
+            assert!(page.contains(shown), "Explore's page hides {shown}");
+        }
+        assert!(!views[2].1.contains("Confirmation:"));
+    }
+
+    // The link's holders still see what the owner shares with them.
+    let link_page = anonymous.get_html(&format!("/s/{token}")).await;
+    for shown in BOOKING_DETAILS {
+        assert!(link_page.contains(shown), "the link page hides {shown}");
+    }
+    let (ics, _) =
+        crate::plans::calendar::fetch_calendar(&anonymous, &format!("/s/{token}/calendar.ics"))
+            .await;
+    assert!(
+        ics.replace("\r\n ", "")
+            .contains("Confirmation: ACT-CONF-77")
+    );
+
+    // A copy made from Explore holds what Explore shows: no booking details.
+    let response = reader
+        .browser
+        .post_form(&format!("/explore/{plan}/copy"), &[])
+        .await;
+    let copied = copy_text(&app, crate::plans::plan_id_in(&response));
+    for hidden in BOOKING_DETAILS.iter().chain(NEVER_SHARED) {
+        assert!(
+            !copied.contains(hidden),
+            "a copy from Explore holds {hidden}"
+        );
+    }
+    assert!(copied.contains("Hotel check-in") && copied.contains("4321.09"));
+    // Signed out, the copy button leads to the login and back to Explore's page.
+    let response = anonymous
+        .post_form(&format!("/explore/{plan}/copy"), &[])
+        .await;
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        format!("/login?next=%2Fexplore%2F{plan}")
+    );
+
+    // Costs follow the owner's choice on Explore too; a plan taken off Explore is gone.
+    set_options(&app, &owner.browser, plan, false, true, "").await;
+    let page = anonymous.get_html(&format!("/explore/{plan}")).await;
+    for cost in PLAN_COSTS {
+        assert!(!page.contains(cost), "Explore shows the hidden cost {cost}");
+    }
+    set_visibility(&owner.browser, plan, "link").await;
+    for path in [
+        format!("/explore/{plan}"),
+        format!("/explore/{plan}/calendar.ics"),
+    ] {
+        assert_eq!(
+            anonymous.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
 }

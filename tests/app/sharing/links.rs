@@ -1,5 +1,6 @@
 //! Share links: strong, URL-safe, unique tokens; a new link or a revoked one kills the old
-//! at once, with the same 404 as any missing page.
+//! at once, with the same 404 as any missing page; one choice says who can find a plan
+//! (only me, people with the link, everyone on Explore) and the page says who sees what.
 
 use std::collections::HashSet;
 
@@ -8,7 +9,7 @@ use reqwest::StatusCode;
 
 use super::*;
 use crate::helpers::spawn_app;
-use crate::plans::{create_plan, texts};
+use crate::plans::{create_plan, set_visibility, texts};
 
 #[tokio::test]
 async fn share_tokens_have_at_least_128_random_bits_are_url_safe_and_unique() {
@@ -18,7 +19,10 @@ async fn share_tokens_have_at_least_128_random_bits_are_url_safe_and_unique() {
         .browser
         .get_html(&format!("/plans/{}", create_plan(&t.browser, &[]).await))
         .await;
-    assert!(page.contains("Create a share link"));
+    assert!(
+        page.contains("value=\"private\" checked"),
+        "a new plan: only its owner can find it"
+    );
     let mut seen = HashSet::new();
     for i in 0..12 {
         let plan = create_plan(&t.browser, &[("title", &format!("Trip {i}"))]).await;
@@ -123,7 +127,10 @@ async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any
         assert_eq!(response.text().await.unwrap(), missing_page);
     }
     let page = owner.browser.get_html(&format!("/plans/{plan}")).await;
-    assert!(page.contains("Create a share link"));
+    assert!(
+        page.contains("value=\"private\" checked"),
+        "back to only me"
+    );
     // Copying through a dead link makes nothing.
     let other = traveller(&app, "bob").await;
     let before = app.count("plans");
@@ -151,4 +158,140 @@ async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any
         "UPDATE plans SET share_token = '' WHERE id = {plan}"
     ));
     assert_eq!(visitor.get("/s/").await.status(), StatusCode::NOT_FOUND);
+}
+
+/// The "who sees what" table, a line per row, cells joined by " | ".
+pub fn who_sees_what(page: &str) -> String {
+    let doc = scraper::Html::parse_document(page);
+    let rows = scraper::Selector::parse("table.who-sees-what tr").unwrap();
+    let cells = scraper::Selector::parse("th, td").unwrap();
+    doc.select(&rows)
+        .map(|row| {
+            row.select(&cells)
+                .map(|c| {
+                    c.text()
+                        .collect::<String>()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The sharing section's one choice, as the page shows it: the checked radio.
+fn chosen(page: &str) -> String {
+    let doc = scraper::Html::parse_document(page);
+    let checked = scraper::Selector::parse("input[name=visibility][checked]").unwrap();
+    let values: Vec<String> = doc
+        .select(&checked)
+        .map(|i| i.value().attr("value").unwrap().to_string())
+        .collect();
+    assert_eq!(values.len(), 1, "exactly one choice is checked: {values:?}");
+    values[0].clone()
+}
+
+#[tokio::test]
+async fn one_choice_says_who_can_find_the_plan_and_the_page_says_who_sees_what() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let plan = create_plan(&t.browser, &[]).await;
+    let columns = || {
+        app.text(&format!(
+            "SELECT concat_ws('|', status, is_public, share_token IS NOT NULL) FROM plans \
+             WHERE id = {plan}"
+        ))
+        .unwrap()
+    };
+    let token = || app.text(&format!("SELECT share_token FROM plans WHERE id = {plan}"));
+    let listed = || async {
+        app.new_browser()
+            .get_html("/explore")
+            .await
+            .contains(&format!("href=\"/explore/{plan}\""))
+    };
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert_eq!(chosen(&page), "private");
+    assert_eq!(
+        texts(&page, ".visibility-choice label"),
+        [
+            "Only me",
+            "People with the link",
+            "Everyone (listed on Explore)"
+        ]
+    );
+    for switch in [
+        "name=\"is_public\"",
+        ">Publish<",
+        "name=\"status\" value=\"published\"",
+    ] {
+        assert!(!page.contains(switch), "no second switch: {switch}");
+    }
+    // The section says plainly who sees what.
+    let table = who_sees_what(&page);
+    for line in [
+        "Booking details: confirmation numbers, where you stay, arrival, contacts | No | Never",
+        "Preferences, accessibility needs, raw data | Never | Never",
+    ] {
+        assert!(table.contains(line), "{line:?} in\n{table}");
+    }
+    assert_eq!(columns(), "draft|f|f");
+
+    set_visibility(&t.browser, plan, "link").await;
+    assert_eq!(columns(), "draft|f|t");
+    let link = token().unwrap();
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert_eq!(chosen(&page), "link");
+    assert!(page.contains("Anyone with the link can read the plan; Explore does not list it."));
+    assert!(!listed().await);
+
+    set_visibility(&t.browser, plan, "public").await;
+    assert_eq!(columns(), "published|t|t");
+    assert_eq!(
+        token(),
+        Some(link.clone()),
+        "the link given out keeps working"
+    );
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert_eq!(chosen(&page), "public");
+    assert!(page.contains(&format!("href=\"/explore/{plan}\"")));
+    assert!(listed().await);
+
+    set_visibility(&t.browser, plan, "link").await;
+    assert_eq!(columns(), "draft|f|t");
+    assert!(!listed().await);
+    assert_eq!(token(), Some(link.clone()));
+
+    set_visibility(&t.browser, plan, "private").await;
+    assert_eq!(columns(), "draft|f|f");
+    let visitor = app.new_browser();
+    assert_eq!(
+        visitor.get(&format!("/s/{link}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Anything but the three choices is refused and changes nothing.
+    let before = app.snapshot();
+    for bad in ["", "published", "on", "PUBLIC", "everyone"] {
+        let response = t
+            .browser
+            .post_form(
+                &format!("/plans/{plan}/share/visibility"),
+                &[("visibility", bad)],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Choose who can find the plan"),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(app.snapshot(), before);
 }

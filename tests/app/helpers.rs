@@ -333,9 +333,15 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .pool_idle_timeout(IDLE_CONNECTION)
         .build()
         .unwrap()
 }
+
+/// The server closes a connection idle for 5 s (actix-web's keep-alive); a client reusing
+/// one at that moment gets "connection closed before message completed" on a loaded
+/// machine. Test clients let idle connections go well before.
+const IDLE_CONNECTION: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
@@ -510,6 +516,7 @@ impl Browser {
             .cookie_provider(jar.clone())
             .user_agent(user_agent)
             .default_headers(headers)
+            .pool_idle_timeout(IDLE_CONNECTION)
             .build()
             .unwrap();
         Browser {

@@ -26,6 +26,8 @@ if [ -z "${BENCH_ADMIN_URL:-}" ]; then
   DATABASE_URL= $BIN migrate --status >/dev/null
   PGPORT=$(awk -F' = ' '/^port = /{p=$2} END{print p}' .data/postgres/postgresql.conf)
   BENCH_ADMIN_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+  # Its roles' passwords, for psql and for the wayfare binary alike (both use libpq).
+  export PGPASSFILE="$PWD/.data/pgpass"
 fi
 admin() { psql -X -q -At -v ON_ERROR_STOP=1 "$BENCH_ADMIN_URL" -c "$1"; }
 db_url() { local u; u=${BENCH_ADMIN_URL%/*}; u=${u/postgres@/wayfare@}; echo "$u/$1"; }

@@ -16,13 +16,13 @@ use crate::startup::{self, Application};
 pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let public_url = settings.public_url.clone();
     if demo {
-        let url = startup::resolve_database_url(&settings).await?;
+        let urls = startup::resolve_database(&settings).await?;
+        startup::migrate(&urls).await?;
         let cost = settings.bcrypt_cost;
         let password = password::random_password();
         let shown = password.clone();
         let created = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
-            let mut conn = startup::connect(&url)?;
-            db::run_migrations(&mut conn)?;
+            let mut conn = startup::connect(urls.runtime.expose())?;
             let hash = password::hash(&password, cost)?;
             wayfare_seed::ensure_demo_user(&mut conn, &hash)
         })
@@ -47,46 +47,42 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs as the owner role (`DATABASE_OWNER_URL`, or the embedded cluster's), which may
+/// change the schema; applying also grants the runtime role its privileges.
 pub async fn migrate(settings: Settings, revert: bool, status: bool) -> anyhow::Result<()> {
-    let url = startup::resolve_database_url(&settings).await?;
+    let urls = startup::resolve_database(&settings).await?;
+    if !status && !revert {
+        let applied = startup::migrate(&urls).await?;
+        for version in &applied {
+            println!("applied  {version}");
+        }
+        println!(
+            "{} migrations applied; the database is up to date",
+            applied.len()
+        );
+        return Ok(());
+    }
+    let url = urls.owner.unwrap_or(urls.runtime);
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = startup::connect(&url)?;
+        let mut conn = startup::connect(url.expose())?;
         if status {
-            let applied: Vec<String> = conn
-                .applied_migrations()
-                .map_err(|e| anyhow!("{e}"))?
-                .iter()
-                .map(|v| v.to_string())
-                .collect();
-            let pending: Vec<String> = conn
-                .pending_migrations(MIGRATIONS)
-                .map_err(|e| anyhow!("{e}"))?
-                .iter()
-                .map(|m| m.name().to_string())
-                .collect();
-            let mut applied_sorted = applied.clone();
-            applied_sorted.sort();
-            for version in applied_sorted {
+            let status = db::migration_status(&mut conn)?;
+            for version in &status.applied {
                 println!("applied  {version}");
             }
-            for name in &pending {
+            for name in &status.pending {
                 println!("pending  {name}");
             }
-            println!("{} applied, {} pending", applied.len(), pending.len());
-        } else if revert {
+            println!(
+                "{} applied, {} pending",
+                status.applied.len(),
+                status.pending.len()
+            );
+        } else {
             let version = conn
                 .revert_last_migration(MIGRATIONS)
                 .map_err(|e| anyhow!("{e}"))?;
             println!("reverted {version}");
-        } else {
-            let applied = db::run_migrations(&mut conn)?;
-            for version in &applied {
-                println!("applied  {version}");
-            }
-            println!(
-                "{} migrations applied; the database is up to date",
-                applied.len()
-            );
         }
         Ok(())
     })
@@ -111,13 +107,10 @@ pub async fn create_staff(
     };
     let password = Password::parse(&raw_password, &[email.as_ref(), username.as_ref()])
         .map_err(|e| anyhow!("password: {e}"))?;
-    let url = startup::resolve_database_url(&settings).await?;
     let cost = settings.bcrypt_cost;
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = startup::connect(&url)?;
-        db::run_migrations(&mut conn)?;
+    with_connection(&settings, move |conn| {
         let (email_taken, username_taken) =
-            user::email_or_username_taken(&mut conn, email.as_ref(), username.as_ref())?;
+            user::email_or_username_taken(conn, email.as_ref(), username.as_ref())?;
         if email_taken {
             bail!(
                 "an account with the e-mail {} exists already",
@@ -129,7 +122,7 @@ pub async fn create_staff(
         }
         let hash = password::hash(password.expose(), cost)?;
         let created = user::insert(
-            &mut conn,
+            conn,
             &NewUser {
                 email: email.as_ref(),
                 username: username.as_ref(),
@@ -146,7 +139,7 @@ pub async fn create_staff(
         );
         Ok(())
     })
-    .await?
+    .await
 }
 
 fn ask(label: &str, given: Option<String>) -> anyhow::Result<String> {
@@ -166,15 +159,18 @@ fn read_line() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// Runs blocking database work on one connection to the configured database.
+/// Brings the schema up to date (as the owner role), then runs blocking work on one
+/// connection as the runtime role: the commands that only read and write rows (`seed`,
+/// `archive`, `purge`, `create-staff`) need nothing more, and row-level security binds them
+/// as it binds the pages (they act as staff).
 async fn with_connection<T: Send + 'static>(
     settings: &Settings,
     work: impl FnOnce(&mut diesel::PgConnection) -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
-    let url = startup::resolve_database_url(settings).await?;
+    let urls = startup::resolve_database(settings).await?;
+    startup::migrate(&urls).await?;
     tokio::task::spawn_blocking(move || {
-        let mut conn = startup::connect(&url)?;
-        db::run_migrations(&mut conn)?;
+        let mut conn = startup::connect(urls.runtime.expose())?;
         work(&mut conn)
     })
     .await?
@@ -282,11 +278,13 @@ pub async fn archive(
     Ok(())
 }
 
+/// `pg_dump` as the runtime role: reading every row (acting as staff) is all it needs.
 pub async fn backup(settings: Settings, dir: &std::path::Path, keep: usize) -> anyhow::Result<()> {
-    let url = startup::resolve_database_url(&settings).await?;
+    let url = startup::resolve_database(&settings).await?.runtime;
     let dir = dir.to_path_buf();
     let path =
-        tokio::task::spawn_blocking(move || crate::ops::backup::backup(&url, &dir, keep)).await??;
+        tokio::task::spawn_blocking(move || crate::ops::backup::backup(url.expose(), &dir, keep))
+            .await??;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
         "backup written and verified: {} ({} KiB)",
@@ -296,10 +294,20 @@ pub async fn backup(settings: Settings, dir: &std::path::Path, keep: usize) -> a
     Ok(())
 }
 
-pub async fn restore(file: &std::path::Path, into: &str) -> anyhow::Result<()> {
+/// Restores as the role of `--into`, which becomes the owner of every table (the owner
+/// role), and grants the runtime role (`DATABASE_URL`'s, or the embedded cluster's
+/// `wayfare`) its privileges there.
+pub async fn restore(settings: Settings, file: &std::path::Path, into: &str) -> anyhow::Result<()> {
+    let runtime_role = settings
+        .database_url
+        .as_ref()
+        .and_then(|url| db::roles::user_of_url(url.expose()))
+        .unwrap_or_else(|| db::local::APP_ROLE.to_string());
     let (file, into) = (file.to_path_buf(), into.to_string());
-    let counts =
-        tokio::task::spawn_blocking(move || crate::ops::backup::restore(&file, &into)).await??;
+    let counts = tokio::task::spawn_blocking(move || {
+        crate::ops::backup::restore(&file, &into, &runtime_role)
+    })
+    .await??;
     println!("restored; the migrations are up to date. Rows:");
     for (table, n) in counts {
         println!("  {table:<26} {n}");

@@ -36,6 +36,11 @@ pub struct ConfigError(String);
 pub struct Settings {
     /// `DATABASE_URL`: the primary database; `None` starts the embedded default cluster.
     pub database_url: Option<Secret>,
+    /// `DATABASE_OWNER_URL`: optional; the role that owns the tables and runs the migrations
+    /// (`serve`, `migrate`), so that `DATABASE_URL`'s role owns nothing and row-level
+    /// security binds it. Unset, migrations run as `DATABASE_URL`'s role, which then owns the
+    /// tables (a warning says so). Needs `DATABASE_URL`: the embedded cluster has its own.
+    pub database_owner_url: Option<Secret>,
     /// `DATABASE_READ_URL`: optional read replica for pages showing other people's data.
     pub database_read_url: Option<Secret>,
     /// `DATABASE_POOL_SIZE`: connections per pool (default 10).
@@ -181,6 +186,15 @@ impl Settings {
             .var("DATABASE_URL")
             .map(|v| postgres_url("DATABASE_URL", v))
             .transpose()?;
+        let database_owner_url = env
+            .var("DATABASE_OWNER_URL")
+            .map(|v| postgres_url("DATABASE_OWNER_URL", v))
+            .transpose()?;
+        if database_owner_url.is_some() && database_url.is_none() {
+            return Err(ConfigError(
+                "DATABASE_OWNER_URL is set without DATABASE_URL: set both (the embedded database has its own owner role)".into(),
+            ));
+        }
         let database_read_url = env
             .var("DATABASE_READ_URL")
             .map(|v| postgres_url("DATABASE_READ_URL", v))
@@ -219,6 +233,7 @@ impl Settings {
 
         Ok(Settings {
             database_url,
+            database_owner_url,
             database_read_url,
             pool_size,
             database_timeout: Duration::from_secs(parse(env, "DATABASE_TIMEOUT_SECS", 3)?),
@@ -400,6 +415,22 @@ mod tests {
     }
 
     #[test]
+    fn an_owner_url_needs_a_database_url() {
+        let err = Settings::from_source(&env(&[("DATABASE_OWNER_URL", "postgres://o@h/db")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("without DATABASE_URL"), "{err}");
+        let bad = Settings::from_source(&env(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DATABASE_OWNER_URL", "mysql://o@h/db"),
+        ]))
+        .unwrap_err();
+        assert!(
+            bad.to_string()
+                .starts_with("DATABASE_OWNER_URL is not a PostgreSQL URL")
+        );
+    }
+
+    #[test]
     fn production_requires_a_secret_key() {
         let err = Settings::from_source(&env(&[("PUBLIC_URL", "https://trips.example.org")]))
             .unwrap_err();
@@ -425,10 +456,13 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let s =
-            Settings::from_source(&env(&[("DATABASE_URL", "postgres://u:hunter2@h/db")])).unwrap();
+        let s = Settings::from_source(&env(&[
+            ("DATABASE_URL", "postgres://u:hunter2@h/db"),
+            ("DATABASE_OWNER_URL", "postgres://o:swordfish@h/db"),
+        ]))
+        .unwrap();
         let printed = format!("{s:?}");
-        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("hunter2") && !printed.contains("swordfish"));
         assert!(!printed.contains(s.secret_key.expose()));
     }
 

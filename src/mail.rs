@@ -60,7 +60,14 @@ impl Mailer {
                     rand::random::<u32>()
                 );
                 let path = dir.join(name);
-                tokio::fs::write(&path, message.formatted()).await?;
+                // Readable by the server's user only, from creation: mails carry links.
+                let mut file = tokio::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .await?;
+                tokio::io::AsyncWriteExt::write_all(&mut file, &message.formatted()).await?;
                 tracing::info!(subject, path = %path.display(), "mail written to file");
             }
         }

@@ -79,7 +79,8 @@ enum Command {
     /// Restore a backup into an empty database and check it.
     Restore {
         file: std::path::PathBuf,
-        /// The empty database to restore into.
+        /// The empty database to restore into, as the role that is to own its tables; the
+        /// runtime role (DATABASE_URL's user, or `wayfare`) is granted what it needs there.
         #[arg(long)]
         into: String,
     },
@@ -139,7 +140,7 @@ fn main() -> ExitCode {
                 restore,
             } => commands::archive(settings, &older_than, dry_run, restore).await,
             Command::Backup { dir, keep } => commands::backup(settings, &dir, keep).await,
-            Command::Restore { file, into } => commands::restore(&file, &into).await,
+            Command::Restore { file, into } => commands::restore(settings, &file, &into).await,
             Command::Purge => commands::purge(settings).await,
         }
     });

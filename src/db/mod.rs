@@ -3,6 +3,7 @@
 
 pub mod local;
 pub mod pool;
+pub mod roles;
 pub mod schema;
 
 use diesel::PgConnection;
@@ -14,12 +15,60 @@ pub use pool::PgPool;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// Applies every pending migration; returns the versions it applied.
+/// Applies every pending migration; returns the versions it applied. With none pending it
+/// only reads the bookkeeping table, so a role that may not create tables (the runtime role)
+/// can run it too.
 pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    if migration_status(conn)?.pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let applied = conn.run_pending_migrations(MIGRATIONS).map_err(|e| {
+        let hint = if e.to_string().contains("permission denied") {
+            " (this role may not change the schema: set DATABASE_OWNER_URL to the role that owns the tables, see docs/deploy.md)"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("migrations failed: {e}{hint}")
+    })?;
     Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// Applied versions (oldest first) and the names of the pending migrations.
+pub struct MigrationStatus {
+    pub applied: Vec<String>,
+    pub pending: Vec<String>,
+}
+
+/// Reads `__diesel_schema_migrations` without creating it (diesel's own listing creates it
+/// first, which needs the right to create tables).
+pub fn migration_status(conn: &mut PgConnection) -> anyhow::Result<MigrationStatus> {
+    use diesel::RunQueryDsl;
+    use diesel::migration::MigrationSource;
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let table_exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "to_regclass('__diesel_schema_migrations') IS NOT NULL",
+    ))
+    .get_result(conn)?;
+    let applied: Vec<String> = if table_exists {
+        diesel::sql_query("SELECT version::text FROM __diesel_schema_migrations ORDER BY version")
+            .load::<Version>(conn)?
+            .into_iter()
+            .map(|v| v.version)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let pending = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("cannot read the embedded migrations: {e}"))?
+        .iter()
+        .filter(|m| !applied.contains(&m.name().version().to_string()))
+        .map(|m| m.name().to_string())
+        .collect();
+    Ok(MigrationStatus { applied, pending })
 }
 
 /// Whom a transaction acts for; row-level security on `plans` and `plan_activities`

@@ -450,9 +450,10 @@ mod tests {
 
     #[test]
     fn a_version_outside_the_calendar_postgresql_keeps_is_none() {
-        let now = chrono::Utc::now().naive_utc();
-        let version = now.and_utc().timestamp_micros();
-        assert_eq!(version_time(version), Some(now));
+        let saved = chrono::DateTime::from_timestamp_micros(1_780_000_000_123_456)
+            .unwrap()
+            .naive_utc();
+        assert_eq!(version_time(1_780_000_000_123_456), Some(saved));
         assert_eq!(version_time(-210_866_803_200_000_023), None);
         assert_eq!(version_time(i64::MAX), None);
     }

@@ -1,12 +1,12 @@
 //! `wayfare backup` and `wayfare restore`: pg_dump's custom format, verified after writing,
 //! the newest N kept; restores go into an empty database and are checked afterwards.
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, anyhow, bail};
 use diesel::prelude::*;
-use diesel_migrations::MigrationHarness;
 
 use crate::db::local::find_binaries;
 
@@ -21,11 +21,26 @@ fn tool(name: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Runs pg_dump or pg_restore acting as staff: row-level security (forced even on the
-/// tables' owner) then shows and accepts every row, so the app's own role can back up.
-fn run(program: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new(program)
+/// tables' owner) then shows and accepts every row, so the app's own role can back up. The
+/// URL's password goes in `PGPASSWORD`, not on the command line, where `ps` would show it.
+fn run(program: &Path, args: &[&str], database_url: &str) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(database_url).context("the database URL is not a URL")?;
+    let password = url.password().map(percent_decoded);
+    let _ = url.set_password(None);
+    let mut command = Command::new(program);
+    command
         .args(args)
-        .env("PGOPTIONS", "-c app.staff=on")
+        .arg("--dbname")
+        .arg(url.as_str())
+        .env("PGOPTIONS", "-c app.staff=on");
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    output_of(program, &mut command)
+}
+
+fn output_of(program: &Path, command: &mut Command) -> anyhow::Result<String> {
+    let out = command
         .output()
         .with_context(|| format!("cannot run {}", program.display()))?;
     if !out.status.success() {
@@ -38,10 +53,36 @@ fn run(program: &Path, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Writes `travel_planner_YYYYMMDD-HHMMSS.dump` into `dir`, checks it with
-/// `pg_restore --list`, and deletes all but the newest `keep` backups there.
+/// `pg_restore --list`, and deletes all but the newest `keep` backups there. A backup holds
+/// password hashes and e-mail addresses: the file is created with mode 0600 before pg_dump
+/// writes into it (pg_dump keeps the mode of a file that exists), and a new `dir` is 0700.
 pub fn backup(database_url: &str, dir: &Path, keep: usize) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
     let name = format!(
         "travel_planner_{}.dump",
         chrono::Utc::now().format("%Y%m%d-%H%M%S")
@@ -51,24 +92,41 @@ pub fn backup(database_url: &str, dir: &Path, keep: usize) -> anyhow::Result<Pat
     let partial_str = partial
         .to_str()
         .ok_or_else(|| anyhow!("the backup path is not UTF-8"))?;
-    run(
-        &tool("pg_dump")?,
-        &[
-            "--format=custom",
-            "--no-owner",
-            "--enable-row-security",
-            "--file",
-            partial_str,
-            "--dbname",
+    let _ = std::fs::remove_file(&partial);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let written = (|| -> anyhow::Result<()> {
+        run(
+            &tool("pg_dump")?,
+            &[
+                "--format=custom",
+                "--no-owner",
+                "--enable-row-security",
+                "--file",
+                partial_str,
+            ],
             database_url,
-        ],
-    )?;
-    let listing = run(&tool("pg_restore")?, &["--list", partial_str])?;
-    if !listing.contains("TABLE DATA public plans") {
-        bail!(
-            "the backup {} does not list the plans table; it is not usable",
-            partial.display()
-        );
+        )?;
+        let pg_restore = tool("pg_restore")?;
+        let listing = output_of(
+            &pg_restore,
+            Command::new(&pg_restore).args(["--list", partial_str]),
+        )?;
+        if !listing.contains("TABLE DATA public plans") {
+            bail!(
+                "the backup {} does not list the plans table; it is not usable",
+                partial.display()
+            );
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
     }
     std::fs::rename(&partial, &path)?;
     prune(dir, keep)?;
@@ -123,9 +181,15 @@ pub fn row_counts(conn: &mut PgConnection) -> anyhow::Result<Vec<(&'static str, 
     })
 }
 
-/// Restores a backup into an empty database, then checks that the migrations are up to
-/// date and returns the row counts.
-pub fn restore(file: &Path, into_url: &str) -> anyhow::Result<Vec<(&'static str, i64)>> {
+/// Restores a backup into an empty database as the role of `into_url`, which then owns
+/// every table (the dump's owners and privileges are left out: the target's roles may have
+/// other names), grants `runtime_role` what the pages need, checks that the migrations are
+/// up to date and returns the row counts.
+pub fn restore(
+    file: &Path,
+    into_url: &str,
+    runtime_role: &str,
+) -> anyhow::Result<Vec<(&'static str, i64)>> {
     if !file.exists() {
         bail!("no backup at {}", file.display());
     }
@@ -138,6 +202,24 @@ pub fn restore(file: &Path, into_url: &str) -> anyhow::Result<Vec<(&'static str,
     if tables > 0 {
         bail!("the target database is not empty ({tables} tables); restore into an empty database");
     }
+    #[derive(QueryableByName)]
+    struct Roles {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        current: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        runtime_exists: bool,
+    }
+    let roles: Roles = diesel::sql_query(
+        "SELECT current_user::text AS current, \
+         EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS runtime_exists",
+    )
+    .bind::<diesel::sql_types::Text, _>(runtime_role)
+    .get_result(&mut conn)?;
+    if !roles.runtime_exists {
+        bail!(
+            "the runtime role {runtime_role} does not exist on the target server: create it (docs/deploy.md), or set DATABASE_URL to the URL the app will use"
+        );
+    }
     let file_str = file
         .to_str()
         .ok_or_else(|| anyhow!("the backup path is not UTF-8"))?;
@@ -145,17 +227,20 @@ pub fn restore(file: &Path, into_url: &str) -> anyhow::Result<Vec<(&'static str,
         &tool("pg_restore")?,
         &[
             "--no-owner",
+            "--no-acl",
             "--enable-row-security",
             "--exit-on-error",
             "--single-transaction",
-            "--dbname",
-            into_url,
             file_str,
         ],
+        into_url,
     )?;
-    let pending = conn
-        .pending_migrations(crate::db::MIGRATIONS)
-        .map_err(|e| anyhow!("cannot read the migrations of the restored database: {e}"))?;
+    if roles.current != runtime_role {
+        crate::db::roles::grant_runtime_role(&mut conn, runtime_role)?;
+    }
+    let pending = crate::db::migration_status(&mut conn)
+        .map_err(|e| anyhow!("cannot read the migrations of the restored database: {e}"))?
+        .pending;
     if !pending.is_empty() {
         bail!(
             "the restored database lacks {} migrations; run `wayfare migrate` against it",

@@ -18,9 +18,14 @@ use wayfare::startup::Application;
 /// Where a login or a sign-up lands without a `next`.
 pub use wayfare::routes::accounts::HOME;
 
-/// Where test databases live: a superuser URL (`TEST_DATABASE_URL`) or the embedded cluster.
+/// Where test databases live: the embedded cluster (reached with its superuser's password),
+/// or a superuser URL (`TEST_DATABASE_URL`, on a server with trust or peer authentication,
+/// where the two roles get no password). Templates and test databases belong to the owner
+/// role, which runs the migrations; the server under test connects as the runtime role.
 pub struct TestCluster {
     admin_url: url::Url,
+    owner_password: Option<String>,
+    runtime_password: Option<String>,
     template: String,
 }
 
@@ -28,20 +33,37 @@ static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
 
 fn cluster() -> &'static TestCluster {
     CLUSTER.get_or_init(|| {
-        let admin_url = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => url,
+        let cluster = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let admin_url = url::Url::parse(&url).expect("TEST_DATABASE_URL is not a URL");
+                let mut admin = PgConnection::establish(admin_url.as_str())
+                    .expect("cannot reach TEST_DATABASE_URL");
+                for role in [local::OWNER_ROLE, local::APP_ROLE] {
+                    wayfare::db::roles::ensure_login_role(&mut admin, role, None).unwrap();
+                }
+                TestCluster {
+                    admin_url,
+                    owner_password: None,
+                    runtime_password: None,
+                    template: String::new(),
+                }
+            }
             _ => {
                 let data_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".data");
-                local::ensure_running(&data_dir)
-                    .expect("the embedded test database could not start")
-                    .admin_url("postgres")
+                let local = local::ensure_running(&data_dir)
+                    .expect("the embedded test database could not start");
+                TestCluster {
+                    admin_url: url::Url::parse(&local.admin_url("postgres")).unwrap(),
+                    owner_password: local.password(local::OWNER_ROLE).map(str::to_string),
+                    runtime_password: local.password(local::APP_ROLE).map(str::to_string),
+                    template: String::new(),
+                }
             }
         };
-        let admin_url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is not a URL");
-        let template = ensure_template(&admin_url);
+        let template = ensure_template(&cluster);
         TestCluster {
-            admin_url,
             template,
+            ..cluster
         }
     })
 }
@@ -53,34 +75,57 @@ impl TestCluster {
         url.to_string()
     }
 
-    /// The unprivileged application role's URL for a database.
+    /// The unprivileged runtime role's URL for a database.
     fn app_url(&self, database: &str) -> String {
+        self.url_as(local::APP_ROLE, self.runtime_password.as_deref(), database)
+    }
+
+    /// The owner role's URL for a database.
+    fn owner_url(&self, database: &str) -> String {
+        self.url_as(local::OWNER_ROLE, self.owner_password.as_deref(), database)
+    }
+
+    fn url_as(&self, role: &str, password: Option<&str>, database: &str) -> String {
         let mut url = self.admin_url.clone();
         url.set_path(database);
-        let _ = url.set_username(local::APP_ROLE);
-        let _ = url.set_password(None);
+        let _ = url.set_username(role);
+        let _ = url.set_password(password);
         url.to_string()
+    }
+
+    fn create_database(&self, name: &str, template: Option<&str>) {
+        let mut admin = PgConnection::establish(&self.admin_url("postgres")).unwrap();
+        let template = template
+            .map(|t| format!(" TEMPLATE {t}"))
+            .unwrap_or_default();
+        diesel::sql_query(format!(
+            "CREATE DATABASE {name}{template} OWNER {}",
+            local::OWNER_ROLE
+        ))
+        .execute(&mut admin)
+        .unwrap();
     }
 }
 
-/// A migrated template named after the migrations' content, built once under an advisory
-/// lock and published by renaming, so parallel test processes never see a half-built one.
-fn ensure_template(admin_url: &url::Url) -> String {
+/// A migrated template named after the migrations' content and the role layout, built once
+/// under an advisory lock and published by renaming, so parallel test processes never see a
+/// half-built one.
+fn ensure_template(cluster: &TestCluster) -> String {
     // Named after the migrations this binary embeds (not the folder on disk, which an older
     // test binary running at the same time would not match).
     use diesel::migration::MigrationSource;
     let mut hash: u64 = 0xcbf29ce484222325;
     let migrations =
         MigrationSource::<diesel::pg::Pg>::migrations(&wayfare::db::MIGRATIONS).unwrap();
-    for migration in migrations {
-        for b in migration.name().to_string().bytes() {
+    let names = migrations.iter().map(|m| m.name().to_string());
+    for name in names.chain([format!("owned by {}", local::OWNER_ROLE)]) {
+        for b in name.bytes() {
             hash = (hash ^ b as u64).wrapping_mul(0x100000001b3);
         }
     }
     let template = format!("wayfare_tpl_{:012x}", hash & 0xffff_ffff_ffff);
-    let mut admin =
-        PgConnection::establish(admin_url.as_str()).expect("cannot reach the test cluster");
-    local::ensure_app_role(&mut admin).unwrap();
+    let mut admin = PgConnection::establish(&cluster.admin_url("postgres"))
+        .expect("cannot reach the test cluster");
     diesel::sql_query("SELECT pg_advisory_lock(7261001)")
         .execute(&mut admin)
         .unwrap();
@@ -89,19 +134,15 @@ fn ensure_template(admin_url: &url::Url) -> String {
         diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
             .execute(&mut admin)
             .unwrap();
-        diesel::sql_query(format!(
-            "CREATE DATABASE {building} OWNER {}",
-            local::APP_ROLE
-        ))
-        .execute(&mut admin)
-        .unwrap();
-        let mut url = admin_url.clone();
-        url.set_path(&building);
-        let _ = url.set_username(local::APP_ROLE);
-        let _ = url.set_password(None);
-        let mut conn = PgConnection::establish(url.as_str()).unwrap();
-        wayfare::db::run_migrations(&mut conn).unwrap();
-        drop(conn);
+        cluster.create_database(&building, None);
+        let mut building_admin = PgConnection::establish(&cluster.admin_url(&building)).unwrap();
+        wayfare::db::roles::hand_over(&mut building_admin, local::APP_ROLE, local::OWNER_ROLE)
+            .unwrap();
+        drop(building_admin);
+        let mut owner = PgConnection::establish(&cluster.owner_url(&building)).unwrap();
+        wayfare::db::run_migrations(&mut owner).unwrap();
+        wayfare::db::roles::grant_runtime_role(&mut owner, local::APP_ROLE).unwrap();
+        drop(owner);
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
             .execute(&mut admin)
             .unwrap();
@@ -124,26 +165,28 @@ fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
     .unwrap()
 }
 
-/// A database of its own for one test, dropped when the test ends.
+/// A database of its own for one test, owned by the owner role, dropped when the test ends.
 pub struct TestDatabase {
     pub name: String,
+    /// The runtime role's URL: what the server under test connects with.
     pub url: String,
+    /// The owner role's URL: migrations, and the schema changes only an owner may make.
+    pub owner_url: String,
 }
 
 impl TestDatabase {
     pub fn create() -> Self {
         let cluster = cluster();
         let name = format!("wayfare_test_{:016x}", rand::rng().next_u64());
-        let mut admin = PgConnection::establish(&cluster.admin_url("postgres")).unwrap();
-        diesel::sql_query(format!(
-            "CREATE DATABASE {name} TEMPLATE {} OWNER {}",
-            cluster.template,
-            local::APP_ROLE
-        ))
-        .execute(&mut admin)
-        .unwrap();
+        cluster.create_database(&name, Some(&cluster.template));
+        Self::named(name)
+    }
+
+    fn named(name: String) -> Self {
+        let cluster = cluster();
         TestDatabase {
             url: cluster.app_url(&name),
+            owner_url: cluster.owner_url(&name),
             name,
         }
     }
@@ -151,6 +194,11 @@ impl TestDatabase {
     /// A connection as the application's role.
     pub fn conn(&self) -> PgConnection {
         PgConnection::establish(&self.url).unwrap()
+    }
+
+    /// A connection as the owner role.
+    pub fn owner_conn(&self) -> PgConnection {
+        PgConnection::establish(&self.owner_url).unwrap()
     }
 
     /// A superuser connection to this database.
@@ -166,6 +214,11 @@ impl TestDatabase {
             url.port().unwrap_or(5432),
         )
     }
+
+    /// The runtime role's password ("" where the roles have none), for a pooler's user list.
+    pub fn runtime_password(&self) -> String {
+        cluster().runtime_password.clone().unwrap_or_default()
+    }
 }
 
 impl Drop for TestDatabase {
@@ -178,6 +231,24 @@ impl Drop for TestDatabase {
             .execute(&mut admin);
         }
     }
+}
+
+/// `DATABASE_OWNER_URL` for a runtime URL of a test database: the same server, port and
+/// database as the owner role. `None` for other URLs (a cluster a test made itself).
+pub fn owner_url_for(runtime_url: &str) -> Option<String> {
+    let cluster = cluster();
+    let mut url = url::Url::parse(runtime_url).ok()?;
+    if url.username() != local::APP_ROLE {
+        return None;
+    }
+    let same_password = url.password().map(str::to_string) == cluster.runtime_password;
+    let own_cluster = url.port() == cluster.admin_url.port();
+    if !same_password || !own_cluster {
+        return None;
+    }
+    let _ = url.set_username(local::OWNER_ROLE);
+    let _ = url.set_password(cluster.owner_password.as_deref());
+    Some(url.to_string())
 }
 
 pub struct TestApp {
@@ -196,17 +267,23 @@ pub struct TestApp {
 }
 
 /// Environment every test server starts with; tests add or override entries.
+/// `DATABASE_OWNER_URL` is there when `db_url` is a test database's runtime URL, so that
+/// migrations run as the owner role, as in production.
 pub fn test_env(db_url: &str, data_dir: &std::path::Path) -> HashMap<String, String> {
     let mut key = [0u8; 64];
     rand::rng().fill_bytes(&mut key);
-    HashMap::from([
+    let mut env = HashMap::from([
         ("DATABASE_URL".into(), db_url.to_string()),
         ("PORT".into(), "0".into()),
         ("BCRYPT_COST".into(), "4".into()),
         ("DATABASE_POOL_SIZE".into(), "3".into()),
         ("DATA_DIR".into(), data_dir.display().to_string()),
         ("SECRET_KEY".into(), hex::encode(key)),
-    ])
+    ]);
+    if let Some(owner) = owner_url_for(db_url) {
+        env.insert("DATABASE_OWNER_URL".into(), owner);
+    }
+    env
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -219,6 +296,16 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut HashMap<String, String>)
     let data_dir = std::env::temp_dir().join(&db.name);
     let mut env = test_env(&db.url, &data_dir);
     configure(&mut env);
+    // A test that serves another database (through a proxy, say) migrates that one.
+    let database_of = |url: &str| url::Url::parse(url).map(|u| u.path().to_string()).ok();
+    if database_of(&env["DATABASE_URL"]) != database_of(&db.url)
+        && env.get("DATABASE_OWNER_URL") == Some(&db.owner_url)
+    {
+        let mut owner = url::Url::parse(&env["DATABASE_URL"]).unwrap();
+        let _ = owner.set_username(local::OWNER_ROLE);
+        let _ = owner.set_password(cluster().owner_password.as_deref());
+        env.insert("DATABASE_OWNER_URL".into(), owner.to_string());
+    }
     let secret_key = env["SECRET_KEY"].clone();
     let settings = Settings::from_source(&env).expect("test settings");
     let app = Application::build(settings)
@@ -246,9 +333,15 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        .pool_idle_timeout(IDLE_CONNECTION)
         .build()
         .unwrap()
 }
+
+/// The server closes a connection idle for 5 s (actix-web's keep-alive); a client reusing
+/// one at that moment gets "connection closed before message completed" on a loaded
+/// machine. Test clients let idle connections go well before.
+const IDLE_CONNECTION: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
@@ -423,6 +516,7 @@ impl Browser {
             .cookie_provider(jar.clone())
             .user_agent(user_agent)
             .default_headers(headers)
+            .pool_idle_timeout(IDLE_CONNECTION)
             .build()
             .unwrap();
         Browser {
@@ -1008,19 +1102,15 @@ impl TestApp {
 // ---------------------------------------------------------------- operations (tests/app/operations)
 
 impl TestDatabase {
-    /// An empty database (not even migrated) owned by the app's role, dropped when the test
-    /// ends: a target for `wayfare restore`.
+    /// An empty database (not even migrated) owned by the owner role, dropped when the test
+    /// ends: a target for `wayfare restore` (as the owner role).
     pub fn create_empty() -> Self {
         let cluster = cluster();
         let name = format!("wayfare_test_{:016x}", rand::rng().next_u64());
-        let mut admin = PgConnection::establish(&cluster.admin_url("postgres")).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {name} OWNER {}", local::APP_ROLE))
-            .execute(&mut admin)
-            .unwrap();
-        TestDatabase {
-            url: cluster.app_url(&name),
-            name,
-        }
+        cluster.create_database(&name, None);
+        let mut admin = PgConnection::establish(&cluster.admin_url(&name)).unwrap();
+        wayfare::db::roles::hand_over(&mut admin, local::APP_ROLE, local::OWNER_ROLE).unwrap();
+        Self::named(name)
     }
 
     /// A superuser URL of this database (for tools run past row-level security).

@@ -35,6 +35,15 @@ async fn tokens_and_mail_bodies_never_reach_the_log() {
         200
     );
     let mail_dir = server.data_dir.join("mail");
+    for entry in std::fs::read_dir(&mail_dir).unwrap() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = entry.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "a mail file is for the server's user only"
+        );
+    }
     let mail = std::fs::read_dir(&mail_dir)
         .unwrap()
         .map(|e| parse_mail(&std::fs::read_to_string(e.unwrap().path()).unwrap()))

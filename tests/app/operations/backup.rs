@@ -83,10 +83,17 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
         ["travel_planner_20200102-000000.dump".to_string(), name]
     );
 
+    // Restored as the owner role, which then owns every table; the runtime role (DATABASE_URL)
+    // gets its privileges there.
     let target = TestDatabase::create_empty();
     let out = wayfare(
-        &["restore", file.to_str().unwrap(), "--into", &target.url],
-        &[],
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--into",
+            &target.owner_url,
+        ],
+        &[("DATABASE_URL", &target.url)],
     )
     .ok();
     assert!(
@@ -107,9 +114,18 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
     let original = snapshot(&mut app.db.conn());
     assert!(original.contains("Pastéis de Belém") && original.contains("198.51.100.7"));
     assert_eq!(snapshot(&mut target.conn()), original);
-    // Row-level security came along: the app's role without an actor sees no plan.
+    // Row-level security came along: the app's role without an actor sees no plan, and it
+    // owns nothing it could switch it off on.
     let mut bare = target.conn();
     assert_eq!(count(&mut bare, "plans"), 0);
+    assert_eq!(
+        count(
+            &mut bare,
+            "pg_class WHERE relnamespace = 'public'::regnamespace \
+             AND relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+        ),
+        0
+    );
     assert_eq!(
         count(
             &mut target.admin_conn(),
@@ -150,7 +166,12 @@ async fn restore_refuses_a_database_that_is_not_empty_and_a_missing_file() {
     let mut conn = target.conn();
     let before = snapshot(&mut conn);
     let err = wayfare(
-        &["restore", file.to_str().unwrap(), "--into", &target.url],
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--into",
+            &target.owner_url,
+        ],
         &[],
     )
     .failed();
@@ -164,7 +185,12 @@ async fn restore_refuses_a_database_that_is_not_empty_and_a_missing_file() {
     let empty = TestDatabase::create_empty();
     let missing = dir.path().join("travel_planner_19990101-000000.dump");
     let err = wayfare(
-        &["restore", missing.to_str().unwrap(), "--into", &empty.url],
+        &[
+            "restore",
+            missing.to_str().unwrap(),
+            "--into",
+            &empty.owner_url,
+        ],
         &[],
     )
     .failed();
@@ -206,6 +232,7 @@ async fn the_restore_drill_script_restores_the_newest_backup_serves_it_and_clean
         .arg(script)
         .arg(dir.path())
         .env("DATABASE_URL", &app.db.url)
+        .env("DATABASE_OWNER_URL", &app.db.owner_url)
         .env("DRILL_ADMIN_URL", app.db.admin_url())
         .env("DRILL_PORT", super::support::free_port().to_string())
         .env("WAYFARE", env!("CARGO_BIN_EXE_wayfare"))
@@ -236,4 +263,64 @@ async fn the_restore_drill_script_restores_the_newest_backup_serves_it_and_clean
         0,
         "the scratch database is dropped"
     );
+}
+
+#[tokio::test]
+async fn every_backup_file_is_private_from_the_moment_it_is_created() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    app.create_user("helena");
+    // pg_dump in a PG_BIN of our own notes the mode of the file it is given and its command
+    // line before it writes a byte, then does the real work.
+    let real = wayfare::db::local::find_binaries().unwrap();
+    let bin = ScratchDir::new("wayfare-fake-bin");
+    let notes = bin.path().join("notes");
+    let script = format!(
+        "#!/bin/sh\nprev=\nfor a in \"$@\"; do\n  [ \"$prev\" = --file ] && stat -c %a \"$a\" >> {notes}\n  prev=$a\ndone\necho \"argv: $*\" >> {notes}\nexec {real}/pg_dump \"$@\"\n",
+        notes = notes.display(),
+        real = real.display()
+    );
+    let fake = bin.path().join("pg_dump");
+    std::fs::write(&fake, script).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink(real.join("pg_restore"), bin.path().join("pg_restore")).unwrap();
+
+    // Even with a umask that would make every new file world-readable.
+    let scratch = ScratchDir::new("wayfare-private-backups");
+    let dir = scratch.path().join("backups");
+    let out = std::process::Command::new("sh")
+        .args(["-c", "umask 000; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_wayfare"))
+        .args(["backup", "--dir", dir.to_str().unwrap()])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &app.db.url)
+        .env("DATA_DIR", scratch.path())
+        .env("PG_BIN", bin.path())
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let notes = std::fs::read_to_string(&notes).unwrap();
+    assert_eq!(notes.lines().next(), Some("600"), "{notes}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "a new backup directory is private");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(mode(&files[0]), 0o600);
+    // The database password reaches pg_dump through its environment, not its command line.
+    let password = url::Url::parse(&app.db.url)
+        .unwrap()
+        .password()
+        .map(str::to_string);
+    if let Some(password) = password.filter(|p| !p.is_empty()) {
+        assert!(!notes.contains(&password), "{notes}");
+    }
 }

@@ -61,9 +61,13 @@ impl Bouncer {
         let (host, db_port) = db.host_port();
         let port = free_port();
         let d = dir.path().display();
+        // With trust towards its clients, PgBouncer logs in to the server with these.
         std::fs::write(
             dir.path().join("userlist.txt"),
-            "\"wayfare\" \"\"\n\"postgres\" \"\"\n",
+            format!(
+                "\"wayfare\" \"{}\"\n\"postgres\" \"\"\n",
+                db.runtime_password()
+            ),
         )
         .unwrap();
         let prepared = if prepared_statements {

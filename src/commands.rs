@@ -11,18 +11,18 @@ use crate::db::{self, MIGRATIONS};
 use crate::domain::{Email, Password, Username};
 use crate::models::user::{self, NewUser};
 use crate::ops::seed as wayfare_seed;
-use crate::startup::{self, Application};
+use crate::startup::Application;
 
 pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let public_url = settings.public_url.clone();
     if demo {
-        let urls = startup::resolve_database(&settings).await?;
-        startup::migrate(&urls).await?;
+        let urls = db::setup::resolve_database(&settings).await?;
+        db::setup::migrate(&urls).await?;
         let cost = settings.bcrypt_cost;
         let password = password::random_password();
         let shown = password.clone();
         let created = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
-            let mut conn = startup::connect(urls.runtime.expose())?;
+            let mut conn = db::setup::connect(urls.runtime.expose())?;
             let hash = password::hash(&password, cost)?;
             wayfare_seed::ensure_demo_user(&mut conn, &hash)
         })
@@ -50,9 +50,9 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
 /// Runs as the owner role (`DATABASE_OWNER_URL`, or the embedded cluster's), which may
 /// change the schema; applying also grants the runtime role its privileges.
 pub async fn migrate(settings: Settings, revert: bool, status: bool) -> anyhow::Result<()> {
-    let urls = startup::resolve_database(&settings).await?;
+    let urls = db::setup::resolve_database(&settings).await?;
     if !status && !revert {
-        let applied = startup::migrate(&urls).await?;
+        let applied = db::setup::migrate(&urls).await?;
         for version in &applied {
             println!("applied  {version}");
         }
@@ -64,7 +64,7 @@ pub async fn migrate(settings: Settings, revert: bool, status: bool) -> anyhow::
     }
     let url = urls.owner.unwrap_or(urls.runtime);
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = startup::connect(url.expose())?;
+        let mut conn = db::setup::connect(url.expose())?;
         if status {
             let status = db::migration_status(&mut conn)?;
             for version in &status.applied {
@@ -167,10 +167,10 @@ async fn with_connection<T: Send + 'static>(
     settings: &Settings,
     work: impl FnOnce(&mut diesel::PgConnection) -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
-    let urls = startup::resolve_database(settings).await?;
-    startup::migrate(&urls).await?;
+    let urls = db::setup::resolve_database(settings).await?;
+    db::setup::migrate(&urls).await?;
     tokio::task::spawn_blocking(move || {
-        let mut conn = startup::connect(urls.runtime.expose())?;
+        let mut conn = db::setup::connect(urls.runtime.expose())?;
         work(&mut conn)
     })
     .await?
@@ -280,7 +280,7 @@ pub async fn archive(
 
 /// `pg_dump` as the runtime role: reading every row (acting as staff) is all it needs.
 pub async fn backup(settings: Settings, dir: &std::path::Path, keep: usize) -> anyhow::Result<()> {
-    let url = startup::resolve_database(&settings).await?.runtime;
+    let url = db::setup::resolve_database(&settings).await?.runtime;
     let dir = dir.to_path_buf();
     let path =
         tokio::task::spawn_blocking(move || crate::ops::backup::backup(url.expose(), &dir, keep))

@@ -1,5 +1,6 @@
 pub mod assets;
 pub mod auth;
+pub mod client;
 pub mod commands;
 pub mod config;
 pub mod db;
@@ -17,4 +18,5 @@ pub mod pages;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

@@ -2,7 +2,7 @@
 //! `.eml` file into `MAIL_DIR`, for development and tests. Bodies are never logged: they
 //! carry reset and verification links.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -53,24 +53,36 @@ impl Mailer {
                 tracing::info!(subject, "mail sent");
             }
             Transport::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await?;
                 let name = format!(
-                    "{}-{:08x}.eml",
+                    "{}-{:08x}",
                     chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
                     rand::random::<u32>()
                 );
-                let path = dir.join(name);
-                // Readable by the server's user only, from creation: mails carry links.
-                let mut file = tokio::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&path)
-                    .await?;
-                tokio::io::AsyncWriteExt::write_all(&mut file, &message.formatted()).await?;
+                let path = dir.join(format!("{name}.eml"));
+                let (dir, final_path, bytes) = (dir.clone(), path.clone(), message.formatted());
+                tokio::task::spawn_blocking(move || write_whole(&dir, &name, &final_path, &bytes))
+                    .await??;
                 tracing::info!(subject, path = %path.display(), "mail written to file");
             }
         }
         Ok(())
     }
+}
+
+/// Writes a mail file so that a reader of the directory sees all of it or nothing: written
+/// under a temporary name, synced, then renamed. Readable by the server's user only, from
+/// creation: mails carry links.
+fn write_whole(dir: &Path, name: &str, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    let partial = dir.join(format!(".{name}.partial"));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&partial)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path)
 }

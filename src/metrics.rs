@@ -1,25 +1,17 @@
-//! Prometheus metrics of one running app, and the slow-request log.
+//! Prometheus metrics of one running app: a registry and its series, and the count of SQL
+//! statements each request runs. A leaf: the middleware that fills the series lives in
+//! `middleware`, the `/metrics` page in `routes::metrics`.
 //!
 //! Each `Application` has its own registry (no globals: tests run several apps in one
-//! process). `/metrics` is open to loopback clients, or to anyone with `METRICS_TOKEN` as a
-//! bearer token when that is set.
+//! process).
 
 use std::cell::Cell;
-use std::time::Instant;
+use std::future::Future;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
-
-use crate::db::Db;
-use crate::db::pool::QueryCounter;
-use crate::error::AppError;
-use crate::startup::AppState;
 
 tokio::task_local! {
     /// SQL statements run for the request being served by this task.
@@ -29,6 +21,16 @@ tokio::task_local! {
 /// Adds statements run on a blocking thread to the current request's count.
 pub fn add_request_queries(n: u64) {
     let _ = REQUEST_QUERIES.try_with(|c| c.set(c.get() + n));
+}
+
+/// Runs a request's future, counting the statements it runs.
+pub async fn counting_queries<T>(request: impl Future<Output = T>) -> (T, u64) {
+    REQUEST_QUERIES
+        .scope(Cell::new(0), async {
+            let output = request.await;
+            (output, REQUEST_QUERIES.with(Cell::get))
+        })
+        .await
 }
 
 pub struct Metrics {
@@ -153,98 +155,11 @@ impl Default for Metrics {
     }
 }
 
-/// Counts every request by its route pattern (never the raw path: ids and tokens would
-/// make endless series and leak share tokens), times it, and logs slow ones with their
-/// SQL statement count.
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().to_string();
-    let (result, queries) = REQUEST_QUERIES
-        .scope(Cell::new(0), async {
-            let result = next.call(req).await;
-            (result, REQUEST_QUERIES.with(Cell::get))
-        })
-        .await;
-    let res = result?;
-    if let Some(state) = state {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
-        let status = res.status().as_u16().to_string();
-        let elapsed = started.elapsed();
-        state
-            .metrics
-            .requests
-            .with_label_values(&[route.as_str(), method.as_str(), status.as_str()])
-            .inc();
-        state
-            .metrics
-            .latency
-            .with_label_values(&[route.as_str()])
-            .observe(elapsed.as_secs_f64());
-        if elapsed > state.settings.slow_request {
-            tracing::warn!(
-                route,
-                method,
-                status,
-                elapsed_ms = elapsed.as_millis() as u64,
-                sql_statements = queries,
-                "slow request"
-            );
-        }
+impl Metrics {
+    /// Every series in Prometheus' text format.
+    pub fn encode(&self) -> Result<Vec<u8>, prometheus::Error> {
+        let mut body = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut body)?;
+        Ok(body)
     }
-    Ok(res)
-}
-
-fn allowed(req: &HttpRequest, state: &AppState) -> bool {
-    match &state.settings.metrics_token {
-        Some(token) => {
-            let given = req
-                .headers()
-                .get(actix_web::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or_default();
-            subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.expose().as_bytes()).into()
-        }
-        None => crate::auth::extractors::client_ip(req, state.settings.trust_forwarded_for)
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-    }
-}
-
-pub async fn metrics(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    db: web::Data<Db>,
-    queries: web::Data<QueryCounter>,
-) -> Result<HttpResponse, AppError> {
-    if !allowed(&req, &state) {
-        return Err(AppError::NotFound);
-    }
-    let m = &state.metrics;
-    for (name, pool) in [("primary", &db.primary), ("replica", &db.replica)] {
-        let s = pool.state();
-        m.pool_connections
-            .with_label_values(&[name, "idle"])
-            .set(i64::from(s.idle_connections));
-        m.pool_connections
-            .with_label_values(&[name, "in_use"])
-            .set(i64::from(s.connections - s.idle_connections));
-    }
-    m.queries.set(queries.get() as i64);
-
-    let mut body = Vec::new();
-    TextEncoder::new()
-        .encode(&m.registry.gather(), &mut body)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(body))
 }

@@ -1,4 +1,5 @@
-//! Cross-cutting response rules: security headers and error pages on every response.
+//! Cross-cutting rules of every request: security headers, error pages, caching, NUL
+//! bytes, and the metrics and slow-request log of each.
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -98,6 +99,51 @@ pub async fn no_store_by_default(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
         );
+    }
+    Ok(res)
+}
+
+/// Counts every request by its route pattern (never the raw path: ids and tokens would
+/// make endless series and leak share tokens), times it, and logs slow ones with their
+/// SQL statement count.
+pub async fn measure(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let state = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .cloned();
+    let method = req.method().to_string();
+    let (result, queries) = crate::metrics::counting_queries(next.call(req)).await;
+    let res = result?;
+    if let Some(state) = state {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        let status = res.status().as_u16().to_string();
+        let elapsed = started.elapsed();
+        state
+            .metrics
+            .requests
+            .with_label_values(&[route.as_str(), method.as_str(), status.as_str()])
+            .inc();
+        state
+            .metrics
+            .latency
+            .with_label_values(&[route.as_str()])
+            .observe(elapsed.as_secs_f64());
+        if elapsed > state.settings.slow_request {
+            tracing::warn!(
+                route,
+                method,
+                status,
+                elapsed_ms = elapsed.as_millis() as u64,
+                sql_statements = queries,
+                "slow request"
+            );
+        }
     }
     Ok(res)
 }

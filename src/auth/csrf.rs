@@ -19,8 +19,9 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 
 use crate::config::cookie_name;
+use crate::config::{FORM_LIMIT, UPLOAD_LIMIT};
 use crate::error::AppError;
-use crate::startup::{AppState, FORM_LIMIT, UPLOAD_LIMIT};
+use crate::state::AppState;
 
 /// The cookie's name over http; over https it gets the `__Host-` prefix (`cookie_name`).
 pub const COOKIE: &str = "csrftoken";

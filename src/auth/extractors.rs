@@ -111,33 +111,6 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// The client's address: the peer, or `X-Forwarded-For` behind a trusted proxy.
-pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    // Behind a trusted proxy, the last X-Forwarded-For entry is the one the proxy added;
-    // entries before it are whatever the client claimed.
-    let forwarded = trust_forwarded_for
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .rsplit(',')
-                .next()
-                .map(|s| s.trim().to_string())
-        })
-        .flatten()
-        .filter(|s| !s.is_empty());
-    let info = req.connection_info();
-    let raw = forwarded
-        .as_deref()
-        .or(info.peer_addr())
-        .unwrap_or("unknown");
-    // "1.2.3.4:5678" or "[::1]:5678" → the address alone.
-    raw.parse::<std::net::SocketAddr>()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|_| raw.to_string())
-}
-
 /// A signed-in staff member, for everything under `/admin`. The session store reads the
 /// user from the database on every request, so a demotion or a deactivation takes effect
 /// on the very next one. Anyone not signed in is sent to log in; a signed-in user who is

@@ -58,24 +58,13 @@ impl PgSessionStore {
         &self,
         f: impl FnOnce(&mut PgConnection, SessionLifetimes) -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        let pool = self.pool.clone();
         let lifetimes = self.lifetimes;
-        let (result, queries) = actix_web::web::block(move || {
-            let before = crate::db::pool::thread_queries();
-            let result = pool
-                .get()
-                .map_err(anyhow::Error::from)
-                .and_then(|mut conn| {
-                    let result = f(&mut conn, lifetimes);
-                    if result.is_err() {
-                        crate::db::pool::mark_if_broken(&mut conn);
-                    }
-                    result
-                });
-            (result, crate::db::pool::thread_queries() - before)
-        })
+        let (result, _) = crate::db::pool::with_checkout(
+            self.pool.clone(),
+            move |conn| f(conn, lifetimes),
+            |_| true,
+        )
         .await?;
-        crate::metrics::add_request_queries(queries);
         result
     }
 }

@@ -5,6 +5,7 @@ pub mod local;
 pub mod pool;
 pub mod roles;
 pub mod schema;
+pub mod setup;
 
 use diesel::PgConnection;
 use diesel::connection::Connection;
@@ -233,25 +234,10 @@ where
     F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let (result, queries) = actix_web::web::block(move || {
-        let before = pool::thread_queries();
-        let result = match pool.get() {
-            Ok(mut conn) => {
-                let result = f(&mut conn);
-                if matches!(
-                    result,
-                    Err(AppError::Unavailable(_) | AppError::Internal(_))
-                ) {
-                    pool::mark_if_broken(&mut conn);
-                }
-                result
-            }
-            Err(e) => Err(AppError::from(e)),
-        };
-        (result, pool::thread_queries() - before)
+    let (result, queries) = pool::with_checkout(pool, f, |e| {
+        matches!(e, AppError::Unavailable(_) | AppError::Internal(_))
     })
     .await?;
-    crate::metrics::add_request_queries(queries);
     match &result {
         Err(AppError::Unavailable(_)) if queries == 0 => {
             db.stats.checkout_timeouts.inc();

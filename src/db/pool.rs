@@ -103,3 +103,36 @@ pub fn build(
 pub fn mark_if_broken(conn: &mut PgConnection) {
     let _ = conn.batch_execute("SELECT 1");
 }
+
+/// The one way async code uses a pooled connection: one checkout on a blocking thread for
+/// all of `f`. Its statements are added to the request's count (the slow-request log); a
+/// connection that failed in a way `suspect` names is checked and dropped if broken.
+/// Returns `f`'s result and how many statements it ran.
+pub async fn with_checkout<T, E, F>(
+    pool: PgPool,
+    f: F,
+    suspect: fn(&E) -> bool,
+) -> Result<(Result<T, E>, u64), actix_web::error::BlockingError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<diesel::r2d2::PoolError> + Send + 'static,
+{
+    let (result, queries) = actix_web::web::block(move || {
+        let before = thread_queries();
+        let result = match pool.get() {
+            Ok(mut conn) => {
+                let result = f(&mut conn);
+                if result.as_ref().is_err_and(suspect) {
+                    mark_if_broken(&mut conn);
+                }
+                result
+            }
+            Err(e) => Err(E::from(e)),
+        };
+        (result, thread_queries() - before)
+    })
+    .await?;
+    crate::metrics::add_request_queries(queries);
+    Ok((result, queries))
+}

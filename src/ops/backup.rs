@@ -193,7 +193,7 @@ pub fn restore(
     if !file.exists() {
         bail!("no backup at {}", file.display());
     }
-    let mut conn = crate::startup::connect(into_url)?;
+    let mut conn = crate::db::setup::connect(into_url)?;
     let tables: i64 = diesel::sql_query(
         "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'",
     )

@@ -6,8 +6,9 @@ use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::extractors::{CurrentUser, client_ip};
+use crate::auth::extractors::CurrentUser;
 use crate::auth::oauth::Provider;
+use crate::client::{client_ip, client_key};
 use crate::db::{Actor, Db};
 use crate::domain::{Email, Username};
 use crate::error::AppError;
@@ -15,11 +16,11 @@ use crate::models::export::{self, AccountExport};
 use crate::models::user::{self, User, UserChanges};
 use crate::models::user_session::{self, UserSession};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
-use crate::rate_limit::{Kind, client_key};
+use crate::rate_limit::Kind;
 use crate::routes::accounts::{
     account_key, check_password_throttled, optional_name, send_verification,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 // ---------------------------------------------------------------- profile
 

@@ -8,17 +8,18 @@ use diesel::OptionalExtension;
 use serde::Deserialize;
 
 use crate::auth::csrf;
-use crate::auth::extractors::{Visitor, client_ip};
+use crate::auth::extractors::Visitor;
 use crate::auth::oauth::Provider;
 use crate::auth::session_store::{CLIENT_AGENT, CLIENT_IP, USER_ID};
 use crate::auth::tokens::{self, Purpose, TokenError};
+use crate::client::{client_ip, client_key};
 use crate::db::Db;
 use crate::domain::{Email, Username};
 use crate::error::AppError;
 use crate::models::{user, user_session};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
-use crate::rate_limit::{Claim, Kind, client_key, pair_key};
-use crate::startup::AppState;
+use crate::rate_limit::{Claim, Kind, pair_key};
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 
 /// Where a signed-in user lands when no `next` says otherwise.

@@ -5,6 +5,7 @@ pub mod accounts;
 mod admin;
 mod health;
 mod home;
+mod metrics;
 mod oauth;
 mod plans;
 mod share;
@@ -17,7 +18,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/").route(web::get().to(home::landing)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/readyz").route(web::get().to(health::readyz)))
-        .service(resource("/metrics").route(web::get().to(crate::metrics::metrics)))
+        .service(resource("/metrics").route(web::get().to(metrics::metrics)))
         .service(resource("/static/{path:.*}").route(web::get().to(crate::assets::serve)))
         .service(
             resource("/signup")

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::models::user::{self, NewUser, ProviderColumn, User};
 use crate::pages::{Layout, render_with, see_other};
 use crate::routes::accounts::{HOME, safe_next, sign_in};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn column(provider: Provider) -> ProviderColumn {
     match provider {

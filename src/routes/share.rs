@@ -22,7 +22,7 @@ use crate::models::plan_activity;
 use crate::pages::{Layout, see_other};
 use crate::routes::plans::files::ics_response;
 use crate::routes::plans::map_json;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The token in a share page's URL must not travel to other sites in a Referer.
 const SHARE_REFERRER_POLICY: &str = "same-origin";

@@ -10,7 +10,7 @@ use crate::db::{Actor, Db};
 use crate::error::AppError;
 use crate::models::admin::{self, DailyCount, Totals};
 use crate::pages::{Layout, render};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Days the sign-up and new-plan charts cover, today included.
 const CHART_DAYS: u32 = 30;

@@ -14,7 +14,7 @@ use crate::domain::plan::STATUSES;
 use crate::error::AppError;
 use crate::models::admin::{self, Moderation, PlanDetail, PlanFilter, PlanRow};
 use crate::pages::{Layout, render, see_other};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

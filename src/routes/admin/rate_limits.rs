@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::models::admin::{self, PAGE_SIZE};
 use crate::pages::{Layout, render, see_other};
 use crate::rate_limit::Kind;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Counters shown from Redis, which has no order to page through.
 const REDIS_SHOWN: usize = 4 * PAGE_SIZE as usize;

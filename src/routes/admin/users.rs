@@ -16,7 +16,7 @@ use crate::models::admin::{
 };
 use crate::models::user::{self, User};
 use crate::pages::{Layout, render, see_other};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 // ---------------------------------------------------------------- list
 

@@ -16,7 +16,7 @@ use crate::models::plan::{self, Plan};
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]

@@ -8,6 +8,7 @@ use askama::Template;
 use futures_util::StreamExt;
 
 use crate::auth::extractors::CurrentUser;
+use crate::config::UPLOAD_LIMIT;
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
 use crate::domain::ics::{self, Calendar};
@@ -17,7 +18,7 @@ use crate::error::AppError;
 use crate::models::plan;
 use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{Layout, render, render_with, see_other};
-use crate::startup::{AppState, UPLOAD_LIMIT};
+use crate::state::AppState;
 
 /// A filename safe in a Content-Disposition header.
 pub fn file_name(title: &str, extension: &str) -> String {

@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChanges};
 use crate::models::plan_activity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 // ---------------------------------------------------------------- list
 

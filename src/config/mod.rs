@@ -3,11 +3,18 @@
 //! Every variable has a safe default for local use, except the secrets a production server
 //! (one whose `PUBLIC_URL` is https) must set: it refuses to start without them.
 
+pub mod oauth;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rand::RngCore;
+
+/// Largest form body we accept; the raw plan-data editor allows 256 KiB of JSON.
+pub const FORM_LIMIT: usize = 320 * 1024;
+/// Largest file upload (plan import).
+pub const UPLOAD_LIMIT: usize = 1024 * 1024;
 
 /// A value that must never reach a log line or a debug print.
 #[derive(Clone)]
@@ -78,7 +85,7 @@ pub struct Settings {
     /// Daily rate limits (`LIMIT_*` variables).
     pub limits: RateLimits,
     /// Social login providers with a client id and secret (`GOOGLE_*`, `FACEBOOK_*`).
-    pub oauth: Vec<crate::auth::oauth::ProviderSettings>,
+    pub oauth: Vec<oauth::ProviderSettings>,
     /// `METRICS_TOKEN`: when set, `/metrics` needs it as a bearer token; otherwise only
     /// loopback clients may read it.
     pub metrics_token: Option<Secret>,
@@ -271,13 +278,10 @@ impl Settings {
                 activities_per_user: parse(env, "LIMIT_ACTIVITIES_PER_USER", 2000)?,
             },
             trust_forwarded_for: parse(env, "TRUST_FORWARDED_FOR", false)?,
-            oauth: [
-                crate::auth::oauth::Provider::Google,
-                crate::auth::oauth::Provider::Facebook,
-            ]
-            .into_iter()
-            .filter_map(|p| crate::auth::oauth::ProviderSettings::from_env(env, p))
-            .collect(),
+            oauth: [oauth::Provider::Google, oauth::Provider::Facebook]
+                .into_iter()
+                .filter_map(|p| oauth::ProviderSettings::from_env(env, p))
+                .collect(),
             metrics_token: env.var("METRICS_TOKEN").map(Secret),
             slow_request: Duration::from_millis(parse(env, "SLOW_REQUEST_MS", 500)?),
             tile_url: env

@@ -17,6 +17,7 @@ pub mod ops;
 pub mod pages;
 pub mod rate_limit;
 pub mod routes;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

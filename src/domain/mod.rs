@@ -5,12 +5,14 @@ pub mod checked;
 pub mod email;
 pub mod field_errors;
 pub mod ics;
+pub mod ids;
 pub mod itinerary;
 pub mod money;
 pub mod password;
 pub mod plan;
 pub mod plan_data;
 pub mod plan_file;
+pub mod profile;
 pub mod shared;
 pub mod username;
 

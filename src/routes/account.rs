@@ -10,16 +10,15 @@ use crate::auth::extractors::CurrentUser;
 use crate::auth::oauth::Provider;
 use crate::client::{client_ip, client_key};
 use crate::db::{Actor, Db};
-use crate::domain::{Email, Username};
+use crate::domain::profile::{Profile, ProfileInput};
 use crate::error::AppError;
 use crate::models::export::{self, AccountExport};
 use crate::models::user::{self, User, UserChanges};
 use crate::models::user_session::{self, UserSession};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
-use crate::routes::accounts::{
-    account_key, check_password_throttled, optional_name, send_verification,
-};
+use crate::routes::accounts::send_verification;
+use crate::services::login::{account_key, check_password_throttled};
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- profile
@@ -66,6 +65,17 @@ fn linked(user: &User, provider: Provider) -> bool {
     match provider {
         Provider::Google => user.google_id.is_some(),
         Provider::Facebook => user.facebook_id.is_some(),
+    }
+}
+
+impl ProfileForm {
+    fn input(&self) -> ProfileInput<'_> {
+        ProfileInput {
+            email: &self.email,
+            username: &self.username,
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+        }
     }
 }
 
@@ -127,13 +137,14 @@ pub async fn update(
         )
         .await?;
     let mut errors = FieldErrors::default();
-    let email = errors.check("email", Email::parse(&form.email));
-    let username = errors.check("username", Username::parse(&form.username));
-    let first_name = errors.check("first_name", optional_name(&form.first_name));
-    let last_name = errors.check("last_name", optional_name(&form.last_name));
+    let checked = Profile::check(form.input(), &mut errors);
     let before = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    let (Some(email), Some(username), Some(first_name), Some(last_name), true) =
-        (email, username, first_name, last_name, errors.is_empty())
+    let Some(Profile {
+        email,
+        username,
+        first_name,
+        last_name,
+    }) = checked
     else {
         return profile_failed(&state, current.layout, before, form, errors);
     };

@@ -14,11 +14,14 @@ use crate::auth::session_store::{CLIENT_AGENT, CLIENT_IP, USER_ID};
 use crate::auth::tokens::{self, Purpose, TokenError};
 use crate::client::{client_ip, client_key};
 use crate::db::Db;
-use crate::domain::{Email, Username};
+use crate::domain::Email;
+use crate::domain::profile::{NewAccount, ProfileInput};
 use crate::error::AppError;
 use crate::models::{user, user_session};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
-use crate::rate_limit::{Claim, Kind, pair_key};
+use crate::rate_limit::Kind;
+use crate::services::accounts::{self, Confirmed, SignedUp};
+use crate::services::login::{self, LoggedIn, account_key};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 
@@ -64,13 +67,18 @@ pub async fn signup_form(
     })
 }
 
-/// An optional name: blank is none; at most 30 characters (the column's size).
-pub fn optional_name(raw: &str) -> Result<Option<String>, String> {
-    let value = raw.trim();
-    if value.chars().count() > 30 {
-        return Err("At most 30 characters.".into());
+impl TryFrom<&SignupForm> for NewAccount {
+    type Error = FieldErrors;
+
+    fn try_from(form: &SignupForm) -> Result<Self, FieldErrors> {
+        let input = ProfileInput {
+            email: &form.email,
+            username: &form.username,
+            first_name: &form.first_name,
+            last_name: &form.last_name,
+        };
+        NewAccount::check(input, &form.password, &form.password_confirm)
     }
-    Ok((!value.is_empty()).then(|| value.to_string()))
 }
 
 pub async fn signup(
@@ -80,29 +88,10 @@ pub async fn signup(
     db: web::Data<Db>,
     web::Form(form): web::Form<SignupForm>,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = FieldErrors::default();
-    let email = errors.check("email", Email::parse(&form.email));
-    let username = errors.check("username", Username::parse(&form.username));
-    let first_name = errors.check("first_name", optional_name(&form.first_name));
-    let last_name = errors.check("last_name", optional_name(&form.last_name));
-    let hints = [
-        form.email.as_str(),
-        form.username.as_str(),
-        form.first_name.as_str(),
-        form.last_name.as_str(),
-    ];
-    let password = errors.check_new_password(&form.password, &form.password_confirm, &hints);
-    let (Some(email), Some(username), Some(first_name), Some(last_name), Some(password), true) = (
-        email,
-        username,
-        first_name,
-        last_name,
-        password,
-        errors.is_empty(),
-    ) else {
-        return signup_failed(&state, visitor, form, errors);
+    let NewAccount { profile, password } = match NewAccount::try_from(&form) {
+        Ok(account) => account,
+        Err(errors) => return signup_failed(&state, visitor, form, errors),
     };
-
     let ip = client_ip(&req, state.settings.trust_forwarded_for);
     state
         .limiter
@@ -115,37 +104,31 @@ pub async fn signup(
         .await?;
     let hash = state.hasher.hash(password.expose().to_string()).await?;
 
-    let (new_email, new_username) = (email.clone(), username.clone());
-    let created = db
+    let signed_up = db
         .write(move |conn| {
-            let (email_taken, username_taken) =
-                user::email_or_username_taken(conn, new_email.as_ref(), new_username.as_ref())?;
-            if email_taken || username_taken {
-                return Ok(Err((email_taken, username_taken)));
-            }
-            let created = user::insert(
+            Ok(accounts::sign_up(
                 conn,
                 &user::NewUser {
-                    email: new_email.as_ref(),
-                    username: new_username.as_ref(),
+                    email: profile.email.as_ref(),
+                    username: profile.username.as_ref(),
                     password_hash: &hash,
-                    first_name: first_name.as_deref(),
-                    last_name: last_name.as_deref(),
+                    first_name: profile.first_name.as_deref(),
+                    last_name: profile.last_name.as_deref(),
                     is_verified: false,
                     is_staff: false,
                 },
-            )?;
-            Ok(Ok(created))
+            )?)
         })
         .await;
-    let created = match created {
-        Ok(Ok(created)) => created,
+    let mut errors = FieldErrors::default();
+    let created = match signed_up {
+        Ok(SignedUp::Created(created)) => created,
         // Taken: found by the check, or by the unique indexes when two sign-ups race.
-        Ok(Err((email_taken, username_taken))) => {
-            if email_taken {
+        Ok(SignedUp::Taken { email, username }) => {
+            if email {
                 errors.add("email", "An account with this e-mail address exists already. Log in, or reset its password.");
             }
-            if username_taken {
+            if username {
                 errors.add("username", "This username is taken. Choose another.");
             }
             return signup_failed(&state, visitor, form, errors);
@@ -275,6 +258,8 @@ pub fn safe_next(next: &str) -> Option<&str> {
 }
 
 const BAD_LOGIN: &str = "Incorrect e-mail, username or password.";
+const DEACTIVATED: &str =
+    "This account has been deactivated. Contact the site's staff if you think this is a mistake.";
 
 pub async fn login(
     req: HttpRequest,
@@ -285,83 +270,32 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let client = client_key(&client_ip(&req, state.settings.trust_forwarded_for));
     let login = form.login.trim().to_string();
-    // Counted before the password is checked, so parallel guesses cannot pass the limit;
-    // given back when the login succeeds.
-    state
-        .limiter
-        .hit(
-            &db,
-            Kind::LoginIp,
-            &client,
-            state.settings.limits.login_failures_per_ip,
-        )
-        .await?;
-    let lookup = login.clone();
-    let found = match db
-        .read(move |conn| Ok(user::find_by_login(conn, &lookup)?))
-        .await
-    {
-        Ok(found) => found,
-        Err(e) => {
-            state.limiter.refund(&db, Kind::LoginIp, &client).await?;
-            return Err(e);
-        }
-    };
-    let account = login_account_key(found.as_ref(), &login);
-    // An unknown user costs one bcrypt check too: both failures take the same time.
-    let stored = found
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| state.hasher.dummy_hash().to_string());
-    let checked = check_password_throttled(
-        &state,
-        &db,
-        &account,
-        &client,
-        form.password.clone(),
-        stored,
-    )
-    .await;
-    let matches = match checked {
-        Ok(matches) => matches,
-        Err(e) => {
-            // Not checked at all (backing off, or the database is away): not a failure.
-            state.limiter.refund(&db, Kind::LoginIp, &client).await?;
-            return Err(e);
-        }
-    };
     let next = safe_next(&form.next).unwrap_or_default().to_string();
-    let (Some(found), true) = (found, matches) else {
-        state.metrics.login_failures.inc();
-        return login_failed(
-            &state,
-            visitor,
-            login,
-            next,
-            BAD_LOGIN,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+    let outcome = login::log_in(&state, &db, &login, form.password, &client).await?;
+    let user_id = match outcome {
+        LoggedIn::Yes(user_id) => user_id,
+        LoggedIn::Wrong => {
+            state.metrics.login_failures.inc();
+            return login_failed(
+                &state,
+                visitor,
+                login,
+                next,
+                BAD_LOGIN,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        LoggedIn::Deactivated => {
+            return login_failed(
+                &state,
+                visitor,
+                login,
+                next,
+                DEACTIVATED,
+                StatusCode::FORBIDDEN,
+            );
+        }
     };
-    state.limiter.refund(&db, Kind::LoginIp, &client).await?;
-    if !found.active() {
-        return login_failed(
-            &state,
-            visitor,
-            login,
-            next,
-            "This account has been deactivated. Contact the site's staff if you think this is a mistake.",
-            StatusCode::FORBIDDEN,
-        );
-    }
-
-    // A hash made with a lower cost than today's is replaced while we know the password.
-    let new_hash = match crate::auth::password::cost_of(&found.password_hash) {
-        Some(cost) if cost < state.hasher.cost => Some(state.hasher.hash(form.password).await?),
-        _ => None,
-    };
-    let user_id = found.id;
-    db.write(move |conn| Ok(user::record_login(conn, user_id, new_hash.as_deref())?))
-        .await?;
     let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
     state.metrics.logins.with_label_values(&["password"]).inc();
     let mut response = see_other(if next.is_empty() { HOME } else { &next });
@@ -369,95 +303,6 @@ pub async fn login(
         .add_cookie(&csrf_cookie)
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
-}
-
-/// Checks a password for `account` (as `login_account_key` names it) typed from `client`,
-/// throttled per (account, client) pair: a pair that failed too often waits (429 with
-/// `Retry-After`), a right password clears its failures, and a wrong one counts towards
-/// the account's daily notice. Logins and the account pages that ask for the current
-/// password all go through here.
-pub async fn check_password_throttled(
-    state: &AppState,
-    db: &Db,
-    account: &str,
-    client: &str,
-    password: String,
-    stored_hash: String,
-) -> Result<bool, AppError> {
-    let pair = pair_key(account, client);
-    if let Claim::Wait { secs } = state.limiter.claim_password_check(db, &pair).await? {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: secs,
-        });
-    }
-    let matches = state.hasher.verify(password, stored_hash).await?;
-    if matches {
-        state.limiter.clear_pair(db, &pair).await?;
-    } else {
-        note_failure(state, db, account).await?;
-    }
-    Ok(matches)
-}
-
-/// Counts a failed password check against an account; the day's `LOGIN_FAILURES_NOTICE`th
-/// sends its owner one mail (never more than one a day, however many follow).
-async fn note_failure(state: &AppState, db: &Db, account: &str) -> Result<(), AppError> {
-    let failures = state.limiter.count(db, Kind::LoginAccount, account).await?;
-    let Some(user_id) = account
-        .strip_prefix("user:")
-        .and_then(|id| id.parse::<i32>().ok())
-    else {
-        return Ok(());
-    };
-    if failures != i64::from(state.settings.limits.login_failures_notice) {
-        return Ok(());
-    }
-    let Some(owner) = db
-        .read(move |conn| Ok(user::find(conn, user_id).optional()?))
-        .await?
-    else {
-        return Ok(());
-    };
-    let body = format!(
-        "Hello {},\n\nyour Wayfare account has seen {failures} failed sign-in attempts today. \
-         Your account is not locked: you can still log in as usual, and whoever is trying is \
-         being slowed down.\n\nIf this was not you, make sure your password is strong and not \
-         used elsewhere: {}\n\nIf it was you, you can ignore this mail; you can always choose a \
-         new password here: {}\n",
-        owner.username,
-        state.link("/account/password"),
-        state.link("/password-reset"),
-    );
-    if let Err(e) = state
-        .mailer
-        .send(
-            &owner.email,
-            "Unusual sign-in attempts on your Wayfare account",
-            body,
-        )
-        .await
-    {
-        tracing::warn!(error = format!("{e:#}"), "failed-login notice not sent");
-    }
-    Ok(())
-}
-
-/// What failed logins are counted under: an account once, whichever of its names (e-mail
-/// or username, in any case) is typed; an unknown name as typed, cut to the column's size.
-/// Names never contain `:` or `|`, so the kinds cannot collide.
-pub fn login_account_key(found: Option<&user::User>, login: &str) -> String {
-    match found {
-        Some(user) => account_key(user.id),
-        None => format!("login:{}", login.to_lowercase().replace('|', ""))
-            .chars()
-            .take(200)
-            .collect(),
-    }
-}
-
-/// The throttling identifier of a known account.
-pub fn account_key(user_id: i32) -> String {
-    format!("user:{user_id}")
 }
 
 fn login_failed(
@@ -548,36 +393,28 @@ pub async fn verify_email(
         Purpose::VerifyEmail,
         &token,
     );
-    let outcome = match claims {
+    const NOT_VALID: &str = "This link is not valid. Check that you copied all of it.";
+    let confirmed = match claims {
         Err(TokenError::Expired) => {
             Err("This link has expired. Send a new one from your account page.")
         }
-        Err(TokenError::Invalid) => Err("This link is not valid. Check that you copied all of it."),
-        Ok(claims) => {
-            db.write(move |conn| {
-                // A deleted user's link is invalid; a database error is a 503, not that.
-                let Some(found) = user::find(conn, claims.u).optional()? else {
-                    return Ok(Err(
-                        "This link is not valid. Check that you copied all of it.",
-                    ));
-                };
-                if found.email.to_lowercase() != claims.b {
-                    return Ok(Err(
-                        "This link is for an address that is no longer on the account.",
-                    ));
-                }
-                if found.verified() {
-                    return Ok(Err(
-                        "This link has already been used: your address is confirmed.",
-                    ));
-                }
-                user::mark_verified(conn, found.id)?;
-                Ok(Ok(()))
-            })
+        Err(TokenError::Invalid) => Err(NOT_VALID),
+        // A deleted user's link is invalid; a database error is a 503, not that.
+        Ok(claims) => match db
+            .write(move |conn| Ok(accounts::confirm_email(conn, claims.u, &claims.b)?))
             .await?
-        }
+        {
+            Confirmed::Confirmed => Ok(()),
+            Confirmed::NoAccount => Err(NOT_VALID),
+            Confirmed::AddressChanged => {
+                Err("This link is for an address that is no longer on the account.")
+            }
+            Confirmed::AlreadyConfirmed => {
+                Err("This link has already been used: your address is confirmed.")
+            }
+        },
     };
-    let (status, title, message) = match outcome {
+    let (status, title, message) = match confirmed {
         Ok(()) => (
             StatusCode::OK,
             "Address confirmed",

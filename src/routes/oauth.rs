@@ -11,26 +11,11 @@ use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::auth::oauth::{FLOW_COOKIE, FLOW_MINUTES, Flow, Profile, Provider};
 use crate::config::cookie_name;
 use crate::db::Db;
-use crate::domain::Email;
 use crate::error::AppError;
-use crate::models::user::{self, NewUser, ProviderColumn, User};
 use crate::pages::{Layout, render_with, see_other};
 use crate::routes::accounts::{HOME, safe_next, sign_in};
+use crate::services::linking::{self, Refusal, Resolved, Unlinked};
 use crate::state::AppState;
-
-fn column(provider: Provider) -> ProviderColumn {
-    match provider {
-        Provider::Google => ProviderColumn::Google,
-        Provider::Facebook => ProviderColumn::Facebook,
-    }
-}
-
-fn provider_id(user: &User, provider: Provider) -> Option<&str> {
-    match provider {
-        Provider::Google => user.google_id.as_deref(),
-        Provider::Facebook => user.facebook_id.as_deref(),
-    }
-}
 
 /// The flow cookie's name (`__Host-` prefixed over https, hence `Path=/`).
 fn flow_cookie(state: &AppState) -> String {
@@ -149,60 +134,25 @@ pub async fn callback(
     let provider = Provider::from_slug(&path)
         .filter(|p| state.oauth.is_configured(*p))
         .ok_or(AppError::NotFound)?;
-    let label = provider.label();
-    let Some(flow) = read_flow(&req, &state, provider) else {
-        return problem(
-            &state,
-            visitor.layout,
-            StatusCode::BAD_REQUEST,
-            "Sign-in expired",
-            &format!(
-                "This {label} sign-in has expired, was already used, or was started in another browser. Please start again."
-            ),
-        );
+    let (flow, profile) = match profile(&req, &state, provider, &query).await {
+        Ok(found) => found,
+        Err(p) => return problem(&state, visitor.layout, p.status, &p.title, &p.message),
     };
-    let state_matches: bool =
-        subtle::ConstantTimeEq::ct_eq(flow.state.as_bytes(), query.state.as_bytes()).into();
-    if !state_matches || query.state.is_empty() {
-        return problem(
-            &state,
-            visitor.layout,
-            StatusCode::BAD_REQUEST,
-            "Sign-in not valid",
-            &format!(
-                "This {label} sign-in does not match the one this browser started. Please start again."
-            ),
-        );
-    }
-    if !query.error.is_empty() || query.code.is_empty() {
-        return problem(
-            &state,
-            visitor.layout,
-            StatusCode::BAD_REQUEST,
-            &format!("{label} sign-in cancelled"),
-            &format!("{label} did not sign you in. You can try again, or use another way in."),
-        );
-    }
-    let profile = match state.oauth.finish(&flow, query.code.clone()).await {
-        Ok(profile) => profile,
-        Err(e) => {
-            tracing::warn!(provider = provider.slug(), error = %e, "social login failed");
-            return problem(
-                &state,
-                visitor.layout,
-                StatusCode::BAD_GATEWAY,
-                &format!("{label} is not answering"),
-                &format!(
-                    "We could not complete the sign-in with {label}. Please try again in a moment, or use another way in."
-                ),
-            );
-        }
-    };
-    let outcome = resolve(&db, provider, profile, visitor.user.as_ref().map(|u| u.id)).await?;
     let next = safe_next(&flow.next).unwrap_or(HOME).to_string();
-    let removal = flow_removal(&state);
-    let mut response = match outcome {
-        Outcome::LogIn(user_id) => {
+    let signed_in = visitor.user.as_ref().map(|u| u.id);
+    let resolved = db
+        .write(move |conn| Ok(linking::resolve(conn, provider, &profile, signed_in)?))
+        .await?;
+    let label = provider.label();
+    let mut response = match resolved {
+        Resolved::SignIn { user_id, created } => {
+            if created {
+                tracing::info!(
+                    user_id,
+                    provider = provider.slug(),
+                    "account created through social login"
+                );
+            }
             let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
             state
                 .metrics
@@ -215,129 +165,117 @@ pub async fn callback(
                 .map_err(|e| AppError::Internal(e.into()))?;
             response
         }
-        Outcome::Linked => {
+        Resolved::Linked => {
             FlashMessage::info(format!(
                 "Your {label} account is linked: you can log in with it."
             ))
             .send();
             see_other("/account")
         }
-        Outcome::Refused {
-            status,
-            title,
-            message,
-        } => return problem(&state, visitor.layout, status, &title, &message),
+        Resolved::Refused(refusal) => {
+            let p = Problem::refused(provider, &refusal);
+            return problem(&state, visitor.layout, p.status, &p.title, &p.message);
+        }
     };
     response
-        .add_removal_cookie(&removal)
+        .add_removal_cookie(&flow_removal(&state))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
 }
 
-enum Outcome {
-    LogIn(i32),
-    Linked,
-    Refused {
-        status: StatusCode,
-        title: String,
-        message: String,
-    },
+/// What the problem page says.
+struct Problem {
+    status: StatusCode,
+    title: String,
+    message: String,
 }
 
-fn refused(title: &str, message: String) -> Outcome {
-    Outcome::Refused {
-        status: StatusCode::FORBIDDEN,
-        title: title.into(),
-        message,
+impl Problem {
+    fn new(status: StatusCode, title: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            status,
+            title: title.into(),
+            message: message.into(),
+        }
+    }
+
+    fn refused(provider: Provider, refusal: &Refusal) -> Self {
+        let label = provider.label();
+        let (title, message) = match refusal {
+            Refusal::LinkedElsewhere => (
+                "Already linked elsewhere",
+                format!("This {label} account is linked to another Wayfare account. Unlink it there first."),
+            ),
+            Refusal::Deactivated => (
+                "Account deactivated",
+                "This account has been deactivated. Contact the site's staff if you think this is a mistake.".into(),
+            ),
+            Refusal::NoEmail => (
+                "No e-mail address",
+                format!("{label} did not share a usable e-mail address with us. Sign up with your e-mail address instead."),
+            ),
+            Refusal::PasswordFirst { email } => (
+                "Log in with your password first",
+                format!("An account with {email} exists already. Log in with your password, then link {label} from your account page."),
+            ),
+            Refusal::Unconfirmed { email } => (
+                "Confirm this account first",
+                format!("An account with {email} exists, but its address has not been confirmed. If it is yours, log in with its password and link {label} from your account page, or choose a new password through “Forgot your password?”: the link we mail confirms the address and ends every other session."),
+            ),
+            Refusal::OtherProfileLinked => (
+                "Already linked",
+                format!("Your account is linked to another {label} account."),
+            ),
+        };
+        Problem::new(StatusCode::FORBIDDEN, title, message)
     }
 }
 
-/// Matching, in order: the provider id; the signed-in user (link); an e-mail that both the
-/// provider (Google only) and our own account have verified; otherwise a new account. One
-/// transaction.
-async fn resolve(
-    db: &Db,
+/// The provider's profile, once the flow this browser started is checked (its cookie, the
+/// `state`, the provider's answer) and the code exchanged.
+async fn profile(
+    req: &HttpRequest,
+    state: &AppState,
     provider: Provider,
-    profile: Profile,
-    signed_in: Option<i32>,
-) -> Result<Outcome, AppError> {
+    query: &CallbackQuery,
+) -> Result<(Flow, Profile), Problem> {
     let label = provider.label();
-    let col = column(provider);
-    db.write(move |conn| {
-        let owner = user::find_by_provider(conn, col, &profile.provider_id)?;
-        if let Some(current) = signed_in {
-            return Ok(match owner {
-                Some(owner) if owner.id != current => refused(
-                    "Already linked elsewhere",
-                    format!("This {label} account is linked to another Wayfare account. Unlink it there first."),
-                ),
-                Some(_) => Outcome::Linked,
-                None => {
-                    user::set_provider(conn, current, col, Some(&profile.provider_id))?;
-                    Outcome::Linked
-                }
-            });
-        }
-        if let Some(owner) = owner {
-            if !owner.active() {
-                return Ok(refused("Account deactivated", "This account has been deactivated. Contact the site's staff if you think this is a mistake.".into()));
-            }
-            user::record_login(conn, owner.id, None)?;
-            return Ok(Outcome::LogIn(owner.id));
-        }
-        let email = profile.email.as_deref().and_then(|e| Email::parse(e).ok());
-        let Some(email) = email else {
-            return Ok(refused(
-                "No e-mail address",
-                format!("{label} did not share a usable e-mail address with us. Sign up with your e-mail address instead."),
-            ));
-        };
-        if let Some(existing) = user::find_by_email(conn, email.as_ref())? {
-            if !profile.email_verified {
-                return Ok(refused(
-                    "Log in with your password first",
-                    format!("An account with {} exists already. Log in with your password, then link {label} from your account page.", existing.email),
-                ));
-            }
-            if !existing.active() {
-                return Ok(refused("Account deactivated", "This account has been deactivated. Contact the site's staff if you think this is a mistake.".into()));
-            }
-            // Whoever signed up with this address never proved it is theirs: linking would
-            // sign the address's real owner into a stranger's account (a pre-hijack).
-            if !existing.verified() {
-                return Ok(refused(
-                    "Confirm this account first",
-                    format!("An account with {} exists, but its address has not been confirmed. If it is yours, log in with its password and link {label} from your account page, or choose a new password through “Forgot your password?”: the link we mail confirms the address and ends every other session.", existing.email),
-                ));
-            }
-            if provider_id(&existing, provider).is_some() {
-                return Ok(refused("Already linked", format!("Your account is linked to another {label} account.")));
-            }
-            user::set_provider(conn, existing.id, col, Some(&profile.provider_id))?;
-            user::record_login(conn, existing.id, None)?;
-            return Ok(Outcome::LogIn(existing.id));
-        }
-        let username = user::unique_username(conn, &crate::auth::oauth::username_base(&profile))?;
-        let name = |n: &Option<String>| n.as_deref().map(|s| s.chars().take(30).collect::<String>());
-        let (first, last) = (name(&profile.first_name), name(&profile.last_name));
-        let created = user::insert(
-            conn,
-            &NewUser {
-                email: email.as_ref(),
-                username: &username,
-                password_hash: user::NO_PASSWORD,
-                first_name: first.as_deref(),
-                last_name: last.as_deref(),
-                is_verified: profile.email_verified,
-                is_staff: false,
-            },
-        )?;
-        user::set_provider(conn, created.id, col, Some(&profile.provider_id))?;
-        user::record_login(conn, created.id, None)?;
-        tracing::info!(user_id = created.id, provider = provider.slug(), "account created through social login");
-        Ok(Outcome::LogIn(created.id))
-    })
-    .await
+    let Some(flow) = read_flow(req, state, provider) else {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Sign-in expired",
+            format!(
+                "This {label} sign-in has expired, was already used, or was started in another browser. Please start again."
+            ),
+        ));
+    };
+    let state_matches: bool =
+        subtle::ConstantTimeEq::ct_eq(flow.state.as_bytes(), query.state.as_bytes()).into();
+    if !state_matches || query.state.is_empty() {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Sign-in not valid",
+            format!(
+                "This {label} sign-in does not match the one this browser started. Please start again."
+            ),
+        ));
+    }
+    if !query.error.is_empty() || query.code.is_empty() {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("{label} sign-in cancelled"),
+            format!("{label} did not sign you in. You can try again, or use another way in."),
+        ));
+    }
+    let profile = state.oauth.finish(&flow, query.code.clone()).await.map_err(|e| {
+        tracing::warn!(provider = provider.slug(), error = %e, "social login failed");
+        Problem::new(
+            StatusCode::BAD_GATEWAY,
+            format!("{label} is not answering"),
+            format!("We could not complete the sign-in with {label}. Please try again in a moment, or use another way in."),
+        )
+    })?;
+    Ok((flow, profile))
 }
 
 /// Unlinks a provider unless it is the account's last way in.
@@ -349,25 +287,12 @@ pub async fn unlink(
     let provider = Provider::from_slug(&path).ok_or(AppError::NotFound)?;
     let id = current.id();
     let unlinked = db
-        .write(move |conn| {
-            let found = user::find(conn, id)?;
-            if provider_id(&found, provider).is_none() {
-                return Ok(Err("This provider is not linked."));
-            }
-            let other = match provider {
-                Provider::Google => found.facebook_id.is_some(),
-                Provider::Facebook => found.google_id.is_some(),
-            };
-            if !found.has_password() && !other {
-                return Ok(Err("This is your only way to log in. Set a password first (through “Forgot your password?”), then unlink."));
-            }
-            user::set_provider(conn, id, column(provider), None)?;
-            Ok(Ok(()))
-        })
+        .write(move |conn| Ok(linking::unlink(conn, id, provider)?))
         .await?;
     match unlinked {
-        Ok(()) => FlashMessage::info(format!("{} is unlinked.", provider.label())).send(),
-        Err(message) => FlashMessage::error(message).send(),
+        Unlinked::Unlinked => FlashMessage::info(format!("{} is unlinked.", provider.label())).send(),
+        Unlinked::NotLinked => FlashMessage::error("This provider is not linked.").send(),
+        Unlinked::LastWayIn => FlashMessage::error("This is your only way to log in. Set a password first (through “Forgot your password?”), then unlink.").send(),
     }
     Ok(see_other("/account"))
 }

@@ -22,6 +22,7 @@ use crate::models::plan_activity;
 use crate::pages::{Layout, see_other};
 use crate::routes::plans::files::ics_response;
 use crate::routes::plans::map_json;
+use crate::services::plans;
 use crate::state::AppState;
 
 /// The token in a share page's URL must not travel to other sites in a Referer.
@@ -229,13 +230,7 @@ async fn copy_of(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let new_plan = copy.new_plan(user_id);
-            Ok(plan::insert_with_activities(
-                conn,
-                &new_plan,
-                copy.activities,
-                &copy.completed,
-            )?)
+            Ok(plans::create_with_activities(conn, user_id, copy)?)
         })
         .await?;
     FlashMessage::info("The plan is copied into your plans as a draft.").send();

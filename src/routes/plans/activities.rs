@@ -13,9 +13,11 @@ use crate::domain::activity::{ACTIVITY_TYPES, ActivityInput};
 use crate::domain::plan::optional_date;
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
-use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
+use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
+use crate::services::access::{self, Action};
+use crate::services::activities::{self, ActivitySaved, Move};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -129,9 +131,9 @@ pub struct NewQuery {
     date: String,
 }
 
-async fn own_plan(db: &Db, user_id: i32, plan_id: i32) -> Result<Plan, AppError> {
+async fn readable_plan(db: &Db, user_id: i32, plan_id: i32) -> Result<Plan, AppError> {
     db.read_as(Actor::User(user_id), move |conn| {
-        Ok(plan::find_for_user(conn, user_id, plan_id)?)
+        Ok(access::plan(conn, user_id, plan_id, Action::Read)?.plan)
     })
     .await
 }
@@ -143,7 +145,7 @@ pub async fn new_form(
     path: web::Path<i32>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let found = own_plan(&db, current.id(), path.into_inner()).await?;
+    let found = readable_plan(&db, current.id(), path.into_inner()).await?;
     let date = optional_date(&query.date)
         .ok()
         .flatten()
@@ -172,8 +174,8 @@ pub async fn create(
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, plan_id) = (current.id(), path.into_inner());
-    let found = own_plan(&db, user_id, plan_id).await?;
-    let mut row = match form.validate(plan_id, None) {
+    let found = readable_plan(&db, user_id, plan_id).await?;
+    let row = match form.validate(plan_id, None) {
         Ok(row) => row,
         Err(errors) => {
             return render_with(
@@ -202,9 +204,7 @@ pub async fn create(
         .await?;
     let date = row.scheduled_date;
     db.write_as(Actor::User(user_id), move |conn| {
-        plan::lock_for_user(conn, user_id, plan_id)?;
-        row.order_index = plan_activity::next_order_index(conn, plan_id, date)?;
-        Ok(plan_activity::insert(conn, &row)?)
+        Ok(activities::create(conn, user_id, row)?)
     })
     .await?;
     FlashMessage::info("The activity is added.").send();
@@ -227,10 +227,7 @@ pub async fn edit_form(
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let (found, activity) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok((
-                plan::find_for_user(conn, user_id, plan_id)?,
-                plan_activity::find_for_user(conn, user_id, plan_id, id)?,
-            ))
+            Ok(activities::find(conn, user_id, plan_id, id)?)
         })
         .await?;
     render(&FormPage {
@@ -255,66 +252,50 @@ pub async fn update(
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let version = form.version.parse().ok().and_then(plan::version_time);
     let submitted = form.clone();
-    let outcome = db
+    let saved = db
         .write_as(Actor::User(user_id), move |conn| {
-            let found = plan::lock_for_user(conn, user_id, plan_id)?;
-            let before = plan_activity::find_for_user(conn, user_id, plan_id, id)?;
-            let mut row = match submitted.validate(plan_id, before.metadata.as_ref()) {
-                Ok(row) => row,
-                Err(errors) => return Ok(Err((found, errors, None))),
-            };
-            // A new day puts it at the end of that day; otherwise it keeps its place.
-            row.order_index = if row.scheduled_date == before.scheduled_date {
-                before.order()
-            } else {
-                plan_activity::next_order_index(conn, plan_id, row.scheduled_date)?
-            };
-            let saved = match version {
-                Some(version) => plan_activity::update_versioned(conn, plan_id, id, version, &row)?,
-                None => None,
-            };
-            match saved {
-                Some(saved) => {
-                    if saved.scheduled_date != before.scheduled_date {
-                        plan_activity::renumber_day(conn, plan_id, before.scheduled_date, &[])?;
-                    }
-                    Ok(Ok(saved))
-                }
-                None => Ok(Err((found, FieldErrors::default(), Some(before)))),
-            }
+            Ok(activities::update(
+                conn,
+                user_id,
+                (plan_id, id),
+                version,
+                |metadata| submitted.validate(plan_id, metadata),
+            )?)
         })
         .await?;
-    match outcome {
-        Ok(saved) => {
+    let (status, found, errors, newer) = match saved {
+        ActivitySaved::Saved(saved) => {
             FlashMessage::info("The activity is saved.").send();
-            Ok(see_other(&day_anchor(plan_id, saved.scheduled_date)))
+            return Ok(see_other(&day_anchor(plan_id, saved.scheduled_date)));
         }
-        Err((found, errors, newer)) => {
-            let status = if newer.is_some() {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let mut form = form;
-            if let Some(newer) = &newer {
-                // Submitting again saves over the newer version, on purpose.
-                form.version = newer.version().to_string();
-            }
-            render_with(
-                status,
-                &FormPage {
-                    layout: current.layout,
-                    plan: found,
-                    activity_id: Some(id),
-                    form,
-                    errors,
-                    types: ACTIVITY_TYPES,
-                    tile_url: state.settings.tile_url.clone(),
-                    newer,
-                },
-            )
+        ActivitySaved::Invalid { plan, errors } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, plan, errors, None)
         }
+        ActivitySaved::Conflict { plan, current } => (
+            StatusCode::CONFLICT,
+            plan,
+            FieldErrors::default(),
+            Some(*current),
+        ),
+    };
+    let mut form = form;
+    if let Some(newer) = &newer {
+        // Submitting again saves over the newer version, on purpose.
+        form.version = newer.version().to_string();
     }
+    render_with(
+        status,
+        &FormPage {
+            layout: current.layout,
+            plan: found,
+            activity_id: Some(id),
+            form,
+            errors,
+            types: ACTIVITY_TYPES,
+            tile_url: state.settings.tile_url.clone(),
+            newer,
+        },
+    )
 }
 
 pub async fn delete(
@@ -325,11 +306,7 @@ pub async fn delete(
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let date = db
         .write_as(Actor::User(user_id), move |conn| {
-            plan::lock_for_user(conn, user_id, plan_id)?;
-            let activity = plan_activity::find_for_user(conn, user_id, plan_id, id)?;
-            plan_activity::delete(conn, plan_id, id)?;
-            plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
-            Ok(activity.scheduled_date)
+            Ok(activities::delete(conn, user_id, plan_id, id)?)
         })
         .await?;
     FlashMessage::info("The activity is deleted.").send();
@@ -344,9 +321,7 @@ pub async fn toggle(
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let date = db
         .write_as(Actor::User(user_id), move |conn| {
-            let activity = plan_activity::find_for_user(conn, user_id, plan_id, id)?;
-            plan_activity::toggle_completed(conn, plan_id, id)?;
-            Ok(activity.scheduled_date)
+            Ok(activities::toggle(conn, user_id, plan_id, id)?)
         })
         .await?;
     Ok(see_other(&day_anchor(plan_id, date)))
@@ -367,45 +342,15 @@ pub async fn move_activity(
     web::Form(form): web::Form<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
-    let target = match form.direction.as_str() {
-        "up" | "down" => None,
-        "day" => Some(optional_date(&form.date).map_err(AppError::BadRequest)?),
+    let to = match form.direction.as_str() {
+        "up" => Move::Up,
+        "down" => Move::Down,
+        "day" => Move::ToDay(optional_date(&form.date).map_err(AppError::BadRequest)?),
         _ => return Err(AppError::BadRequest("Choose up, down or a day.".into())),
     };
-    let up = form.direction == "up";
     let date = db
         .write_as(Actor::User(user_id), move |conn| {
-            plan::lock_for_user(conn, user_id, plan_id)?;
-            let activity = plan_activity::find_for_user(conn, user_id, plan_id, id)?;
-            match target {
-                Some(date) => {
-                    if date != activity.scheduled_date {
-                        plan_activity::move_to_day(conn, plan_id, id, date)?;
-                        plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
-                    }
-                    Ok(date)
-                }
-                None => {
-                    let day: Vec<i32> = plan_activity::list_for_plan(conn, plan_id)?
-                        .into_iter()
-                        .filter(|a| a.scheduled_date == activity.scheduled_date)
-                        .map(|a| a.id)
-                        .collect();
-                    let mut order = day.clone();
-                    if let Some(i) = order.iter().position(|x| *x == id) {
-                        let j = if up {
-                            i.checked_sub(1)
-                        } else {
-                            Some(i + 1).filter(|j| *j < order.len())
-                        };
-                        if let Some(j) = j {
-                            order.swap(i, j);
-                        }
-                    }
-                    plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &order)?;
-                    Ok(activity.scheduled_date)
-                }
-            }
+            Ok(activities::move_activity(conn, user_id, plan_id, id, to)?)
         })
         .await?;
     Ok(see_other(&day_anchor(plan_id, date)))
@@ -442,19 +387,7 @@ pub async fn reorder(
         ));
     }
     db.write_as(Actor::User(user_id), move |conn| {
-        plan::lock_for_user(conn, user_id, plan_id)?;
-        let activities = plan_activity::list_for_plan(conn, plan_id)?;
-        for id in &ids {
-            let Some(activity) = activities.iter().find(|a| a.id == *id) else {
-                return Err(AppError::NotFound);
-            };
-            if activity.scheduled_date != date {
-                plan_activity::move_to_day(conn, plan_id, *id, date)?;
-                plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
-            }
-        }
-        plan_activity::renumber_day(conn, plan_id, date, &ids)?;
-        Ok(())
+        Ok(activities::reorder_day(conn, user_id, plan_id, date, &ids)?)
     })
     .await?;
     Ok(see_other(&day_anchor(plan_id, date)))

@@ -19,6 +19,8 @@ use crate::domain::plan_data::{
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
 use crate::pages::{FieldErrors, Layout, render_with, see_other};
+use crate::services::access::{self, Action};
+use crate::services::plans::{self, DataSaved};
 
 fn list(raw: &str) -> Vec<String> {
     raw.split(',')
@@ -259,7 +261,7 @@ struct DetailsPage {
 
 async fn load(db: &Db, user_id: i32, id: i32) -> Result<Plan, AppError> {
     db.read_as(Actor::User(user_id), move |conn| {
-        Ok(plan::find_for_user(conn, user_id, id)?)
+        Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
     })
     .await
 }
@@ -310,28 +312,56 @@ pub async fn details_form(
 }
 
 /// Reads, changes and saves `plan_data` in one transaction under the version rule.
-/// `Ok(Err(plan))` is a conflict (or the change was refused) with the plan as it is now.
 async fn save_data(
     db: &Db,
     user_id: i32,
     id: i32,
     version: &str,
     change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors> + Send + 'static,
-) -> Result<Result<Plan, (Plan, Option<FieldErrors>)>, AppError> {
+) -> Result<DataSaved<FieldErrors>, AppError> {
     let version = version.parse().ok().and_then(plan::version_time);
     db.write_as(Actor::User(user_id), move |conn| {
-        let found = plan::find_for_user(conn, user_id, id)?;
-        let mut data = PlanData::from_value(found.plan_data.as_ref());
-        if let Err(errors) = change(&mut data) {
-            return Ok(Err((found, Some(errors))));
-        }
-        let saved = match version {
-            Some(v) => plan::update_data_versioned(conn, user_id, id, v, &data.to_value())?,
-            None => None,
-        };
-        Ok(saved.ok_or((found, None)))
+        Ok(plans::update_data(conn, user_id, id, version, |found| {
+            let mut data = PlanData::from_value(found.plan_data.as_ref());
+            change(&mut data)?;
+            Ok(data.to_value())
+        })?)
     })
     .await
+}
+
+/// The details page again, with what was typed: 422 with the errors, or 409 over the
+/// newer plan (submitting again saves over it, on purpose).
+fn retry(
+    layout: Layout,
+    (status, found, errors): (StatusCode, Plan, FieldErrors),
+    details: Option<DetailsForm>,
+    booking: BookingForm,
+) -> Result<HttpResponse, AppError> {
+    let conflict = status == StatusCode::CONFLICT;
+    let details = details.map(|mut form| {
+        if conflict {
+            form.version = found.version().to_string();
+        }
+        form
+    });
+    let (errors, booking_errors) = if details.is_some() {
+        (errors, FieldErrors::default())
+    } else {
+        (FieldErrors::default(), errors)
+    };
+    render_with(
+        status,
+        &page(
+            layout,
+            found,
+            details,
+            errors,
+            booking,
+            booking_errors,
+            conflict,
+        ),
+    )
 }
 
 pub async fn details_save(
@@ -347,34 +377,22 @@ pub async fn details_save(
     })
     .await?
     {
-        Ok(_) => {
+        DataSaved::Saved(_) => {
             FlashMessage::info("The trip details are saved.").send();
             Ok(see_other(&format!("/plans/{id}")))
         }
-        Err((found, errors)) => {
-            let conflict = errors.is_none();
-            let status = if conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let mut form = form;
-            if conflict {
-                form.version = found.version().to_string();
-            }
-            render_with(
-                status,
-                &page(
-                    current.layout,
-                    found,
-                    Some(form),
-                    errors.unwrap_or_default(),
-                    BookingForm::default(),
-                    FieldErrors::default(),
-                    conflict,
-                ),
-            )
-        }
+        DataSaved::Invalid(found, errors) => retry(
+            current.layout,
+            (StatusCode::UNPROCESSABLE_ENTITY, found, errors),
+            Some(form),
+            BookingForm::default(),
+        ),
+        DataSaved::Conflict(found) => retry(
+            current.layout,
+            (StatusCode::CONFLICT, found, FieldErrors::default()),
+            Some(form),
+            BookingForm::default(),
+        ),
     }
 }
 
@@ -399,30 +417,22 @@ pub async fn booking_add(
     })
     .await?;
     match outcome {
-        Ok(_) => {
+        DataSaved::Saved(_) => {
             FlashMessage::info("The booking is added.").send();
             Ok(see_other(&format!("/plans/{id}/details#bookings")))
         }
-        Err((found, errors)) => {
-            let conflict = errors.is_none();
-            let status = if conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_with(
-                status,
-                &page(
-                    current.layout,
-                    found,
-                    None,
-                    FieldErrors::default(),
-                    form,
-                    errors.unwrap_or_default(),
-                    conflict,
-                ),
-            )
-        }
+        DataSaved::Invalid(found, errors) => retry(
+            current.layout,
+            (StatusCode::UNPROCESSABLE_ENTITY, found, errors),
+            None,
+            form,
+        ),
+        DataSaved::Conflict(found) => retry(
+            current.layout,
+            (StatusCode::CONFLICT, found, FieldErrors::default()),
+            None,
+            form,
+        ),
     }
 }
 
@@ -459,22 +469,16 @@ pub async fn booking_delete(
     })
     .await?;
     match outcome {
-        Ok(_) => {
+        DataSaved::Saved(_) => {
             FlashMessage::info("The booking is removed.").send();
             Ok(see_other(&format!("/plans/{id}/details#bookings")))
         }
-        Err((_, Some(_))) => Err(AppError::BadRequest("There is no such booking.".into())),
-        Err((found, None)) => render_with(
-            StatusCode::CONFLICT,
-            &page(
-                current.layout,
-                found,
-                None,
-                FieldErrors::default(),
-                BookingForm::default(),
-                FieldErrors::default(),
-                true,
-            ),
+        DataSaved::Invalid(..) => Err(AppError::BadRequest("There is no such booking.".into())),
+        DataSaved::Conflict(found) => retry(
+            current.layout,
+            (StatusCode::CONFLICT, found, FieldErrors::default()),
+            None,
+            BookingForm::default(),
         ),
     }
 }
@@ -563,44 +567,26 @@ pub async fn raw_save(
     let version = form.version.parse().ok().and_then(plan::version_time);
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
-            let found = plan::find_for_user(conn, user_id, id)?;
-            let Ok(value) = parsed else {
-                return Ok(Err((found, false)));
-            };
-            let saved = match version {
-                Some(v) => plan::update_data_versioned(conn, user_id, id, v, &value)?,
-                None => None,
-            };
-            Ok(saved.ok_or((found, true)))
+            Ok(plans::update_data(conn, user_id, id, version, |_| parsed)?)
         })
         .await?;
-    match outcome {
-        Ok(_) => {
+    let (status, found, error) = match outcome {
+        DataSaved::Saved(_) => {
             FlashMessage::info("The plan data is saved.").send();
-            Ok(see_other(&format!("/plans/{id}")))
+            return Ok(see_other(&format!("/plans/{id}")));
         }
-        Err((found, conflict)) => {
-            let error = if conflict {
-                None
-            } else {
-                parse_raw(&form.plan_data).err()
-            };
-            let status = if conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            render_with(
-                status,
-                &RawPage {
-                    layout: current.layout,
-                    version: found.version().to_string(),
-                    plan: found,
-                    json: form.plan_data,
-                    error,
-                    conflict,
-                },
-            )
-        }
-    }
+        DataSaved::Invalid(found, error) => (StatusCode::UNPROCESSABLE_ENTITY, found, Some(error)),
+        DataSaved::Conflict(found) => (StatusCode::CONFLICT, found, None),
+    };
+    render_with(
+        status,
+        &RawPage {
+            layout: current.layout,
+            version: found.version().to_string(),
+            plan: found,
+            json: form.plan_data,
+            error,
+            conflict: status == StatusCode::CONFLICT,
+        },
+    )
 }

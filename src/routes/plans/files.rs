@@ -15,9 +15,9 @@ use crate::domain::ics::{self, Calendar};
 use crate::domain::plan_data::PlanData;
 use crate::domain::plan_file;
 use crate::error::AppError;
-use crate::models::plan;
-use crate::models::plan_activity::{self, PlanActivity};
+use crate::models::plan_activity::PlanActivity;
 use crate::pages::{Layout, render, render_with, see_other};
+use crate::services::plans;
 use crate::state::AppState;
 
 /// A filename safe in a Content-Disposition header.
@@ -78,10 +78,7 @@ pub async fn calendar(
     let (user_id, id) = (current.id(), path.into_inner());
     let (found, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok((
-                plan::find_for_user(conn, user_id, id)?,
-                plan_activity::list_for_plan(conn, id)?,
-            ))
+            Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
     let data = PlanData::from_value(found.plan_data.as_ref());
@@ -103,10 +100,7 @@ pub async fn export(
     let (user_id, id) = (current.id(), path.into_inner());
     let (found, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok((
-                plan::find_for_user(conn, user_id, id)?,
-                plan_activity::list_for_plan(conn, id)?,
-            ))
+            Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
     let file = plan_file::export(&found, &activities);
@@ -187,13 +181,7 @@ pub async fn import(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let new_plan = import.new_plan(user_id);
-            Ok(plan::insert_with_activities(
-                conn,
-                &new_plan,
-                import.activities,
-                &import.completed,
-            )?)
+            Ok(plans::create_with_activities(conn, user_id, import)?)
         })
         .await?;
     FlashMessage::info("The plan is imported as a draft.").send();

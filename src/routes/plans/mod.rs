@@ -20,9 +20,11 @@ use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
 use crate::domain::plan::{CURRENCIES, PlanInput, STATUSES, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
-use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChanges};
+use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
 use crate::models::plan_activity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
+use crate::services::access::{self, Action};
+use crate::services::plans::{self, Saved, Workflow};
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- list
@@ -215,8 +217,8 @@ pub async fn create(
     db: web::Data<Db>,
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = match form.validate() {
-        Ok(changes) => changes,
+    let fields = match form.input().validate() {
+        Ok(fields) => fields,
         Err(errors) => {
             return render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -228,22 +230,7 @@ pub async fn create(
     state.count_new_plan(&db, user_id).await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plan::insert(
-                conn,
-                &NewPlan {
-                    user_id,
-                    title: changes.title,
-                    description: changes.description,
-                    destination: changes.destination,
-                    start_date: changes.start_date,
-                    end_date: changes.end_date,
-                    budget: changes.budget,
-                    currency: changes.currency.unwrap_or_else(|| "USD".into()),
-                    status: "draft".into(),
-                    plan_data: serde_json::json!({}),
-                    is_public: false,
-                },
-            )?)
+            Ok(plans::create(conn, user_id, fields)?)
         })
         .await?;
     FlashMessage::info("Your plan is created. Add the first activity.").send();
@@ -344,9 +331,7 @@ pub async fn show(
     let (user_id, id) = (current.id(), path.into_inner());
     let (plan, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            let plan = plan::find_for_user(conn, user_id, id)?;
-            let activities = plan_activity::list_for_plan(conn, id)?;
-            Ok((plan, activities))
+            Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
     let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, activities);
@@ -382,7 +367,7 @@ pub async fn edit_form(
     let (user_id, id) = (current.id(), path.into_inner());
     let found = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plan::find_for_user(conn, user_id, id)?)
+            Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
         })
         .await?;
     render(&FormPage::new(
@@ -405,7 +390,7 @@ pub async fn update(
         Err(errors) => {
             // The plan must exist and be theirs before we show anything about it.
             db.read_as(Actor::User(user_id), move |conn| {
-                Ok(plan::find_for_user(conn, user_id, id)?)
+                Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
             })
             .await?;
             return render_with(
@@ -415,22 +400,17 @@ pub async fn update(
         }
     };
     let version = form.version.parse().ok().and_then(plan::version_time);
-    let outcome = db
+    let saved = db
         .write_as(Actor::User(user_id), move |conn| {
-            let before = plan::find_for_user(conn, user_id, id)?;
-            let Some(version) = version else {
-                return Ok(Err(before));
-            };
-            let saved = plan::update_versioned(conn, user_id, id, version, &changes)?;
-            Ok(saved.ok_or(before))
+            Ok(plans::update(conn, user_id, id, version, &changes)?)
         })
         .await?;
-    match outcome {
-        Ok(_) => {
+    match saved {
+        Saved::Saved(_) => {
             FlashMessage::info("Your plan is saved.").send();
             Ok(see_other(&format!("/plans/{id}")))
         }
-        Err(newer) => {
+        Saved::Conflict(newer) => {
             let mut page = FormPage::new(current.layout, Some(id), form, FieldErrors::default());
             // Submitting again saves over the newer version, on purpose.
             page.form.version = newer.version().to_string();
@@ -457,9 +437,9 @@ pub async fn set_status(
     web::Form(form): web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let (status, message) = match form.status.trim() {
-        "archived" => ("archived", "The plan is archived."),
-        "draft" => ("draft", "The plan is back from the archive."),
+    let (to, message) = match form.status.trim() {
+        "archived" => (Workflow::Archive, "The plan is archived."),
+        "draft" => (Workflow::Restore, "The plan is back from the archive."),
         _ => {
             return Err(AppError::BadRequest(
                 "Choose to archive the plan or to bring it back. To list it on Explore, \
@@ -468,14 +448,10 @@ pub async fn set_status(
             ));
         }
     };
-    let changed = db
-        .write_as(Actor::User(user_id), move |conn| {
-            Ok(plan::set_status(conn, user_id, id, status)?)
-        })
-        .await?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
+    db.write_as(Actor::User(user_id), move |conn| {
+        Ok(plans::set_workflow(conn, user_id, id, to)?)
+    })
+    .await?;
     FlashMessage::info(message).send();
     Ok(see_other(&format!("/plans/{id}")))
 }
@@ -493,10 +469,7 @@ pub async fn duplicate(
     // A missing or foreign plan answers 404 before anything is counted.
     let (source, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok((
-                plan::find_for_user(conn, user_id, id)?,
-                plan_activity::list_for_plan(conn, id)?,
-            ))
+            Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
     let title: String = format!("Copy of {}", source.title)
@@ -522,13 +495,7 @@ pub async fn duplicate(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let new_plan = copy.new_plan(user_id);
-            Ok(plan::insert_with_activities(
-                conn,
-                &new_plan,
-                copy.activities,
-                &copy.completed,
-            )?)
+            Ok(plans::create_with_activities(conn, user_id, copy)?)
         })
         .await?;
     FlashMessage::info("This is your copy, with all the activities.").send();
@@ -550,7 +517,7 @@ pub async fn delete_form(
     let (user_id, id) = (current.id(), path.into_inner());
     let found = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plan::find_for_user(conn, user_id, id)?)
+            Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
         })
         .await?;
     render(&DeletePage {
@@ -565,14 +532,10 @@ pub async fn delete(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let deleted = db
-        .write_as(Actor::User(user_id), move |conn| {
-            Ok(plan::delete_for_user(conn, user_id, id)?)
-        })
-        .await?;
-    if deleted == 0 {
-        return Err(AppError::NotFound);
-    }
+    db.write_as(Actor::User(user_id), move |conn| {
+        Ok(plans::delete(conn, user_id, id)?)
+    })
+    .await?;
     FlashMessage::info("The plan and its activities are deleted.").send();
     Ok(see_other("/plans"))
 }

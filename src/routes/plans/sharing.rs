@@ -13,6 +13,7 @@ use crate::domain::plan::{Visibility, optional_text};
 use crate::error::AppError;
 use crate::models::plan;
 use crate::pages::see_other;
+use crate::services::sharing::{self, LinkOptions, VisibilityChanged};
 
 /// Creates the link, or replaces it: the old one stops working at once.
 pub async fn share(
@@ -23,9 +24,7 @@ pub async fn share(
     let (user_id, id) = (current.id(), path.into_inner());
     let had_link = db
         .write_as(Actor::User(user_id), move |conn| {
-            let found = plan::find_for_user(conn, user_id, id)?;
-            plan::set_share_token(conn, user_id, id, Some(&plan::new_share_token()))?;
-            Ok(found.share_token.is_some())
+            Ok(sharing::renew_link(conn, user_id, id)?)
         })
         .await?;
     FlashMessage::info(if had_link {
@@ -45,8 +44,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
     db.write_as(Actor::User(user_id), move |conn| {
-        plan::find_for_user(conn, user_id, id)?;
-        Ok(plan::set_visibility(
+        Ok(sharing::set_visibility(
             conn,
             user_id,
             id,
@@ -75,22 +73,17 @@ pub async fn visibility(
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
     let choice = Visibility::parse(&form.visibility).map_err(AppError::BadRequest)?;
-    let allowed = choice != Visibility::Public || current.user.is_verified;
-    db.write_as(Actor::User(user_id), move |conn| {
-        plan::find_for_user(conn, user_id, id)?;
-        if allowed {
-            plan::set_visibility(conn, user_id, id, choice)?;
-        }
-        Ok(())
-    })
-    .await?;
-    if !allowed {
-        FlashMessage::warning(
+    let changed = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(sharing::set_visibility(conn, user_id, id, choice)?)
+        })
+        .await?;
+    match changed {
+        VisibilityChanged::NeedsConfirmedEmail => FlashMessage::warning(
             "Confirm your e-mail address to list a plan on Explore; who can find this one is unchanged.",
         )
-        .send();
-    } else {
-        FlashMessage::info(match choice {
+        .send(),
+        VisibilityChanged::Changed(choice) => FlashMessage::info(match choice {
             Visibility::Private => {
                 "Only you can find the plan now: its link no longer works, and Explore does not list it."
             }
@@ -101,7 +94,7 @@ pub async fn visibility(
                 "Explore lists the plan: anyone can find and read it there, without its bookings or contact details."
             }
         })
-        .send();
+        .send(),
     }
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
@@ -125,22 +118,16 @@ pub async fn options(
     let display_name = optional_text(&form.display_name, 60)
         .map_err(|e| AppError::BadRequest(format!("Display name: {e}")))?;
     let version = form.version.parse().ok().and_then(plan::version_time);
+    let options = LinkOptions {
+        show_costs: form.show_costs.is_some(),
+        show_bookings: form.show_bookings.is_some(),
+        display_name,
+    };
     let saved = db
         .write_as(Actor::User(user_id), move |conn| {
-            let found = plan::find_for_user(conn, user_id, id)?;
-            let mut data = crate::domain::plan_data::PlanData::from_value(found.plan_data.as_ref());
-            let mut sharing = data.sharing();
-            sharing.show_costs = form.show_costs.is_some();
-            sharing.show_bookings = form.show_bookings.is_some();
-            sharing.display_name = display_name;
-            data.sharing = Some(sharing);
-            let Some(version) = version else {
-                return Ok(false);
-            };
-            Ok(
-                plan::update_data_versioned(conn, user_id, id, version, &data.to_value())?
-                    .is_some(),
-            )
+            Ok(sharing::set_link_options(
+                conn, user_id, id, version, options,
+            )?)
         })
         .await?;
     if !saved {

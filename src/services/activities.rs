@@ -1,0 +1,193 @@
+//! A plan's activities: add, edit, delete, tick off, and their order within each day.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::domain::field_errors::FieldErrors;
+use crate::models::plan::Plan;
+use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
+use crate::services::access::{self, Action};
+
+/// Adds an activity at the end of its day.
+pub fn create(
+    conn: &mut PgConnection,
+    user_id: i32,
+    mut row: NewPlanActivity,
+) -> QueryResult<PlanActivity> {
+    access::plan(conn, user_id, row.plan_id, Action::Edit)?;
+    row.order_index = plan_activity::next_order_index(conn, row.plan_id, row.scheduled_date)?;
+    plan_activity::insert(conn, &row)
+}
+
+/// The plan and one of its activities, for whoever may read the plan.
+pub fn find(
+    conn: &mut PgConnection,
+    user_id: i32,
+    plan_id: i32,
+    id: i32,
+) -> QueryResult<(Plan, PlanActivity)> {
+    let found = access::plan(conn, user_id, plan_id, Action::Read)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    Ok((found.plan, activity))
+}
+
+/// What became of an edit of an activity.
+#[derive(Debug)]
+pub enum ActivitySaved {
+    Saved(PlanActivity),
+    /// The form's values were refused beside their fields; nothing was written.
+    Invalid {
+        plan: Plan,
+        errors: FieldErrors,
+    },
+    /// Someone saved the activity since the form read it: the activity as it is now.
+    Conflict {
+        plan: Plan,
+        current: Box<PlanActivity>,
+    },
+}
+
+/// Saves an edit made over `version`. `validate` checks the form against the activity's
+/// current metadata (keys the form does not show survive). A new day puts the activity at
+/// the end of that day; otherwise it keeps its place.
+pub fn update(
+    conn: &mut PgConnection,
+    user_id: i32,
+    (plan_id, id): (i32, i32),
+    version: Option<NaiveDateTime>,
+    validate: impl FnOnce(Option<&serde_json::Value>) -> Result<NewPlanActivity, FieldErrors>,
+) -> QueryResult<ActivitySaved> {
+    let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
+    let before = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    let mut row = match validate(before.metadata.as_ref()) {
+        Ok(row) => row,
+        Err(errors) => {
+            return Ok(ActivitySaved::Invalid {
+                plan: found.plan,
+                errors,
+            });
+        }
+    };
+    row.order_index = if row.scheduled_date == before.scheduled_date {
+        before.order()
+    } else {
+        plan_activity::next_order_index(conn, plan_id, row.scheduled_date)?
+    };
+    let saved = match version {
+        Some(version) => plan_activity::update_versioned(conn, plan_id, id, version, &row)?,
+        None => None,
+    };
+    let Some(saved) = saved else {
+        return Ok(ActivitySaved::Conflict {
+            plan: found.plan,
+            current: Box::new(before),
+        });
+    };
+    if saved.scheduled_date != before.scheduled_date {
+        plan_activity::renumber_day(conn, plan_id, before.scheduled_date, &[])?;
+    }
+    Ok(ActivitySaved::Saved(saved))
+}
+
+/// Deletes an activity and closes the gap in its day; the day it was on.
+pub fn delete(
+    conn: &mut PgConnection,
+    user_id: i32,
+    plan_id: i32,
+    id: i32,
+) -> QueryResult<Option<NaiveDate>> {
+    let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    plan_activity::delete(conn, plan_id, id)?;
+    plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
+    Ok(activity.scheduled_date)
+}
+
+/// Ticks an activity off, or back on; the day it is on.
+pub fn toggle(
+    conn: &mut PgConnection,
+    user_id: i32,
+    plan_id: i32,
+    id: i32,
+) -> QueryResult<Option<NaiveDate>> {
+    let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    plan_activity::toggle_completed(conn, plan_id, id)?;
+    Ok(activity.scheduled_date)
+}
+
+/// Where an activity moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// One place earlier in its day.
+    Up,
+    /// One place later in its day.
+    Down,
+    /// To the end of another day (`None`: not scheduled).
+    ToDay(Option<NaiveDate>),
+}
+
+/// Moves an activity; the day it is on afterwards. Moving past either end of its day
+/// leaves it where it is.
+pub fn move_activity(
+    conn: &mut PgConnection,
+    user_id: i32,
+    plan_id: i32,
+    id: i32,
+    to: Move,
+) -> QueryResult<Option<NaiveDate>> {
+    let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    let day = activity.scheduled_date;
+    let up = match to {
+        Move::ToDay(date) => {
+            if date != day {
+                plan_activity::move_to_day(conn, plan_id, id, date)?;
+                plan_activity::renumber_day(conn, plan_id, day, &[])?;
+            }
+            return Ok(date);
+        }
+        Move::Up => true,
+        Move::Down => false,
+    };
+    let mut order: Vec<i32> = plan_activity::list_for_plan(conn, plan_id)?
+        .into_iter()
+        .filter(|a| a.scheduled_date == day)
+        .map(|a| a.id)
+        .collect();
+    if let Some(i) = order.iter().position(|x| *x == id) {
+        let j = if up {
+            i.checked_sub(1)
+        } else {
+            Some(i + 1).filter(|j| *j < order.len())
+        };
+        if let Some(j) = j {
+            order.swap(i, j);
+        }
+    }
+    plan_activity::renumber_day(conn, plan_id, day, &order)?;
+    Ok(day)
+}
+
+/// Drag and drop: `ids` become `date`'s order, in one go; activities dragged in from another
+/// day move to this one. An id that is not one of the plan's activities is `NotFound`.
+pub fn reorder_day(
+    conn: &mut PgConnection,
+    user_id: i32,
+    plan_id: i32,
+    date: Option<NaiveDate>,
+    ids: &[i32],
+) -> QueryResult<()> {
+    access::plan(conn, user_id, plan_id, Action::Edit)?;
+    let activities = plan_activity::list_for_plan(conn, plan_id)?;
+    for id in ids {
+        let Some(activity) = activities.iter().find(|a| a.id == *id) else {
+            return Err(diesel::result::Error::NotFound);
+        };
+        if activity.scheduled_date != date {
+            plan_activity::move_to_day(conn, plan_id, *id, date)?;
+            plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
+        }
+    }
+    plan_activity::renumber_day(conn, plan_id, date, ids)
+}

@@ -1,0 +1,14 @@
+//! The rules: what may happen to accounts, plans, activities and links, and what did.
+//!
+//! Sync functions over `&mut PgConnection` (handlers call them inside one `Db` closure, on
+//! one checkout and one transaction) taking checked values and returning enums that name
+//! the outcome. No HTTP types and no page text here: routes turn outcomes into pages.
+//! Whether a user may touch a plan at all is decided in one place, `access::plan`.
+
+pub mod access;
+pub mod accounts;
+pub mod activities;
+pub mod linking;
+pub mod login;
+pub mod plans;
+pub mod sharing;

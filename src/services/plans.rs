@@ -1,0 +1,146 @@
+//! A traveller's own plans: create, edit, archive, copy, delete.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::domain::checked::CheckedPlan;
+use crate::domain::plan::ValidPlan;
+use crate::models::plan::{self, NewPlan, Plan, PlanChanges};
+use crate::models::plan_activity::{self, PlanActivity};
+use crate::services::access::{self, Action};
+
+/// What became of an edit made against a version of a row.
+#[derive(Debug)]
+pub enum Saved<T> {
+    Saved(T),
+    /// Someone saved the row since that version (or no version came): the row as it is now.
+    Conflict(T),
+}
+
+/// Every new plan starts here: a private draft of `owner`, without a link.
+pub fn new_draft(owner: i32, plan: ValidPlan, plan_data: Value) -> NewPlan {
+    NewPlan {
+        user_id: owner,
+        title: plan.title,
+        description: plan.description,
+        destination: plan.destination,
+        start_date: plan.start_date,
+        end_date: plan.end_date,
+        budget: plan.budget,
+        currency: plan.currency,
+        status: "draft".into(),
+        plan_data,
+        is_public: false,
+    }
+}
+
+pub fn create(conn: &mut PgConnection, owner: i32, fields: ValidPlan) -> QueryResult<Plan> {
+    plan::insert(conn, &new_draft(owner, fields, serde_json::json!({})))
+}
+
+/// A checked plan with its activities (an import or a copy) as a new draft of `owner`.
+pub fn create_with_activities(
+    conn: &mut PgConnection,
+    owner: i32,
+    checked: CheckedPlan,
+) -> QueryResult<Plan> {
+    let new_plan = new_draft(owner, checked.plan, checked.plan_data);
+    plan::insert_with_activities(conn, &new_plan, checked.activities, &checked.completed)
+}
+
+/// The plan and its activities, for whoever may read it.
+pub fn read_with_activities(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+) -> QueryResult<(Plan, Vec<PlanActivity>)> {
+    let found = access::plan(conn, user_id, id, Action::Read)?.plan;
+    let activities = plan_activity::list_for_plan(conn, id)?;
+    Ok((found, activities))
+}
+
+/// Saves the plan's own fields over `version` (as the form read it).
+pub fn update(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    version: Option<NaiveDateTime>,
+    changes: &PlanChanges,
+) -> QueryResult<Saved<Plan>> {
+    let before = access::plan(conn, user_id, id, Action::Edit)?;
+    let Some(version) = version else {
+        return Ok(Saved::Conflict(before.plan));
+    };
+    Ok(
+        match plan::update_versioned(conn, before.owner_id(), id, version, changes)? {
+            Some(saved) => Saved::Saved(saved),
+            None => Saved::Conflict(before.plan),
+        },
+    )
+}
+
+/// What became of an edit of the plan's details (`plan_data`).
+#[derive(Debug)]
+pub enum DataSaved<E> {
+    Saved(Plan),
+    /// The change was refused (`E` says why) and nothing was written: the plan as it is.
+    Invalid(Plan, E),
+    /// Someone saved the plan since `version`: the plan as it is now.
+    Conflict(Plan),
+}
+
+/// Replaces the plan's `plan_data` over `version` with what `change` makes of the current
+/// plan; an `Err` from `change` refuses the edit.
+pub fn update_data<E>(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    version: Option<NaiveDateTime>,
+    change: impl FnOnce(&Plan) -> Result<Value, E>,
+) -> QueryResult<DataSaved<E>> {
+    let before = access::plan(conn, user_id, id, Action::Edit)?;
+    let data = match change(&before.plan) {
+        Ok(data) => data,
+        Err(e) => return Ok(DataSaved::Invalid(before.plan, e)),
+    };
+    let Some(version) = version else {
+        return Ok(DataSaved::Conflict(before.plan));
+    };
+    Ok(
+        match plan::update_data_versioned(conn, before.owner_id(), id, version, &data)? {
+            Some(saved) => DataSaved::Saved(saved),
+            None => DataSaved::Conflict(before.plan),
+        },
+    )
+}
+
+/// Where a plan stands in its owner's workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workflow {
+    Archive,
+    Restore,
+}
+
+/// Archives a plan (taking it off Explore) or brings it back as a draft.
+pub fn set_workflow(
+    conn: &mut PgConnection,
+    user_id: i32,
+    id: i32,
+    to: Workflow,
+) -> QueryResult<()> {
+    let found = access::plan(conn, user_id, id, Action::Manage)?;
+    let status = match to {
+        Workflow::Archive => "archived",
+        Workflow::Restore => "draft",
+    };
+    plan::set_status(conn, found.owner_id(), id, status)?;
+    Ok(())
+}
+
+/// Deletes the plan and its activities.
+pub fn delete(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<()> {
+    let found = access::plan(conn, user_id, id, Action::Manage)?;
+    plan::delete_for_user(conn, found.owner_id(), id)?;
+    Ok(())
+}

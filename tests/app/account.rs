@@ -1,15 +1,20 @@
 //! Self-service pages: profile (with re-verification of a new e-mail), the data export and
 //! account deletion.
 
-use crate::helpers::{
+use diesel::sql_query;
+use diesel::sql_types::Integer;
+use serde_json::json;
+
+use crate::support::{
     FIREFOX, PASSWORD, SESSION_COOKIE, TestApp, TestUser, assert_is_login_redirect,
     assert_is_redirect_to, extract_input, extract_link, spawn_app,
 };
 
 fn user_json(app: &TestApp, id: i32) -> String {
-    app.text(&format!(
-        "SELECT row_to_json(u) FROM users u WHERE id = {id}"
-    ))
+    app.text(
+        sql_query("SELECT (SELECT row_to_json(u) FROM users u WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(id),
+    )
     .unwrap()
 }
 
@@ -41,7 +46,7 @@ async fn account_pages_need_a_signed_in_user() {
         let response = browser.get(path).await;
         assert_is_login_redirect(&response);
     }
-    let user = app.create_user("alice");
+    let user = app.user("alice").insert();
     let before = app.snapshot();
     for path in [
         "/account",
@@ -55,13 +60,18 @@ async fn account_pages_need_a_signed_in_user() {
         assert_is_login_redirect(&response);
     }
     assert_eq!(app.snapshot(), before);
-    assert_eq!(app.count(&format!("users WHERE id = {}", user.id)), 1);
+    assert_eq!(
+        app.count(
+            sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(user.id)
+        ),
+        1
+    );
 }
 
 #[tokio::test]
 async fn the_profile_form_saves_names_and_username() {
     let app = spawn_app().await;
-    let user = app.create_user("alice");
+    let user = app.user("alice").insert();
     let browser = app.signed_in(&user).await;
     let html = browser.get_html("/account").await;
     assert_eq!(
@@ -96,13 +106,7 @@ async fn the_profile_form_saves_names_and_username() {
     // Blank names become NULL again; the new username logs in.
     let form = profile(&user, &[("username", "Alice.Liddell")]);
     assert_is_redirect_to(&browser.post_form("/account", &form).await, "/account");
-    assert_eq!(
-        app.text(&format!(
-            "SELECT first_name FROM users WHERE id = {}",
-            user.id
-        )),
-        None
-    );
+    assert_eq!(app.user_row(user.id).and_then(|u| u.first_name), None);
     app.new_browser().login_ok("alice.liddell", PASSWORD).await;
 }
 
@@ -117,7 +121,11 @@ async fn a_new_email_address_must_be_confirmed_again() {
         "/verify-email/",
     );
     assert_eq!(browser.get(&old_link).await.status(), 200);
-    let id: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+    let id: i32 = app
+        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
+        .unwrap()
+        .parse()
+        .unwrap();
 
     let changed = browser
         .post_form(
@@ -148,7 +156,9 @@ async fn a_new_email_address_must_be_confirmed_again() {
             .contains("no longer on the account")
     );
     assert_eq!(
-        app.text(&format!("SELECT is_verified FROM users WHERE id = {id}"))
+        app.user_row(id)
+            .and_then(|u| u.is_verified)
+            .map(|b| b.to_string())
             .unwrap(),
         "false"
     );
@@ -157,7 +167,9 @@ async fn a_new_email_address_must_be_confirmed_again() {
     let new_link = extract_link(&app, &mail.body, "/verify-email/");
     assert_eq!(browser.get(&new_link).await.status(), 200);
     assert_eq!(
-        app.text(&format!("SELECT is_verified FROM users WHERE id = {id}"))
+        app.user_row(id)
+            .and_then(|u| u.is_verified)
+            .map(|b| b.to_string())
             .unwrap(),
         "true"
     );
@@ -170,7 +182,9 @@ async fn a_new_email_address_must_be_confirmed_again() {
         .await;
     assert_is_redirect_to(&same, "/account");
     assert_eq!(
-        app.text(&format!("SELECT is_verified FROM users WHERE id = {id}"))
+        app.user_row(id)
+            .and_then(|u| u.is_verified)
+            .map(|b| b.to_string())
             .unwrap(),
         "true"
     );
@@ -180,7 +194,7 @@ async fn a_new_email_address_must_be_confirmed_again() {
 #[tokio::test]
 async fn changing_the_address_needs_the_current_password_and_tells_the_old_address() {
     let app = spawn_app().await;
-    let user = app.create_user("nora");
+    let user = app.user("nora").insert();
     let browser = app.signed_in(&user).await;
     let before = app.snapshot_except_counters();
     for (given, error) in [
@@ -238,11 +252,11 @@ async fn changing_the_address_needs_the_current_password_and_tells_the_old_addre
 
 #[tokio::test]
 async fn profile_updates_are_rate_limited() {
-    let app = crate::helpers::spawn_app_with(|env| {
+    let app = crate::support::spawn_app_with(|env| {
         env.insert("LIMIT_PROFILE_UPDATES_PER_ACCOUNT".into(), "3".into());
     })
     .await;
-    let user = app.create_user("paula");
+    let user = app.user("paula").insert();
     let browser = app.signed_in(&user).await;
     for i in 0..3 {
         let name = format!("Paula{i}");
@@ -254,11 +268,7 @@ async fn profile_updates_are_rate_limited() {
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
     assert_eq!(
-        app.text(&format!(
-            "SELECT first_name FROM users WHERE id = {}",
-            user.id
-        ))
-        .as_deref(),
+        app.user_row(user.id).and_then(|u| u.first_name).as_deref(),
         Some("Paula2")
     );
 }
@@ -266,8 +276,8 @@ async fn profile_updates_are_rate_limited() {
 #[tokio::test]
 async fn an_invalid_or_taken_profile_value_changes_nothing() {
     let app = spawn_app().await;
-    let user = app.create_user("alice");
-    app.create_user("bob");
+    let user = app.user("alice").insert();
+    app.user("bob").insert();
     let browser = app.signed_in(&user).await;
     let long = "x".repeat(31);
     let cases = [
@@ -300,44 +310,43 @@ async fn an_invalid_or_taken_profile_value_changes_nothing() {
 
 /// Two users with plans, activities and sessions; returns (alice, bob).
 async fn two_travellers(app: &TestApp) -> (TestUser, TestUser) {
-    let alice = app.create_user("alice");
-    let bob = app.create_user("bob");
-    let lisbon = app.insert(&format!(
-        "INSERT INTO plans (user_id, title, destination, plan_data) VALUES ({}, 'Lisbon in spring', 'Lisbon', \
-         '{{\"notes\": \"pastel de nata every morning\", \"custom\": {{\"kept\": [1, 2]}}}}') RETURNING id",
-        alice.id
-    ));
-    app.insert(&format!(
-        "INSERT INTO plan_activities (plan_id, title, order_index) VALUES ({lisbon}, 'Tram 28 ride', 0) RETURNING id"
-    ));
-    app.insert(&format!(
-        "INSERT INTO plan_activities (plan_id, title, order_index) VALUES ({lisbon}, 'Fado evening', 1) RETURNING id"
-    ));
-    app.insert(&format!(
-        "INSERT INTO plans (user_id, title) VALUES ({}, 'Porto weekend') RETURNING id",
-        alice.id
-    ));
-    let bobs = app.insert(&format!(
-        "INSERT INTO plans (user_id, title, plan_data) VALUES ({}, 'Secret Oslo trip', '{{\"notes\": \"bob-only note\"}}') RETURNING id",
-        bob.id
-    ));
-    app.insert(&format!(
-        "INSERT INTO plan_activities (plan_id, title) VALUES ({bobs}, 'Bob fjord cruise') RETURNING id"
-    ));
-    let archived = app.insert(&format!(
-        "INSERT INTO archived_plans (user_id, title) VALUES ({}, 'Old Rome trip') RETURNING id",
-        alice.id
-    ));
-    app.insert(&format!(
-        "INSERT INTO archived_plan_activities (plan_id, title) VALUES ({archived}, 'Colosseum visit') RETURNING id"
-    ));
-    let bobs_archived = app.insert(&format!(
-        "INSERT INTO archived_plans (user_id, title) VALUES ({}, 'Old Bergen trip') RETURNING id",
-        bob.id
-    ));
-    app.insert(&format!(
-        "INSERT INTO archived_plan_activities (plan_id, title) VALUES ({bobs_archived}, 'Bob funicular') RETURNING id"
-    ));
+    let alice = app.user("alice").insert();
+    let bob = app.user("bob").insert();
+    let lisbon = app
+        .plan(&alice)
+        .title("Lisbon in spring")
+        .destination("Lisbon")
+        .data(json!({"notes": "pastel de nata every morning", "custom": {"kept": [1, 2]}}))
+        .insert()
+        .id;
+    app.activity(lisbon)
+        .title("Tram 28 ride")
+        .order_index(0)
+        .insert();
+    app.activity(lisbon)
+        .title("Fado evening")
+        .order_index(1)
+        .insert();
+    app.plan_of(alice.id).title("Porto weekend").insert();
+    let bobs = app
+        .plan(&bob)
+        .title("Secret Oslo trip")
+        .data(json!({"notes": "bob-only note"}))
+        .insert()
+        .id;
+    app.activity(bobs).title("Bob fjord cruise").insert();
+    let archived = app.insert(
+        sql_query(
+            "INSERT INTO archived_plans (user_id, title) VALUES ($1, 'Old Rome trip') RETURNING id",
+        )
+        .bind::<Integer, _>(alice.id),
+    );
+    app.insert(sql_query("INSERT INTO archived_plan_activities (plan_id, title) VALUES ($1, 'Colosseum visit') RETURNING id")
+.bind::<Integer, _>(archived));
+    let bobs_archived = app.insert(sql_query("INSERT INTO archived_plans (user_id, title) VALUES ($1, 'Old Bergen trip') RETURNING id")
+.bind::<Integer, _>(bob.id));
+    app.insert(sql_query("INSERT INTO archived_plan_activities (plan_id, title) VALUES ($1, 'Bob funicular') RETURNING id")
+.bind::<Integer, _>(bobs_archived));
     (alice, bob)
 }
 
@@ -408,12 +417,7 @@ async fn the_export_holds_the_users_data_and_no_one_elses() {
     ] {
         assert!(!body.contains(foreign), "the export contains {foreign}");
     }
-    let hash = app
-        .text(&format!(
-            "SELECT password_hash FROM users WHERE id = {}",
-            alice.id
-        ))
-        .unwrap();
+    let hash = app.user_row(alice.id).map(|u| u.password_hash).unwrap();
     assert!(!body.contains(&hash));
     assert!(!body.contains("password_hash"));
     for row in app.sessions_of(alice.id) {
@@ -460,13 +464,14 @@ async fn deleting_the_account_removes_every_row_of_the_user() {
     let phone = app.signed_in(&alice).await;
     let bobs = app.signed_in(&bob).await;
     let bob_before = [
-        app.count(&format!("plans WHERE user_id = {}", bob.id)),
-        app.count(&format!(
-            "plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = {}",
-            bob.id
-        )),
-        app.count(&format!("archived_plans WHERE user_id = {}", bob.id)),
-        app.count(&format!("user_sessions WHERE user_id = {}", bob.id)),
+        app.count(sql_query("SELECT count(*) FROM plans WHERE user_id = $1")
+.bind::<Integer, _>(bob.id)),
+        app.count(sql_query("SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = $1")
+.bind::<Integer, _>(bob.id)),
+        app.count(sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
+.bind::<Integer, _>(bob.id)),
+        app.count(sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
+.bind::<Integer, _>(bob.id)),
     ];
 
     let response = browser
@@ -486,21 +491,36 @@ async fn deleting_the_account_removes_every_row_of_the_user() {
     );
 
     let id = alice.id;
-    assert_eq!(app.count(&format!("users WHERE id = {id}")), 0);
-    assert_eq!(app.count(&format!("plans WHERE user_id = {id}")), 0);
-    assert_eq!(app.count(&format!("user_sessions WHERE user_id = {id}")), 0);
     assert_eq!(
-        app.count(&format!("archived_plans WHERE user_id = {id}")),
+        app.count(sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(id)),
         0
     );
     assert_eq!(
         app.count(
-            "plan_activities a WHERE NOT EXISTS (SELECT 1 FROM plans p WHERE p.id = a.plan_id)"
+            sql_query("SELECT count(*) FROM plans WHERE user_id = $1").bind::<Integer, _>(id)
         ),
         0
     );
     assert_eq!(
-        app.count("archived_plan_activities"),
+        app.count(
+            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
+                .bind::<Integer, _>(id)
+        ),
+        0
+    );
+    assert_eq!(
+        app.count(
+            sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
+                .bind::<Integer, _>(id)
+        ),
+        0
+    );
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plan_activities a WHERE NOT EXISTS (SELECT 1 FROM plans p WHERE p.id = a.plan_id)")),
+        0
+    );
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM archived_plan_activities")),
         1,
         "only Bob's is left"
     );
@@ -522,13 +542,14 @@ async fn deleting_the_account_removes_every_row_of_the_user() {
     // Bob keeps everything.
     assert_eq!(
         [
-            app.count(&format!("plans WHERE user_id = {}", bob.id)),
-            app.count(&format!(
-                "plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = {}",
-                bob.id
-            )),
-            app.count(&format!("archived_plans WHERE user_id = {}", bob.id)),
-            app.count(&format!("user_sessions WHERE user_id = {}", bob.id)),
+            app.count(sql_query("SELECT count(*) FROM plans WHERE user_id = $1")
+.bind::<Integer, _>(bob.id)),
+            app.count(sql_query("SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = $1")
+.bind::<Integer, _>(bob.id)),
+            app.count(sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
+.bind::<Integer, _>(bob.id)),
+            app.count(sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
+.bind::<Integer, _>(bob.id)),
         ],
         bob_before
     );
@@ -546,13 +567,13 @@ async fn deleting_the_account_removes_every_row_of_the_user() {
 #[tokio::test]
 async fn an_account_without_a_password_is_deleted_by_typing_its_username() {
     let app = spawn_app().await;
-    let user = app.create_user("gwen");
+    let user = app.user("gwen").insert();
     let browser = app.signed_in(&user).await;
     // As a social-login account is stored: no password.
-    app.exec(&format!(
-        "UPDATE users SET password_hash = '!', google_id = 'g-123' WHERE id = {}",
-        user.id
-    ));
+    app.exec(
+        sql_query("UPDATE users SET password_hash = '!', google_id = 'g-123' WHERE id = $1")
+            .bind::<Integer, _>(user.id),
+    );
     let form = browser.get_html("/account/delete").await;
     assert!(form.contains("name=\"confirmation\""));
     assert!(!form.contains("name=\"password\""));
@@ -580,8 +601,11 @@ async fn an_account_without_a_password_is_deleted_by_typing_its_username() {
         .post_form("/account/delete", &[("confirmation", "gwen")])
         .await;
     assert_is_redirect_to(&response, "/");
-    assert_eq!(app.count("users"), 0);
-    assert_eq!(app.count("user_sessions"), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        0
+    );
 }
 
 #[tokio::test]
@@ -610,8 +634,10 @@ async fn create_staff_makes_a_verified_staff_account_usable_on_these_pages() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(
-        app.text("SELECT concat_ws(',', is_active, is_verified, is_staff) FROM users")
-            .unwrap(),
+        app.text(sql_query(
+            "SELECT (SELECT concat_ws(',', is_active, is_verified, is_staff) FROM users)::text AS v"
+        ))
+        .unwrap(),
         "t,t,t"
     );
 

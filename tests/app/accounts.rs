@@ -1,9 +1,11 @@
 //! Password accounts: sign-up, login, logout, what a failed login tells, safe `next`
 //! redirects, password rules and deactivated users.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use crate::support::{
     HOME, PASSWORD, SESSION_COOKIE, assert_is_redirect_to, extract_input, extract_link, spawn_app,
     spawn_app_with, without_csrf_tokens,
 };
@@ -39,29 +41,46 @@ async fn signup_creates_an_unverified_account_signs_in_and_mails_a_link() {
         .await;
     assert_is_redirect_to(&response, HOME);
 
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
     assert_eq!(
-        app.text("SELECT email FROM users").unwrap(),
+        app.text(sql_query("SELECT (SELECT email FROM users)::text AS v"))
+            .unwrap(),
         "Alice.Walker@Example.com",
         "kept as typed"
     );
-    assert_eq!(app.text("SELECT username FROM users").unwrap(), "alice_w");
-    assert_eq!(app.text("SELECT first_name FROM users").unwrap(), "Alice");
     assert_eq!(
-        app.text("SELECT last_name FROM users"),
+        app.text(sql_query("SELECT (SELECT username FROM users)::text AS v"))
+            .unwrap(),
+        "alice_w"
+    );
+    assert_eq!(
+        app.text(sql_query(
+            "SELECT (SELECT first_name FROM users)::text AS v"
+        ))
+        .unwrap(),
+        "Alice"
+    );
+    assert_eq!(
+        app.text(sql_query("SELECT (SELECT last_name FROM users)::text AS v")),
         None,
         "blank is NULL"
     );
     assert_eq!(
-        app.text("SELECT concat_ws(',', is_active, is_verified, is_staff) FROM users")
-            .unwrap(),
+        app.text(sql_query(
+            "SELECT (SELECT concat_ws(',', is_active, is_verified, is_staff) FROM users)::text AS v"
+        ))
+        .unwrap(),
         "t,f,f"
     );
-    let hash = app.text("SELECT password_hash FROM users").unwrap();
+    let hash = app
+        .text(sql_query(
+            "SELECT (SELECT password_hash FROM users)::text AS v",
+        ))
+        .unwrap();
     assert!(hash.starts_with("$2b$04$"), "bcrypt at BCRYPT_COST: {hash}");
     assert!(bcrypt::verify(PASSWORD, &hash).unwrap());
     let joined_secs = app
-        .text("SELECT extract(epoch FROM now() AT TIME ZONE 'UTC' - date_joined)::int FROM users")
+        .text(sql_query("SELECT (SELECT extract(epoch FROM now() AT TIME ZONE 'UTC' - date_joined)::int FROM users)::text AS v"))
         .unwrap();
     assert!(joined_secs.parse::<i32>().unwrap().abs() < 60);
 
@@ -73,7 +92,10 @@ async fn signup_creates_an_unverified_account_signs_in_and_mails_a_link() {
         app.browser().signed_in_email().await.as_deref(),
         Some("Alice.Walker@Example.com")
     );
-    assert_eq!(app.count("user_sessions"), 1);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        1
+    );
 
     // A confirmation link went to the address.
     let mail = app.last_mail_to("Alice.Walker@Example.com");
@@ -238,8 +260,10 @@ async fn a_second_account_with_the_same_email_or_username_in_another_case_is_ref
         .signup("erin@example.com", "erin", PASSWORD)
         .await;
     assert_is_redirect_to(&first, HOME);
-    let before_users = app.text("SELECT json_agg(u) FROM users u");
-    let before_sessions = app.count("user_sessions");
+    let before_users = app.text(sql_query(
+        "SELECT (SELECT json_agg(u) FROM users u)::text AS v",
+    ));
+    let before_sessions = app.count(sql_query("SELECT count(*) FROM user_sessions"));
 
     let other = app.new_browser();
     let same_email = other.signup("Erin@EXAMPLE.com", "erin_two", PASSWORD).await;
@@ -261,8 +285,16 @@ async fn a_second_account_with_the_same_email_or_username_in_another_case_is_ref
             .contains("This username is taken")
     );
 
-    assert_eq!(app.text("SELECT json_agg(u) FROM users u"), before_users);
-    assert_eq!(app.count("user_sessions"), before_sessions);
+    assert_eq!(
+        app.text(sql_query(
+            "SELECT (SELECT json_agg(u) FROM users u)::text AS v"
+        )),
+        before_users
+    );
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        before_sessions
+    );
     assert_eq!(app.mails().len(), 1, "only the first sign-up got a mail");
     assert_eq!(other.signed_in_email().await, None);
 }
@@ -282,17 +314,27 @@ async fn two_simultaneous_signups_with_one_address_make_one_account_and_no_500()
     statuses.sort();
     assert_eq!(statuses, [303, 422]);
     assert_eq!(
-        app.count("users WHERE lower(email) = 'frank@example.com'"),
+        app.count(sql_query(
+            "SELECT count(*) FROM users WHERE lower(email) = 'frank@example.com'"
+        )),
         1
     );
-    assert_eq!(app.count("user_sessions"), 1);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        1
+    );
 }
 
 #[tokio::test]
 async fn login_works_by_email_or_username_in_any_case_and_records_last_login() {
     let app = spawn_app().await;
-    let user = app.create_user("grace");
-    assert_eq!(app.text("SELECT last_login FROM users"), None);
+    let user = app.user("grace").insert();
+    assert_eq!(
+        app.text(sql_query(
+            "SELECT (SELECT last_login FROM users)::text AS v"
+        )),
+        None
+    );
     for login in ["grace", "GRACE@example.com", "  Grace  "] {
         let browser = app.new_browser();
         browser.login_ok(login, PASSWORD).await;
@@ -302,19 +344,25 @@ async fn login_works_by_email_or_username_in_any_case_and_records_last_login() {
         );
     }
     let since_login: f64 = app
-        .text("SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - last_login) FROM users")
+        .text(sql_query("SELECT (SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - last_login) FROM users)::text AS v"))
         .unwrap()
         .parse()
         .unwrap();
     assert!(since_login.abs() < 60.0, "{since_login}");
-    assert_eq!(app.count("user_sessions"), 3, "one row per browser");
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        3,
+        "one row per browser"
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
-    app.create_user("heidi");
-    let before = app.text("SELECT json_agg(u) FROM users u");
+    app.user("heidi").insert();
+    let before = app.text(sql_query(
+        "SELECT (SELECT json_agg(u) FROM users u)::text AS v",
+    ));
 
     let browser = app.new_browser();
     let login = "someone@example.com";
@@ -336,9 +384,14 @@ async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
         wrong.replace("heidi@example.com", "LOGIN")
     );
 
-    assert_eq!(app.count("user_sessions"), 0);
     assert_eq!(
-        app.text("SELECT json_agg(u) FROM users u"),
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        0
+    );
+    assert_eq!(
+        app.text(sql_query(
+            "SELECT (SELECT json_agg(u) FROM users u)::text AS v"
+        )),
         before,
         "no last_login"
     );
@@ -347,12 +400,8 @@ async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
 #[tokio::test]
 async fn a_password_reset_answers_the_same_whether_or_not_the_account_exists() {
     let app = spawn_app().await;
-    app.create_user("ivan");
-    let sleeper = app.create_user("judy");
-    app.exec(&format!(
-        "UPDATE users SET is_active = false WHERE id = {}",
-        sleeper.id
-    ));
+    app.user("ivan").insert();
+    app.user("judy").inactive().insert();
 
     let mut pages = Vec::new();
     for email in ["ivan@example.com", "nobody@example.com", "judy@example.com"] {
@@ -374,12 +423,12 @@ async fn a_password_reset_answers_the_same_whether_or_not_the_account_exists() {
 #[tokio::test]
 async fn a_deactivated_user_cannot_log_in_and_is_told_so_only_after_the_right_password() {
     let app = spawn_app().await;
-    let user = app.create_user("ken");
+    let user = app.user("ken").insert();
     let open = app.signed_in(&user).await;
-    app.exec(&format!(
-        "UPDATE users SET is_active = false, last_login = NULL WHERE id = {}",
-        user.id
-    ));
+    app.exec(
+        sql_query("UPDATE users SET is_active = false, last_login = NULL WHERE id = $1")
+            .bind::<Integer, _>(user.id),
+    );
     // The session open before the deactivation no longer signs anyone in.
     assert_eq!(open.signed_in_email().await, None);
 
@@ -401,14 +450,19 @@ async fn a_deactivated_user_cannot_log_in_and_is_told_so_only_after_the_right_pa
             .contains("This account has been deactivated")
     );
     assert_eq!(browser.signed_in_email().await, None);
-    assert_eq!(app.count("user_sessions WHERE is_active IS DISTINCT FROM false AND expires_at > now() AT TIME ZONE 'UTC'"), 1, "only the row from before");
-    assert_eq!(app.text("SELECT last_login FROM users"), None);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM user_sessions WHERE is_active IS DISTINCT FROM false AND expires_at > now() AT TIME ZONE 'UTC'")), 1, "only the row from before");
+    assert_eq!(
+        app.text(sql_query(
+            "SELECT (SELECT last_login FROM users)::text AS v"
+        )),
+        None
+    );
 }
 
 #[tokio::test]
 async fn next_only_leads_to_paths_on_this_site() {
     let app = spawn_app().await;
-    let user = app.create_user("liam");
+    let user = app.user("liam").insert();
     let cases = [
         ("/plans/3", "/plans/3"),
         ("/plans/3?view=map#day-2", "/plans/3?view=map#day-2"),
@@ -460,7 +514,7 @@ async fn next_only_leads_to_paths_on_this_site() {
 #[tokio::test]
 async fn a_page_that_needs_login_comes_back_after_it() {
     let app = spawn_app().await;
-    let user = app.create_user("nina");
+    let user = app.user("nina").insert();
     let browser = app.new_browser();
     let response = browser.get("/account/sessions").await;
     assert_is_redirect_to(&response, "/login?next=%2Faccount%2Fsessions");
@@ -484,17 +538,23 @@ async fn a_page_that_needs_login_comes_back_after_it() {
 #[tokio::test]
 async fn logout_is_post_only() {
     let app = spawn_app().await;
-    let user = app.create_user("oscar");
+    let user = app.user("oscar").insert();
     let browser = app.signed_in(&user).await;
     assert_eq!(browser.get("/logout").await.status(), 405);
     assert_eq!(
         browser.signed_in_email().await.as_deref(),
         Some(user.email.as_str())
     );
-    assert_eq!(app.count("user_sessions"), 1);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        1
+    );
     assert_is_redirect_to(&browser.logout().await, "/");
     assert_eq!(browser.signed_in_email().await, None);
-    assert_eq!(app.count("user_sessions"), 0);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        0
+    );
 }
 
 #[tokio::test]
@@ -503,11 +563,19 @@ async fn a_hash_made_with_a_lower_cost_is_replaced_at_login() {
         env.insert("BCRYPT_COST".into(), "5".into());
     })
     .await;
-    let user = app.create_user("pia"); // hashed at cost 4
-    let old = app.text("SELECT password_hash FROM users").unwrap();
+    let user = app.user("pia").insert(); // hashed at cost 4
+    let old = app
+        .text(sql_query(
+            "SELECT (SELECT password_hash FROM users)::text AS v",
+        ))
+        .unwrap();
     assert!(old.starts_with("$2b$04$"));
     app.new_browser().login_ok(&user.username, PASSWORD).await;
-    let new = app.text("SELECT password_hash FROM users").unwrap();
+    let new = app
+        .text(sql_query(
+            "SELECT (SELECT password_hash FROM users)::text AS v",
+        ))
+        .unwrap();
     assert!(new.starts_with("$2b$05$"), "{new}");
     assert!(bcrypt::verify(PASSWORD, &new).unwrap());
     // A wrong password changes nothing.
@@ -519,6 +587,12 @@ async fn a_hash_made_with_a_lower_cost_is_replaced_at_login() {
             .status(),
         422
     );
-    assert_eq!(app.text("SELECT password_hash FROM users").unwrap(), new);
+    assert_eq!(
+        app.text(sql_query(
+            "SELECT (SELECT password_hash FROM users)::text AS v"
+        ))
+        .unwrap(),
+        new
+    );
     browser.login_ok("pia", PASSWORD).await;
 }

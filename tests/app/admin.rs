@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
-use crate::helpers::{Browser, TestApp, TestUser, spawn_app};
+use crate::support::{Browser, TABLES, TestApp, TestUser, spawn_app};
 
 mod access;
 mod audit;
@@ -19,17 +19,8 @@ mod users;
 
 // ---------------------------------------------------------------- fixtures
 
-fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 fn make_staff(app: &TestApp, username: &str) -> TestUser {
-    let user = app.create_user(username);
-    app.exec(&format!(
-        "UPDATE users SET is_staff = true WHERE id = {}",
-        user.id
-    ));
-    user
+    app.user(username).staff().insert()
 }
 
 /// A plan straight in the database (as a superuser, past row-level security).
@@ -41,46 +32,42 @@ fn create_plan(
     public: bool,
     token: Option<&str>,
 ) -> i32 {
-    app.insert(&format!(
-        "INSERT INTO plans (user_id, title, destination, description, status, is_public, \
-         share_token, start_date, end_date) \
-         VALUES ({owner}, {}, 'Lisbon', 'Old town and the coast', {}, {public}, {}, \
-         '2026-07-01', '2026-07-03') RETURNING id",
-        quote(title),
-        quote(status),
-        token.map_or("NULL".to_string(), quote),
-    ))
+    let plan = app
+        .plan_of(owner)
+        .title(title)
+        .destination("Lisbon")
+        .description("Old town and the coast")
+        .status(status)
+        .dates("2026-07-01", "2026-07-03");
+    let plan = if public { plan.public() } else { plan };
+    match token {
+        Some(token) => plan.share_token(token),
+        None => plan,
+    }
+    .insert()
+    .id
 }
 
 fn create_activity(app: &TestApp, plan: i32, title: &str) -> i32 {
-    app.insert(&format!(
-        "INSERT INTO plan_activities (plan_id, title, location_name, scheduled_date, \
-         estimated_cost, order_index) \
-         VALUES ({plan}, {}, 'Belém', '2026-07-02', 12.50, 0) RETURNING id",
-        quote(title)
-    ))
+    app.activity(plan)
+        .title(title)
+        .location("Belém")
+        .date("2026-07-02")
+        .cost("12.50")
+        .insert()
+        .id
 }
-
-/// Today's date as the app counts it (UTC), whatever the cluster's time zone.
-const TODAY: &str = "(now() AT TIME ZONE 'UTC')::date";
 
 fn create_counter(app: &TestApp, kind: &str, identifier: &str, count: i32) -> i32 {
-    app.insert(&format!(
-        "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         VALUES ({}, {}, {count}, {TODAY}) RETURNING id",
-        quote(identifier),
-        quote(kind)
-    ))
+    app.counter(kind, identifier).count(count).insert().id
 }
 
-/// One row as JSON, to compare before and after an action.
+/// One row as JSON, to compare before and after an action (`null` when it is gone).
 fn row(app: &TestApp, table: &str, id: i32) -> serde_json::Value {
-    let json = app
-        .text(&format!(
-            "SELECT row_to_json(r) FROM {table} r WHERE id = {id}"
-        ))
-        .unwrap_or_else(|| "null".into());
-    serde_json::from_str(&json).unwrap()
+    app.rows_of(table)
+        .into_iter()
+        .find(|row| row["id"] == id)
+        .unwrap_or_default()
 }
 
 /// The fields of two JSON rows that differ.
@@ -93,38 +80,24 @@ fn changed(before: &serde_json::Value, after: &serde_json::Value) -> BTreeSet<St
         .collect()
 }
 
-/// Every row of every table except those `except` picks out (table, SQL condition): what
+/// Every row of every table except those `except` picks out (table, column, value): what
 /// must stay as it was while an action changes the rows it names.
-fn snapshot_except(app: &TestApp, except: &[(&str, String)]) -> String {
-    [
-        "users",
-        "user_sessions",
-        "rate_limits",
-        "plans",
-        "plan_activities",
-        "archived_plans",
-        "archived_plan_activities",
-    ]
-    .iter()
-    .map(|table| {
-        let skip: Vec<String> = except
-            .iter()
-            .filter(|(t, _)| t == table)
-            .map(|(_, condition)| format!("NOT ({condition})"))
-            .collect();
-        let filter = if skip.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", skip.join(" AND "))
-        };
-        let rows = app
-            .text(&format!(
-                "SELECT coalesce(json_agg(r ORDER BY r.id), '[]') FROM {table} r {filter}"
-            ))
-            .unwrap();
-        format!("{table}: {rows}\n")
-    })
-    .collect()
+fn snapshot_except(app: &TestApp, except: &[(&str, &str, i32)]) -> String {
+    TABLES
+        .iter()
+        .map(|table| {
+            let rows: Vec<serde_json::Value> = app
+                .rows_of(table)
+                .into_iter()
+                .filter(|row| {
+                    !except
+                        .iter()
+                        .any(|(t, column, value)| t == table && row[*column] == *value)
+                })
+                .collect();
+            format!("{table}: {}\n", serde_json::Value::Array(rows))
+        })
+        .collect()
 }
 
 fn fields(names: &[&str]) -> BTreeSet<String> {
@@ -185,13 +158,13 @@ async fn all_pages(browser: &Browser, first: &str, prefix: &str) -> Vec<i32> {
 }
 
 /// A comma-separated list of ids from SQL, as numbers.
-fn ids_from(app: &TestApp, sql: &str) -> Vec<i32> {
-    app.text(sql)
-        .unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect()
+/// `term` in any of `fields`, ignoring case (as ILIKE '%term%' finds it).
+fn contains_any(fields: &[Option<&str>], term: &str) -> bool {
+    let term = term.to_lowercase();
+    fields
+        .iter()
+        .flatten()
+        .any(|field| field.to_lowercase().contains(&term))
 }
 
 /// Everything the staff pages are about: a staff member signed in, a traveller (Alice)
@@ -212,7 +185,7 @@ async fn world() -> World {
 
 async fn world_with(app: TestApp) -> World {
     let staff = make_staff(&app, "stella");
-    let alice = app.create_user("alice");
+    let alice = app.user("alice").insert();
     let plan = create_plan(
         &app,
         alice.id,

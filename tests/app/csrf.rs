@@ -1,7 +1,9 @@
 //! CSRF: every form of the accounts pages refuses a missing, wrong or foreign token, and a
 //! foreign origin, with 403 and nothing written; the token rotates at login.
 
-use crate::helpers::{
+use diesel::sql_query;
+
+use crate::support::{
     Browser, CSRF_COOKIE, HOME, PASSWORD, SESSION_COOKIE, TestApp, assert_is_redirect_to,
     extract_link, spawn_app,
 };
@@ -116,7 +118,7 @@ async fn assert_every_forgery_refused(
 #[tokio::test]
 async fn the_visitor_forms_refuse_a_missing_wrong_or_foreign_token() {
     let app = spawn_app().await;
-    let user = app.create_user("alice");
+    let user = app.user("alice").insert();
     let browser = app.new_browser();
 
     let signup = [
@@ -153,17 +155,13 @@ async fn the_visitor_forms_refuse_a_missing_wrong_or_foreign_token() {
     );
     let other = app.new_browser();
     assert_is_redirect_to(&other.post_form("/signup", &signup).await, HOME);
-    assert_eq!(app.count("users"), 2);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 2);
 }
 
 #[tokio::test]
 async fn the_signed_in_forms_refuse_a_missing_wrong_or_foreign_token() {
     let app = spawn_app().await;
-    let user = app.create_user("alice");
-    app.exec(&format!(
-        "UPDATE users SET is_verified = false WHERE id = {}",
-        user.id
-    ));
+    let user = app.user("alice").unverified().insert();
     let browser = app.signed_in(&user).await;
     let second = app.signed_in(&user).await;
     let third = app.signed_in(&user).await;
@@ -178,11 +176,7 @@ async fn the_signed_in_forms_refuse_a_missing_wrong_or_foreign_token() {
     assert_every_forgery_refused(&app, &browser, "/account", &profile).await;
     assert_is_redirect_to(&browser.post_form("/account", &profile).await, "/account");
     assert_eq!(
-        app.text(&format!(
-            "SELECT username FROM users WHERE id = {}",
-            user.id
-        ))
-        .unwrap(),
+        app.user_row(user.id).map(|u| u.username).unwrap(),
         "alice_renamed"
     );
 
@@ -231,13 +225,13 @@ async fn the_signed_in_forms_refuse_a_missing_wrong_or_foreign_token() {
     let delete = [("password", new_password)];
     assert_every_forgery_refused(&app, &browser, "/account/delete", &delete).await;
     assert_is_redirect_to(&browser.post_form("/account/delete", &delete).await, "/");
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
 }
 
 #[tokio::test]
 async fn the_token_rotates_at_login_and_tokens_from_before_stop_working() {
     let app = spawn_app().await;
-    let user = app.create_user("alice");
+    let user = app.user("alice").insert();
     let browser = app.new_browser();
     let before_login = browser.csrf_token().await.unwrap();
     let cookie_before = browser.cookie(CSRF_COOKIE).unwrap();

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_security_headers, spawn_app};
+use crate::support::{assert_security_headers, spawn_app};
 
 #[tokio::test]
 async fn the_landing_page_explains_the_product_with_every_header() {
@@ -86,7 +86,7 @@ async fn static_assets_are_cached_for_a_year_under_their_hash() {
 
 #[tokio::test]
 async fn https_public_url_adds_hsts() {
-    let app = crate::helpers::spawn_app_with(|env| {
+    let app = crate::support::spawn_app_with(|env| {
         env.insert("PUBLIC_URL".into(), "https://trips.example.org".into());
         env.insert("SMTP_URL".into(), "smtp://127.0.0.1:1".into());
     })

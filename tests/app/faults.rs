@@ -4,9 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
 use reqwest::StatusCode;
 
-use crate::helpers::{
+use crate::support::Count;
+use crate::support::{
     Browser, FIREFOX, PASSWORD, TestDatabase, TestUser, extract_input, free_port, spawn_app,
     spawn_app_behind_proxy, test_env, unique,
 };
@@ -60,8 +63,13 @@ async fn a_database_outage_under_load_answers_only_503_with_retry_after_and_heal
         env.insert("LIMIT_PLANS_PER_USER".into(), "100000".into());
     })
     .await;
-    let alice = app.create_user(&unique("alice"));
-    let plan_id = app.create_plan(&alice, "Outage trip");
+    let alice = app.user(&unique("alice")).insert();
+    let plan_id = app
+        .plan(&alice)
+        .title("Outage trip")
+        .lisbon_trip()
+        .insert()
+        .id;
     let browser = app.signed_in(&alice).await;
     let token = browser.csrf_token().await.unwrap();
 
@@ -151,7 +159,9 @@ async fn a_database_outage_under_load_answers_only_503_with_retry_after_and_heal
         .filter_map(|s| s.created.as_ref())
     {
         assert_eq!(
-            app.count(&format!("plans WHERE title = '{title}'")),
+            app.count(
+                sql_query("SELECT count(*) FROM plans WHERE title = $1").bind::<Text, _>(&title)
+            ),
             1,
             "{title} was confirmed but is missing"
         );
@@ -289,22 +299,26 @@ pub fn insert_user(db: &TestDatabase, username: &str) -> TestUser {
     }
 }
 
-fn count(db: &TestDatabase, from_where: &str) -> i64 {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(format!("SELECT count(*) AS n FROM {from_where}"))
+/// The result of a constant `SELECT count(*) …` (with its values bound) on `db`.
+fn count<'q, Q>(db: &TestDatabase, query: Q) -> i64
+where
+    Q: diesel::RunQueryDsl<diesel::PgConnection>
+        + diesel::query_dsl::LoadQuery<'q, diesel::PgConnection, Count>,
+{
+    query
         .get_result::<Count>(&mut db.admin_conn())
         .unwrap()
-        .n
+        .count
 }
 
-const COMPLETE_PLAN: &str = "description = 'Written whole or not at all' AND destination = 'Porto' \
-     AND start_date = DATE '2026-08-01' AND end_date = DATE '2026-08-05' AND budget = 1234.50 \
-     AND currency = 'EUR' AND status = 'draft' AND is_public = false AND plan_data IS NOT NULL";
+/// Every field of the plan the form wrote, as a condition on `plans`.
+macro_rules! complete_plan {
+    () => {
+        "description = 'Written whole or not at all' AND destination = 'Porto' \
+         AND start_date = DATE '2026-08-01' AND end_date = DATE '2026-08-05' AND budget = 1234.50 \
+         AND currency = 'EUR' AND status = 'draft' AND is_public = false AND plan_data IS NOT NULL"
+    };
+}
 
 #[tokio::test]
 async fn sigterm_during_plan_creations_loses_no_confirmed_plan_and_exits_0() {
@@ -390,17 +404,24 @@ async fn sigterm_during_plan_creations_loses_no_confirmed_plan_and_exits_0() {
         assert_eq!(
             count(
                 &db,
-                &format!("plans WHERE title = '{title}' AND {COMPLETE_PLAN}")
+                sql_query(concat!(
+                    "SELECT count(*) FROM plans WHERE title = $1 AND ",
+                    complete_plan!()
+                ))
+                .bind::<Text, _>(title)
             ),
             1,
             "{title} got a 303 but is not in the database whole"
         );
     }
-    let rows = count(&db, "plans");
+    let rows = count(&db, sql_query("SELECT count(*) FROM plans"));
     assert_eq!(
         count(
             &db,
-            &format!("plans WHERE title LIKE 'sigterm-%' AND {COMPLETE_PLAN}")
+            sql_query(concat!(
+                "SELECT count(*) FROM plans WHERE title LIKE 'sigterm-%' AND ",
+                complete_plan!()
+            ))
         ),
         rows,
         "a plan was half-written"
@@ -435,8 +456,13 @@ fn text_of(html: &str, css: &str) -> String {
 #[tokio::test]
 async fn two_browsers_saving_the_same_plan_one_wins_the_other_gets_409_with_both_versions() {
     let app = spawn_app().await;
-    let owner = app.create_user(&unique("own"));
-    let plan_id = app.create_plan(&owner, "Original title");
+    let owner = app.user(&unique("own")).insert();
+    let plan_id = app
+        .plan(&owner)
+        .title("Original title")
+        .lisbon_trip()
+        .insert()
+        .id;
     let laptop = app.signed_in(&owner).await;
     let phone = app.signed_in(&owner).await;
     let edit = format!("/plans/{plan_id}/edit");
@@ -465,8 +491,7 @@ async fn two_browsers_saving_the_same_plan_one_wins_the_other_gets_409_with_both
     let saved = laptop.post_form(&edit, &fields(&first)).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.text(&format!("SELECT title FROM plans WHERE id = {plan_id}"))
-            .as_deref(),
+        app.plan_row(plan_id).map(|p| p.title).as_deref(),
         Some("Laptop's title")
     );
 
@@ -502,9 +527,8 @@ async fn two_browsers_saving_the_same_plan_one_wins_the_other_gets_409_with_both
     let resaved = phone.post_form(&edit, &fields(&again)).await;
     assert_eq!(resaved.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.count(&format!(
-            "plans WHERE id = {plan_id} AND title = 'Phone''s title' AND destination = 'Sintra' AND budget = 777"
-        )),
+        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND title = 'Phone''s title' AND destination = 'Sintra' AND budget = 777")
+.bind::<Integer, _>(plan_id)),
         1
     );
     // And the laptop, still on its old version, is told in turn.
@@ -520,9 +544,16 @@ async fn two_browsers_saving_the_same_plan_one_wins_the_other_gets_409_with_both
 #[tokio::test]
 async fn two_browsers_saving_the_same_activity_or_raw_data_one_wins_the_other_gets_409() {
     let app = spawn_app().await;
-    let owner = app.create_user(&unique("own"));
-    let plan_id = app.create_plan(&owner, "Trip");
-    let activity = app.create_activity(plan_id, "Castle", "2026-07-01", "10");
+    let owner = app.user(&unique("own")).insert();
+    let plan_id = app.plan(&owner).title("Trip").lisbon_trip().insert().id;
+    let activity = app
+        .activity(plan_id)
+        .title("Castle")
+        .date("2026-07-01")
+        .cost("10")
+        .next_in_order()
+        .insert()
+        .id;
     let laptop = app.signed_in(&owner).await;
     let phone = app.signed_in(&owner).await;
 
@@ -565,9 +596,8 @@ async fn two_browsers_saving_the_same_activity_or_raw_data_one_wins_the_other_ge
         Some("99")
     );
     assert_eq!(
-        app.count(&format!(
-            "plan_activities WHERE id = {activity} AND title = 'Castle at dawn' AND estimated_cost = 12"
-        )),
+        app.count(sql_query("SELECT count(*) FROM plan_activities WHERE id = $1 AND title = 'Castle at dawn' AND estimated_cost = 12")
+.bind::<Integer, _>(activity)),
         1
     );
 
@@ -600,9 +630,10 @@ async fn two_browsers_saving_the_same_activity_or_raw_data_one_wins_the_other_ge
     assert!(html.contains("phone"), "the typed JSON is kept");
     assert_eq!(app.snapshot(), before);
     assert_eq!(
-        app.text(&format!(
-            "SELECT plan_data->>'notes' FROM plans WHERE id = {plan_id}"
-        ))
+        app.text(
+            sql_query("SELECT (SELECT plan_data->>'notes' FROM plans WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(plan_id)
+        )
         .as_deref(),
         Some("laptop")
     );

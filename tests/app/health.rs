@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use crate::helpers::{DbProxy, TestDatabase, spawn_app, spawn_app_with};
+use crate::support::{DbProxy, TestDatabase, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_when_the_database_is_up() {

@@ -4,9 +4,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{TimeDelta, Utc};
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use wayfare::auth::tokens::{self, Purpose};
 
-use crate::helpers::{HOME, PASSWORD, TestApp, assert_is_redirect_to, extract_link, spawn_app};
+use crate::support::{HOME, PASSWORD, TestApp, assert_is_redirect_to, extract_link, spawn_app};
 
 const NEW_PASSWORD: &str = "purple elephant juggling marmalade";
 
@@ -39,14 +41,15 @@ fn expires_in_hours(link: &str) -> f64 {
 }
 
 fn is_verified(app: &TestApp, id: i32) -> bool {
-    app.text(&format!("SELECT is_verified FROM users WHERE id = {id}"))
+    app.user_row(id)
+        .and_then(|u| u.is_verified)
+        .map(|b| b.to_string())
         .unwrap()
         == "true"
 }
 
 fn password_hash(app: &TestApp, id: i32) -> String {
-    app.text(&format!("SELECT password_hash FROM users WHERE id = {id}"))
-        .unwrap()
+    app.user_row(id).map(|u| u.password_hash).unwrap()
 }
 
 // ---------------------------------------------------------------- verification
@@ -57,7 +60,11 @@ async fn the_verification_link_confirms_the_address_once() {
     let browser = app.new_browser();
     let signup = browser.signup("vera@example.com", "vera", PASSWORD).await;
     assert_is_redirect_to(&signup, HOME);
-    let id: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+    let id: i32 = app
+        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(!is_verified(&app, id));
 
     let mail = app.last_mail_to("vera@example.com");
@@ -100,8 +107,8 @@ async fn the_verification_link_confirms_the_address_once() {
 #[tokio::test]
 async fn an_expired_verification_link_is_refused() {
     let app = spawn_app().await;
-    let user = app.create_user("walt");
-    app.exec("UPDATE users SET is_verified = false");
+    let user = app.user("walt").insert();
+    app.exec(sql_query("UPDATE users SET is_verified = false"));
     // What the site mailed just over 48 hours ago.
     let token = tokens::sign(
         &app.secret_key,
@@ -147,8 +154,8 @@ async fn an_expired_verification_link_is_refused() {
 #[tokio::test]
 async fn a_tampered_verification_link_is_refused() {
     let app = spawn_app().await;
-    let bob = app.create_user("bob");
-    app.exec("UPDATE users SET is_verified = false");
+    let bob = app.user("bob").insert();
+    app.exec(sql_query("UPDATE users SET is_verified = false"));
     let browser = app.new_browser();
     browser.signup("alice@example.com", "alice", PASSWORD).await;
     let link = extract_link(
@@ -231,8 +238,8 @@ async fn choose(app: &TestApp, link: &str, password: &str, confirm: &str) -> req
 #[tokio::test]
 async fn the_reset_link_sets_a_new_password_once_and_ends_every_session() {
     let app = spawn_app().await;
-    let user = app.create_user("rita");
-    app.exec("UPDATE users SET is_verified = false");
+    let user = app.user("rita").insert();
+    app.exec(sql_query("UPDATE users SET is_verified = false"));
     let laptop = app.signed_in(&user).await;
     let phone = app.signed_in(&user).await;
 
@@ -323,8 +330,8 @@ async fn the_reset_link_sets_a_new_password_once_and_ends_every_session() {
 #[tokio::test]
 async fn an_expired_or_tampered_reset_link_is_refused() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
-    let bob = app.create_user("bob");
+    let alice = app.user("alice").insert();
+    let bob = app.user("bob").insert();
     let alice_hash = password_hash(&app, alice.id);
     let expired = tokens::sign(
         &app.secret_key,
@@ -379,7 +386,7 @@ async fn an_expired_or_tampered_reset_link_is_refused() {
 #[tokio::test]
 async fn a_reset_link_dies_once_the_password_changes_by_any_means() {
     let app = spawn_app().await;
-    let user = app.create_user("sam");
+    let user = app.user("sam").insert();
     let first = reset_link(&app, &user.email).await;
     // Links expire by the second: a second later the link differs.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -418,12 +425,11 @@ async fn a_reset_link_dies_once_the_password_changes_by_any_means() {
 #[tokio::test]
 async fn a_reset_link_of_a_deactivated_account_is_dead() {
     let app = spawn_app().await;
-    let user = app.create_user("tess");
+    let user = app.user("tess").insert();
     let link = reset_link(&app, &user.email).await;
-    app.exec(&format!(
-        "UPDATE users SET is_active = false WHERE id = {}",
-        user.id
-    ));
+    app.exec(
+        sql_query("UPDATE users SET is_active = false WHERE id = $1").bind::<Integer, _>(user.id),
+    );
     let before = app.snapshot();
     assert_eq!(app.new_browser().get(&link).await.status(), 400);
     assert_eq!(
@@ -442,7 +448,11 @@ async fn a_reset_link_never_confirms_an_address_it_was_not_sent_to() {
     let app = spawn_app().await;
     let browser = app.new_browser();
     browser.signup("eve@example.com", "eve", PASSWORD).await;
-    let id: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+    let id: i32 = app
+        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
+        .unwrap()
+        .parse()
+        .unwrap();
     let link = reset_link(&app, "eve@example.com").await;
     let moved = browser
         .post_form(

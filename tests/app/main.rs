@@ -1,8 +1,5 @@
 //! The one integration-test binary: the real server over HTTP, one database per test.
 
-#[allow(dead_code)] // helpers shared by feature modules; not every one uses each.
-mod helpers;
-
 mod account;
 mod accounts;
 mod activities;
@@ -24,3 +21,4 @@ mod secrets;
 mod security;
 mod sessions;
 mod sharing;
+mod support;

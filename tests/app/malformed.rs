@@ -7,11 +7,13 @@
 //! on it and blocks on each request.
 
 use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApp, TestUser, spawn_app_with, unique};
+use crate::support::{Browser, TestApp, TestUser, spawn_app_with, unique};
 
 /// Cases per endpoint: enough to cover every kind of value, small enough for a quick suite.
 const CASES: u32 = 40;
@@ -213,26 +215,40 @@ fn rows(conn: &mut PgConnection) -> String {
         #[diesel(sql_type = diesel::sql_types::Text)]
         rows: String,
     }
-    let tables = [
-        "users",
-        "user_sessions",
-        "plans",
-        "plan_activities",
-        "archived_plans",
-        "archived_plan_activities",
-    ];
-    let parts: Vec<String> = tables
-        .iter()
-        .map(|t| format!("'{t}', (SELECT coalesce(json_agg(r ORDER BY r.id), '[]') FROM {t} r)"))
-        .collect();
-    diesel::sql_query(format!(
-        "SELECT json_build_object({})::text AS rows",
-        parts.join(", ")
-    ))
-    .get_result::<Rows>(conn)
-    .unwrap()
-    .rows
+    diesel::sql_query(ROWS)
+        .get_result::<Rows>(conn)
+        .unwrap()
+        .rows
 }
+
+/// A table's name and its rows in id order, as `json_build_object` arguments.
+macro_rules! rows_of {
+    ($table:literal) => {
+        concat!(
+            "'",
+            $table,
+            "', (SELECT coalesce(json_agg(r ORDER BY r.id), '[]') FROM ",
+            $table,
+            " r)"
+        )
+    };
+}
+
+const ROWS: &str = concat!(
+    "SELECT json_build_object(",
+    rows_of!("users"),
+    ", ",
+    rows_of!("user_sessions"),
+    ", ",
+    rows_of!("plans"),
+    ", ",
+    rows_of!("plan_activities"),
+    ", ",
+    rows_of!("archived_plans"),
+    ", ",
+    rows_of!("archived_plan_activities"),
+    ")::text AS rows"
+);
 
 struct Fuzz {
     rt: tokio::runtime::Runtime,
@@ -262,7 +278,7 @@ impl Fuzz {
                 env.insert(limit.into(), "1000000".into());
             }
         }));
-        let user = app.create_user(&unique("fuzz"));
+        let user = app.user(&unique("fuzz")).insert();
         let signed_in = rt.block_on(app.signed_in(&user));
         let token = rt.block_on(signed_in.csrf_token()).unwrap();
         let db = std::cell::RefCell::new(app.db.admin_conn());
@@ -347,10 +363,7 @@ impl Fuzz {
                 (Case::Form(mut fields, wrapping, true, header), Some((table, id))) => {
                     let version = self
                         .app
-                        .text(&format!(
-                            "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint \
-                             FROM {table} WHERE id = {id}"
-                        ))
+                        .text(sql_query(version_sql(table)).bind::<Integer, _>(id))
                         .unwrap_or_default();
                     fields.retain(|(name, _)| name != "version");
                     fields.push(("version".into(), version.into_bytes()));
@@ -649,10 +662,22 @@ fn form_endpoints(plan: i32, activity: i32) -> Vec<(&'static str, Endpoint)> {
 #[test]
 fn hostile_input_to_every_form_endpoint_never_makes_a_5xx_and_a_4xx_writes_nothing() {
     let fuzz = Fuzz::start();
-    let plan = fuzz.app.create_plan(&fuzz.user.clone(), "Fuzzed trip");
+    let plan = fuzz
+        .app
+        .plan(&fuzz.user.clone())
+        .title("Fuzzed trip")
+        .lisbon_trip()
+        .insert()
+        .id;
     let activity = fuzz
         .app
-        .create_activity(plan, "Fuzzed stop", "2026-07-01", "10");
+        .activity(plan)
+        .title("Fuzzed stop")
+        .date("2026-07-01")
+        .cost("10")
+        .next_in_order()
+        .insert()
+        .id;
     for (name, endpoint) in form_endpoints(plan, activity) {
         fuzz.run(name, form_case(endpoint.fields), &endpoint);
     }
@@ -745,8 +770,8 @@ fn valid_form(name: &str) -> Vec<(String, String)> {
         "signup" => vec![
             ("email", format!("{fresh}@example.com")),
             ("username", fresh.clone()),
-            ("password", crate::helpers::PASSWORD.into()),
-            ("password_confirm", crate::helpers::PASSWORD.into()),
+            ("password", crate::support::PASSWORD.into()),
+            ("password_confirm", crate::support::PASSWORD.into()),
         ],
         "login" => vec![("login", fresh), ("password", "not the password".into())],
         "plan create" | "plan edit" => vec![
@@ -794,10 +819,22 @@ fn valid_form(name: &str) -> Vec<(String, String)> {
 #[test]
 fn each_field_of_each_form_survives_every_hostile_value() {
     let fuzz = Fuzz::start();
-    let plan = fuzz.app.create_plan(&fuzz.user.clone(), "Swept trip");
+    let plan = fuzz
+        .app
+        .plan(&fuzz.user.clone())
+        .title("Swept trip")
+        .lisbon_trip()
+        .insert()
+        .id;
     let activity = fuzz
         .app
-        .create_activity(plan, "Swept stop", "2026-07-01", "10");
+        .activity(plan)
+        .title("Swept stop")
+        .date("2026-07-01")
+        .cost("10")
+        .next_in_order()
+        .insert()
+        .id;
     let endpoints = form_endpoints(plan, activity);
     let mut failures = Vec::new();
     let mut requests = 0;
@@ -824,10 +861,7 @@ fn each_field_of_each_form_survives_every_hostile_value() {
                 if let Some((table, id)) = versioned {
                     let version = fuzz
                         .app
-                        .text(&format!(
-                            "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint \
-                             FROM {table} WHERE id = {id}"
-                        ))
+                        .text(sql_query(version_sql(table)).bind::<Integer, _>(id))
                         .unwrap();
                     body.push_str(&format!("&version={version}"));
                 }
@@ -1098,19 +1132,16 @@ fn any_plan_the_import_accepts_keeps_the_form_rules_and_both_its_calendars_parse
             .strip_prefix("/plans/")
             .and_then(|rest| rest.parse().ok())
             .ok_or_else(|| TestCaseError::fail(format!("redirected to {location}")))?;
-        let broken = fuzz.app.count(&format!(
-            "plans WHERE id = {id} AND (char_length(title) > 200 \
+        let broken = fuzz.app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND (char_length(title) > 200 \
                OR start_date NOT BETWEEN '1900-01-01' AND '2200-12-31' \
-               OR end_date NOT BETWEEN '1900-01-01' AND '2200-12-31' OR end_date < start_date)"
-        )) + fuzz.app.count(&format!(
-            "plan_activities WHERE plan_id = {id} AND (char_length(title) > 200 \
+               OR end_date NOT BETWEEN '1900-01-01' AND '2200-12-31' OR end_date < start_date)")
+.bind::<Integer, _>(id)) + fuzz.app.count(sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND (char_length(title) > 200 \
                OR scheduled_date NOT BETWEEN '1900-01-01' AND '2200-12-31' \
-               OR duration_minutes NOT BETWEEN 0 AND 10080 OR end_time <= start_time)"
-        ));
+               OR duration_minutes NOT BETWEEN 0 AND 10080 OR end_time <= start_time)")
+.bind::<Integer, _>(id));
         prop_assert_eq!(broken, 0, "the import broke a rule of the forms: {}", file);
-        let scheduled = fuzz.app.count(&format!(
-            "plan_activities WHERE plan_id = {id} AND scheduled_date IS NOT NULL"
-        ));
+        let scheduled = fuzz.app.count(sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND scheduled_date IS NOT NULL")
+.bind::<Integer, _>(id));
         let owners = fuzz.calendar(&fuzz.signed_in, &format!("/plans/{id}/calendar.ics"))?;
         prop_assert_eq!(owners as i64, scheduled, "an event per scheduled activity");
         let response = fuzz.rt.block_on(fuzz.signed_in.post_form(
@@ -1120,7 +1151,7 @@ fn any_plan_the_import_accepts_keeps_the_form_rules_and_both_its_calendars_parse
         prop_assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let token = fuzz
             .app
-            .text(&format!("SELECT share_token FROM plans WHERE id = {id}"))
+            .plan_row(id).and_then(|p| p.share_token)
             .unwrap();
         let reader = fuzz.app.new_browser();
         let shared = fuzz.calendar(&reader, &format!("/s/{token}/calendar.ics"))?;
@@ -1135,4 +1166,19 @@ fn any_plan_the_import_accepts_keeps_the_form_rules_and_both_its_calendars_parse
         "only {} files were accepted: the strategy hardly reaches the calendars",
         accepted.get()
     );
+}
+
+/// The edit version of a row of `table` (`updated_at` in microseconds), by id.
+fn version_sql(table: &str) -> &'static str {
+    match table {
+        "plans" => {
+            "SELECT (SELECT (extract(epoch FROM updated_at) * 1000000)::bigint \
+             FROM plans WHERE id = $1)::text AS v"
+        }
+        "plan_activities" => {
+            "SELECT (SELECT (extract(epoch FROM updated_at) * 1000000)::bigint \
+             FROM plan_activities WHERE id = $1)::text AS v"
+        }
+        other => panic!("no edit version in {other}"),
+    }
 }

@@ -1,186 +1,16 @@
 //! Google and Facebook login end to end, against a fake provider in the test process that
 //! checks PKCE like a real one and records what it was sent.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
-use base64::Engine;
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::helpers::{Browser, TestApp, spawn_app_with, unique};
-
-#[derive(Clone, Copy, PartialEq)]
-enum TokenMode {
-    Normal,
-    Fails,
-    Redirects,
-    Hangs,
-}
-
-#[derive(Default)]
-struct Seen {
-    /// code → (PKCE challenge, challenge method, redirect_uri, scope)
-    codes: HashMap<String, (String, String, String, String)>,
-    /// Every token request's form.
-    token_requests: Vec<HashMap<String, String>>,
-    /// The scope of every authorization request.
-    scopes: Vec<String>,
-}
-
-struct FakeState {
-    profile: Mutex<Value>,
-    mode: Mutex<TokenMode>,
-    seen: Mutex<Seen>,
-}
-
-struct FakeProvider {
-    url: String,
-    state: Arc<FakeState>,
-}
-
-impl FakeProvider {
-    async fn start() -> Self {
-        let state = Arc::new(FakeState {
-            profile: Mutex::new(json!({})),
-            mode: Mutex::new(TokenMode::Normal),
-            seen: Mutex::new(Seen::default()),
-        });
-        let data = web::Data::from(state.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .route("/authorize", web::get().to(authorize))
-                .route("/token", web::post().to(token))
-                .route("/userinfo", web::get().to(userinfo))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        tokio::spawn(server);
-        FakeProvider {
-            url: format!("http://127.0.0.1:{port}"),
-            state,
-        }
-    }
-
-    fn profile(&self, profile: Value) {
-        *self.state.profile.lock().unwrap() = profile;
-    }
-
-    fn mode(&self, mode: TokenMode) {
-        *self.state.mode.lock().unwrap() = mode;
-    }
-
-    fn token_requests(&self) -> Vec<HashMap<String, String>> {
-        self.state.seen.lock().unwrap().token_requests.clone()
-    }
-
-    fn env(&self, prefix: &str, env: &mut HashMap<String, String>) {
-        env.insert(format!("{prefix}_CLIENT_ID"), format!("{prefix}-client"));
-        env.insert(
-            format!("{prefix}_CLIENT_SECRET"),
-            format!("{prefix}-secret"),
-        );
-        env.insert(
-            format!("{prefix}_AUTH_URL"),
-            format!("{}/authorize", self.url),
-        );
-        env.insert(format!("{prefix}_TOKEN_URL"), format!("{}/token", self.url));
-        env.insert(
-            format!("{prefix}_USERINFO_URL"),
-            format!("{}/userinfo", self.url),
-        );
-    }
-}
-
-async fn authorize(
-    state: web::Data<FakeState>,
-    query: web::Query<HashMap<String, String>>,
-) -> HttpResponse {
-    let q = query.into_inner();
-    let code = unique("code");
-    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
-    state.seen.lock().unwrap().scopes.push(get("scope"));
-    state.seen.lock().unwrap().codes.insert(
-        code.clone(),
-        (
-            get("code_challenge"),
-            get("code_challenge_method"),
-            get("redirect_uri"),
-            get("scope"),
-        ),
-    );
-    let location = format!("{}?code={code}&state={}", get("redirect_uri"), get("state"));
-    HttpResponse::Found()
-        .insert_header(("Location", location))
-        .finish()
-}
-
-async fn token(
-    state: web::Data<FakeState>,
-    form: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
-    let form = form.into_inner();
-    state.seen.lock().unwrap().token_requests.push(form.clone());
-    let mode = *state.mode.lock().unwrap();
-    match mode {
-        TokenMode::Fails => return HttpResponse::InternalServerError().body("boom"),
-        TokenMode::Redirects => {
-            return HttpResponse::Found()
-                .insert_header(("Location", "http://127.0.0.1:9/elsewhere"))
-                .finish();
-        }
-        TokenMode::Hangs => tokio::time::sleep(Duration::from_secs(8)).await,
-        TokenMode::Normal => {}
-    }
-    let code = form.get("code").cloned().unwrap_or_default();
-    // Codes are single-use; the PKCE verifier must hash to the challenge (S256).
-    let Some((challenge, method, redirect_uri, _)) = state.seen.lock().unwrap().codes.remove(&code)
-    else {
-        return HttpResponse::BadRequest().json(json!({"error": "invalid_grant"}));
-    };
-    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
-    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(Sha256::digest(verifier.as_bytes()));
-    if method != "S256" || computed != challenge || form.get("redirect_uri") != Some(&redirect_uri)
-    {
-        return HttpResponse::BadRequest()
-            .json(json!({"error": "invalid_grant", "error_description": "PKCE"}));
-    }
-    if !form
-        .get("client_secret")
-        .is_some_and(|s| s.ends_with("-secret"))
-    {
-        return HttpResponse::Unauthorized().json(json!({"error": "invalid_client"}));
-    }
-    HttpResponse::Ok().json(json!({"access_token": format!("token-{code}"), "token_type": "bearer", "expires_in": 3600}))
-}
-
-async fn userinfo(state: web::Data<FakeState>, req: actix_web::HttpRequest) -> HttpResponse {
-    let authorized = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer token-"));
-    if !authorized {
-        return HttpResponse::Unauthorized().finish();
-    }
-    HttpResponse::Ok().json(state.profile.lock().unwrap().clone())
-}
+use crate::support::{Browser, FakeProvider, TestApp, TokenMode, spawn_app_with, unique};
 
 async fn app_with(fake: &FakeProvider) -> TestApp {
-    let url = fake.url.clone();
-    let fake_env = FakeProvider {
-        url,
-        state: fake.state.clone(),
-    };
+    let fake_env = fake.clone();
     spawn_app_with(move |env| {
         fake_env.env("GOOGLE", env);
         fake_env.env("FACEBOOK", env);
@@ -221,21 +51,13 @@ fn google(sub: &str, email: &str, verified: bool) -> Value {
 
 #[tokio::test]
 async fn buttons_appear_only_for_configured_providers() {
-    let plain = crate::helpers::spawn_app().await;
+    let plain = crate::support::spawn_app().await;
     let html = plain.get_html("/login").await;
     assert!(!html.contains("/auth/google/start") && !html.contains("/auth/facebook/start"));
     assert_eq!(plain.get("/auth/google/start").await.status(), 404);
 
     let fake = FakeProvider::start().await;
-    let url = fake.url.clone();
-    let app = spawn_app_with(move |env| {
-        FakeProvider {
-            url,
-            state: fake.state.clone(),
-        }
-        .env("GOOGLE", env);
-    })
-    .await;
+    let app = spawn_app_with(move |env| fake.env("GOOGLE", env)).await;
     for page in ["/login", "/signup"] {
         let html = app.get_html(page).await;
         assert!(html.contains("Continue with Google"), "{page}");
@@ -257,10 +79,10 @@ async fn google_creates_an_account_then_logs_the_same_user_in_with_pkce() {
         browser.signed_in_email().await.as_deref(),
         Some("ana@example.com")
     );
-    assert_eq!(app.count("users WHERE google_id = 'g-1' AND is_verified AND password_hash = '!' AND first_name = 'Ana'"), 1);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users WHERE google_id = 'g-1' AND is_verified AND password_hash = '!' AND first_name = 'Ana'")), 1);
     // The session row is written as for a password login.
     let row = app.session_row_of(&browser).expect("a user_sessions row");
-    assert_eq!(row.user_agent.as_deref(), Some(crate::helpers::FIREFOX));
+    assert_eq!(row.user_agent.as_deref(), Some(crate::support::FIREFOX));
 
     // PKCE: the verifier was sent and checked; the secret went in the body.
     let sent = fake.token_requests();
@@ -270,15 +92,12 @@ async fn google_creates_an_account_then_logs_the_same_user_in_with_pkce() {
         sent[0].get("client_id").map(String::as_str),
         Some("GOOGLE-client")
     );
-    assert_eq!(
-        fake.state.seen.lock().unwrap().scopes,
-        vec!["openid email profile".to_string()]
-    );
+    assert_eq!(fake.scopes(), vec!["openid email profile".to_string()]);
 
     // A returning user: same account, no second one, a new session key.
     let again = app.new_browser();
     assert_eq!(journey(&again, "google").await.status(), 303);
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
     assert_ne!(
         app.session_row_of(&again).unwrap().session_key,
         app.session_row_of(&browser).unwrap().session_key
@@ -289,17 +108,21 @@ async fn google_creates_an_account_then_logs_the_same_user_in_with_pkce() {
 async fn facebook_creates_an_unverified_account_with_a_unique_username() {
     let fake = FakeProvider::start().await;
     let app = app_with(&fake).await;
-    app.create_user("ana.silva");
+    app.user("ana.silva").insert();
     fake.profile(json!({"id": "fb-7", "email": "other@example.com", "name": "Ana Silva", "first_name": "Ana", "last_name": "Silva"}));
     let browser = app.new_browser();
     assert_eq!(journey(&browser, "facebook").await.status(), 303);
     assert_eq!(
-        app.text("SELECT username FROM users WHERE facebook_id = 'fb-7'")
-            .as_deref(),
+        app.text(sql_query(
+            "SELECT (SELECT username FROM users WHERE facebook_id = 'fb-7')::text AS v"
+        ))
+        .as_deref(),
         Some("ana.silva1")
     );
     assert_eq!(
-        app.count("users WHERE facebook_id = 'fb-7' AND is_verified"),
+        app.count(sql_query(
+            "SELECT count(*) FROM users WHERE facebook_id = 'fb-7' AND is_verified"
+        )),
         0,
         "Facebook e-mails are never trusted"
     );
@@ -309,22 +132,22 @@ async fn facebook_creates_an_unverified_account_with_a_unique_username() {
 async fn a_signed_in_user_links_a_provider_and_a_provider_id_linked_elsewhere_is_refused() {
     let fake = FakeProvider::start().await;
     let app = app_with(&fake).await;
-    let bo = app.create_user(&unique("bo"));
+    let bo = app.user(&unique("bo")).insert();
     let browser = app.signed_in(&bo).await;
     fake.profile(google("g-bo", "whatever@example.com", false));
     let linked = journey(&browser, "google").await;
     assert_eq!(location(&linked), "/account");
     assert_eq!(
-        app.count(&format!(
-            "users WHERE id = {} AND google_id = 'g-bo'",
-            bo.id
-        )),
+        app.count(
+            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-bo'")
+                .bind::<Integer, _>(bo.id)
+        ),
         1
     );
     assert!(browser.get_html("/account").await.contains("Unlink Google"));
 
     // Another user cannot take the same Google account.
-    let cy = app.create_user(&unique("cy"));
+    let cy = app.user(&unique("cy")).insert();
     let other = app.signed_in(&cy).await;
     let refused = journey(&other, "google").await;
     assert_eq!(refused.status(), 403);
@@ -336,7 +159,10 @@ async fn a_signed_in_user_links_a_provider_and_a_provider_id_linked_elsewhere_is
             .contains("linked to another Wayfare account")
     );
     assert_eq!(
-        app.count(&format!("users WHERE id = {} AND google_id IS NULL", cy.id)),
+        app.count(
+            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id IS NULL")
+                .bind::<Integer, _>(cy.id)
+        ),
         1
     );
 }
@@ -345,7 +171,7 @@ async fn a_signed_in_user_links_a_provider_and_a_provider_id_linked_elsewhere_is
 async fn a_verified_google_email_links_the_existing_account_but_a_facebook_one_does_not() {
     let fake = FakeProvider::start().await;
     let app = app_with(&fake).await;
-    let di = app.create_user(&unique("di"));
+    let di = app.user(&unique("di")).insert();
 
     fake.profile(json!({"id": "fb-di", "email": di.email, "name": "Di"}));
     let before = app.snapshot();
@@ -375,13 +201,13 @@ async fn a_verified_google_email_links_the_existing_account_but_a_facebook_one_d
         Some(di.email.as_str())
     );
     assert_eq!(
-        app.count(&format!(
-            "users WHERE id = {} AND google_id = 'g-di'",
-            di.id
-        )),
+        app.count(
+            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-di'")
+                .bind::<Integer, _>(di.id)
+        ),
         1
     );
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
 }
 
 #[tokio::test]
@@ -415,7 +241,7 @@ async fn state_missing_wrong_or_replayed_is_refused_and_creates_nothing() {
         browser.client.get(&wrong).send().await.unwrap().status(),
         400
     );
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
     assert!(fake.token_requests().is_empty(), "no code was exchanged");
 
     // The real one works once; replaying it does not.
@@ -444,7 +270,7 @@ async fn state_missing_wrong_or_replayed_is_refused_and_creates_nothing() {
         400,
         "the flow cookie was consumed"
     );
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
 }
 
 #[tokio::test]
@@ -498,7 +324,7 @@ async fn provider_errors_get_a_friendly_page_and_create_nothing() {
         502,
         "malformed profile"
     );
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
     assert!(browser.signed_in_email().await.is_none());
 }
 
@@ -508,7 +334,7 @@ async fn deactivated_accounts_are_refused() {
     let app = app_with(&fake).await;
     fake.profile(google("g-x", "x@example.com", true));
     journey(&app.new_browser(), "google").await;
-    app.exec("UPDATE users SET is_active = false");
+    app.exec(sql_query("UPDATE users SET is_active = false"));
     let browser = app.new_browser();
     let refused = journey(&browser, "google").await;
     assert_eq!(refused.status(), 403);
@@ -527,7 +353,12 @@ async fn unlinking_never_removes_the_last_way_in() {
     browser
         .post_form("/account/providers/google/unlink", &[])
         .await;
-    assert_eq!(app.count("users WHERE google_id = 'g-u'"), 1);
+    assert_eq!(
+        app.count(sql_query(
+            "SELECT count(*) FROM users WHERE google_id = 'g-u'"
+        )),
+        1
+    );
     assert!(
         browser
             .get_html("/account")
@@ -542,16 +373,17 @@ async fn unlinking_never_removes_the_last_way_in() {
         .post_form("/account/providers/google/unlink", &[])
         .await;
     assert_eq!(
-        app.count("users WHERE google_id IS NULL AND facebook_id = 'fb-u'"),
+        app.count(sql_query(
+            "SELECT count(*) FROM users WHERE google_id IS NULL AND facebook_id = 'fb-u'"
+        )),
         1
     );
 
     // A password user may unlink its only provider; without a CSRF token nothing happens.
-    let pw = app.create_user(&unique("pw"));
-    app.exec(&format!(
-        "UPDATE users SET facebook_id = 'fb-pw' WHERE id = {}",
-        pw.id
-    ));
+    let pw = app.user(&unique("pw")).insert();
+    app.exec(
+        sql_query("UPDATE users SET facebook_id = 'fb-pw' WHERE id = $1").bind::<Integer, _>(pw.id),
+    );
     let signed = app.signed_in(&pw).await;
     let forged = signed
         .client
@@ -560,11 +392,21 @@ async fn unlinking_never_removes_the_last_way_in() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
-    assert_eq!(app.count("users WHERE facebook_id = 'fb-pw'"), 1);
+    assert_eq!(
+        app.count(sql_query(
+            "SELECT count(*) FROM users WHERE facebook_id = 'fb-pw'"
+        )),
+        1
+    );
     signed
         .post_form("/account/providers/facebook/unlink", &[])
         .await;
-    assert_eq!(app.count("users WHERE facebook_id = 'fb-pw'"), 0);
+    assert_eq!(
+        app.count(sql_query(
+            "SELECT count(*) FROM users WHERE facebook_id = 'fb-pw'"
+        )),
+        0
+    );
 }
 
 /// The pre-hijack: a squatter signs up with the victim's address and a password, never
@@ -582,7 +424,11 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
     squatter
         .signup(victim_email, "squatter", squatter_password)
         .await;
-    let account: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+    let account: i32 = app
+        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
+        .unwrap()
+        .parse()
+        .unwrap();
     fake.profile(google("g-squatter", "squatter@example.com", true));
     assert_eq!(location(&journey(&squatter, "google").await), "/account");
 
@@ -598,9 +444,10 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
     assert!(victim.signed_in_email().await.is_none());
     assert_eq!(app.snapshot(), before, "nothing linked, nothing created");
     assert_eq!(
-        app.count(&format!(
-            "users WHERE id = {account} AND google_id = 'g-squatter'"
-        )),
+        app.count(
+            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-squatter'")
+                .bind::<Integer, _>(account)
+        ),
         1
     );
 
@@ -608,7 +455,7 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
     victim
         .post_form("/password-reset", &[("email", victim_email)])
         .await;
-    let link = crate::helpers::extract_link(
+    let link = crate::support::extract_link(
         &app,
         &app.last_mail_to(victim_email).body,
         "/password-reset/",
@@ -646,9 +493,12 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
         "the squatter's Google account no longer opens the victim's"
     );
     assert_eq!(
-        app.count(&format!(
-            "users WHERE id = {account} AND google_id IS NULL AND is_verified"
-        )),
+        app.count(
+            sql_query(
+                "SELECT count(*) FROM users WHERE id = $1 AND google_id IS NULL AND is_verified"
+            )
+            .bind::<Integer, _>(account)
+        ),
         1
     );
 
@@ -661,9 +511,10 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
         Some(victim_email)
     );
     assert_eq!(
-        app.count(&format!(
-            "users WHERE id = {account} AND google_id = 'g-victim'"
-        )),
+        app.count(
+            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-victim'")
+                .bind::<Integer, _>(account)
+        ),
         1
     );
 }
@@ -678,6 +529,6 @@ async fn an_oversized_profile_is_not_read_and_creates_nothing() {
     let browser = app.new_browser();
     let failed = journey(&browser, "google").await;
     assert_eq!(failed.status(), 502);
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
     assert!(browser.signed_in_email().await.is_none());
 }

@@ -5,6 +5,7 @@
 
 mod archive;
 mod backup;
+mod cluster;
 mod embedded;
 mod instances;
 mod metrics;

@@ -5,10 +5,14 @@
 //!
 //! The fixtures below are shared with the `activities` and `sharing` modules.
 
+use diesel::dsl::max;
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
 use reqwest::header::LOCATION;
 use reqwest::{Response, StatusCode};
+use wayfare::db::schema::plan_activities;
 
-use crate::helpers::{Browser, TestApp, TestUser};
+use crate::support::{Browser, TestApp, TestUser, date};
 
 mod access;
 pub mod calendar;
@@ -29,11 +33,6 @@ pub const XSS: [&str; 2] = [
     "<script>alert(1)</script>",
     "\"><img src=x onerror=alert(1)>",
 ];
-
-/// A SQL string literal.
-pub fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
 
 /// A valid plan form with `overrides` replacing (or adding) fields.
 pub fn plan_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -82,7 +81,7 @@ pub async fn set_visibility(browser: &Browser, plan: i32, visibility: &str) {
             &[("visibility", visibility)],
         )
         .await;
-    crate::helpers::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
+    crate::support::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
 }
 
 /// A plan made through the form, then listed on Explore ("Everyone").
@@ -90,27 +89,6 @@ pub async fn create_listed_plan(browser: &Browser, overrides: &[(&str, &str)]) -
     let plan = create_plan(browser, overrides).await;
     set_visibility(browser, plan, "public").await;
     plan
-}
-
-/// A plan straight in the database: `columns` and `values` are SQL fragments added to
-/// the owner and title.
-pub fn insert_plan(
-    app: &TestApp,
-    user: &TestUser,
-    title: &str,
-    columns: &str,
-    values: &str,
-) -> i32 {
-    let (columns, values) = if columns.is_empty() {
-        (String::new(), String::new())
-    } else {
-        (format!(", {columns}"), format!(", {values}"))
-    };
-    app.insert(&format!(
-        "INSERT INTO plans (user_id, title{columns}) VALUES ({}, {}{values}) RETURNING id",
-        user.id,
-        quote(title)
-    ))
 }
 
 /// An activity straight in the database.
@@ -121,12 +99,13 @@ pub fn insert_activity(
     date: Option<&str>,
     order_index: i32,
 ) -> i32 {
-    let date = date.map_or("NULL".to_string(), quote);
-    app.insert(&format!(
-        "INSERT INTO plan_activities (plan_id, title, scheduled_date, order_index) \
-         VALUES ({plan_id}, {}, {date}, {order_index}) RETURNING id",
-        quote(title)
-    ))
+    let activity = app.activity(plan_id).title(title).order_index(order_index);
+    match date {
+        Some(day) => activity.date(day),
+        None => activity,
+    }
+    .insert()
+    .id
 }
 
 /// Adds an activity through the form; returns its id.
@@ -137,8 +116,8 @@ pub async fn add_activity(
     fields: &[(&str, &str)],
 ) -> i32 {
     let before = app
-        .text("SELECT max(id) FROM plan_activities")
-        .map_or(0, |v| v.parse::<i32>().unwrap());
+        .one::<Option<i32>, _>(plan_activities::table.select(max(plan_activities::id)))
+        .unwrap_or(0);
     let response = browser
         .post_form(&format!("/plans/{plan_id}/activities"), fields)
         .await;
@@ -148,11 +127,11 @@ pub async fn add_activity(
         "activity not added"
     );
     let id: i32 = app
-        .text(&format!(
-            "SELECT max(id) FROM plan_activities WHERE plan_id = {plan_id}"
-        ))
-        .unwrap()
-        .parse()
+        .one::<Option<i32>, _>(
+            plan_activities::table
+                .filter(plan_activities::plan_id.eq(plan_id))
+                .select(max(plan_activities::id)),
+        )
         .unwrap();
     assert!(id > before);
     id
@@ -161,46 +140,50 @@ pub async fn add_activity(
 /// The `version` field of the form at `path`, as the browser would submit it.
 pub async fn form_version(browser: &Browser, path: &str) -> String {
     let html = browser.get_html(path).await;
-    crate::helpers::extract_input(&html, "version")
+    crate::support::extract_input(&html, "version")
         .unwrap_or_else(|| panic!("no version field on {path}"))
 }
 
-/// Titles of one day's activities in `order_index` order, with their indexes.
-pub fn day_order(app: &TestApp, plan_id: i32, date: Option<&str>) -> Vec<(String, i32)> {
-    let filter = match date {
-        Some(d) => format!("scheduled_date = {}", quote(d)),
-        None => "scheduled_date IS NULL".into(),
+/// Titles of one day's activities in `order_index` order, with their indexes (-1 for none).
+pub fn day_order(app: &TestApp, plan_id: i32, day: Option<&str>) -> Vec<(String, i32)> {
+    use plan_activities as a;
+    let of_plan = a::table.filter(a::plan_id.eq(plan_id)).into_boxed();
+    let of_day = match day {
+        Some(d) => of_plan.filter(a::scheduled_date.eq(date(d))),
+        None => of_plan.filter(a::scheduled_date.is_null()),
     };
-    let raw = app
-        .text(&format!(
-            "SELECT coalesce(string_agg(title || '=' || coalesce(order_index, -1), '|' \
-             ORDER BY order_index, id), '') FROM plan_activities \
-             WHERE plan_id = {plan_id} AND {filter}"
-        ))
-        .unwrap_or_default();
-    raw.split('|')
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
-            let (title, index) = pair.rsplit_once('=').unwrap();
-            (title.to_string(), index.parse().unwrap())
-        })
-        .collect()
+    app.all(
+        of_day
+            .order((a::order_index, a::id))
+            .select((a::title, a::order_index)),
+    )
+    .into_iter()
+    .map(|(title, index): (String, Option<i32>)| (title, index.unwrap_or(-1)))
+    .collect()
 }
+
+/// Days of a plan whose positions are not 0, 1, 2… (a gap or a repeat).
+const ORDER_GAPS: &str = "SELECT count(*) FROM \
+    (SELECT scheduled_date, array_agg(order_index ORDER BY order_index) AS got, \
+            array_agg(n ORDER BY n) AS want \
+       FROM (SELECT scheduled_date, order_index, \
+                    (row_number() OVER (PARTITION BY scheduled_date ORDER BY order_index, id) - 1)::int AS n \
+               FROM plan_activities WHERE plan_id = $1) t \
+      GROUP BY scheduled_date) d WHERE got IS DISTINCT FROM want";
+
+/// A plan's activities as `day:title=index`, for a failure message.
+const ORDER_LIST: &str = "SELECT string_agg(coalesce(scheduled_date::text, '-') || ':' || title || '=' || \
+    coalesce(order_index, -1), ', ' ORDER BY scheduled_date, order_index, id) AS v \
+    FROM plan_activities WHERE plan_id = $1";
 
 /// Every day of the plan has positions 0, 1, 2… with no gap or repeat.
 pub fn assert_dense(app: &TestApp, plan_id: i32) {
-    let gaps = app.count(&format!(
-        "(SELECT scheduled_date, array_agg(order_index ORDER BY order_index) AS got, \
-                 array_agg(n ORDER BY n) AS want \
-            FROM (SELECT scheduled_date, order_index, \
-                         (row_number() OVER (PARTITION BY scheduled_date ORDER BY order_index, id) - 1)::int AS n \
-                    FROM plan_activities WHERE plan_id = {plan_id}) t \
-           GROUP BY scheduled_date) d WHERE got IS DISTINCT FROM want"
-    ));
-    assert_eq!(gaps, 0, "order_index is not dense: {}", app.text(&format!(
-        "SELECT string_agg(coalesce(scheduled_date::text, '-') || ':' || title || '=' || coalesce(order_index, -1), ', ' \
-         ORDER BY scheduled_date, order_index, id) FROM plan_activities WHERE plan_id = {plan_id}"
-    )).unwrap_or_default());
+    let gaps = app.count(diesel::sql_query(ORDER_GAPS).bind::<Integer, _>(plan_id));
+    let list = || {
+        app.text(diesel::sql_query(ORDER_LIST).bind::<Integer, _>(plan_id))
+            .unwrap_or_default()
+    };
+    assert_eq!(gaps, 0, "order_index is not dense: {}", list());
 }
 
 /// The error shown right after the field named `name` (its next element sibling), if
@@ -360,16 +343,24 @@ pub struct Traveller {
 }
 
 pub async fn traveller(app: &TestApp, username: &str) -> Traveller {
-    let user = app.create_user(username);
+    let user = app.user(username).insert();
     let browser = app.signed_in(&user).await;
     Traveller { user, browser }
 }
 
+/// A row's edit version (`updated_at` in microseconds), computed by PostgreSQL.
+const PLAN_VERSION: &str = "SELECT (extract(epoch FROM date_trunc('second', updated_at))::bigint * 1000000 \
+    + extract(microseconds FROM updated_at)::bigint % 1000000)::text AS v FROM plans WHERE id = $1";
+const ACTIVITY_VERSION: &str = "SELECT (extract(epoch FROM date_trunc('second', updated_at))::bigint * 1000000 \
+    + extract(microseconds FROM updated_at)::bigint % 1000000)::text AS v FROM plan_activities WHERE id = $1";
+
 /// A row's edit version (`updated_at` in microseconds), read past row-level security.
 pub fn version_of(app: &TestApp, table: &str, id: i32) -> String {
-    app.text(&format!(
-        "SELECT extract(epoch FROM date_trunc('second', updated_at))::bigint * 1000000 \
-                + extract(microseconds FROM updated_at)::bigint % 1000000 FROM {table} WHERE id = {id}"
-    ))
-    .unwrap()
+    let sql = match table {
+        "plans" => PLAN_VERSION,
+        "plan_activities" => ACTIVITY_VERSION,
+        other => panic!("no edit version in {other}"),
+    };
+    app.text(diesel::sql_query(sql).bind::<Integer, _>(id))
+        .unwrap()
 }

@@ -4,11 +4,13 @@
 
 use std::collections::HashMap;
 
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Integer, Text};
 use futures_util::future::join_all;
 use reqwest::Response;
 use reqwest::header::{HeaderMap, HeaderValue};
 
-use crate::helpers::{
+use crate::support::{
     Browser, FIREFOX, HOME, PASSWORD, TestApp, assert_is_redirect_to, spawn_app_with, unique,
 };
 
@@ -118,7 +120,7 @@ fn retry_after(response: &Response) -> u64 {
 /// minute in these tests, never a day); meanwhile the owner, from another address, logs in at once with
 /// the right password. Returns the victim's id.
 async fn one_clients_failures_never_lock_the_owner_out(app: &TestApp) -> i32 {
-    let victim = app.create_user(&unique("victim"));
+    let victim = app.user(&unique("victim")).insert();
     let (attacker, _) = browser_from_own_address(app);
     let attempts: Vec<(String, String)> = (0..20)
         .map(|i| {
@@ -150,7 +152,7 @@ async fn one_clients_failures_never_lock_the_owner_out(app: &TestApp) -> i32 {
 /// One client failing one after the other: five free tries, then waits of 2 s, 4 s, 8 s
 /// (`LOGIN_BACKOFF_SECS=2`).
 async fn the_wait_doubles_after_each_further_failure(app: &TestApp) {
-    let victim = app.create_user(&unique("victim"));
+    let victim = app.user(&unique("victim")).insert();
     let (attacker, _) = browser_from_own_address(app);
     for _ in 0..5 {
         assert_eq!(attacker.login(&victim.email, "guess").await.status(), 422);
@@ -175,9 +177,8 @@ async fn failed_logins_back_off_one_client_and_never_lock_the_owner_out_in_the_t
     let victim = one_clients_failures_never_lock_the_owner_out(&app).await;
     // Counted per pair in the table; the owner's successful login left no pair behind.
     assert_eq!(
-        app.count(&format!(
-            "rate_limits WHERE identifier_type = 'login_pair' AND identifier LIKE 'user:{victim}|10.%' AND request_count >= 5"
-        )),
+        app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type = 'login_pair' AND identifier LIKE ('user:' || $1 || '|10.%') AND request_count >= 5")
+.bind::<Text, _>(victim.to_string())),
         1
     );
     let doubling =
@@ -200,11 +201,15 @@ async fn failed_logins_back_off_one_client_and_never_lock_the_owner_out_in_redis
     .await;
     // Redis is shared by every test and run: give this test's accounts ids no other uses.
     let offset = 1_000_000 + rand::random::<u32>() % 1_000_000_000;
-    app.exec(&format!(
-        "ALTER SEQUENCE users_id_seq RESTART WITH {offset}"
-    ));
+    app.exec(
+        sql_query("SELECT setval('users_id_seq', $1, false)").bind::<BigInt, _>(i64::from(offset)),
+    );
     let victim = one_clients_failures_never_lock_the_owner_out(&app).await;
-    assert_eq!(app.count("rate_limits"), 0, "nothing counted in the table");
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM rate_limits")),
+        0,
+        "nothing counted in the table"
+    );
     let failures = redis_count("login_account", &format!("user:{victim}")).await;
     assert!(failures.unwrap_or(0) >= 5, "{failures:?}");
     let doubling = spawn_app_with(|env| {
@@ -218,17 +223,17 @@ async fn failed_logins_back_off_one_client_and_never_lock_the_owner_out_in_redis
         )
     })
     .await;
-    doubling.exec(&format!(
-        "ALTER SEQUENCE users_id_seq RESTART WITH {}",
-        offset + 500_000_000
-    ));
+    doubling.exec(
+        sql_query("SELECT setval('users_id_seq', $1, false)")
+            .bind::<BigInt, _>(i64::from(offset + 500_000_000)),
+    );
     the_wait_doubles_after_each_further_failure(&doubling).await;
 }
 
 #[tokio::test]
 async fn an_ipv6_client_is_one_client_across_its_64() {
     let app = spawn_app_with(|env| limits(env, &[("TRUST_FORWARDED_FOR", "true"), MINUTE])).await;
-    let victim = app.create_user(&unique("victim"));
+    let victim = app.user(&unique("victim")).insert();
     let from = |ip: &str| {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", HeaderValue::from_str(ip).unwrap());
@@ -259,7 +264,7 @@ async fn the_owner_gets_one_mail_when_an_account_sees_unusual_failures() {
         )
     })
     .await;
-    let victim = app.create_user(&unique("victim"));
+    let victim = app.user(&unique("victim")).insert();
     // Failures from four clients, two each: the eighth sends the notice.
     let clients: Vec<Browser> = (0..6).map(|_| browser_from_own_address(&app).0).collect();
     for client in &clients[..4] {
@@ -287,20 +292,20 @@ async fn the_owner_gets_one_mail_when_an_account_sees_unusual_failures() {
 #[tokio::test]
 async fn a_password_reset_clears_every_failure_counted_against_the_account() {
     let app = spawn_app_with(|env| limits(env, &[("TRUST_FORWARDED_FOR", "true"), MINUTE])).await;
-    let victim = app.create_user(&unique("victim"));
+    let victim = app.user(&unique("victim")).insert();
     let (client, _) = browser_from_own_address(&app);
     for _ in 0..5 {
         client.login(&victim.email, "guess").await;
     }
     assert_eq!(client.login(&victim.email, "guess").await.status(), 429);
-    assert!(app.count("rate_limits WHERE identifier_type IN ('login_pair', 'login_account')") > 0);
+    assert!(app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type IN ('login_pair', 'login_account')")) > 0);
 
     // The owner, on that very client, forgot the password and resets it.
     client
         .post_form("/password-reset", &[("email", victim.email.as_str())])
         .await;
     let mail = app.last_mail_to(&victim.email);
-    let link = crate::helpers::extract_link(&app, &mail.body, "/password-reset/");
+    let link = crate::support::extract_link(&app, &mail.body, "/password-reset/");
     let new_password = "a brand new sunflower password";
     let done = client
         .post_form(
@@ -313,10 +318,8 @@ async fn a_password_reset_clears_every_failure_counted_against_the_account() {
         .await;
     assert_is_redirect_to(&done, "/login");
     assert_eq!(
-        app.count(&format!(
-            "rate_limits WHERE identifier_type IN ('login_pair', 'login_account') AND identifier LIKE 'user:{}%'",
-            victim.id
-        )),
+        app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type IN ('login_pair', 'login_account') AND identifier LIKE ('user:' || $1 || '%')")
+.bind::<Text, _>(victim.id.to_string())),
         0
     );
     client.login_ok(&victim.email, new_password).await;
@@ -325,7 +328,7 @@ async fn a_password_reset_clears_every_failure_counted_against_the_account() {
 #[tokio::test]
 async fn wrong_current_passwords_on_the_account_pages_back_off_like_logins() {
     let app = spawn_app_with(|env| limits(env, &[MINUTE])).await;
-    let user = app.create_user(&unique("owner"));
+    let user = app.user(&unique("owner")).insert();
     let browser = app.signed_in(&user).await;
     let new_password = "a brand new sunflower password";
     let change = |current: &'static str| {
@@ -364,13 +367,18 @@ async fn wrong_current_passwords_on_the_account_pages_back_off_like_logins() {
         429
     );
     assert_eq!(app.snapshot(), before);
-    assert_eq!(app.count(&format!("users WHERE id = {}", user.id)), 1);
+    assert_eq!(
+        app.count(
+            sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(user.id)
+        ),
+        1
+    );
 }
 
 /// Twenty failed logins at once from one address, each for another name: exactly `limit`
 /// are checked; then the address is refused even for a right password.
 async fn address_limit_holds(app: &TestApp, browser: &Browser, limit: usize) {
-    let user = app.create_user(&unique("someone"));
+    let user = app.user(&unique("someone")).insert();
     let attempts: Vec<(String, String)> = (0..20)
         .map(|i| (unique(&format!("nobody{i}-")), PASSWORD.to_string()))
         .collect();
@@ -387,7 +395,7 @@ async fn parallel_failed_logins_from_one_address_stop_at_the_limit_in_the_table(
     let app = spawn_app_with(|env| limits(env, &[("LIMIT_LOGIN_FAILURES_PER_IP", "5")])).await;
     address_limit_holds(&app, &app.new_browser(), 5).await;
     assert_eq!(
-        app.count("rate_limits WHERE identifier_type = 'login_ip' AND identifier = '127.0.0.1'"),
+        app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type = 'login_ip' AND identifier = '127.0.0.1'")),
         1
     );
 }
@@ -407,7 +415,11 @@ async fn parallel_failed_logins_from_one_address_stop_at_the_limit_in_redis() {
     .await;
     let (browser, ip) = browser_from_own_address(&app);
     address_limit_holds(&app, &browser, 5).await;
-    assert_eq!(app.count("rate_limits"), 0, "nothing counted in the table");
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM rate_limits")),
+        0,
+        "nothing counted in the table"
+    );
     assert_eq!(redis_count("login_ip", &ip).await, Some(21));
 }
 
@@ -427,8 +439,11 @@ async fn parallel_signups_from_one_address_stop_at_the_limit() {
     let counts = tally(responses).await;
     assert_eq!(counts.get(&303), Some(&3), "{counts:?}");
     assert_eq!(counts.get(&429), Some(&7), "{counts:?}");
-    assert_eq!(app.count("users"), 3);
-    assert_eq!(app.count("user_sessions"), 3);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 3);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        3
+    );
     assert_eq!(app.mails().len(), 3);
 }
 
@@ -479,7 +494,7 @@ async fn verification_and_reset_mails_per_account_stop_at_the_limit() {
 #[tokio::test]
 async fn x_forwarded_for_counts_only_behind_a_trusted_proxy() {
     let app = spawn_app_with(|env| limits(env, &[("LIMIT_LOGIN_FAILURES_PER_IP", "3")])).await;
-    let user = app.create_user("yara");
+    let user = app.user("yara").insert();
     // Not trusted (the default): a client picking a new address each time gains nothing.
     let mut statuses = Vec::new();
     for i in 0..5 {
@@ -499,9 +514,7 @@ async fn x_forwarded_for_counts_only_behind_a_trusted_proxy() {
     }
     assert_eq!(statuses, [422, 422, 422, 429, 429]);
     assert_eq!(
-        app.text(
-            "SELECT string_agg(identifier, ',') FROM rate_limits WHERE identifier_type = 'login_ip'"
-        ),
+        app.text(sql_query("SELECT (SELECT string_agg(identifier, ',') FROM rate_limits WHERE identifier_type = 'login_ip')::text AS v")),
         Some("127.0.0.1".into())
     );
 
@@ -516,7 +529,7 @@ async fn x_forwarded_for_counts_only_behind_a_trusted_proxy() {
         )
     })
     .await;
-    let user = trusted.create_user("yara");
+    let user = trusted.user("yara").insert();
     let (browser, ip) = browser_from_own_address(&trusted);
     browser.login_ok(&user.username, PASSWORD).await;
     let row = trusted.session_row_of(&browser).unwrap();

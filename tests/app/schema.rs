@@ -1,13 +1,18 @@
 //! The schema: every migration goes down and up again to the same schema, the seed's
 //! constraints refuse bad rows, and the triggers keep `updated_at` current.
 
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::QueryFragment;
+use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::result::{DatabaseErrorKind, Error};
-use diesel::sql_types::Text;
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
 use diesel_migrations::MigrationHarness;
 use wayfare::db::MIGRATIONS;
+use wayfare::db::schema::users;
 
-use crate::helpers::TestDatabase;
+use crate::support::TestDatabase;
 
 #[derive(QueryableByName)]
 struct Dump {
@@ -73,18 +78,19 @@ fn every_migration_reverts_and_reapplies_to_an_identical_schema() {
 
 const MIGRATIONS_COUNT: usize = 11;
 
-fn user(conn: &mut PgConnection, email: &str, username: &str) -> QueryResult<i32> {
-    diesel::sql_query(format!(
-        "INSERT INTO users (email, username, password_hash) VALUES ('{email}', '{username}', 'x') RETURNING id"
-    ))
-    .get_result::<Id>(conn)
-    .map(|row| row.id)
-}
+/// A session of a user with the key `k`: the second one is refused.
+const NEW_SESSION: &str =
+    "INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES ($1, 'k', now())";
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    id: i32,
+fn user(conn: &mut PgConnection, email: &str, username: &str) -> QueryResult<i32> {
+    diesel::insert_into(users::table)
+        .values((
+            users::email.eq(email),
+            users::username.eq(username),
+            users::password_hash.eq("x"),
+        ))
+        .returning(users::id)
+        .get_result(conn)
 }
 
 fn kind(result: QueryResult<usize>) -> DatabaseErrorKind {
@@ -94,9 +100,13 @@ fn kind(result: QueryResult<usize>) -> DatabaseErrorKind {
     }
 }
 
-fn exec(conn: &mut PgConnection, sql: &str) -> QueryResult<usize> {
+/// Runs one constant statement (with its values bound).
+fn exec<Q>(conn: &mut PgConnection, statement: Q) -> QueryResult<usize>
+where
+    Q: RunQueryDsl<PgConnection> + ExecuteDsl<PgConnection, Pg> + QueryFragment<Pg>,
+{
     // A savepoint per statement, so one refusal does not end the test's transaction.
-    conn.transaction(|conn| diesel::sql_query(sql).execute(conn))
+    conn.transaction(|conn| statement.execute(conn))
 }
 
 #[test]
@@ -109,130 +119,152 @@ fn the_seed_constraints_refuse_bad_rows() {
     assert_eq!(
         kind(exec(
             &mut conn,
-            "INSERT INTO users (email, username, password_hash) VALUES ('not-an-email', 'bob', 'x')"
+            sql_query(
+                "INSERT INTO users (email, username, password_hash) VALUES ('not-an-email', 'bob', 'x')"
+            )
         )),
         DatabaseErrorKind::CheckViolation
     );
     assert_eq!(
         kind(exec(
             &mut conn,
-            "INSERT INTO users (email, username, password_hash) VALUES ('alice@example.com', 'alice2', 'x')"
+            sql_query(
+                "INSERT INTO users (email, username, password_hash) VALUES ('alice@example.com', 'alice2', 'x')"
+            )
         )),
         DatabaseErrorKind::UniqueViolation
     );
     assert_eq!(
         kind(exec(
             &mut conn,
-            "INSERT INTO users (email, username, password_hash) VALUES ('a2@example.com', 'alice', 'x')"
+            sql_query(
+                "INSERT INTO users (email, username, password_hash) VALUES ('a2@example.com', 'alice', 'x')"
+            )
         )),
         DatabaseErrorKind::UniqueViolation
     );
     assert_eq!(
         kind(exec(
             &mut conn,
-            "INSERT INTO users (email, username) VALUES ('a3@example.com', 'carol')"
+            sql_query("INSERT INTO users (email, username) VALUES ('a3@example.com', 'carol')")
         )),
         DatabaseErrorKind::NotNullViolation
     );
     exec(
         &mut conn,
-        &format!("UPDATE users SET google_id = 'g1', facebook_id = 'f1' WHERE id = {alice}"),
+        sql_query("UPDATE users SET google_id = 'g1', facebook_id = 'f1' WHERE id = $1")
+            .bind::<Integer, _>(alice),
     )
     .unwrap();
     let bob = user(&mut conn, "bob@example.com", "bob").unwrap();
     assert_eq!(
         kind(exec(
             &mut conn,
-            &format!("UPDATE users SET google_id = 'g1' WHERE id = {bob}")
+            sql_query("UPDATE users SET google_id = 'g1' WHERE id = $1").bind::<Integer, _>(bob)
         )),
         DatabaseErrorKind::UniqueViolation
     );
     assert_eq!(
         kind(exec(
             &mut conn,
-            &format!("UPDATE users SET facebook_id = 'f1' WHERE id = {bob}")
+            sql_query("UPDATE users SET facebook_id = 'f1' WHERE id = $1").bind::<Integer, _>(bob)
         )),
         DatabaseErrorKind::UniqueViolation
     );
 
-    let plan = |extra_cols: &str, extra_vals: &str| {
-        format!(
-            "INSERT INTO plans (user_id, title{extra_cols}) VALUES ({alice}, 'Trip'{extra_vals})"
-        )
-    };
-    exec(&mut conn, &plan("", "")).unwrap();
-    assert_eq!(
-        kind(exec(&mut conn, &plan(", status", ", 'deleted'"))),
-        DatabaseErrorKind::CheckViolation
-    );
-    assert_eq!(
-        kind(exec(
-            &mut conn,
-            &plan(", start_date, end_date", ", '2025-09-02', '2025-09-01'")
-        )),
-        DatabaseErrorKind::CheckViolation
-    );
-    assert_eq!(
-        kind(exec(&mut conn, &plan(", budget", ", -1"))),
-        DatabaseErrorKind::CheckViolation
-    );
-    exec(&mut conn, &plan(", share_token", ", 'tok'")).unwrap();
-    assert_eq!(
-        kind(exec(&mut conn, &plan(", share_token", ", 'tok'"))),
-        DatabaseErrorKind::UniqueViolation
-    );
-    assert_eq!(
-        kind(exec(
-            &mut conn,
-            "INSERT INTO plans (user_id, title) VALUES (999999, 'Orphan')"
-        )),
-        DatabaseErrorKind::ForeignKeyViolation
-    );
-    assert_eq!(
-        kind(exec(
-            &mut conn,
-            "INSERT INTO plan_activities (plan_id, title) VALUES (999999, 'Orphan')"
-        )),
-        DatabaseErrorKind::ForeignKeyViolation
-    );
-    assert_eq!(
-        kind(exec(
-            &mut conn,
-            "INSERT INTO user_sessions (user_id, session_key) VALUES (1, 'k')"
-        )),
-        DatabaseErrorKind::NotNullViolation
-    );
-    exec(&mut conn, &format!("INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES ({alice}, 'k', now())")).unwrap();
-    assert_eq!(
-        kind(exec(
-            &mut conn,
-            &format!(
-                "INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES ({alice}, 'k', now())"
-            )
-        )),
-        DatabaseErrorKind::UniqueViolation
-    );
+    let plan = |sql: &'static str| sql_query(sql).bind::<Integer, _>(alice);
     exec(
         &mut conn,
-        "INSERT INTO rate_limits (identifier, identifier_type) VALUES ('1.2.3.4', 'ip')",
+        plan("INSERT INTO plans (user_id, title) VALUES ($1, 'Trip')"),
     )
     .unwrap();
     assert_eq!(
         kind(exec(
             &mut conn,
-            "INSERT INTO rate_limits (identifier, identifier_type) VALUES ('1.2.3.4', 'ip')"
+            plan("INSERT INTO plans (user_id, title, status) VALUES ($1, 'Trip', 'deleted')")
+        )),
+        DatabaseErrorKind::CheckViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            plan(
+                "INSERT INTO plans (user_id, title, start_date, end_date) \
+                 VALUES ($1, 'Trip', '2025-09-02', '2025-09-01')"
+            )
+        )),
+        DatabaseErrorKind::CheckViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            plan("INSERT INTO plans (user_id, title, budget) VALUES ($1, 'Trip', -1)")
+        )),
+        DatabaseErrorKind::CheckViolation
+    );
+    let with_token = "INSERT INTO plans (user_id, title, share_token) VALUES ($1, 'Trip', 'tok')";
+    exec(&mut conn, plan(with_token)).unwrap();
+    assert_eq!(
+        kind(exec(&mut conn, plan(with_token))),
+        DatabaseErrorKind::UniqueViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            sql_query("INSERT INTO plans (user_id, title) VALUES (999999, 'Orphan')")
+        )),
+        DatabaseErrorKind::ForeignKeyViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            sql_query("INSERT INTO plan_activities (plan_id, title) VALUES (999999, 'Orphan')")
+        )),
+        DatabaseErrorKind::ForeignKeyViolation
+    );
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            sql_query("INSERT INTO user_sessions (user_id, session_key) VALUES (1, 'k')")
+        )),
+        DatabaseErrorKind::NotNullViolation
+    );
+    exec(&mut conn, sql_query(NEW_SESSION).bind::<Integer, _>(alice)).unwrap();
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            sql_query(NEW_SESSION).bind::<Integer, _>(alice)
+        )),
+        DatabaseErrorKind::UniqueViolation
+    );
+    exec(
+        &mut conn,
+        sql_query("INSERT INTO rate_limits (identifier, identifier_type) VALUES ('1.2.3.4', 'ip')"),
+    )
+    .unwrap();
+    assert_eq!(
+        kind(exec(
+            &mut conn,
+            sql_query(
+                "INSERT INTO rate_limits (identifier, identifier_type) VALUES ('1.2.3.4', 'ip')"
+            )
         )),
         DatabaseErrorKind::UniqueViolation
     );
 
     // Deleting a user cascades to plans, their activities and sessions.
-    exec(&mut conn, &format!("INSERT INTO plan_activities (plan_id, title) SELECT id, 'Museum' FROM plans WHERE user_id = {alice}")).unwrap();
-    exec(&mut conn, &format!("DELETE FROM users WHERE id = {alice}")).unwrap();
-    for table in ["plans", "plan_activities", "user_sessions"] {
-        let left: i64 =
-            diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("SELECT count(*) FROM {table}"))
-                .get_result(&mut conn)
-                .unwrap();
+    exec(&mut conn, sql_query("INSERT INTO plan_activities (plan_id, title) SELECT id, 'Museum' FROM plans WHERE user_id = $1").bind::<Integer, _>(alice)).unwrap();
+    exec(
+        &mut conn,
+        sql_query("DELETE FROM users WHERE id = $1").bind::<Integer, _>(alice),
+    )
+    .unwrap();
+    for (table, sql) in [
+        ("plans", "SELECT count(*) FROM plans"),
+        ("plan_activities", "SELECT count(*) FROM plan_activities"),
+        ("user_sessions", "SELECT count(*) FROM user_sessions"),
+    ] {
+        let left = count(&mut conn, sql);
         assert_eq!(left, 0, "{table} keeps rows of a deleted user");
     }
 }
@@ -244,20 +276,32 @@ fn updated_at_triggers_move_on_every_update() {
     let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
     exec(
         &mut conn,
-        &format!(
-            "INSERT INTO plans (user_id, title, updated_at) VALUES ({alice}, 'Trip', '2000-01-01')"
-        ),
+        sql_query(
+            "INSERT INTO plans (user_id, title, updated_at) VALUES ($1, 'Trip', '2000-01-01')",
+        )
+        .bind::<Integer, _>(alice),
     )
     .unwrap();
-    exec(&mut conn, "INSERT INTO plan_activities (plan_id, title, updated_at) SELECT id, 'Museum', '2000-01-01' FROM plans").unwrap();
-    exec(&mut conn, "UPDATE plans SET title = 'Trip 2'").unwrap();
-    exec(&mut conn, "UPDATE plan_activities SET title = 'Museum 2'").unwrap();
-    for table in ["plans", "plan_activities"] {
-        let moved: bool = diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-            "SELECT bool_and(updated_at > '2020-01-01') FROM {table}"
-        ))
-        .get_result(&mut conn)
-        .unwrap();
+    exec(&mut conn, sql_query("INSERT INTO plan_activities (plan_id, title, updated_at) SELECT id, 'Museum', '2000-01-01' FROM plans")).unwrap();
+    exec(&mut conn, sql_query("UPDATE plans SET title = 'Trip 2'")).unwrap();
+    exec(
+        &mut conn,
+        sql_query("UPDATE plan_activities SET title = 'Museum 2'"),
+    )
+    .unwrap();
+    for (table, sql) in [
+        (
+            "plans",
+            "SELECT bool_and(updated_at > '2020-01-01') FROM plans",
+        ),
+        (
+            "plan_activities",
+            "SELECT bool_and(updated_at > '2020-01-01') FROM plan_activities",
+        ),
+    ] {
+        let moved: bool = diesel::dsl::sql::<diesel::sql_types::Bool>(sql)
+            .get_result(&mut conn)
+            .unwrap();
         assert!(moved, "{table}.updated_at did not move");
     }
 }
@@ -269,23 +313,23 @@ fn archive_tables_mirror_the_live_ones() {
     let alice = user(&mut conn, "alice@example.com", "alice").unwrap();
     exec(
         &mut conn,
-        &format!("INSERT INTO archived_plans (user_id, title) VALUES ({alice}, 'Old trip')"),
+        sql_query("INSERT INTO archived_plans (user_id, title) VALUES ($1, 'Old trip')")
+            .bind::<Integer, _>(alice),
     )
     .unwrap();
     assert_eq!(
         kind(exec(
             &mut conn,
-            &format!(
-                "INSERT INTO archived_plans (user_id, title, budget) VALUES ({alice}, 'x', -5)"
-            )
+            sql_query("INSERT INTO archived_plans (user_id, title, budget) VALUES ($1, 'x', -5)")
+                .bind::<Integer, _>(alice)
         )),
         DatabaseErrorKind::CheckViolation
     );
-    exec(&mut conn, "INSERT INTO archived_plan_activities (plan_id, title) SELECT id, 'Walk' FROM archived_plans").unwrap();
+    exec(&mut conn, sql_query("INSERT INTO archived_plan_activities (plan_id, title) SELECT id, 'Walk' FROM archived_plans")).unwrap();
     assert_eq!(
         kind(exec(
             &mut conn,
-            "INSERT INTO archived_plan_activities (plan_id, title) VALUES (999999, 'x')"
+            sql_query("INSERT INTO archived_plan_activities (plan_id, title) VALUES (999999, 'x')")
         )),
         DatabaseErrorKind::ForeignKeyViolation
     );
@@ -304,15 +348,22 @@ fn row_level_security_shows_an_unfiltered_query_only_the_actors_rows() {
     let mut admin = db.admin_conn();
     let alice = user(&mut admin, "alice@example.com", "alice").unwrap();
     let bob = user(&mut admin, "bob@example.com", "bob").unwrap();
-    exec(&mut admin, &format!("INSERT INTO plans (user_id, title) VALUES ({alice}, 'A1'), ({alice}, 'A2'), ({bob}, 'B1')")).unwrap();
     exec(
         &mut admin,
-        "INSERT INTO plan_activities (plan_id, title) SELECT id, 'x' FROM plans",
+        sql_query("INSERT INTO plans (user_id, title) VALUES ($1, 'A1'), ($1, 'A2'), ($2, 'B1')")
+            .bind::<Integer, _>(alice)
+            .bind::<Integer, _>(bob),
     )
     .unwrap();
     exec(
         &mut admin,
-        &format!("UPDATE plans SET share_token = 'bob-token' WHERE user_id = {bob}"),
+        sql_query("INSERT INTO plan_activities (plan_id, title) SELECT id, 'x' FROM plans"),
+    )
+    .unwrap();
+    exec(
+        &mut admin,
+        sql_query("UPDATE plans SET share_token = 'bob-token' WHERE user_id = $1")
+            .bind::<Integer, _>(bob),
     )
     .unwrap();
 
@@ -358,19 +409,17 @@ fn row_level_security_shows_an_unfiltered_query_only_the_actors_rows() {
     let changed = conn
         .transaction(|conn| {
             Actor::User(alice).apply(conn)?;
-            diesel::sql_query(format!(
-                "UPDATE plans SET title = 'hacked' WHERE user_id = {bob}"
-            ))
-            .execute(conn)
+            sql_query("UPDATE plans SET title = 'hacked' WHERE user_id = $1")
+                .bind::<Integer, _>(bob)
+                .execute(conn)
         })
         .unwrap();
     assert_eq!(changed, 0);
     let insert = conn.transaction(|conn| {
         Actor::User(alice).apply(conn)?;
-        diesel::sql_query(format!(
-            "INSERT INTO plans (user_id, title) VALUES ({bob}, 'planted')"
-        ))
-        .execute(conn)
+        sql_query("INSERT INTO plans (user_id, title) VALUES ($1, 'planted')")
+            .bind::<Integer, _>(bob)
+            .execute(conn)
     });
     assert!(insert.is_err(), "a plan for someone else is refused");
     // The setting lasts one transaction only.

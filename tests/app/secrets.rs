@@ -3,8 +3,11 @@
 
 use std::io::{Read, Write};
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
+
 use crate::faults::{Server, insert_user};
-use crate::helpers::{
+use crate::support::{
     Browser, FIREFOX, PASSWORD, TestDatabase, parse_mail, spawn_app, spawn_app_with, unique,
 };
 
@@ -18,11 +21,12 @@ async fn tokens_and_mail_bodies_never_reach_the_log() {
     let share_token = format!("sharetoken{}", unique("s").replace(['-', '_'], ""));
     {
         use diesel::prelude::*;
-        diesel::sql_query(format!(
+        diesel::sql_query(
             "INSERT INTO plans (user_id, title, share_token) \
-             SELECT id, 'Logged trip', '{share_token}' FROM users WHERE email = '{}'",
-            user.email
-        ))
+             SELECT id, 'Logged trip', $1 FROM users WHERE email = $2",
+        )
+        .bind::<diesel::sql_types::Text, _>(&share_token)
+        .bind::<diesel::sql_types::Text, _>(&user.email)
         .execute(&mut db.admin_conn())
         .unwrap();
     }
@@ -104,15 +108,20 @@ async fn tokens_and_mail_bodies_never_reach_the_log() {
 #[tokio::test]
 async fn private_pages_are_never_stored_by_a_cache() {
     let app = spawn_app().await;
-    let user = app.create_user(&unique("private"));
-    let plan = app.create_plan(&user, "Cached nowhere");
-    app.exec(&format!(
-        "UPDATE plans SET share_token = 'cachetesttoken0123456789' WHERE id = {plan}"
-    ));
-    app.exec(&format!(
-        "UPDATE users SET is_staff = true WHERE id = {}",
-        user.id
-    ));
+    let user = app.user(&unique("private")).insert();
+    let plan = app
+        .plan(&user)
+        .title("Cached nowhere")
+        .lisbon_trip()
+        .insert()
+        .id;
+    app.exec(
+        sql_query("UPDATE plans SET share_token = 'cachetesttoken0123456789' WHERE id = $1")
+            .bind::<Integer, _>(plan),
+    );
+    app.exec(
+        sql_query("UPDATE users SET is_staff = true WHERE id = $1").bind::<Integer, _>(user.id),
+    );
     let browser = app.signed_in(&user).await;
     for path in [
         "/plans".to_string(),
@@ -168,7 +177,7 @@ async fn over_https_every_cookie_has_the_host_prefix() {
         env.insert("SMTP_URL".into(), "smtp://127.0.0.1:1".into());
     })
     .await;
-    let user = app.create_user(&unique("https"));
+    let user = app.user(&unique("https")).insert();
     // A client without a cookie store: browsers keep Secure cookies from plain http away.
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -178,7 +187,7 @@ async fn over_https_every_cookie_has_the_host_prefix() {
     let first = set_cookies(&form);
     let csrf = cookie_value(&first, "__Host-csrftoken").expect("a __Host- CSRF cookie");
     assert!(cookie_value(&first, "csrftoken").is_none());
-    let token = crate::helpers::extract_input(&form.text().await.unwrap(), "csrf_token").unwrap();
+    let token = crate::support::extract_input(&form.text().await.unwrap(), "csrf_token").unwrap();
     let login = client
         .post(app.url("/login"))
         .header("origin", ORIGIN)

@@ -6,9 +6,11 @@
 //! The routes are read from `src/routes/mod.rs` and `src/routes/admin/mod.rs`, so a route
 //! added there is walked here too (or the walk stops and asks how to fill its placeholders).
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
 use reqwest::{Method, StatusCode};
 
-use crate::helpers::{Browser, TestApp, TestUser, assert_security_headers, spawn_app, unique};
+use crate::support::{Browser, TestApp, TestUser, assert_security_headers, spawn_app, unique};
 
 const ROUTE_SOURCES: [&str; 2] = [
     include_str!("../../src/routes/mod.rs"),
@@ -115,39 +117,69 @@ pub struct World {
 
 impl World {
     pub async fn build(app: &TestApp) -> World {
-        let victim = app.create_user(&unique("victim"));
+        let victim = app.user(&unique("victim")).insert();
         let title = unique("Victim-secret-plan-");
-        let plan = app.create_plan(&victim, &title);
+        let plan = app.plan(&victim).title(&title).lisbon_trip().insert().id;
         let activity_title = unique("Victim-secret-activity-");
-        let activity = app.create_activity(plan, &activity_title, "2026-07-01", "55");
-        app.create_activity(plan, "Second stop", "2026-07-02", "5");
+        let activity = app
+            .activity(plan)
+            .title(&activity_title)
+            .date("2026-07-01")
+            .cost("55")
+            .next_in_order()
+            .insert()
+            .id;
+        app.activity(plan)
+            .title("Second stop")
+            .date("2026-07-02")
+            .cost("5")
+            .next_in_order()
+            .insert();
         let share_token = unique("victimsharetoken_");
-        app.exec(&format!(
-            "UPDATE plans SET share_token = '{share_token}' WHERE id = {plan}"
-        ));
+        app.exec(
+            sql_query("UPDATE plans SET share_token = $1 WHERE id = $2")
+                .bind::<Text, _>(&share_token)
+                .bind::<Integer, _>(plan),
+        );
         let archived_title = unique("Victim-secret-archived-");
-        let old = app.create_plan(&victim, &archived_title);
-        app.create_activity(old, "Archived stop", "2026-07-01", "1");
-        app.exec(&format!(
-            "INSERT INTO archived_plans SELECT * FROM plans WHERE id = {old}"
-        ));
-        app.exec(&format!(
-            "INSERT INTO archived_plan_activities SELECT * FROM plan_activities WHERE plan_id = {old}"
-        ));
-        app.exec(&format!("DELETE FROM plans WHERE id = {old}"));
+        let old = app
+            .plan(&victim)
+            .title(&archived_title)
+            .lisbon_trip()
+            .insert()
+            .id;
+        app.activity(old)
+            .title("Archived stop")
+            .date("2026-07-01")
+            .cost("1")
+            .next_in_order()
+            .insert();
+        app.exec(
+            sql_query("INSERT INTO archived_plans SELECT * FROM plans WHERE id = $1")
+                .bind::<Integer, _>(old),
+        );
+        app.exec(sql_query("INSERT INTO archived_plan_activities SELECT * FROM plan_activities WHERE plan_id = $1")
+.bind::<Integer, _>(old));
+        app.exec(sql_query("DELETE FROM plans WHERE id = $1").bind::<Integer, _>(old));
         let victim_browser = app.signed_in(&victim).await;
         let session = app.session_row_of(&victim_browser).unwrap().id;
 
-        let mallory = app.create_user(&unique("mallory"));
-        let mallory_plan = app.create_plan(&mallory, "Mallory's own trip");
-        app.create_activity(mallory_plan, "Mallory's stop", "2026-07-01", "1");
+        let mallory = app.user(&unique("mallory")).insert();
+        let mallory_plan = app
+            .plan(&mallory)
+            .title("Mallory's own trip")
+            .lisbon_trip()
+            .insert()
+            .id;
+        app.activity(mallory_plan)
+            .title("Mallory's stop")
+            .date("2026-07-01")
+            .cost("1")
+            .next_in_order()
+            .insert();
         let mallory_browser = app.signed_in(&mallory).await;
 
-        let staff = app.create_user(&unique("staff"));
-        app.exec(&format!(
-            "UPDATE users SET is_staff = true WHERE id = {}",
-            staff.id
-        ));
+        let staff = app.user(&unique("staff")).staff().insert();
         let staff_browser = app.signed_in(&staff).await;
 
         World {
@@ -180,17 +212,16 @@ impl World {
     /// Every row that belongs to the victim, as JSON text.
     pub fn victim_rows(&self, app: &TestApp) -> String {
         let v = self.victim.id;
-        app.text(&format!(
-            "SELECT json_build_object(\
-               'user', (SELECT row_to_json(u) FROM users u WHERE id = {v}),\
-               'plans', (SELECT json_agg(p ORDER BY id) FROM plans p WHERE user_id = {v}),\
+        app.text(sql_query("SELECT (SELECT json_build_object(\
+               'user', (SELECT row_to_json(u) FROM users u WHERE id = $1),\
+               'plans', (SELECT json_agg(p ORDER BY id) FROM plans p WHERE user_id = $1),\
                'activities', (SELECT json_agg(a ORDER BY id) FROM plan_activities a \
-                  WHERE plan_id IN (SELECT id FROM plans WHERE user_id = {v})),\
-               'archived', (SELECT json_agg(p ORDER BY id) FROM archived_plans p WHERE user_id = {v}),\
+                  WHERE plan_id IN (SELECT id FROM plans WHERE user_id = $1)),\
+               'archived', (SELECT json_agg(p ORDER BY id) FROM archived_plans p WHERE user_id = $1),\
                'archived_activities', (SELECT json_agg(a ORDER BY id) FROM archived_plan_activities a \
-                  WHERE plan_id IN (SELECT id FROM archived_plans WHERE user_id = {v})),\
-               'sessions', (SELECT json_agg(s ORDER BY id) FROM user_sessions s WHERE user_id = {v}))"
-        ))
+                  WHERE plan_id IN (SELECT id FROM archived_plans WHERE user_id = $1)),\
+               'sessions', (SELECT json_agg(s ORDER BY id) FROM user_sessions s WHERE user_id = $1)))::text AS v")
+.bind::<Integer, _>(v))
         .unwrap()
     }
 }
@@ -412,10 +443,8 @@ fn may_show_victim_data(path: &str, world: &World) -> bool {
 async fn walk_as_intruder(app: &TestApp, world: &World, who: &str, browser: &Browser) -> usize {
     let token = token_of(browser).await;
     let version = app
-        .text(&format!(
-            "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint FROM plans WHERE id = {}",
-            world.ids.plan
-        ))
+        .text(sql_query("SELECT (SELECT (extract(epoch FROM updated_at) * 1000000)::bigint FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(world.ids.plan.parse::<i32>().unwrap()))
         .unwrap();
     let body = attack_body(&token, world, &version);
     let origin = browser.address.clone();

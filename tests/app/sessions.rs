@@ -4,8 +4,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
 
-use crate::helpers::{
+use crate::support::{
     Browser, DbProxy, FIREFOX, HOME, PASSWORD, SESSION_COOKIE, TestDatabase,
     assert_is_login_redirect, assert_is_redirect_to, encrypted_cookie, sha256_hex, spawn_app,
     spawn_app_with,
@@ -27,14 +29,24 @@ async fn signup_login_logout_round_trip_with_the_session_row_column_by_column() 
     // Visitors who are not signed in get no session cookie and no row.
     assert_eq!(browser.get("/signup").await.status(), 200);
     assert_eq!(browser.cookie(SESSION_COOKIE), None);
-    assert_eq!(app.count("user_sessions"), 0);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        0
+    );
 
     let signup = browser.signup("rosa@example.com", "rosa", PASSWORD).await;
     assert_is_redirect_to(&signup, HOME);
-    let user_id: i32 = app.text("SELECT id FROM users").unwrap().parse().unwrap();
+    let user_id: i32 = app
+        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(app.sessions_of(user_id).len(), 1);
     assert_is_redirect_to(&browser.logout().await, "/");
-    assert_eq!(app.count("user_sessions"), 0);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        0
+    );
 
     let login = browser.login("rosa", PASSWORD).await;
     assert_is_redirect_to(&login, HOME);
@@ -87,15 +99,18 @@ async fn signup_login_logout_round_trip_with_the_session_row_column_by_column() 
         .expect("logout clears the cookie");
     assert!(cleared.value().is_empty());
     assert_eq!(browser.cookie(SESSION_COOKIE), None);
-    assert_eq!(app.count("user_sessions"), 0);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        0
+    );
     assert_eq!(browser.signed_in_email().await, None);
 }
 
 #[tokio::test]
 async fn login_renews_the_session_key_and_the_cookie_from_before_is_dead() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
-    let mallory = app.create_user("mallory");
+    let alice = app.user("alice").insert();
+    let mallory = app.user("mallory").insert();
 
     // Mallory signs in on her own browser and plants that cookie in Alice's.
     let attacker = app.signed_in(&mallory).await;
@@ -138,7 +153,7 @@ async fn login_renews_the_session_key_and_the_cookie_from_before_is_dead() {
 #[tokio::test]
 async fn a_session_key_chosen_by_an_attacker_is_never_adopted() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
+    let alice = app.user("alice").insert();
     // The worst case: the attacker can make the browser send a key of their choice.
     let chosen = "attacker-chosen-session-key-0123456789abcdef0123456789abcdef0123";
     let forged = app.forge_session_cookie(chosen);
@@ -157,10 +172,11 @@ async fn a_session_key_chosen_by_an_attacker_is_never_adopted() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].session_key, sha256_hex(&key));
     assert_eq!(
-        app.count(&format!(
-            "user_sessions WHERE session_key IN ('{}', '{chosen}')",
-            sha256_hex(chosen)
-        )),
+        app.count(
+            sql_query("SELECT count(*) FROM user_sessions WHERE session_key IN ($1, $2)")
+                .bind::<Text, _>(&sha256_hex(chosen))
+                .bind::<Text, _>(&chosen)
+        ),
         0
     );
     // The attacker's copy signs no one in.
@@ -172,7 +188,7 @@ async fn a_session_key_chosen_by_an_attacker_is_never_adopted() {
 #[tokio::test]
 async fn a_forged_or_random_session_cookie_is_an_anonymous_visitor_never_a_500() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
+    let alice = app.user("alice").insert();
     let real = app.signed_in(&alice).await;
     let digest = app.session_row_of(&real).unwrap().session_key;
 
@@ -216,7 +232,7 @@ async fn a_forged_or_random_session_cookie_is_an_anonymous_visitor_never_a_500()
 #[tokio::test]
 async fn after_logout_the_old_cookie_is_anonymous_and_replaying_the_logout_is_harmless() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
+    let alice = app.user("alice").insert();
     let browser = app.signed_in(&alice).await;
     let other = app.signed_in(&alice).await;
     let old = browser.cookie(SESSION_COOKIE).unwrap();
@@ -244,25 +260,21 @@ async fn after_logout_the_old_cookie_is_anonymous_and_replaying_the_logout_is_ha
 #[tokio::test]
 async fn an_expired_ended_or_too_old_session_row_is_an_anonymous_visitor() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
+    let alice = app.user("alice").insert();
     let expired = app.signed_in(&alice).await;
     let ended = app.signed_in(&alice).await;
     let too_old = app.signed_in(&alice).await;
     let fine = app.signed_in(&alice).await;
     let id = |b: &Browser| app.session_row_of(b).unwrap().id;
-    app.exec(&format!(
-        "UPDATE user_sessions SET expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE id = {}",
-        id(&expired)
-    ));
-    app.exec(&format!(
-        "UPDATE user_sessions SET is_active = false WHERE id = {}",
-        id(&ended)
-    ));
+    app.exec(sql_query("UPDATE user_sessions SET expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE id = $1")
+.bind::<Integer, _>(id(&expired)));
+    app.exec(
+        sql_query("UPDATE user_sessions SET is_active = false WHERE id = $1")
+            .bind::<Integer, _>(id(&ended)),
+    );
     // Past the 30-day absolute limit, although its idle expiry is still ahead.
-    app.exec(&format!(
-        "UPDATE user_sessions SET created_at = (now() AT TIME ZONE 'UTC') - interval '31 days' WHERE id = {}",
-        id(&too_old)
-    ));
+    app.exec(sql_query("UPDATE user_sessions SET created_at = (now() AT TIME ZONE 'UTC') - interval '31 days' WHERE id = $1")
+.bind::<Integer, _>(id(&too_old)));
     let before = app.snapshot();
     for (what, browser) in [
         ("expired", &expired),
@@ -282,7 +294,7 @@ async fn an_expired_ended_or_too_old_session_row_is_an_anonymous_visitor() {
 #[tokio::test]
 async fn the_idle_expiry_slides_with_at_most_one_write_every_few_minutes() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
+    let alice = app.user("alice").insert();
     let browser = app.signed_in(&alice).await;
     let first = app.session_row_of(&browser).unwrap();
     for _ in 0..5 {
@@ -295,20 +307,24 @@ async fn the_idle_expiry_slides_with_at_most_one_write_every_few_minutes() {
     );
 
     // As if the last write were an hour ago: the next request slides the expiry.
-    app.exec(&format!(
-        "UPDATE user_sessions SET expires_at = expires_at - interval '1 hour' WHERE id = {}",
-        first.id
-    ));
+    app.exec(
+        sql_query(
+            "UPDATE user_sessions SET expires_at = expires_at - interval '1 hour' WHERE id = $1",
+        )
+        .bind::<Integer, _>(first.id),
+    );
     assert_eq!(browser.get("/account").await.status(), 200);
     let slid = app.session_row_of(&browser).unwrap().expires_at;
     assert_near(slid, now() + TimeDelta::days(14), "slid expiry");
     assert!(slid > first.expires_at - TimeDelta::minutes(59));
 
     // Two minutes behind is within the step: no write.
-    app.exec(&format!(
-        "UPDATE user_sessions SET expires_at = expires_at - interval '2 minutes' WHERE id = {}",
-        first.id
-    ));
+    app.exec(
+        sql_query(
+            "UPDATE user_sessions SET expires_at = expires_at - interval '2 minutes' WHERE id = $1",
+        )
+        .bind::<Integer, _>(first.id),
+    );
     let behind = app.session_row_of(&browser).unwrap().expires_at;
     assert_eq!(browser.get("/account").await.status(), 200);
     assert_eq!(app.session_row_of(&browser).unwrap().expires_at, behind);
@@ -323,12 +339,8 @@ async fn lifetimes_come_from_the_config_and_staff_sessions_are_shorter() {
         env.insert("STAFF_SESSION_ABSOLUTE_SECS".into(), "300".into());
     })
     .await;
-    let user = app.create_user("ursula");
-    let staff = app.create_user("stella");
-    app.exec(&format!(
-        "UPDATE users SET is_staff = true WHERE id = {}",
-        staff.id
-    ));
+    let user = app.user("ursula").insert();
+    let staff = app.user("stella").staff().insert();
     let user_browser = app.signed_in(&user).await;
     let staff_browser = app.signed_in(&staff).await;
     let row = app.session_row_of(&user_browser).unwrap();
@@ -343,10 +355,8 @@ async fn lifetimes_come_from_the_config_and_staff_sessions_are_shorter() {
     );
 
     // A staff session past its absolute limit ends although it was used a moment ago.
-    app.exec(&format!(
-        "UPDATE user_sessions SET created_at = created_at - interval '301 seconds' WHERE id = {}",
-        row.id
-    ));
+    app.exec(sql_query("UPDATE user_sessions SET created_at = created_at - interval '301 seconds' WHERE id = $1")
+.bind::<Integer, _>(row.id));
     assert_eq!(staff_browser.signed_in_email().await, None);
     assert_eq!(
         user_browser.signed_in_email().await.as_deref(),
@@ -357,11 +367,7 @@ async fn lifetimes_come_from_the_config_and_staff_sessions_are_shorter() {
 #[tokio::test]
 async fn staff_sessions_last_an_hour_idle_by_default() {
     let app = spawn_app().await;
-    let staff = app.create_user("stella");
-    app.exec(&format!(
-        "UPDATE users SET is_staff = true WHERE id = {}",
-        staff.id
-    ));
+    let staff = app.user("stella").staff().insert();
     let browser = app.signed_in(&staff).await;
     let row = app.session_row_of(&browser).unwrap();
     assert_eq!(
@@ -375,8 +381,8 @@ const NEW_PASSWORD: &str = "purple elephant juggling marmalade";
 #[tokio::test]
 async fn a_password_change_ends_the_other_sessions_and_keeps_this_one() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
-    let bob = app.create_user("bob");
+    let alice = app.user("alice").insert();
+    let bob = app.user("bob").insert();
     let here = app.signed_in(&alice).await;
     let elsewhere = app.signed_in(&alice).await;
     let bobs = app.signed_in(&bob).await;
@@ -469,8 +475,8 @@ const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) App
 #[tokio::test]
 async fn the_sessions_page_lists_each_device_and_ends_the_chosen_sessions() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
-    let bob = app.create_user("bob");
+    let alice = app.user("alice").insert();
+    let bob = app.user("bob").insert();
     let laptop = app.signed_in(&alice).await;
     let phone = Browser::new(&app.address, IPHONE);
     phone.login_ok("alice", PASSWORD).await;
@@ -539,18 +545,18 @@ async fn the_sessions_page_lists_each_device_and_ends_the_chosen_sessions() {
 #[tokio::test]
 async fn purge_removes_expired_and_ended_session_rows_only() {
     let app = spawn_app().await;
-    let alice = app.create_user("alice");
+    let alice = app.user("alice").insert();
     let expired = app.signed_in(&alice).await;
     let ended = app.signed_in(&alice).await;
     let live = app.signed_in(&alice).await;
     let row = |b: &Browser| app.session_row_of(b).unwrap().id;
     let (expired_id, ended_id, live_id) = (row(&expired), row(&ended), row(&live));
-    app.exec(&format!(
-        "UPDATE user_sessions SET expires_at = (now() AT TIME ZONE 'UTC') - interval '1 second' WHERE id = {expired_id}"
-    ));
-    app.exec(&format!(
-        "UPDATE user_sessions SET is_active = false WHERE id = {ended_id}"
-    ));
+    app.exec(sql_query("UPDATE user_sessions SET expires_at = (now() AT TIME ZONE 'UTC') - interval '1 second' WHERE id = $1")
+.bind::<Integer, _>(expired_id));
+    app.exec(
+        sql_query("UPDATE user_sessions SET is_active = false WHERE id = $1")
+            .bind::<Integer, _>(ended_id),
+    );
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_wayfare"))
         .arg("purge")
@@ -573,7 +579,7 @@ async fn purge_removes_expired_and_ended_session_rows_only() {
 }
 
 /// The app, on a database behind a proxy the test can cut, with a one-connection pool.
-async fn app_behind_a_proxy() -> (crate::helpers::TestApp, DbProxy, TestDatabase) {
+async fn app_behind_a_proxy() -> (crate::support::TestApp, DbProxy, TestDatabase) {
     let db = TestDatabase::create();
     let (host, port) = db.host_port();
     let proxy = DbProxy::start(host, port).await;
@@ -651,7 +657,7 @@ async fn the_session_store_recovers_from_a_connection_that_died_while_idle() {
 }
 
 /// A user with a valid reset link, written straight into the proxied database.
-fn reset_link_in(app: &crate::helpers::TestApp, db: &TestDatabase) -> String {
+fn reset_link_in(app: &crate::support::TestApp, db: &TestDatabase) -> String {
     use diesel::prelude::*;
     let hash = bcrypt::hash(PASSWORD, 4).unwrap();
     diesel::sql_query(

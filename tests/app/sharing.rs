@@ -2,19 +2,23 @@
 //! and its calendar show and hide, headers, copying a shared plan, unsafe methods, and
 //! Explore (who is listed, search, filters, pages, and who may make a plan public).
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
+
 mod copy;
 mod explore;
 mod links;
 mod privacy;
 
-use crate::helpers::{Browser, TestApp};
 use crate::plans::{create_plan, traveller, version_of};
+use crate::support::{Browser, TestApp};
 
 /// Creates (or replaces) the plan's share link as its owner; returns the token.
 pub async fn share(app: &TestApp, owner: &Browser, plan: i32) -> String {
     let response = owner.post_form(&format!("/plans/{plan}/share"), &[]).await;
-    crate::helpers::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
-    app.text(&format!("SELECT share_token FROM plans WHERE id = {plan}"))
+    crate::support::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
+    app.plan_row(plan)
+        .and_then(|p| p.share_token)
         .expect("a share token")
 }
 
@@ -38,7 +42,7 @@ pub async fn set_options(
     let response = owner
         .post_form(&format!("/plans/{plan}/share/options"), &form)
         .await;
-    crate::helpers::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
+    crate::support::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
 }
 
 /// A plan with a link, made by a new owner: (owner, plan id, token).
@@ -93,7 +97,7 @@ pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i3
     use crate::plans::{add_activity, form_version};
     let (owner, plan, token) = shared_plan(
         app,
-        &crate::helpers::unique("owner"),
+        &crate::support::unique("owner"),
         &[("budget", "4321.09"), ("title", "Everything trip")],
     )
     .await;
@@ -161,32 +165,40 @@ pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i3
         .await;
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
     // Keys no form writes, at every level, and an activity of unexpected shape.
-    app.exec(&format!(
-        "UPDATE plans SET plan_data = jsonb_set(jsonb_set(jsonb_set(plan_data \
-           || '{{\"secret_key\": {{\"note\": \"Hidden key 77\"}}}}', \
-           '{{accommodation,booking_details,door}}', '\"door-4277\"'), \
-           '{{external_bookings,flights,0,pnr}}', '\"PNR-77\"'), \
-           '{{transportation,arrival,details,seat}}', '\"Seat 77A\"') WHERE id = {plan}"
-    ));
-    app.exec(&format!(
-        "UPDATE plan_activities SET metadata = jsonb_set(metadata, '{{reviews,source}}', \
-           '\"Review source 77\"') WHERE plan_id = {plan}"
-    ));
-    app.exec(&format!(
-        "INSERT INTO plan_activities (plan_id, title, scheduled_date, order_index, metadata) \
-         VALUES ({plan}, 'Odd one', '2026-07-02', 0, \
-           '{{\"tags\": \"odd-shape-77\", \"booking_info\": {{\"confirmation_number\": \"odd-shape-77\"}}, \
-             \"contact_info\": {{\"phone\": [\"odd-shape-77\"]}}, \"door\": \"door-4277\"}}')"
-    ));
+    app.exec(
+        sql_query(
+            "UPDATE plans SET plan_data = jsonb_set(jsonb_set(jsonb_set(plan_data \
+           || '{\"secret_key\": {\"note\": \"Hidden key 77\"}}', \
+           '{accommodation,booking_details,door}', '\"door-4277\"'), \
+           '{external_bookings,flights,0,pnr}', '\"PNR-77\"'), \
+           '{transportation,arrival,details,seat}', '\"Seat 77A\"') WHERE id = $1",
+        )
+        .bind::<Integer, _>(plan),
+    );
+    app.exec(
+        sql_query(
+            "UPDATE plan_activities SET metadata = jsonb_set(metadata, '{reviews,source}', \
+           '\"Review source 77\"') WHERE plan_id = $1",
+        )
+        .bind::<Integer, _>(plan),
+    );
+    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, scheduled_date, order_index, metadata) \
+         VALUES ($1, 'Odd one', '2026-07-02', 0, \
+           '{\"tags\": \"odd-shape-77\", \"booking_info\": {\"confirmation_number\": \"odd-shape-77\"}, \
+             \"contact_info\": {\"phone\": [\"odd-shape-77\"]}, \"door\": \"door-4277\"}')")
+.bind::<Integer, _>(plan));
     (owner, plan, token)
 }
 
 /// Everything a copy holds, as text: its plan row and its activities.
 pub fn copy_text(app: &TestApp, copy: i32) -> String {
-    app.text(&format!(
-        "SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = {copy}) || \
+    app.text(
+        sql_query(
+            "SELECT (SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1) || \
                 coalesce((SELECT json_agg(a ORDER BY a.id)::text FROM plan_activities a \
-                          WHERE plan_id = {copy}), '')"
-    ))
+                          WHERE plan_id = $1), ''))::text AS v",
+        )
+        .bind::<Integer, _>(copy),
+    )
     .unwrap()
 }

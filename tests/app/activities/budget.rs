@@ -1,8 +1,8 @@
 //! The budget as the plan page shows it: exact decimal sums for the plan, per day and per
 //! type, remaining, and what is over budget marked.
 
-use crate::helpers::spawn_app;
 use crate::plans::{add_activity, create_plan, texts, traveller};
+use crate::support::spawn_app;
 
 /// (label, value) of the budget figures at the top of the plan page.
 fn figures(html: &str) -> Vec<(String, String)> {

@@ -1,11 +1,13 @@
 //! The activity form: every column and metadata field saved, each invalid field refused
 //! beside it with nothing written, and lost updates answered with 409.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_is_redirect_to, spawn_app};
 use crate::plans::{add_activity, create_plan, field_error, field_value, form_version, traveller};
+use crate::support::{assert_is_redirect_to, spawn_app};
 
 /// A valid activity with every field filled.
 fn full_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -71,16 +73,17 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
         .await;
     assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-02"));
     let id: i32 = app
-        .text("SELECT max(id) FROM plan_activities")
+        .text(sql_query(
+            "SELECT (SELECT max(id) FROM plan_activities)::text AS v",
+        ))
         .unwrap()
         .parse()
         .unwrap();
     assert_eq!(
-        app.text(&format!(
-            "SELECT concat_ws('|', plan_id, title, description, activity_type, location_name, address, \
+        app.text(sql_query("SELECT (SELECT concat_ws('|', plan_id, title, description, activity_type, location_name, address, \
              latitude, longitude, scheduled_date, start_time, end_time, duration_minutes, \
-             estimated_cost, actual_cost, order_index, is_completed) FROM plan_activities WHERE id = {id}"
-        ))
+             estimated_cost, actual_cost, order_index, is_completed) FROM plan_activities WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap(),
         format!(
             "{plan}|Sunset at Miradouro|Bring a jacket|attraction|Miradouro da Graça|Largo da Graça, Lisbon|\
@@ -88,9 +91,10 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
         )
     );
     let metadata: Value = serde_json::from_str(
-        &app.text(&format!(
-            "SELECT metadata FROM plan_activities WHERE id = {id}"
-        ))
+        &app.text(
+            sql_query("SELECT (SELECT metadata FROM plan_activities WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(id),
+        )
         .unwrap(),
     )
     .unwrap();
@@ -130,10 +134,9 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
     );
 
     // Metadata keys the form does not show survive an edit; cleared fields go away.
-    app.exec(&format!(
-        "UPDATE plan_activities SET metadata = metadata || \
-         '{{\"parking\": true, \"reviews\": {{\"rating\": 4.5, \"source\": \"TripAdvisor\"}}}}' WHERE id = {id}"
-    ));
+    app.exec(sql_query("UPDATE plan_activities SET metadata = metadata || \
+         '{\"parking\": true, \"reviews\": {\"rating\": 4.5, \"source\": \"TripAdvisor\"}}' WHERE id = $1")
+.bind::<Integer, _>(id));
     let version = form_version(&t.browser, &edit).await;
     let response = t
         .browser
@@ -155,9 +158,10 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let metadata: Value = serde_json::from_str(
-        &app.text(&format!(
-            "SELECT metadata FROM plan_activities WHERE id = {id}"
-        ))
+        &app.text(
+            sql_query("SELECT (SELECT metadata FROM plan_activities WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(id),
+        )
         .unwrap(),
     )
     .unwrap();
@@ -170,10 +174,9 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
         })
     );
     assert_eq!(
-        app.text(&format!(
-            "SELECT concat_ws('|', coalesce(latitude::text, 'NULL'), coalesce(estimated_cost::text, 'NULL')) \
-             FROM plan_activities WHERE id = {id}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', coalesce(latitude::text, 'NULL'), coalesce(estimated_cost::text, 'NULL')) \
+             FROM plan_activities WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap(),
         "NULL|NULL"
     );
@@ -301,12 +304,12 @@ async fn each_invalid_activity_field_is_refused_beside_it_and_nothing_is_written
             );
         }
     }
-    assert_eq!(app.count("plan_activities"), 1);
     assert_eq!(
-        app.text(&format!(
-            "SELECT title FROM plan_activities WHERE id = {existing}"
-        ))
-        .unwrap(),
+        app.count(sql_query("SELECT count(*) FROM plan_activities")),
+        1
+    );
+    assert_eq!(
+        app.activity_row(existing).map(|a| a.title).unwrap(),
         "Existing"
     );
 }
@@ -365,9 +368,8 @@ async fn the_second_of_two_activity_edits_from_one_version_is_a_409_that_keeps_t
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        app.text(&format!(
-            "SELECT title || '|' || is_completed FROM plan_activities WHERE id = {id}"
-        ))
+        app.text(sql_query("SELECT (SELECT title || '|' || is_completed FROM plan_activities WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap(),
         "Phone edit|true",
         "the edit does not undo the tick"

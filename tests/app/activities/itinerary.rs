@@ -1,8 +1,8 @@
 //! The plan page's itinerary: every day from start to end with its date and weekday,
 //! activities in order, and those without a date or outside the trip in their own section.
 
-use crate::helpers::spawn_app;
 use crate::plans::{add_activity, create_plan, insert_activity, texts, traveller};
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn the_itinerary_shows_every_day_with_its_weekday_and_strays_apart() {

@@ -2,10 +2,12 @@
 //! moving to another day, deleting, ticking off, and two moves at once: `order_index`
 //! stays 0, 1, 2… on every day.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, TestApp, assert_is_redirect_to, spawn_app};
 use crate::plans::{assert_dense, create_plan, day_order, insert_activity, texts, traveller};
+use crate::support::{Browser, TestApp, assert_is_redirect_to, spawn_app};
 
 const D1: Option<&str> = Some("2026-07-01");
 const D2: Option<&str> = Some("2026-07-02");
@@ -94,9 +96,8 @@ async fn up_and_down_swap_neighbours_within_a_day() {
     );
 
     // Gaps and repeats left by older data are closed by the next move.
-    app.exec(&format!(
-        "UPDATE plan_activities SET order_index = 7 WHERE plan_id = {plan} AND scheduled_date = '2026-07-01'"
-    ));
+    app.exec(sql_query("UPDATE plan_activities SET order_index = 7 WHERE plan_id = $1 AND scheduled_date = '2026-07-01'")
+.bind::<Integer, _>(plan));
     move_(&t.browser, plan, b, &[("direction", "up")]).await;
     assert_dense(&app, plan);
 
@@ -280,9 +281,8 @@ async fn two_moves_at_once_keep_every_day_dense() {
     for round in 0..12usize {
         // Two different activities still there.
         let ids: Vec<i32> = app
-            .text(&format!(
-                "SELECT string_agg(id::text, ',' ORDER BY id) FROM plan_activities WHERE plan_id = {plan}"
-            ))
+            .text(sql_query("SELECT (SELECT string_agg(id::text, ',' ORDER BY id) FROM plan_activities WHERE plan_id = $1)::text AS v")
+.bind::<Integer, _>(plan))
             .unwrap()
             .split(',')
             .map(|v| v.parse().unwrap())
@@ -340,7 +340,10 @@ async fn two_moves_at_once_keep_every_day_dense() {
     }
     // Nothing was lost or doubled along the way: three rounds deleted one each.
     assert_eq!(
-        app.count(&format!("plan_activities WHERE plan_id = {plan}")),
+        app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(plan)
+        ),
         9
     );
 }
@@ -358,18 +361,34 @@ async fn ticking_off_flips_completed_in_one_click() {
 
     let response = t.browser.post_form(&toggle, &[]).await;
     assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-01"));
-    assert_eq!(app.count("plan_activities WHERE is_completed"), 1);
+    assert_eq!(
+        app.count(sql_query(
+            "SELECT count(*) FROM plan_activities WHERE is_completed"
+        )),
+        1
+    );
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
     assert!(page.contains("aria-pressed=\"true\""));
     assert!(page.contains("class=\"activity done\""));
 
     t.browser.post_form(&toggle, &[]).await;
-    assert_eq!(app.count("plan_activities WHERE is_completed"), 0);
+    assert_eq!(
+        app.count(sql_query(
+            "SELECT count(*) FROM plan_activities WHERE is_completed"
+        )),
+        0
+    );
     // From NULL (older rows) too.
-    app.exec(&format!(
-        "UPDATE plan_activities SET is_completed = NULL WHERE id = {a}"
-    ));
+    app.exec(
+        sql_query("UPDATE plan_activities SET is_completed = NULL WHERE id = $1")
+            .bind::<Integer, _>(a),
+    );
     t.browser.post_form(&toggle, &[]).await;
-    assert_eq!(app.count("plan_activities WHERE is_completed"), 1);
+    assert_eq!(
+        app.count(sql_query(
+            "SELECT count(*) FROM plan_activities WHERE is_completed"
+        )),
+        1
+    );
     assert_eq!(titles(&app, plan, D1), ["A"], "its place is kept");
 }

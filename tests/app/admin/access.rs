@@ -1,9 +1,11 @@
 //! Who gets into the admin pages and who loses access at once; CSRF on every admin form;
 //! user-controlled text escaped on every admin page.
 
-use crate::helpers::{PASSWORD, assert_is_login_redirect};
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 
 use super::*;
+use crate::support::{PASSWORD, assert_is_login_redirect};
 
 // ---------------------------------------------------------------- access
 
@@ -75,10 +77,9 @@ async fn only_signed_in_active_staff_get_in_and_losing_staff_rights_or_activity_
     let gone = make_staff(&w.app, "gone");
     let gone_browser = w.app.signed_in(&gone).await;
     assert_eq!(gone_browser.get("/admin").await.status(), StatusCode::OK);
-    w.app.exec(&format!(
-        "UPDATE users SET is_active = false WHERE id = {}",
-        gone.id
-    ));
+    w.app.exec(
+        sql_query("UPDATE users SET is_active = false WHERE id = $1").bind::<Integer, _>(gone.id),
+    );
     assert_no_access(&w, "deactivated staff", &gone_browser, Expect::Login).await;
 
     // Staff demoted while signed in: the same session is still a traveller's, with no way in.
@@ -91,10 +92,9 @@ async fn only_signed_in_active_staff_get_in_and_losing_staff_rights_or_activity_
             .await
             .contains("href=\"/admin\"")
     );
-    w.app.exec(&format!(
-        "UPDATE users SET is_staff = false WHERE id = {}",
-        demoted.id
-    ));
+    w.app.exec(
+        sql_query("UPDATE users SET is_staff = false WHERE id = $1").bind::<Integer, _>(demoted.id),
+    );
     assert_eq!(demoted_browser.get("/plans").await.status(), StatusCode::OK);
     assert!(
         !demoted_browser
@@ -111,7 +111,7 @@ async fn only_signed_in_active_staff_get_in_and_losing_staff_rights_or_activity_
         if method == Method::Get {
             let response = w.admin.get(&path).await;
             assert_eq!(response.status(), StatusCode::OK, "{path}");
-            crate::helpers::assert_security_headers(response.headers());
+            crate::support::assert_security_headers(response.headers());
         }
     }
     // Unknown ids are the same 404 as anywhere else.
@@ -165,10 +165,10 @@ async fn every_admin_form_carries_a_csrf_token_and_no_action_runs_without_one() 
         .map(|(_, p, _)| p)
         .collect();
     let mut seen = BTreeSet::new();
-    w.app.exec(&format!(
-        "UPDATE users SET is_verified = false WHERE id = {}",
-        w.alice.id
-    ));
+    w.app.exec(
+        sql_query("UPDATE users SET is_verified = false WHERE id = $1")
+            .bind::<Integer, _>(w.alice.id),
+    );
     for page in [
         "/admin".to_string(),
         "/admin/users".into(),
@@ -256,22 +256,28 @@ async fn every_admin_form_carries_a_csrf_token_and_no_action_runs_without_one() 
 #[tokio::test]
 async fn user_controlled_text_is_escaped_on_every_admin_page() {
     let w = world().await;
-    w.app.exec(&format!(
-        "UPDATE users SET first_name = '<script>alert(1)</script>', \
-         last_name = '\"><svg onload=alert(2)>', google_id = '<i>g</i>' WHERE id = {}",
-        w.alice.id
-    ));
-    w.app.exec(&format!(
-        "UPDATE plans SET title = '<script>alert(3)</script>', \
+    w.app.exec(
+        sql_query(
+            "UPDATE users SET first_name = '<script>alert(1)</script>', \
+         last_name = '\"><svg onload=alert(2)>', google_id = '<i>g</i>' WHERE id = $1",
+        )
+        .bind::<Integer, _>(w.alice.id),
+    );
+    w.app.exec(
+        sql_query(
+            "UPDATE plans SET title = '<script>alert(3)</script>', \
          destination = '<img src=x onerror=alert(4)>', \
-         description = '<b>bold</b>' WHERE id = {}",
-        w.plan
-    ));
-    w.app.exec(&format!(
-        "UPDATE plan_activities SET title = '<script>alert(5)</script>', \
-         location_name = '\"><b>bold</b>' WHERE plan_id = {}",
-        w.plan
-    ));
+         description = '<b>bold</b>' WHERE id = $1",
+        )
+        .bind::<Integer, _>(w.plan),
+    );
+    w.app.exec(
+        sql_query(
+            "UPDATE plan_activities SET title = '<script>alert(5)</script>', \
+         location_name = '\"><b>bold</b>' WHERE plan_id = $1",
+        )
+        .bind::<Integer, _>(w.plan),
+    );
     create_counter(&w.app, "login_ip", "<script>alert(7)</script>", 3);
     let evil_agent = Browser::new(&w.app.address, "<script>alert(6)</script>");
     evil_agent.login_ok("alice", PASSWORD).await;

@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, Once};
 
+use diesel::sql_query;
+use diesel::sql_types::BigInt;
+
 use super::*;
 
 // ---------------------------------------------------------------- audit log
@@ -70,14 +73,13 @@ async fn every_admin_change_writes_one_audit_line_and_nothing_else_does() {
     capture_audit_log();
     let app = spawn_app().await;
     // Ids no other test's database uses, so this test's lines are its own.
-    app.exec(&format!(
-        "ALTER SEQUENCE users_id_seq RESTART WITH {}",
-        unique_id_start()
-    ));
+    app.exec(
+        sql_query("SELECT setval('users_id_seq', $1, false)").bind::<BigInt, _>(unique_id_start()),
+    );
     let w = world_with(app).await;
     let staff = w.staff.id;
     let (u, p) = (w.alice.id, w.plan);
-    let bob = w.app.create_user("bob");
+    let bob = w.app.user("bob").insert();
     let bob_browser = w.app.signed_in(&bob).await;
     let bob_session = w.app.session_row_of(&bob_browser).unwrap().id;
 

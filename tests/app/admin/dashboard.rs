@@ -1,5 +1,8 @@
 //! The dashboard, and a benchmark of the admin pages with 100,000 users.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
+
 use super::*;
 
 // ---------------------------------------------------------------- dashboard
@@ -7,16 +10,16 @@ use super::*;
 #[tokio::test]
 async fn the_dashboard_counts_users_plans_sessions_and_limits_and_charts_the_last_30_days() {
     let w = world().await;
-    let bob = w.app.create_user("bob");
-    w.app.exec(&format!(
-        "UPDATE users SET is_active = false, is_verified = false, \
-         date_joined = (now() AT TIME ZONE 'UTC') - interval '10 days' WHERE id = {}",
-        bob.id
-    ));
-    w.app.exec(&format!(
-        "UPDATE users SET date_joined = (now() AT TIME ZONE 'UTC') - interval '60 days' WHERE id = {}",
-        w.staff.id
-    ));
+    let bob = w.app.user("bob").insert();
+    w.app.exec(
+        sql_query(
+            "UPDATE users SET is_active = false, is_verified = false, \
+         date_joined = (now() AT TIME ZONE 'UTC') - interval '10 days' WHERE id = $1",
+        )
+        .bind::<Integer, _>(bob.id),
+    );
+    w.app.exec(sql_query("UPDATE users SET date_joined = (now() AT TIME ZONE 'UTC') - interval '60 days' WHERE id = $1")
+.bind::<Integer, _>(w.staff.id));
     create_plan(&w.app, bob.id, "Draft", "draft", false, None);
     create_plan(&w.app, bob.id, "Old", "archived", false, None);
     create_counter(&w.app, "login_ip", "10.0.0.1", 7);
@@ -72,7 +75,7 @@ async fn the_dashboard_counts_users_plans_sessions_and_limits_and_charts_the_las
 async fn bench_admin_pages_with_100k_users() {
     let w = world().await;
     let started = std::time::Instant::now();
-    w.app.exec(
+    w.app.exec(sql_query(
         "INSERT INTO users (email, username, password_hash, first_name, is_verified, google_id, \
                             date_joined, last_login) \
          SELECT 'bench' || g || '@example.com', 'bench' || g, '!', 'Bench' || g, g % 2 = 0, \
@@ -80,35 +83,39 @@ async fn bench_admin_pages_with_100k_users() {
                 (now() AT TIME ZONE 'UTC') - (g % 60) * interval '1 day', \
                 CASE WHEN g % 3 = 0 THEN (now() AT TIME ZONE 'UTC') - g * interval '1 second' END \
            FROM generate_series(1, 100000) g",
-    );
-    w.app.exec(
+    ));
+    w.app.exec(sql_query(
         "INSERT INTO plans (user_id, title, destination, status, is_public, created_at) \
          SELECT id, 'Trip ' || id, 'Porto', 'published', id % 2 = 0, \
                 (now() AT TIME ZONE 'UTC') - (id % 60) * interval '1 day' \
            FROM users WHERE username LIKE 'bench%'",
-    );
-    w.app
-        .exec("INSERT INTO plan_activities (plan_id, title) SELECT id, 'Walk' FROM plans");
-    w.app.exec(
+    ));
+    w.app.exec(sql_query(
+        "INSERT INTO plan_activities (plan_id, title) SELECT id, 'Walk' FROM plans",
+    ));
+    w.app.exec(sql_query(
         "INSERT INTO user_sessions (user_id, session_key, expires_at, user_agent) \
          SELECT id, md5('b' || id), (now() AT TIME ZONE 'UTC') + interval '1 day', 'curl/8' \
            FROM users WHERE username LIKE 'bench%'",
-    );
-    w.app.exec(&format!(
-        "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         SELECT '10.3.' || g, 'login_ip', g % 50, {TODAY} FROM generate_series(1, 20000) g"
     ));
-    w.app.exec("ANALYZE");
+    w.app.exec(sql_query("INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
+         SELECT '10.3.' || g, 'login_ip', g % 50, (now() AT TIME ZONE 'UTC')::date FROM generate_series(1, 20000) g"));
+    w.app.exec(sql_query("ANALYZE"));
     println!("seeded in {:?}", started.elapsed());
     // A new browser: the first one's idle keep-alive connection was closed meanwhile.
     let admin = w.app.signed_in(&w.staff).await;
     let user = w
         .app
-        .text("SELECT min(id) FROM users WHERE username LIKE 'bench%'")
+        .text(sql_query(
+            "SELECT (SELECT min(id) FROM users WHERE username LIKE 'bench%')::text AS v",
+        ))
         .unwrap();
     let plan = w
         .app
-        .text(&format!("SELECT min(id) FROM plans WHERE user_id = {user}"))
+        .text(
+            sql_query("SELECT (SELECT min(id) FROM plans WHERE user_id = $1)::text AS v")
+                .bind::<Integer, _>(user.parse::<i32>().unwrap()),
+        )
         .unwrap();
     for page in [
         "/admin".to_string(),

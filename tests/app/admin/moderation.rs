@@ -1,8 +1,11 @@
 //! The read-only plan view, plan moderation, and ending sessions.
 
-use crate::helpers::assert_is_redirect_to;
+use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 
 use super::*;
+use crate::support::assert_is_redirect_to;
 
 // ---------------------------------------------------------------- plans
 
@@ -62,7 +65,7 @@ async fn moderation_unpublishes_archives_and_revokes_links_and_the_owner_sees_it
     );
 
     // Unpublish: private, off Explore; the link still works until revoked.
-    let plan_row = [("plans", format!("id = {}", w.plan))];
+    let plan_row = [("plans", "id", w.plan)];
     let others = snapshot_except(&w.app, &plan_row);
     let before = row(&w.app, "plans", w.plan);
     let page = follow(
@@ -153,17 +156,20 @@ async fn moderation_unpublishes_archives_and_revokes_links_and_the_owner_sees_it
 async fn the_sessions_page_lists_live_sessions_and_ends_one_or_all_of_a_user() {
     let w = world().await;
     let second = w.app.signed_in(&w.alice).await;
-    let bob = w.app.create_user("bob");
+    let bob = w.app.user("bob").insert();
     let bob_browser = w.app.signed_in(&bob).await;
     // Expired and ended rows are not live.
-    w.app.exec(&format!(
-        "INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES \
-         ({0}, 'expired-row', (now() AT TIME ZONE 'UTC') - interval '1 minute'), \
-         ({0}, 'ended-row', (now() AT TIME ZONE 'UTC') + interval '1 day')",
-        bob.id
+    w.app.exec(
+        sql_query(
+            "INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES \
+         ($1, 'expired-row', (now() AT TIME ZONE 'UTC') - interval '1 minute'), \
+         ($1, 'ended-row', (now() AT TIME ZONE 'UTC') + interval '1 day')",
+        )
+        .bind::<Integer, _>(bob.id),
+    );
+    w.app.exec(sql_query(
+        "UPDATE user_sessions SET is_active = false WHERE session_key = 'ended-row'",
     ));
-    w.app
-        .exec("UPDATE user_sessions SET is_active = false WHERE session_key = 'ended-row'");
 
     let page = w.admin.get_html("/admin/sessions").await;
     let listed = select_all(
@@ -171,11 +177,15 @@ async fn the_sessions_page_lists_live_sessions_and_ends_one_or_all_of_a_user() {
         "form[action$=\"/revoke\"][action^=\"/admin/sessions/\"]",
         "action",
     );
-    let live = ids_from(
-        &w.app,
-        "SELECT string_agg(id::text, ',' ORDER BY id DESC) FROM user_sessions \
-         WHERE session_key NOT IN ('expired-row', 'ended-row')",
-    );
+    let live: Vec<i32> = {
+        use wayfare::db::schema::user_sessions as s;
+        w.app.all(
+            s::table
+                .filter(s::session_key.ne_all(["expired-row", "ended-row"]))
+                .order(s::id.desc())
+                .select(s::id),
+        )
+    };
     assert_eq!(
         listed,
         live.iter()
@@ -210,7 +220,10 @@ async fn the_sessions_page_lists_live_sessions_and_ends_one_or_all_of_a_user() {
         second.signed_in_email().await.as_deref(),
         Some(w.alice.email.as_str())
     );
-    assert_eq!(w.app.count("user_sessions"), 6 - 1);
+    assert_eq!(
+        w.app.count(sql_query("SELECT count(*) FROM user_sessions")),
+        6 - 1
+    );
 
     // End all of Bob's (from his user page by default).
     let response = w
@@ -220,8 +233,10 @@ async fn the_sessions_page_lists_live_sessions_and_ends_one_or_all_of_a_user() {
     assert_is_redirect_to(&response, &format!("/admin/users/{}", bob.id));
     assert_eq!(bob_browser.signed_in_email().await, None);
     assert_eq!(
-        w.app
-            .count(&format!("user_sessions WHERE user_id = {}", bob.id)),
+        w.app.count(
+            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
+                .bind::<Integer, _>(bob.id)
+        ),
         0
     );
     assert_eq!(

@@ -1,8 +1,10 @@
 //! Today's rate-limit counters, in the table or in Redis, and their reset.
 
-use crate::helpers::{assert_is_redirect_to, spawn_app_with, unique};
+use diesel::sql_query;
+use diesel::sql_types::{BigInt, Text};
 
 use super::*;
+use crate::support::{assert_is_redirect_to, spawn_app_with, unique};
 
 // ---------------------------------------------------------------- rate limits
 
@@ -11,9 +13,9 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
     let w = world().await;
     let a = create_counter(&w.app, "login_ip", "10.0.0.1", 7);
     let b = create_counter(&w.app, "signup_ip", "10.0.0.2", 40);
-    w.app.exec(&format!(
+    w.app.exec(sql_query(
         "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         VALUES ('10.0.0.9', 'login_ip', 999, {TODAY} - 1)"
+         VALUES ('10.0.0.9', 'login_ip', 999, (now() AT TIME ZONE 'UTC')::date - 1)",
     ));
     let page = w.admin.get_html("/admin/rate-limits").await;
     let identifiers = select_all(&page, "input[name=identifier]", "value");
@@ -31,19 +33,17 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
         "40 sign-ups from one address is past the limit of 20"
     );
     assert_eq!(
-        w.app.count(&format!(
-            "rate_limits WHERE request_count = 0 AND reset_date = {TODAY}"
-        )),
+        w.app.count(sql_query("SELECT count(*) FROM rate_limits WHERE request_count = 0 AND reset_date = (now() AT TIME ZONE 'UTC')::date")),
         1,
         "the logins' refunded address counter is there, at zero, and not listed (a successful login leaves no pair counter)"
     );
     let _ = (a, b);
 
     // Alice has used up her mails: the reset link is refused until her counter is reset.
-    w.app.exec(&format!(
-        "UPDATE rate_limits SET request_count = 5 WHERE identifier = '{}'",
-        w.alice.id
-    ));
+    w.app.exec(
+        sql_query("UPDATE rate_limits SET request_count = 5 WHERE identifier = $1")
+            .bind::<Text, _>(w.alice.id.to_string()),
+    );
     let blocked = w
         .app
         .new_browser()
@@ -52,7 +52,7 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
     assert_eq!(blocked.status(), StatusCode::OK);
     assert!(w.app.mails_to(&w.alice.email).is_empty());
 
-    let others = w.app.count("rate_limits");
+    let others = w.app.count(sql_query("SELECT count(*) FROM rate_limits"));
     let response = w
         .admin
         .post_form(
@@ -69,10 +69,15 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
         "The mail_account counter of {} is reset",
         w.alice.id
     )));
-    assert_eq!(w.app.count("rate_limits"), others - 1);
     assert_eq!(
-        w.app
-            .count(&format!("rate_limits WHERE identifier = '{}'", w.alice.id)),
+        w.app.count(sql_query("SELECT count(*) FROM rate_limits")),
+        others - 1
+    );
+    assert_eq!(
+        w.app.count(
+            sql_query("SELECT count(*) FROM rate_limits WHERE identifier = $1")
+                .bind::<Text, _>(w.alice.id.to_string())
+        ),
         0
     );
     w.app
@@ -104,10 +109,8 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
 #[tokio::test]
 async fn rate_limits_page_pages_through_many_counters() {
     let w = world().await;
-    w.app.exec(&format!(
-        "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         SELECT '10.1.' || g, 'login_ip', g % 17, {TODAY} FROM generate_series(1, 140) g"
-    ));
+    w.app.exec(sql_query("INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
+         SELECT '10.1.' || g, 'login_ip', g % 17, (now() AT TIME ZONE 'UTC')::date FROM generate_series(1, 140) g"));
     let mut listed = Vec::new();
     let mut link = Some("/admin/rate-limits".to_string());
     while let Some(path) = link {
@@ -117,10 +120,8 @@ async fn rate_limits_page_pages_through_many_counters() {
     }
     let expected: Vec<String> = w
         .app
-        .text(&format!(
-            "SELECT string_agg(identifier, ',' ORDER BY coalesce(request_count, 0) DESC, id DESC) \
-             FROM rate_limits WHERE reset_date = {TODAY} AND request_count > 0"
-        ))
+        .text(sql_query("SELECT (SELECT string_agg(identifier, ',' ORDER BY coalesce(request_count, 0) DESC, id DESC) \
+             FROM rate_limits WHERE reset_date = (now() AT TIME ZONE 'UTC')::date AND request_count > 0)::text AS v"))
         .unwrap()
         .split(',')
         .map(str::to_string)
@@ -138,10 +139,9 @@ async fn rate_limits_kept_in_redis_are_listed_and_reset_there() {
     .await;
     // Redis is shared by every test: give this test's accounts ids no other test uses, so
     // their login counters are their own.
-    app.exec(&format!(
-        "ALTER SEQUENCE users_id_seq RESTART WITH {}",
-        unique_id_start()
-    ));
+    app.exec(
+        sql_query("SELECT setval('users_id_seq', $1, false)").bind::<BigInt, _>(unique_id_start()),
+    );
     let w = world_with(app).await;
     let identifier = unique("admin-test-");
     let key = format!(

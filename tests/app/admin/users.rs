@@ -1,9 +1,11 @@
 //! What each action on an account changes (and leaves alone), and the rules that protect
 //! staff accounts.
 
-use crate::helpers::{PASSWORD, assert_is_redirect_to};
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
 
 use super::*;
+use crate::support::{PASSWORD, assert_is_redirect_to};
 
 // ---------------------------------------------------------------- user actions
 
@@ -11,13 +13,13 @@ use super::*;
 async fn deactivation_ends_every_session_at_once_and_activation_lets_them_back() {
     let w = world().await;
     let second_browser = w.app.signed_in(&w.alice).await;
-    let bob = w.app.create_user("bob");
+    let bob = w.app.user("bob").insert();
     let bob_browser = w.app.signed_in(&bob).await;
     assert_eq!(w.app.sessions_of(w.alice.id).len(), 2);
     let before = row(&w.app, "users", w.alice.id);
     let alice_rows = [
-        ("users", format!("id = {}", w.alice.id)),
-        ("user_sessions", format!("user_id = {}", w.alice.id)),
+        ("users", "id", w.alice.id),
+        ("user_sessions", "user_id", w.alice.id),
     ];
     let others = snapshot_except(&w.app, &alice_rows);
 
@@ -36,10 +38,9 @@ async fn deactivation_ends_every_session_at_once_and_activation_lets_them_back()
     );
     assert_eq!(
         w.app
-            .text(&format!(
-                "SELECT is_active FROM users WHERE id = {}",
-                w.alice.id
-            ))
+            .user_row(w.alice.id)
+            .and_then(|u| u.is_active)
+            .map(|b| b.to_string())
             .as_deref(),
         Some("false")
     );
@@ -55,7 +56,12 @@ async fn deactivation_ends_every_session_at_once_and_activation_lets_them_back()
     assert_eq!(w.alice_browser.signed_in_email().await, None);
     assert_eq!(second_browser.signed_in_email().await, None);
     // Nobody else is touched: her plan stays, Bob and the staff member stay signed in.
-    assert_eq!(w.app.count(&format!("plans WHERE id = {}", w.plan)), 1);
+    assert_eq!(
+        w.app.count(
+            sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(w.plan)
+        ),
+        1
+    );
     assert_eq!(
         bob_browser.signed_in_email().await.as_deref(),
         Some(bob.email.as_str())
@@ -90,11 +96,7 @@ async fn deactivation_ends_every_session_at_once_and_activation_lets_them_back()
 #[tokio::test]
 async fn verify_and_staff_flags_change_only_their_column() {
     let w = world().await;
-    let carol = w.app.create_user("carol");
-    w.app.exec(&format!(
-        "UPDATE users SET is_verified = false WHERE id = {}",
-        carol.id
-    ));
+    let carol = w.app.user("carol").unverified().insert();
     let carol_browser = w.app.signed_in(&carol).await;
     assert_eq!(
         carol_browser.get("/admin").await.status(),
@@ -106,7 +108,7 @@ async fn verify_and_staff_flags_change_only_their_column() {
         ("grant-staff", "is_staff", "carol is now staff"),
     ] {
         let before = row(&w.app, "users", carol.id);
-        let carol_row = [("users", format!("id = {}", carol.id))];
+        let carol_row = [("users", "id", carol.id)];
         let others = snapshot_except(&w.app, &carol_row);
         let page = follow(
             &w.admin,
@@ -215,10 +217,8 @@ async fn the_last_active_staff_account_survives_staff_removing_each_other_at_onc
             bb.post_form(&path_b, &form_b),
         );
         let still_staff = |u: &TestUser| {
-            app.count(&format!(
-                "users WHERE id = {} AND is_staff AND is_active IS DISTINCT FROM false",
-                u.id
-            ))
+            app.count(sql_query("SELECT count(*) FROM users WHERE id = $1 AND is_staff AND is_active IS DISTINCT FROM false")
+.bind::<Integer, _>(u.id))
         };
         let survivors = still_staff(&a) + still_staff(&b);
         assert_eq!(survivors, 1, "round {round} ({action}): exactly one stays");
@@ -235,7 +235,7 @@ async fn the_last_active_staff_account_survives_staff_removing_each_other_at_onc
             "round {round}: the loser lost their rights ({refused})"
         );
         // Clean slate for the next round: nobody but this round's pair is staff.
-        app.exec("UPDATE users SET is_staff = false");
+        app.exec(sql_query("UPDATE users SET is_staff = false"));
     }
 }
 
@@ -265,20 +265,22 @@ async fn a_password_reset_mail_goes_to_the_user_within_their_mail_limit() {
     // Counted like any reset mail (the world starts her at 2 today).
     assert_eq!(
         w.app
-            .text(&format!(
-                "SELECT request_count FROM rate_limits WHERE identifier = '{}' \
-                 AND identifier_type = 'mail_account'",
-                w.alice.id
-            ))
+            .text(
+                sql_query(
+                    "SELECT (SELECT request_count FROM rate_limits WHERE identifier = $1 \
+                 AND identifier_type = 'mail_account')::text AS v"
+                )
+                .bind::<Text, _>(w.alice.id.to_string())
+            )
             .as_deref(),
         Some("3")
     );
 
     // At the limit: refused with a message; no mail.
-    w.app.exec(&format!(
-        "UPDATE rate_limits SET request_count = 100 WHERE identifier = '{}'",
-        w.alice.id
-    ));
+    w.app.exec(
+        sql_query("UPDATE rate_limits SET request_count = 100 WHERE identifier = $1")
+            .bind::<Text, _>(w.alice.id.to_string()),
+    );
     let mails = w.app.mails().len();
     let page = follow(
         &w.admin,
@@ -294,11 +296,7 @@ async fn a_password_reset_mail_goes_to_the_user_within_their_mail_limit() {
     assert_eq!(w.app.mails().len(), mails);
 
     // Deactivated accounts get none (their links would not work).
-    let bob = w.app.create_user("bob");
-    w.app.exec(&format!(
-        "UPDATE users SET is_active = false WHERE id = {}",
-        bob.id
-    ));
+    let bob = w.app.user("bob").inactive().insert();
     let page = follow(
         &w.admin,
         w.admin
@@ -313,17 +311,16 @@ async fn a_password_reset_mail_goes_to_the_user_within_their_mail_limit() {
 #[tokio::test]
 async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
     let w = world().await;
-    let bob = w.app.create_user("bob");
+    let bob = w.app.user("bob").insert();
     let bob_plan = create_plan(&w.app, bob.id, "Bob's trip", "draft", false, None);
     create_activity(&w.app, bob_plan, "Bob's walk");
     let bob_browser = w.app.signed_in(&bob).await;
-    let archived = w.app.insert(&format!(
-        "INSERT INTO archived_plans (id, user_id, title) VALUES (9001, {}, 'Old trip') RETURNING id",
-        w.alice.id
-    ));
-    w.app.exec(&format!(
-        "INSERT INTO archived_plan_activities (plan_id, title) VALUES ({archived}, 'Old walk')"
-    ));
+    let archived = w.app.insert(sql_query("INSERT INTO archived_plans (id, user_id, title) VALUES (9001, $1, 'Old trip') RETURNING id")
+.bind::<Integer, _>(w.alice.id));
+    w.app.exec(
+        sql_query("INSERT INTO archived_plan_activities (plan_id, title) VALUES ($1, 'Old walk')")
+            .bind::<Integer, _>(archived),
+    );
     create_plan(&w.app, w.alice.id, "Second trip", "draft", false, None);
 
     let page = w
@@ -334,7 +331,9 @@ async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
     assert!(page.contains("2 plans and 1 activity"), "{page}");
     assert!(page.contains("1 session"));
     assert_eq!(
-        w.app.count("users WHERE username = 'alice'"),
+        w.app.count(sql_query(
+            "SELECT count(*) FROM users WHERE username = 'alice'"
+        )),
         1,
         "asking deletes nothing"
     );
@@ -351,30 +350,56 @@ async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
     );
 
     let alice = w.alice.id;
-    assert_eq!(w.app.count(&format!("users WHERE id = {alice}")), 0);
-    assert_eq!(w.app.count(&format!("plans WHERE user_id = {alice}")), 0);
     assert_eq!(
         w.app
-            .count(&format!("plan_activities WHERE plan_id = {}", w.plan)),
+            .count(sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(alice)),
+        0
+    );
+    assert_eq!(
+        w.app.count(
+            sql_query("SELECT count(*) FROM plans WHERE user_id = $1").bind::<Integer, _>(alice)
+        ),
+        0
+    );
+    assert_eq!(
+        w.app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(w.plan)
+        ),
+        0
+    );
+    assert_eq!(
+        w.app.count(
+            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
+                .bind::<Integer, _>(alice)
+        ),
+        0
+    );
+    assert_eq!(
+        w.app.count(
+            sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
+                .bind::<Integer, _>(alice)
+        ),
         0
     );
     assert_eq!(
         w.app
-            .count(&format!("user_sessions WHERE user_id = {alice}")),
+            .count(sql_query("SELECT count(*) FROM archived_plan_activities")),
         0
     );
-    assert_eq!(
-        w.app
-            .count(&format!("archived_plans WHERE user_id = {alice}")),
-        0
-    );
-    assert_eq!(w.app.count("archived_plan_activities"), 0);
     assert_eq!(w.alice_browser.signed_in_email().await, None);
     // Bob keeps everything.
-    assert_eq!(w.app.count(&format!("plans WHERE user_id = {}", bob.id)), 1);
     assert_eq!(
-        w.app
-            .count(&format!("plan_activities WHERE plan_id = {bob_plan}")),
+        w.app.count(
+            sql_query("SELECT count(*) FROM plans WHERE user_id = $1").bind::<Integer, _>(bob.id)
+        ),
+        1
+    );
+    assert_eq!(
+        w.app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(bob_plan)
+        ),
         1
     );
     assert_eq!(
@@ -390,11 +415,13 @@ async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
 #[tokio::test]
 async fn the_user_page_shows_profile_providers_plans_and_sessions() {
     let w = world().await;
-    w.app.exec(&format!(
-        "UPDATE users SET first_name = 'Alice', last_name = 'Liddell', google_id = 'g-123' \
-         WHERE id = {}",
-        w.alice.id
-    ));
+    w.app.exec(
+        sql_query(
+            "UPDATE users SET first_name = 'Alice', last_name = 'Liddell', google_id = 'g-123' \
+         WHERE id = $1",
+        )
+        .bind::<Integer, _>(w.alice.id),
+    );
     let page = w
         .admin
         .get_html(&format!("/admin/users/{}", w.alice.id))

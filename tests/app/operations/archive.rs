@@ -2,52 +2,63 @@
 //! their activities, in batches that each commit whole; a crash between batches loses and
 //! doubles nothing, and a rerun finishes. Owners see and restore what was archived away.
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
+
 use super::support::{count, wayfare};
-use crate::helpers::{TestApp, assert_is_login_redirect, assert_is_redirect_to, spawn_app};
+use crate::support::{TestApp, assert_is_login_redirect, assert_is_redirect_to, spawn_app};
 
 /// Inserts `n` plans of `user` with `activities` activities each, all with the given
 /// status, last changed `age` ago (a PostgreSQL interval). Returns the first plan's id.
 fn insert_plans(app: &TestApp, user: i32, n: i32, activities: i32, status: &str, age: &str) -> i32 {
-    let tag = crate::helpers::unique("t");
-    app.exec(&format!(
-        "INSERT INTO plans (user_id, title, destination, status, start_date, end_date, budget, \
-         currency, plan_data, created_at, updated_at) \
-         SELECT {user}, '{tag} trip ' || g, 'Porto, Portugal', '{status}', DATE '2021-05-01', \
-         DATE '2021-05-04', 1200.50, 'EUR', jsonb_build_object('notes', 'trip ' || g, \
-         'unknown_key', jsonb_build_array(g)), now() - interval '{age}' - interval '1 day', \
-         now() - interval '{age}' FROM generate_series(1, {n}) g"
-    ));
-    app.exec(&format!(
-        "INSERT INTO plan_activities (plan_id, title, activity_type, scheduled_date, start_time, \
+    let tag = crate::support::unique("t");
+    app.exec(
+        sql_query(
+            "INSERT INTO plans (user_id, title, destination, status, start_date, end_date, budget, \
+             currency, plan_data, created_at, updated_at) \
+             SELECT $1, $2 || ' trip ' || g, 'Porto, Portugal', $3, DATE '2021-05-01', \
+             DATE '2021-05-04', 1200.50, 'EUR', jsonb_build_object('notes', 'trip ' || g, \
+             'unknown_key', jsonb_build_array(g)), now() - $4::interval - interval '1 day', \
+             now() - $4::interval FROM generate_series(1, $5) g",
+        )
+        .bind::<Integer, _>(user)
+        .bind::<Text, _>(&tag)
+        .bind::<Text, _>(status)
+        .bind::<Text, _>(age)
+        .bind::<Integer, _>(n),
+    );
+    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, activity_type, scheduled_date, start_time, \
          estimated_cost, order_index, metadata, created_at, updated_at) \
          SELECT p.id, 'Step ' || k || ' of ' || p.title, 'attraction', DATE '2021-05-02', \
          TIME '10:30', 12.25 * k, k, jsonb_build_object('k', k), p.created_at, p.updated_at \
-         FROM plans p, generate_series(1, {activities}) k WHERE p.title LIKE '{tag} trip %'"
-    ));
-    app.text(&format!(
-        "SELECT min(id) FROM plans WHERE title LIKE '{tag} trip %'"
-    ))
+         FROM plans p, generate_series(1, $1) k WHERE p.title LIKE ($2 || ' trip %')")
+.bind::<Integer, _>(activities)
+.bind::<Text, _>(&tag));
+    app.text(
+        sql_query(
+            "SELECT (SELECT min(id) FROM plans WHERE title LIKE ($1 || ' trip %'))::text AS v",
+        )
+        .bind::<Text, _>(&tag),
+    )
     .unwrap()
     .parse()
     .unwrap()
 }
 
+/// Both sides, live and archived, each plan with its activities from the same side.
+const EVERY_PLAN: &str = "SELECT (SELECT json_agg(x ORDER BY (x->>'id')::int) FROM (\
+    SELECT to_jsonb(p) || jsonb_build_object('activities', (SELECT coalesce(\
+    json_agg(a ORDER BY a.id), '[]') FROM plan_activities a WHERE a.plan_id = p.id)) AS x \
+    FROM plans p \
+    UNION ALL \
+    SELECT to_jsonb(p) || jsonb_build_object('activities', (SELECT coalesce(\
+    json_agg(a ORDER BY a.id), '[]') FROM archived_plan_activities a WHERE a.plan_id = p.id)) AS x \
+    FROM archived_plans p) everything)::text AS v";
+
 /// Every plan wherever it is, with its activities from the same side, ordered by id: equal
 /// before and after any archive run, whatever it moved, if nothing was lost or doubled.
 fn every_plan(app: &TestApp) -> String {
-    let side = |plans: &str, activities: &str| {
-        format!(
-            "SELECT to_jsonb(p) || jsonb_build_object('activities', (SELECT coalesce(\
-             json_agg(a ORDER BY a.id), '[]') FROM {activities} a WHERE a.plan_id = p.id)) AS x \
-             FROM {plans} p"
-        )
-    };
-    app.text(&format!(
-        "SELECT json_agg(x ORDER BY (x->>'id')::int) FROM ({} UNION ALL {}) everything",
-        side("plans", "plan_activities"),
-        side("archived_plans", "archived_plan_activities"),
-    ))
-    .unwrap()
+    app.text(sql_query(EVERY_PLAN)).unwrap()
 }
 
 fn archive(app: &TestApp, args: &[&str]) -> super::support::Ran {
@@ -57,8 +68,11 @@ fn archive(app: &TestApp, args: &[&str]) -> super::support::Ran {
 }
 
 fn is_archived(app: &TestApp, id: i32) -> bool {
-    let archived = app.count(&format!("archived_plans WHERE id = {id}"));
-    let live = app.count(&format!("plans WHERE id = {id}"));
+    let archived = app.count(
+        sql_query("SELECT count(*) FROM archived_plans WHERE id = $1").bind::<Integer, _>(id),
+    );
+    let live =
+        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(id));
     assert_eq!(archived + live, 1, "plan {id} is in exactly one place");
     archived == 1
 }
@@ -66,12 +80,15 @@ fn is_archived(app: &TestApp, id: i32) -> bool {
 #[tokio::test]
 async fn archive_and_restore_round_trip_with_activities_dry_run_and_rerun() {
     let app = spawn_app().await;
-    let user = app.create_user("tomas");
+    let user = app.user("tomas").insert();
     let old = insert_plans(&app, user.id, 1, 3, "archived", "3 years");
     let recent = insert_plans(&app, user.id, 1, 2, "archived", "200 days");
     let old_draft = insert_plans(&app, user.id, 1, 2, "draft", "5 years");
     let before = every_plan(&app);
-    let old_row = app.text(&format!("SELECT to_jsonb(p) FROM plans p WHERE id = {old}"));
+    let old_row = app.text(
+        sql_query("SELECT (SELECT to_jsonb(p) FROM plans p WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(old),
+    );
 
     // A dry run counts and moves nothing.
     let snap = app.snapshot();
@@ -91,17 +108,24 @@ async fn archive_and_restore_round_trip_with_activities_dry_run_and_rerun() {
     );
     assert!(!is_archived(&app, old_draft), "only archived plans move");
     assert_eq!(
-        app.count(&format!("archived_plan_activities WHERE plan_id = {old}")),
+        app.count(
+            sql_query("SELECT count(*) FROM archived_plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(old)
+        ),
         3
     );
     assert_eq!(
-        app.count(&format!("plan_activities WHERE plan_id = {old}")),
+        app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(old)
+        ),
         0
     );
     assert_eq!(
-        app.text(&format!(
-            "SELECT to_jsonb(p) FROM archived_plans p WHERE id = {old}"
-        )),
+        app.text(
+            sql_query("SELECT (SELECT to_jsonb(p) FROM archived_plans p WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(old)
+        ),
         old_row,
         "every column, timestamps included, is kept"
     );
@@ -126,11 +150,17 @@ async fn archive_and_restore_round_trip_with_activities_dry_run_and_rerun() {
     );
     assert!(!is_archived(&app, old));
     assert_eq!(
-        app.text(&format!("SELECT to_jsonb(p) FROM plans p WHERE id = {old}")),
+        app.text(
+            sql_query("SELECT (SELECT to_jsonb(p) FROM plans p WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(old)
+        ),
         old_row
     );
     assert_eq!(
-        app.count(&format!("plan_activities WHERE plan_id = {old}")),
+        app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(old)
+        ),
         3
     );
     archive(&app, &["--restore", &recent.to_string()]).ok();
@@ -150,12 +180,15 @@ async fn archive_and_restore_round_trip_with_activities_dry_run_and_rerun() {
 #[tokio::test]
 async fn a_crash_between_batches_loses_and_doubles_nothing_and_a_rerun_finishes() {
     let app = spawn_app().await;
-    let user = app.create_user("ines");
+    let user = app.user("ines").insert();
     // 450 plans: batches of 200, 200 and 50.
     let first = insert_plans(&app, user.id, 450, 2, "archived", "3 years");
     let keep = insert_plans(&app, user.id, 3, 2, "published", "3 years");
     let before = every_plan(&app);
-    assert_eq!(app.count("plan_activities"), 906);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plan_activities")),
+        906
+    );
 
     let crash_after = |batches: &str| {
         wayfare(
@@ -172,9 +205,15 @@ async fn a_crash_between_batches_loses_and_doubles_nothing_and_a_rerun_finishes(
         err.contains("injected failure after 1 batches (200 plans archived)"),
         "{err}"
     );
-    assert_eq!(app.count("archived_plans"), 200);
-    assert_eq!(app.count("archived_plan_activities"), 400);
-    assert_eq!(app.count("plans"), 253);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM archived_plans")),
+        200
+    );
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM archived_plan_activities")),
+        400
+    );
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 253);
     assert_eq!(
         every_plan(&app),
         before,
@@ -183,71 +222,102 @@ async fn a_crash_between_batches_loses_and_doubles_nothing_and_a_rerun_finishes(
 
     // A second crash one batch later, then a rerun that finishes the job.
     crash_after("1");
-    assert_eq!(app.count("archived_plans"), 400);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM archived_plans")),
+        400
+    );
     assert_eq!(every_plan(&app), before);
     let out = archive(&app, &[]).ok();
     assert!(out.contains("archived 50 plans"), "{out}");
-    assert_eq!(app.count("archived_plans"), 450);
-    assert_eq!(app.count("archived_plan_activities"), 900);
-    assert_eq!(app.count("plans"), 3);
-    assert_eq!(app.count("plan_activities"), 6);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM archived_plans")),
+        450
+    );
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM archived_plan_activities")),
+        900
+    );
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 3);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plan_activities")),
+        6
+    );
     assert!(is_archived(&app, first) && !is_archived(&app, keep));
     assert_eq!(every_plan(&app), before);
     assert!(archive(&app, &[]).ok().contains("archived 0 plans"));
 }
 
-fn returning_id(conn: &mut diesel::PgConnection, sql: &str) -> i32 {
-    #[derive(diesel::QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        id: i32,
-    }
-    diesel::RunQueryDsl::get_result::<Id>(diesel::sql_query(sql), conn)
-        .unwrap()
-        .id
+/// The id a constant `INSERT … RETURNING id` (with its values bound) returns.
+fn returning_id<'q, Q>(conn: &mut diesel::PgConnection, query: Q) -> i32
+where
+    Q: diesel::RunQueryDsl<diesel::PgConnection>
+        + diesel::query_dsl::LoadQuery<'q, diesel::PgConnection, crate::support::Id>,
+{
+    query.get_result::<crate::support::Id>(conn).unwrap().id
 }
 
 #[test]
 fn a_failed_batch_rolls_back_whole() {
     // The library function on one connection: a batch whose activities cannot be copied
     // (a conflicting row already sits in the archive) must leave its plans live.
-    let db = crate::helpers::TestDatabase::create();
+    let db = crate::support::TestDatabase::create();
     let mut conn = db.admin_conn();
     let user = returning_id(
         &mut conn,
-        "INSERT INTO users (email, username, password_hash) VALUES \
-         ('x@example.com', 'x', 'x') RETURNING id",
+        sql_query(
+            "INSERT INTO users (email, username, password_hash) VALUES \
+             ('x@example.com', 'x', 'x') RETURNING id",
+        ),
     );
     let plan = returning_id(
         &mut conn,
-        &format!(
+        sql_query(
             "INSERT INTO plans (user_id, title, status, updated_at) VALUES \
-             ({user}, 'Old', 'archived', now() - interval '3 years') RETURNING id"
-        ),
+             ($1, 'Old', 'archived', now() - interval '3 years') RETURNING id",
+        )
+        .bind::<Integer, _>(user),
     );
     let activity = returning_id(
         &mut conn,
-        &format!("INSERT INTO plan_activities (plan_id, title) VALUES ({plan}, 'A') RETURNING id"),
+        sql_query("INSERT INTO plan_activities (plan_id, title) VALUES ($1, 'A') RETURNING id")
+            .bind::<Integer, _>(plan),
     );
     // A stale copy of the activity in the archive (under an archived plan of its own).
-    diesel::connection::SimpleConnection::batch_execute(
+    diesel::RunQueryDsl::execute(
+        sql_query("INSERT INTO archived_plans (id, user_id, title) VALUES (-1, $1, 'Stale')")
+            .bind::<Integer, _>(user),
         &mut conn,
-        &format!(
-            "INSERT INTO archived_plans (id, user_id, title) VALUES (-1, {user}, 'Stale'); \
-             INSERT INTO archived_plan_activities (id, plan_id, title) VALUES ({activity}, -1, 'A')"
-        ),
+    )
+    .unwrap();
+    diesel::RunQueryDsl::execute(
+        sql_query("INSERT INTO archived_plan_activities (id, plan_id, title) VALUES ($1, -1, 'A')")
+            .bind::<Integer, _>(activity),
+        &mut conn,
     )
     .unwrap();
     let cutoff = wayfare::ops::archive::cutoff("2y").unwrap();
     let mut app_conn = db.conn();
     assert!(wayfare::ops::archive::archive(&mut app_conn, cutoff, None).is_err());
-    assert_eq!(count(&mut conn, &format!("plans WHERE id = {plan}")), 1);
     assert_eq!(
-        count(&mut conn, &format!("plan_activities WHERE id = {activity}")),
+        count(
+            &mut conn,
+            sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(plan)
+        ),
         1
     );
     assert_eq!(
-        count(&mut conn, &format!("archived_plans WHERE id = {plan}")),
+        count(
+            &mut conn,
+            sql_query("SELECT count(*) FROM plan_activities WHERE id = $1")
+                .bind::<Integer, _>(activity)
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            sql_query("SELECT count(*) FROM archived_plans WHERE id = $1").bind::<Integer, _>(plan)
+        ),
         0
     );
 }
@@ -255,12 +325,10 @@ fn a_failed_batch_rolls_back_whole() {
 #[tokio::test]
 async fn the_owner_sees_archived_plans_and_restores_one_and_nobody_else_can() {
     let app = spawn_app().await;
-    let owner = app.create_user("owner");
-    let other = app.create_user("other");
+    let owner = app.user("owner").insert();
+    let other = app.user("other").insert();
     let id = insert_plans(&app, owner.id, 1, 2, "archived", "3 years");
-    let title = app
-        .text(&format!("SELECT title FROM plans WHERE id = {id}"))
-        .unwrap();
+    let title = app.plan_row(id).map(|p| p.title).unwrap();
     let cutoff = wayfare::ops::archive::cutoff("2y").unwrap();
     assert_eq!(
         wayfare::ops::archive::archive(&mut app.conn(), cutoff, None).unwrap(),
@@ -315,9 +383,15 @@ async fn the_owner_sees_archived_plans_and_restores_one_and_nobody_else_can() {
             .await
             .contains("Nothing has been archived away.")
     );
-    assert_eq!(app.count("archived_plans"), 0);
     assert_eq!(
-        app.count(&format!("plan_activities WHERE plan_id = {id}")),
+        app.count(sql_query("SELECT count(*) FROM archived_plans")),
+        0
+    );
+    assert_eq!(
+        app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(id)
+        ),
         2
     );
 
@@ -326,5 +400,8 @@ async fn the_owner_sees_archived_plans_and_restores_one_and_nobody_else_can() {
         .post_form(&format!("/plans/archive/{id}/restore"), &[])
         .await;
     assert_eq!(twice.status(), 404);
-    assert_eq!(app.count(&format!("plans WHERE id = {id}")), 1);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(id)),
+        1
+    );
 }

@@ -1,8 +1,11 @@
 //! `wayfare backup` and `wayfare restore`: a verified dump, the newest N kept, restored into
 //! an empty database with every row, row-level security and the sessions intact.
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
+
 use super::support::{ScratchDir, count, serve, server_env, snapshot, wayfare};
-use crate::helpers::{
+use crate::support::{
     Browser, FIREFOX, HOME, PASSWORD, SESSION_COOKIE, TestDatabase, assert_is_redirect_to,
     spawn_app,
 };
@@ -24,7 +27,7 @@ fn backup(db_url: &str, dir: &std::path::Path, keep: &str) -> std::path::PathBuf
 #[tokio::test]
 async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
     let app = spawn_app().await;
-    let user = app.create_user("margarida");
+    let user = app.user("margarida").insert();
     let browser = app.signed_in(&user).await;
     let created = browser
         .post_form(
@@ -43,19 +46,20 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
     assert_eq!(created.status(), 303);
     let plan_path = created.headers()["location"].to_str().unwrap().to_string();
     let plan_id: i32 = plan_path.trim_start_matches("/plans/").parse().unwrap();
-    app.exec(&format!(
-        "INSERT INTO plan_activities (plan_id, title, estimated_cost, metadata) VALUES \
-         ({plan_id}, 'Tram 28', 3.10, '{{\"booking_info\": \"none\"}}'), \
-         ({plan_id}, 'Pastéis de Belém', 1.50, '{{}}')"
-    ));
-    app.exec(&format!(
-        "INSERT INTO archived_plans (user_id, title, status) VALUES ({}, 'Old trip', 'archived')",
-        user.id
-    ));
     app.exec(
+        sql_query(
+            "INSERT INTO plan_activities (plan_id, title, estimated_cost, metadata) VALUES \
+         ($1, 'Tram 28', 3.10, '{\"booking_info\": \"none\"}'), \
+         ($1, 'Pastéis de Belém', 1.50, '{}')",
+        )
+        .bind::<Integer, _>(plan_id),
+    );
+    app.exec(sql_query("INSERT INTO archived_plans (user_id, title, status) VALUES ($1, 'Old trip', 'archived')")
+.bind::<Integer, _>(user.id));
+    app.exec(sql_query(
         "INSERT INTO rate_limits (identifier, identifier_type, request_count) \
          VALUES ('198.51.100.7', 'ip', 3)",
-    );
+    ));
 
     // Older backups in the directory: all but the newest `--keep` go.
     let dir = ScratchDir::new("wayfare-backups");
@@ -117,19 +121,23 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
     // Row-level security came along: the app's role without an actor sees no plan, and it
     // owns nothing it could switch it off on.
     let mut bare = target.conn();
-    assert_eq!(count(&mut bare, "plans"), 0);
+    assert_eq!(count(&mut bare, sql_query("SELECT count(*) FROM plans")), 0);
     assert_eq!(
         count(
             &mut bare,
-            "pg_class WHERE relnamespace = 'public'::regnamespace \
+            sql_query(
+                "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace \
              AND relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+            )
         ),
         0
     );
     assert_eq!(
         count(
             &mut target.admin_conn(),
-            "pg_class WHERE relname IN ('plans', 'plan_activities') AND relforcerowsecurity"
+            sql_query(
+                "SELECT count(*) FROM pg_class WHERE relname IN ('plans', 'plan_activities') AND relforcerowsecurity"
+            )
         ),
         2
     );
@@ -152,13 +160,19 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
     let newcomer = Browser::new(&restored, FIREFOX);
     let signup = newcomer.signup("nuno@example.com", "nuno", PASSWORD).await;
     assert_is_redirect_to(&signup, HOME);
-    assert_eq!(count(&mut target.admin_conn(), "users"), 2);
+    assert_eq!(
+        count(
+            &mut target.admin_conn(),
+            sql_query("SELECT count(*) FROM users")
+        ),
+        2
+    );
 }
 
 #[tokio::test]
 async fn restore_refuses_a_database_that_is_not_empty_and_a_missing_file() {
     let app = spawn_app().await;
-    app.create_user("paulo");
+    app.user("paulo").insert();
     let dir = ScratchDir::new("wayfare-backups");
     let file = backup(&app.db.url, dir.path(), "7");
 
@@ -198,7 +212,9 @@ async fn restore_refuses_a_database_that_is_not_empty_and_a_missing_file() {
     assert_eq!(
         count(
             &mut empty.conn(),
-            "information_schema.tables WHERE table_schema = 'public'"
+            sql_query(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            )
         ),
         0
     );
@@ -224,7 +240,7 @@ fn a_backup_that_cannot_reach_the_database_fails_and_leaves_no_file() {
 #[tokio::test]
 async fn the_restore_drill_script_restores_the_newest_backup_serves_it_and_cleans_up() {
     let app = spawn_app().await;
-    app.create_user("drill");
+    app.user("drill").insert();
     let dir = ScratchDir::new("wayfare-backups");
     backup(&app.db.url, dir.path(), "7");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/restore-drill");
@@ -258,7 +274,8 @@ async fn the_restore_drill_script_restores_the_newest_backup_serves_it_and_clean
     assert_eq!(
         count(
             &mut app.db.admin_conn(),
-            &format!("pg_database WHERE datname = '{scratch}'")
+            sql_query("SELECT count(*) FROM pg_database WHERE datname = $1")
+                .bind::<Text, _>(&scratch)
         ),
         0,
         "the scratch database is dropped"
@@ -269,7 +286,7 @@ async fn the_restore_drill_script_restores_the_newest_backup_serves_it_and_clean
 async fn every_backup_file_is_private_from_the_moment_it_is_created() {
     use std::os::unix::fs::PermissionsExt;
     let app = spawn_app().await;
-    app.create_user("helena");
+    app.user("helena").insert();
     // pg_dump in a PG_BIN of our own notes the mode of the file it is given and its command
     // line before it writes a byte, then does the real work.
     let real = wayfare::db::local::find_binaries().unwrap();

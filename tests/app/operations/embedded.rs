@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
+use diesel::sql_query;
 use wayfare::db::local::{self, APP_DATABASE, APP_ROLE, OWNER_ROLE, SUPERUSER};
 
 use super::support::{
@@ -122,9 +123,11 @@ fn the_embedded_cluster_lets_nobody_in_without_a_password_and_keeps_the_password
     assert_eq!(
         text(
             &mut admin,
-            "SELECT string_agg(rolname || ':' || rolsuper || rolbypassrls || rolcreaterole \
+            sql_query(
+                "SELECT (SELECT string_agg(rolname || ':' || rolsuper || rolbypassrls || rolcreaterole \
              || rolcreatedb || ':' || (rolpassword LIKE 'SCRAM-SHA-256$%'), ' ' ORDER BY rolname) \
-             FROM pg_authid WHERE rolname IN ('postgres', 'wayfare', 'wayfare_owner')"
+             FROM pg_authid WHERE rolname IN ('postgres', 'wayfare', 'wayfare_owner'))::text AS v"
+            )
         ),
         "postgres:truetruetruetrue:true wayfare:falsefalsefalsefalse:true \
          wayfare_owner:falsefalsefalsefalse:true"
@@ -132,7 +135,9 @@ fn the_embedded_cluster_lets_nobody_in_without_a_password_and_keeps_the_password
     assert_eq!(
         text(
             &mut admin,
-            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'wayfare'"
+            sql_query(
+                "SELECT (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'wayfare')::text AS v"
+            )
         ),
         OWNER_ROLE
     );
@@ -257,8 +262,10 @@ async fn a_checkout_in_a_private_directory_serves_with_its_cluster_outside_and_f
     assert_eq!(
         count(
             &mut runtime,
-            "pg_class WHERE relnamespace = 'public'::regnamespace \
+            sql_query(
+                "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace \
              AND relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+            )
         ),
         0
     );
@@ -295,7 +302,13 @@ async fn a_checkout_in_a_private_directory_serves_with_its_cluster_outside_and_f
             APP_DATABASE,
         );
         let mut runtime = PgConnection::establish(&runtime_url).unwrap();
-        assert_eq!(count(&mut runtime, "users WHERE username = 'keep'"), 1);
+        assert_eq!(
+            count(
+                &mut runtime,
+                sql_query("SELECT count(*) FROM users WHERE username = 'keep'")
+            ),
+            1
+        );
         assert_passwords_required(&data_dir, port_db);
     }
 }
@@ -353,26 +366,42 @@ fn a_cluster_an_earlier_version_made_with_trust_switches_to_passwords_and_keeps_
     assert_eq!(
         count(
             &mut owner,
-            "pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' \
+            sql_query(
+                "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' \
              AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+            )
         ),
         0
     );
     assert_eq!(
         text(
             &mut owner,
-            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+            sql_query(
+                "SELECT (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database())::text AS v"
+            )
         ),
         OWNER_ROLE
     );
     let password = password_in(data_dir.path(), APP_ROLE);
     let mut runtime =
         PgConnection::establish(&url(APP_ROLE, Some(&password), old.port, APP_DATABASE)).unwrap();
-    assert_eq!(count(&mut runtime, "users WHERE username = 'old'"), 1);
+    assert_eq!(
+        count(
+            &mut runtime,
+            sql_query("SELECT count(*) FROM users WHERE username = 'old'")
+        ),
+        1
+    );
     diesel::sql_query("SELECT set_config('app.staff', 'on', false)")
         .execute(&mut runtime)
         .unwrap();
-    assert_eq!(count(&mut runtime, "plans WHERE title = 'Old trip'"), 1);
+    assert_eq!(
+        count(
+            &mut runtime,
+            sql_query("SELECT count(*) FROM plans WHERE title = 'Old trip'")
+        ),
+        1
+    );
 
     // The next start has nothing left to upgrade.
     let again = wayfare(

@@ -4,7 +4,7 @@
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
-use crate::helpers::{Browser, FIREFOX, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::support::{Browser, FIREFOX, PASSWORD, TestApp, spawn_app, spawn_app_with};
 
 async fn metrics(app: &TestApp) -> String {
     let response = app.get("/metrics").await;
@@ -38,9 +38,8 @@ async fn metrics_count_requests_by_route_pattern_and_never_by_raw_path() {
     assert_eq!(shared.status(), 303);
     let plan_id = plan_path.trim_start_matches("/plans/");
     let token = app
-        .text(&format!(
-            "SELECT share_token FROM plans WHERE id = {plan_id}"
-        ))
+        .plan_row(plan_id.parse::<i32>().unwrap())
+        .and_then(|p| p.share_token)
         .unwrap();
     assert_eq!(browser.get(&plan_path).await.status(), 200);
     assert_eq!(app.get(&format!("/s/{token}")).await.status(), 200);
@@ -116,7 +115,7 @@ async fn metrics_count_requests_by_route_pattern_and_never_by_raw_path() {
     assert!(value(&text, "wayfare_db_queries_total") > 10.0);
 
     // Counters move.
-    let user = app.create_user("walter");
+    let user = app.user("walter").insert();
     app.signed_in(&user).await;
     let later = metrics(&app).await;
     assert_eq!(

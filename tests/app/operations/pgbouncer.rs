@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use diesel::connection::CacheSize;
 use diesel::prelude::*;
+use diesel::sql_query;
 
 use super::support::{ScratchDir, as_postgres, free_port};
-use crate::helpers::{HOME, PASSWORD, TestDatabase, assert_is_redirect_to, spawn_app_with};
+use crate::support::{HOME, PASSWORD, TestDatabase, assert_is_redirect_to, spawn_app_with};
 
 /// The first version that tracks protocol-level named prepared statements.
 const PREPARED_STATEMENTS_SINCE: (u32, u32) = (1, 21);
@@ -154,7 +155,7 @@ async fn the_app_works_behind_pgbouncer_in_transaction_pooling_mode() {
         &owner.signup("ulla@example.com", "ulla", PASSWORD).await,
         HOME,
     );
-    app.exec("UPDATE users SET is_verified = true");
+    app.exec(sql_query("UPDATE users SET is_verified = true"));
     let created = owner
         .post_form("/plans", &[("title", "Helsinki"), ("currency", "EUR")])
         .await;
@@ -168,10 +169,13 @@ async fn the_app_works_behind_pgbouncer_in_transaction_pooling_mode() {
         .await;
     assert_eq!(listed.status(), 303);
     let token = app
-        .text(&format!(
-            "SELECT share_token FROM plans WHERE id = {}",
-            plan_path.trim_start_matches("/plans/")
-        ))
+        .plan_row(
+            plan_path
+                .trim_start_matches("/plans/")
+                .parse::<i32>()
+                .unwrap(),
+        )
+        .and_then(|p| p.share_token)
         .unwrap();
     assert_eq!(owner.logout().await.status(), 303);
     owner.login_ok("ulla", PASSWORD).await;

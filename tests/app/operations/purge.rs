@@ -6,27 +6,40 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use diesel::sql_query;
+use diesel::sql_types::{Bool, Integer, Text};
+
 use super::support::{ScratchDir, eventually, free_port, wayfare};
-use crate::helpers::{TestApp, spawn_app};
+use crate::support::{TestApp, spawn_app};
 
 fn add_session(app: &TestApp, user: i32, key: &str, expires: &str, active: bool) {
-    app.exec(&format!(
-        "INSERT INTO user_sessions (user_id, session_key, session_data, expires_at, is_active) \
-         VALUES ({user}, '{key}', '{{}}', now() AT TIME ZONE 'UTC' + interval '{expires}', {active})"
-    ));
+    app.exec(
+        sql_query(
+            "INSERT INTO user_sessions (user_id, session_key, session_data, expires_at, is_active) \
+             VALUES ($1, $2, '{}', now() AT TIME ZONE 'UTC' + $3::interval, $4)",
+        )
+        .bind::<Integer, _>(user)
+        .bind::<Text, _>(key)
+        .bind::<Text, _>(expires)
+        .bind::<Bool, _>(active),
+    );
 }
 
 fn add_counter(app: &TestApp, identifier: &str, days_ago: i32) {
-    app.exec(&format!(
-        "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         VALUES ('{identifier}', 'ip', 5, CURRENT_DATE - {days_ago})"
-    ));
+    app.exec(
+        sql_query(
+            "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
+         VALUES ($1, 'ip', 5, CURRENT_DATE - $2)",
+        )
+        .bind::<Text, _>(&identifier)
+        .bind::<Integer, _>(days_ago),
+    );
 }
 
 #[tokio::test]
 async fn purge_removes_expired_and_ended_sessions_and_old_counters_and_keeps_the_rest() {
     let app = spawn_app().await;
-    let user = app.create_user("beatriz");
+    let user = app.user("beatriz").insert();
     let browser = app.signed_in(&user).await;
     add_session(&app, user.id, "expired", "-1 minute", true);
     add_session(&app, user.id, "ended", "10 days", false);
@@ -42,19 +55,19 @@ async fn purge_removes_expired_and_ended_sessions_and_old_counters_and_keeps_the
         "{out}"
     );
     assert_eq!(
-        app.text("SELECT string_agg(session_key, ',' ORDER BY id) FROM user_sessions WHERE session_key IN ('expired', 'ended', 'soon')"),
+        app.text(sql_query("SELECT (SELECT string_agg(session_key, ',' ORDER BY id) FROM user_sessions WHERE session_key IN ('expired', 'ended', 'soon'))::text AS v")),
         Some("soon".into())
     );
     assert_eq!(
-        app.count("user_sessions"),
+        app.count(sql_query("SELECT count(*) FROM user_sessions")),
         2,
         "the login's session and 'soon'"
     );
     assert_eq!(
-        app.text(
-            "SELECT string_agg(identifier, ',' ORDER BY id) FROM rate_limits \
-             WHERE identifier IN ('today', 'four-weeks', 'last-month', 'last-year')"
-        ),
+        app.text(sql_query(
+            "SELECT (SELECT string_agg(identifier, ',' ORDER BY id) FROM rate_limits \
+             WHERE identifier IN ('today', 'four-weeks', 'last-month', 'last-year'))::text AS v"
+        )),
         Some("today,four-weeks".into())
     );
     assert_eq!(
@@ -143,7 +156,7 @@ impl Drop for ServeProcess {
 #[tokio::test]
 async fn serve_purges_when_it_starts_and_logs_slow_requests_with_their_sql_count() {
     let app = spawn_app().await;
-    let user = app.create_user("joana");
+    let user = app.user("joana").insert();
     add_session(&app, user.id, "expired", "-1 minute", true);
     add_counter(&app, "last-year", 400);
 
@@ -158,7 +171,10 @@ async fn serve_purges_when_it_starts_and_logs_slow_requests_with_their_sql_count
     eventually(
         Duration::from_secs(15),
         "the hourly purge's first run",
-        || async { app.count("user_sessions") == 0 && app.count("rate_limits") == 0 },
+        || async {
+            app.count(sql_query("SELECT count(*) FROM user_sessions")) == 0
+                && app.count(sql_query("SELECT count(*) FROM rate_limits")) == 0
+        },
     )
     .await;
 

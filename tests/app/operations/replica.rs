@@ -6,9 +6,11 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 
 use super::support::{PgCluster, ScratchDir, count, eventually, serve, server_env, text};
-use crate::helpers::{Browser, FIREFOX, HOME, PASSWORD, assert_is_redirect_to, extract_input};
+use crate::support::{Browser, FIREFOX, HOME, PASSWORD, assert_is_redirect_to, extract_input};
 
 #[tokio::test]
 async fn share_pages_and_explore_read_the_replica_and_owners_read_their_own_writes() {
@@ -27,7 +29,13 @@ async fn share_pages_and_explore_read_the_replica_and_owners_read_their_own_writ
     let replica = PgCluster::replica_of(&primary, dir.path().join("replica"));
     replica.start();
     let mut on_replica = replica.admin("wayfare");
-    assert_eq!(text(&mut on_replica, "pg_is_in_recovery()"), "true");
+    assert_eq!(
+        text(
+            &mut on_replica,
+            sql_query("SELECT (pg_is_in_recovery())::text AS v")
+        ),
+        "true"
+    );
 
     let data_dir = ScratchDir::new("wayfare-replica-app");
     let mut env = server_env(
@@ -69,7 +77,8 @@ async fn share_pages_and_explore_read_the_replica_and_owners_read_their_own_writ
     let id: i32 = plan_path.trim_start_matches("/plans/").parse().unwrap();
     let token = text(
         &mut primary_db,
-        &format!("SELECT share_token FROM plans WHERE id = {id}"),
+        sql_query("SELECT (SELECT share_token FROM plans WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(id),
     );
     assert_eq!(token.len(), 43, "a published public plan has a link");
     let share_path = format!("/s/{token}");
@@ -159,7 +168,10 @@ async fn share_pages_and_explore_read_the_replica_and_owners_read_their_own_writ
         )
         .await;
     assert_eq!(another.status(), 303);
-    assert_eq!(count(&mut primary_db, "plans"), 2);
+    assert_eq!(
+        count(&mut primary_db, sql_query("SELECT count(*) FROM plans")),
+        2
+    );
     drop(primary_db);
     primary.stop();
 }

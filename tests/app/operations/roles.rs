@@ -3,9 +3,11 @@
 //! it off or drop a policy, while every page still works.
 
 use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::Text;
 
 use super::support::{ScratchDir, count, serve, server_env, text, wayfare};
-use crate::helpers::{
+use crate::support::{
     Browser, FIREFOX, HOME, PASSWORD, TestDatabase, assert_is_redirect_to, spawn_app,
 };
 
@@ -31,8 +33,10 @@ fn refused(conn: &mut PgConnection, sql: &str) -> String {
 fn owned_by_current_user(conn: &mut PgConnection) -> i64 {
     count(
         conn,
-        "pg_class WHERE relnamespace = 'public'::regnamespace \
-         AND relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        sql_query(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace \
+             AND relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        ),
     )
 }
 
@@ -44,8 +48,10 @@ async fn the_runtime_role_owns_nothing_and_cannot_switch_row_level_security_off(
     assert_eq!(
         text(
             &mut runtime,
-            "SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb \
-             FROM pg_roles WHERE rolname = current_user"
+            sql_query(
+                "SELECT (SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb \
+             FROM pg_roles WHERE rolname = current_user)::text AS v"
+            )
         ),
         "false"
     );
@@ -72,13 +78,18 @@ async fn the_runtime_role_owns_nothing_and_cannot_switch_row_level_security_off(
     assert_eq!(
         count(
             &mut owner,
-            "pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' \
+            sql_query(
+                "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' \
              AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+            )
         ),
         0
     );
     assert_eq!(
-        count(&mut owner, "pg_policies WHERE tablename = 'plans'"),
+        count(
+            &mut owner,
+            sql_query("SELECT count(*) FROM pg_policies WHERE tablename = 'plans'")
+        ),
         4
     );
 
@@ -89,7 +100,7 @@ async fn the_runtime_role_owns_nothing_and_cannot_switch_row_level_security_off(
         &browser.signup("rui@example.com", "rui", PASSWORD).await,
         HOME,
     );
-    app.exec("UPDATE users SET is_verified = true");
+    app.exec(sql_query("UPDATE users SET is_verified = true"));
     let created = browser
         .post_form(
             "/plans",
@@ -101,8 +112,11 @@ async fn the_runtime_role_owns_nothing_and_cannot_switch_row_level_security_off(
     let page = browser.get(&plan).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Porto"));
-    assert_eq!(count(&mut runtime, "plans"), 0);
-    assert_eq!(app.count("plans"), 1);
+    assert_eq!(
+        count(&mut runtime, sql_query("SELECT count(*) FROM plans")),
+        0
+    );
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 1);
 }
 
 #[tokio::test]
@@ -119,7 +133,9 @@ async fn the_server_migrates_as_the_owner_url_and_grants_the_runtime_role_only_r
     let privilege = |table: &str, what: &str| {
         text(
             &mut db.admin_conn(),
-            &format!("SELECT has_table_privilege('wayfare', '{table}', '{what}')"),
+            sql_query("SELECT (SELECT has_table_privilege('wayfare', $1, $2))::text AS v")
+                .bind::<Text, _>(&table)
+                .bind::<Text, _>(&what),
         )
     };
     for what in ["SELECT", "INSERT", "UPDATE", "DELETE"] {
@@ -137,16 +153,24 @@ async fn the_server_migrates_as_the_owner_url_and_grants_the_runtime_role_only_r
         &browser.signup("ines@example.com", "ines", PASSWORD).await,
         HOME,
     );
-    assert_eq!(count(&mut db.admin_conn(), "users"), 1);
+    assert_eq!(
+        count(
+            &mut db.admin_conn(),
+            sql_query("SELECT count(*) FROM users")
+        ),
+        1
+    );
 }
 
 #[test]
 fn without_an_owner_url_the_log_says_that_the_runtime_role_owns_the_tables() {
     // A database as an earlier Wayfare had it: its one role owns it and will own the tables.
     let db = TestDatabase::create_empty();
-    diesel::sql_query(format!("ALTER DATABASE {} OWNER TO wayfare", db.name))
-        .execute(&mut db.admin_conn())
-        .unwrap();
+    diesel::sql_query(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO wayfare', current_database()); END $$",
+    )
+    .execute(&mut db.admin_conn())
+    .unwrap();
     let ran = wayfare(&["migrate"], &[("DATABASE_URL", &db.url)]);
     let output = format!("{}{}", ran.stdout, ran.stderr);
     assert!(ran.success, "{output}");
@@ -162,9 +186,8 @@ fn without_an_owner_url_the_log_says_that_the_runtime_role_owns_the_tables() {
     // where REASSIGN OWNED would reach other databases of a shared test server), no warning.
     diesel::connection::SimpleConnection::batch_execute(
         &mut db.admin_conn(),
-        &format!(
-            "ALTER DATABASE {} OWNER TO wayfare_owner;
-             DO $$ DECLARE r record; BEGIN
+        "DO $$ DECLARE r record; BEGIN
+               EXECUTE format('ALTER DATABASE %I OWNER TO wayfare_owner', current_database());
                FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
                  EXECUTE format('ALTER TABLE public.%I OWNER TO wayfare_owner', r.tablename);
                END LOOP;
@@ -173,8 +196,6 @@ fn without_an_owner_url_the_log_says_that_the_runtime_role_owns_the_tables() {
                  EXECUTE format('ALTER FUNCTION %s OWNER TO wayfare_owner', r.f);
                END LOOP;
              END $$",
-            db.name
-        ),
     )
     .unwrap();
     let ran = wayfare(
@@ -204,7 +225,7 @@ fn a_runtime_role_that_owns_nothing_applies_no_migration_and_says_what_to_set() 
     assert_eq!(
         count(
             &mut db.admin_conn(),
-            "pg_class WHERE relnamespace = 'public'::regnamespace"
+            sql_query("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
         ),
         0
     );

@@ -2,8 +2,11 @@
 //! seeded accounts can log in; staff with a random password printed once, never the
 //! documented one; a production (https) server only with `--allow-production`.
 
+use diesel::sql_query;
+use diesel::sql_types::Text;
+
 use super::support::{count, text, wayfare};
-use crate::helpers::{HOME, TestDatabase, assert_is_redirect_to, spawn_app};
+use crate::support::{HOME, TestDatabase, assert_is_redirect_to, spawn_app};
 
 /// Everything seeded except what is meant to differ: ids, timestamps, bcrypt salts and share
 /// tokens (random, but present or not alike). Rows are named by their owner's username.
@@ -11,30 +14,23 @@ fn content(db: &TestDatabase, seed: u64) -> String {
     let mut conn = db.admin_conn();
     let users = text(
         &mut conn,
-        &format!(
-            "SELECT json_agg(to_jsonb(u) - ARRAY['id', 'password_hash', 'created_at', \
+        sql_query(
+            "SELECT (SELECT json_agg(to_jsonb(u) - ARRAY['id', 'password_hash', 'created_at', \
              'updated_at', 'last_login', 'date_joined'] ORDER BY u.id) FROM users u \
-             WHERE u.username LIKE 's{seed}u%'"
-        ),
+             WHERE u.username LIKE ('s' || $1 || 'u%'))::text AS v",
+        )
+        .bind::<Text, _>(seed.to_string()),
     );
-    let plans = text(
-        &mut conn,
-        &format!(
-            "SELECT json_agg(to_jsonb(p) - ARRAY['id', 'user_id', 'share_token', 'created_at', \
+    let plans = text(&mut conn, sql_query("SELECT (SELECT json_agg(to_jsonb(p) - ARRAY['id', 'user_id', 'share_token', 'created_at', \
              'updated_at'] || jsonb_build_object('owner', u.username, 'shared', \
              p.share_token IS NOT NULL) ORDER BY p.id) \
-             FROM plans p JOIN users u ON u.id = p.user_id WHERE u.username LIKE 's{seed}u%'"
-        ),
-    );
-    let activities = text(
-        &mut conn,
-        &format!(
-            "SELECT json_agg(to_jsonb(a) - ARRAY['id', 'plan_id', 'created_at', 'updated_at'] \
+             FROM plans p JOIN users u ON u.id = p.user_id WHERE u.username LIKE ('s' || $1 || 'u%'))::text AS v")
+.bind::<Text, _>(seed.to_string()));
+    let activities = text(&mut conn, sql_query("SELECT (SELECT json_agg(to_jsonb(a) - ARRAY['id', 'plan_id', 'created_at', 'updated_at'] \
              || jsonb_build_object('owner', u.username, 'plan', p.title) ORDER BY a.id) \
              FROM plan_activities a JOIN plans p ON p.id = a.plan_id \
-             JOIN users u ON u.id = p.user_id WHERE u.username LIKE 's{seed}u%'"
-        ),
-    );
+             JOIN users u ON u.id = p.user_id WHERE u.username LIKE ('s' || $1 || 'u%'))::text AS v")
+.bind::<Text, _>(seed.to_string()));
     format!("users: {users}\nplans: {plans}\nactivities: {activities}\n")
 }
 
@@ -67,13 +63,24 @@ fn the_same_seed_gives_the_same_data_in_two_fresh_databases_with_the_promised_co
     seed(&second, 42);
 
     let mut conn = first.admin_conn();
-    assert_eq!(count(&mut conn, "users"), 12);
-    assert_eq!(count(&mut conn, "plans"), 12 * 5);
-    assert_eq!(count(&mut conn, "plan_activities"), 12 * 5 * 4);
+    assert_eq!(
+        count(&mut conn, sql_query("SELECT count(*) FROM users")),
+        12
+    );
+    assert_eq!(
+        count(&mut conn, sql_query("SELECT count(*) FROM plans")),
+        12 * 5
+    );
+    assert_eq!(
+        count(&mut conn, sql_query("SELECT count(*) FROM plan_activities")),
+        12 * 5 * 4
+    );
     assert_eq!(
         count(
             &mut conn,
-            "plans p WHERE (SELECT count(*) FROM plan_activities a WHERE a.plan_id = p.id) <> 4"
+            sql_query(
+                "SELECT count(*) FROM plans p WHERE (SELECT count(*) FROM plan_activities a WHERE a.plan_id = p.id) <> 4"
+            )
         ),
         0,
         "every plan has exactly --activities-per-plan activities"
@@ -81,7 +88,9 @@ fn the_same_seed_gives_the_same_data_in_two_fresh_databases_with_the_promised_co
     assert_eq!(
         count(
             &mut conn,
-            "users u WHERE (SELECT count(*) FROM plans p WHERE p.user_id = u.id) <> 5"
+            sql_query(
+                "SELECT count(*) FROM users u WHERE (SELECT count(*) FROM plans p WHERE p.user_id = u.id) <> 5"
+            )
         ),
         0,
         "every user has exactly --plans-per-user plans"
@@ -97,7 +106,13 @@ fn the_same_seed_gives_the_same_data_in_two_fresh_databases_with_the_promised_co
 
     // Another seed is other data, and loads beside the first one.
     seed(&second, 7);
-    assert_eq!(count(&mut second.admin_conn(), "users"), 24);
+    assert_eq!(
+        count(
+            &mut second.admin_conn(),
+            sql_query("SELECT count(*) FROM users")
+        ),
+        24
+    );
     let other = content(&second, 7);
     assert_ne!(
         other.replace("s7u", "s42u"),
@@ -113,41 +128,65 @@ fn seeded_data_looks_real() {
     let mut conn = db.admin_conn();
     // Several currencies and statuses, some public plans with a share link, a staff user,
     // dated itineraries inside each trip, real cities with coordinates nearby.
-    assert!(count(&mut conn, "(SELECT DISTINCT currency FROM plans) c") >= 3);
-    assert!(count(&mut conn, "(SELECT DISTINCT status FROM plans) s") >= 2);
     assert!(
         count(
             &mut conn,
-            "plans WHERE is_public AND share_token IS NOT NULL"
+            sql_query("SELECT count(*) FROM (SELECT DISTINCT currency FROM plans) c")
+        ) >= 3
+    );
+    assert!(
+        count(
+            &mut conn,
+            sql_query("SELECT count(*) FROM (SELECT DISTINCT status FROM plans) s")
+        ) >= 2
+    );
+    assert!(
+        count(
+            &mut conn,
+            sql_query("SELECT count(*) FROM plans WHERE is_public AND share_token IS NOT NULL")
         ) >= 1
     );
-    assert_eq!(count(&mut conn, "users WHERE is_staff"), 1);
     assert_eq!(
         count(
             &mut conn,
-            "plan_activities a JOIN plans p ON p.id = a.plan_id \
+            sql_query("SELECT count(*) FROM users WHERE is_staff")
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            sql_query(
+                "SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id \
              WHERE a.scheduled_date NOT BETWEEN p.start_date AND p.end_date"
+            )
         ),
         0
     );
     assert_eq!(
         count(
             &mut conn,
-            "plans WHERE destination IS NULL OR budget IS NULL OR start_date IS NULL"
+            sql_query(
+                "SELECT count(*) FROM plans WHERE destination IS NULL OR budget IS NULL OR start_date IS NULL"
+            )
         ),
         0
     );
     assert_eq!(
         count(
             &mut conn,
-            "plan_activities WHERE latitude IS NULL OR longitude IS NULL"
+            sql_query(
+                "SELECT count(*) FROM plan_activities WHERE latitude IS NULL OR longitude IS NULL"
+            )
         ),
         0
     );
     let lisbon_far_off = count(
         &mut conn,
-        "plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.destination LIKE 'Lisbon%' \
+        sql_query(
+            "SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.destination LIKE 'Lisbon%' \
          AND (abs(a.latitude - 38.7223) > 0.1 OR abs(a.longitude + 9.1393) > 0.1)",
+        ),
     );
     assert_eq!(lisbon_far_off, 0, "activities are in the plan's city");
 }
@@ -176,7 +215,7 @@ fn printed_password(printed: &str, label: &str) -> String {
 }
 
 /// Whether a login with this password works, in a fresh browser.
-async fn logs_in(app: &crate::helpers::TestApp, login: &str, password: &str) -> bool {
+async fn logs_in(app: &crate::support::TestApp, login: &str, password: &str) -> bool {
     let response = app.new_browser().login(login, password).await;
     response.status() == reqwest::StatusCode::SEE_OTHER
         && response.headers()["location"].to_str().unwrap() == HOME
@@ -199,11 +238,17 @@ async fn seeded_staff_get_random_passwords_printed_once_and_travellers_the_docum
         "printed once:\n{printed}"
     );
     let mut conn = app.db.admin_conn();
-    assert_eq!(count(&mut conn, "users WHERE is_staff"), 1);
+    assert_eq!(
+        count(
+            &mut conn,
+            sql_query("SELECT count(*) FROM users WHERE is_staff")
+        ),
+        1
+    );
     assert!(
         !text(
             &mut conn,
-            "SELECT string_agg(password_hash, ' ') FROM users"
+            sql_query("SELECT (SELECT string_agg(password_hash, ' ') FROM users)::text AS v")
         )
         .contains(&staff),
         "stored only as a hash"
@@ -249,8 +294,16 @@ async fn seeding_a_production_server_needs_allow_production_and_publishes_no_pas
     );
     assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
     let mut conn = app.db.admin_conn();
-    for table in ["users", "plans", "plan_activities"] {
-        assert_eq!(count(&mut conn, table), 0, "{table}: nothing is seeded");
+    for (table, sql) in [
+        ("users", "SELECT count(*) FROM users"),
+        ("plans", "SELECT count(*) FROM plans"),
+        ("plan_activities", "SELECT count(*) FROM plan_activities"),
+    ] {
+        assert_eq!(
+            count(&mut conn, sql_query(sql)),
+            0,
+            "{table}: nothing is seeded"
+        );
     }
 
     args.push("--allow-production");

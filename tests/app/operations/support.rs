@@ -1,6 +1,6 @@
 //! What the operations tests share: the `wayfare` binary, processes run as the `postgres`
-//! system user, free ports, scratch directories, private PostgreSQL clusters, servers on a
-//! database of the test's choosing, and table contents to compare.
+//! system user, free ports, scratch directories, servers on a database of the test's
+//! choosing, and table contents to compare. Private PostgreSQL clusters are in `cluster`.
 
 use std::collections::HashMap;
 use std::os::unix::process::CommandExt;
@@ -9,11 +9,13 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
+use diesel::query_dsl::LoadQuery;
 use rand::RngCore;
 use wayfare::config::Settings;
 use wayfare::startup::Application;
 
-use crate::helpers::test_env;
+pub use super::cluster::PgCluster;
+use crate::support::{Count, TextValue, test_env};
 
 // ---------------------------------------------------------------- the binary
 
@@ -174,7 +176,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn run_checked(command: &mut Command, what: &str) {
+pub(super) fn run_checked(command: &mut Command, what: &str) {
     let out = command
         .output()
         .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
@@ -186,149 +188,64 @@ fn run_checked(command: &mut Command, what: &str) {
     );
 }
 
-// ---------------------------------------------------------------- private clusters
-
-/// A PostgreSQL cluster of the test's own under a scratch directory, on a free port, with
-/// trust authentication from 127.0.0.1 (replication included). Stopped when dropped, also
-/// when the test fails.
-pub struct PgCluster {
-    pub dir: PathBuf,
-    pub port: u16,
-    bin: PathBuf,
-}
-
-impl PgCluster {
-    /// `initdb` a new cluster in `dir` (which must not exist yet).
-    pub fn init(dir: PathBuf) -> Self {
-        let bin = wayfare::db::local::find_binaries().expect("PostgreSQL server binaries");
-        let cluster = PgCluster {
-            dir,
-            port: free_port(),
-            bin,
-        };
-        run_checked(
-            as_postgres(cluster.bin.join("initdb"))
-                .arg("-D")
-                .arg(&cluster.dir)
-                .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8"])
-                .args(["--locale=C", "--no-sync"]),
-            "initdb",
-        );
-        cluster.configure();
-        cluster
-    }
-
-    /// A streaming replica of `primary`: `pg_basebackup -R` into `dir`, on its own port.
-    pub fn replica_of(primary: &PgCluster, dir: PathBuf) -> Self {
-        let cluster = PgCluster {
-            dir,
-            port: free_port(),
-            bin: primary.bin.clone(),
-        };
-        run_checked(
-            as_postgres(cluster.bin.join("pg_basebackup"))
-                .args(["-h", "127.0.0.1", "-U", "postgres"])
-                .args(["-p", &primary.port.to_string()])
-                .arg("-D")
-                .arg(&cluster.dir)
-                .args(["-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]),
-            "pg_basebackup",
-        );
-        cluster.configure();
-        cluster
-    }
-
-    /// Appended last, so it wins over what `pg_basebackup` copied from the primary.
-    fn configure(&self) {
-        use std::io::Write;
-        let mut conf = std::fs::OpenOptions::new()
-            .append(true)
-            .open(self.dir.join("postgresql.conf"))
-            .unwrap();
-        writeln!(
-            conf,
-            "\nlisten_addresses = '127.0.0.1'\nport = {}\nunix_socket_directories = ''\n\
-             fsync = off\nsynchronous_commit = off\nshared_buffers = 16MB\n\
-             max_connections = 60\ntimezone = 'UTC'\nwal_level = replica\nhot_standby = on",
-            self.port
-        )
-        .unwrap();
-    }
-
-    pub fn start(&self) {
-        run_checked(
-            as_postgres(self.bin.join("pg_ctl"))
-                .arg("-D")
-                .arg(&self.dir)
-                .arg("-l")
-                .arg(self.dir.join("server.log"))
-                .args(["-w", "-t", "30", "start"]),
-            "pg_ctl start",
-        );
-    }
-
-    /// Stops the server at once (no checkpoint): a crash, as far as clients can tell.
-    pub fn stop(&self) {
-        run_checked(
-            as_postgres(self.bin.join("pg_ctl"))
-                .arg("-D")
-                .arg(&self.dir)
-                .args(["-m", "immediate", "-w", "stop"]),
-            "pg_ctl stop",
-        );
-    }
-
-    pub fn url(&self, user: &str, database: &str) -> String {
-        format!("postgres://{user}@127.0.0.1:{}/{database}", self.port)
-    }
-
-    pub fn admin(&self, database: &str) -> PgConnection {
-        PgConnection::establish(&self.url("postgres", database)).unwrap()
-    }
-}
-
-impl Drop for PgCluster {
-    fn drop(&mut self) {
-        if self.dir.join("postmaster.pid").exists() {
-            let _ = as_postgres(self.bin.join("pg_ctl"))
-                .arg("-D")
-                .arg(&self.dir)
-                .args(["-m", "immediate", "-w", "stop"])
-                .output();
-        }
-    }
-}
-
 // ---------------------------------------------------------------- table contents
 
-#[derive(QueryableByName)]
-struct Json {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    v: String,
+/// The one result of a constant query (with its values bound) returning a count or a text.
+pub fn one<'q, T, Q>(conn: &mut PgConnection, query: Q) -> T
+where
+    Q: RunQueryDsl<PgConnection> + LoadQuery<'q, PgConnection, T>,
+{
+    query.get_result(conn).unwrap()
 }
 
-/// The result of a query returning one text column, one row.
-pub fn text(conn: &mut PgConnection, sql: &str) -> String {
-    diesel::sql_query(format!("SELECT ({sql})::text AS v"))
-        .get_result::<Json>(conn)
-        .unwrap()
+/// The result of a constant `SELECT (…)::text AS v`, which must not be NULL.
+pub fn text<'q, Q>(conn: &mut PgConnection, query: Q) -> String
+where
+    Q: RunQueryDsl<PgConnection> + LoadQuery<'q, PgConnection, TextValue>,
+{
+    one::<TextValue, _>(conn, query)
         .v
+        .expect("a value, not NULL")
 }
 
-pub fn count(conn: &mut PgConnection, from_where: &str) -> i64 {
-    text(conn, &format!("SELECT count(*) FROM {from_where}"))
-        .parse()
-        .unwrap()
+/// The result of a constant `SELECT count(*) …`.
+pub fn count<'q, Q>(conn: &mut PgConnection, query: Q) -> i64
+where
+    Q: RunQueryDsl<PgConnection> + LoadQuery<'q, PgConnection, Count>,
+{
+    one::<Count, _>(conn, query).count
 }
 
-pub const TABLES: [&str; 7] = [
-    "users",
-    "user_sessions",
-    "rate_limits",
-    "plans",
-    "plan_activities",
-    "archived_plans",
-    "archived_plan_activities",
+/// Each table and the constant query that dumps it in id order.
+pub const TABLES: [(&str, &str); 7] = [
+    (
+        "users",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM users r",
+    ),
+    (
+        "user_sessions",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM user_sessions r",
+    ),
+    (
+        "rate_limits",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM rate_limits r",
+    ),
+    (
+        "plans",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM plans r",
+    ),
+    (
+        "plan_activities",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM plan_activities r",
+    ),
+    (
+        "archived_plans",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM archived_plans r",
+    ),
+    (
+        "archived_plan_activities",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM archived_plan_activities r",
+    ),
 ];
 
 /// Every row of every table, as JSON text in id order. On the app's role this acts as
@@ -339,12 +256,9 @@ pub fn snapshot(conn: &mut PgConnection) -> String {
         .unwrap();
     TABLES
         .iter()
-        .map(|t| {
-            let rows = text(
-                conn,
-                &format!("SELECT coalesce(json_agg(r ORDER BY r.id), '[]') FROM {t} r"),
-            );
-            format!("{t}: {rows}\n")
+        .map(|(table, sql)| {
+            let rows = text(conn, diesel::sql_query(*sql));
+            format!("{table}: {rows}\n")
         })
         .collect()
 }

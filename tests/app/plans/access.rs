@@ -2,10 +2,12 @@
 //! get the same 404 on every route and method (POSTs with a valid CSRF token and a body
 //! the owner's would succeed with), and nothing changes.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 const MISSING: i32 = 987_654_321;
 
@@ -170,10 +172,12 @@ async fn another_user_and_a_missing_id_get_the_same_404_on_every_route_and_nothi
         .await;
     let version = form_version(&owner.browser, &format!("/plans/{plan}/edit")).await;
     let activity_version = version_of(&app, "plan_activities", activity);
-    let archived = app.insert(&format!(
-        "INSERT INTO archived_plans (user_id, title) VALUES ({}, 'Old trip') RETURNING id",
-        owner.user.id
-    ));
+    let archived = app.insert(
+        sql_query(
+            "INSERT INTO archived_plans (user_id, title) VALUES ($1, 'Old trip') RETURNING id",
+        )
+        .bind::<Integer, _>(owner.user.id),
+    );
     let own_plan = create_plan(&intruder.browser, &[("title", "Intruder's own")]).await;
     let own_activity = add_activity(
         &intruder.browser,
@@ -308,7 +312,7 @@ async fn anonymous_visitors_are_sent_to_log_in_from_every_plan_route() {
     routes.push(post("/plans".into(), &plan_form(&[])));
     for request in &routes {
         let response = send(&anonymous, request).await;
-        crate::helpers::assert_is_login_redirect(&response);
+        crate::support::assert_is_login_redirect(&response);
     }
     assert_eq!(app.snapshot(), before);
 }

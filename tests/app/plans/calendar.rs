@@ -4,11 +4,13 @@
 use std::str::FromStr;
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike};
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 /// The raw text, checked against RFC 5545's line rules, and the parsed calendar.
 pub async fn fetch_calendar(browser: &Browser, path: &str) -> (String, Calendar) {
@@ -261,17 +263,19 @@ async fn dates_at_the_edge_of_what_the_database_holds_give_valid_calendars_and_p
     .await;
     // Rows the forms would refuse, as an old import or a hand-made row left them; in a
     // zone fourteen hours ahead of UTC, and with a week-long duration.
-    app.exec(&format!(
-        "UPDATE plans SET plan_data = '{{\"timezone\": \"Pacific/Kiritimati\"}}' WHERE id = {id}"
-    ));
-    app.exec(&format!(
-        "INSERT INTO plan_activities (plan_id, title, scheduled_date, start_time, duration_minutes, order_index) VALUES \
-         ({id}, 'Last day', '262142-12-31', NULL, NULL, 0), \
-         ({id}, 'Last evening', '262142-12-31', '23:30', 10080, 1), \
-         ({id}, 'Long ago', '4713-01-01 BC', '00:10', NULL, 0), \
-         ({id}, 'New year 10000', '9999-12-31', NULL, NULL, 0), \
-         ({id}, 'Late in 9999', '9999-12-31', '23:30', NULL, 1)"
-    ));
+    app.exec(
+        sql_query(
+            "UPDATE plans SET plan_data = '{\"timezone\": \"Pacific/Kiritimati\"}' WHERE id = $1",
+        )
+        .bind::<Integer, _>(id),
+    );
+    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, scheduled_date, start_time, duration_minutes, order_index) VALUES \
+         ($1, 'Last day', '262142-12-31', NULL, NULL, 0), \
+         ($1, 'Last evening', '262142-12-31', '23:30', 10080, 1), \
+         ($1, 'Long ago', '4713-01-01 BC', '00:10', NULL, 0), \
+         ($1, 'New year 10000', '9999-12-31', NULL, NULL, 0), \
+         ($1, 'Late in 9999', '9999-12-31', '23:30', NULL, 1)")
+.bind::<Integer, _>(id));
     let page = t.browser.get(&format!("/plans/{id}")).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Last evening"));

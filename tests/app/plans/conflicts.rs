@@ -1,10 +1,12 @@
 //! Lost updates: two browsers edit the same plan from the same version; the second save
 //! answers 409, shows the newer data, keeps what was typed, and saves only when sent again.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::{assert_is_redirect_to, spawn_app};
+use crate::support::{assert_is_redirect_to, spawn_app};
 
 #[tokio::test]
 async fn the_second_of_two_edits_from_one_version_is_a_409_that_keeps_the_typing() {
@@ -59,9 +61,12 @@ async fn the_second_of_two_edits_from_one_version_is_a_409_that_keeps_the_typing
         &format!("/plans/{id}"),
     );
     assert_eq!(
-        app.text(&format!(
-            "SELECT title || '|' || destination FROM plans WHERE id = {id}"
-        ))
+        app.text(
+            sql_query(
+                "SELECT (SELECT title || '|' || destination FROM plans WHERE id = $1)::text AS v"
+            )
+            .bind::<Integer, _>(id)
+        )
         .unwrap(),
         "Phone title|Sintra"
     );
@@ -93,9 +98,10 @@ async fn other_changes_to_the_plan_also_make_an_open_edit_form_stale() {
     let response = t.browser.post_form(&path, &form).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert_eq!(
-        app.text(&format!(
-            "SELECT status || '|' || title FROM plans WHERE id = {id}"
-        ))
+        app.text(
+            sql_query("SELECT (SELECT status || '|' || title FROM plans WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(id)
+        )
         .unwrap(),
         "archived|Lisbon in July"
     );

@@ -1,16 +1,21 @@
 //! `plan_data` through real forms: trip details, bookings and the raw editor, each keeping
 //! every key it does not know; the time zone and the raw editor's limits.
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Jsonb};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::helpers::{assert_is_redirect_to, spawn_app};
+use crate::support::{assert_is_redirect_to, spawn_app};
 
 fn plan_data(app: &TestApp, id: i32) -> Value {
     serde_json::from_str(
-        &app.text(&format!("SELECT plan_data FROM plans WHERE id = {id}"))
-            .unwrap(),
+        &app.text(
+            sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(id),
+        )
+        .unwrap(),
     )
     .unwrap()
 }
@@ -67,10 +72,11 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     let id = create_plan(&t.browser, &[]).await;
-    app.exec(&format!(
-        "UPDATE plans SET plan_data = {} WHERE id = {id}",
-        quote(&with_unknown_keys().to_string())
-    ));
+    app.exec(
+        sql_query("UPDATE plans SET plan_data = $1 WHERE id = $2")
+            .bind::<Jsonb, _>(with_unknown_keys())
+            .bind::<Integer, _>(id),
+    );
 
     // The details form shows the known keys, and saves its fields.
     let path = format!("/plans/{id}/details");
@@ -313,7 +319,7 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
 }
 
 fn extract_version(html: &str) -> String {
-    crate::helpers::extract_input(html, "version").unwrap()
+    crate::support::extract_input(html, "version").unwrap()
 }
 
 #[tokio::test]
@@ -438,9 +444,12 @@ async fn the_trip_time_zone_must_be_an_iana_name() {
             .await;
         assert_is_redirect_to(&response, &format!("/plans/{id}"));
         assert_eq!(
-            app.text(&format!(
-                "SELECT plan_data->>'timezone' FROM plans WHERE id = {id}"
-            )),
+            app.text(
+                sql_query(
+                    "SELECT (SELECT plan_data->>'timezone' FROM plans WHERE id = $1)::text AS v"
+                )
+                .bind::<Integer, _>(id)
+            ),
             saved.map(str::to_string),
             "{value:?}"
         );

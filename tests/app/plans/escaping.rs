@@ -1,10 +1,12 @@
 //! Markup typed into any text field comes back as text: on the plan page, the list, every
 //! form (including a form re-shown with errors or a conflict).
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 /// The owner's pages that show the plan's text.
 fn pages(plan: i32, activity: i32) -> Vec<String> {
@@ -109,10 +111,9 @@ async fn markup_in_every_text_field_is_escaped_on_every_page() {
             )
             .await;
         assert!(
-            app.count(&format!(
-                "plans WHERE id = {plan} AND plan_data->'sharing'->>'display_name' = {}",
-                quote(payload)
-            )) == 1
+            app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND plan_data->'sharing'->>'display_name' = $2")
+.bind::<Integer, _>(plan)
+.bind::<Text, _>(payload)) == 1
         );
 
         for path in pages(plan, activity) {

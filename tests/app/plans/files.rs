@@ -3,28 +3,26 @@
 //! 1900–2200, over-long text, oversized data) gets the list of what is wrong and creates
 //! nothing.
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Jsonb};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 /// A plan with every column and every kind of activity, made through the forms.
 async fn full_plan(app: &TestApp, t: &Traveller) -> i32 {
     let id = create_plan(&t.browser, &[("budget", "2000.10"), ("currency", "EUR")]).await;
-    app.exec(&format!(
-        "UPDATE plans SET plan_data = {} WHERE id = {id}",
-        quote(
-            &json!({
-                "timezone": "Europe/Lisbon",
-                "notes": "Ünïcødé notes, with \"quotes\"",
-                "preferences": {"group_size": 2, "accessibility_needs": ["lift"]},
-                "external_bookings": {"flights": [{"provider": "TAP", "cost": "99.90"}], "hotels": [], "activities": []},
-                "mood": {"x": [1, 2.5, null]}
-            })
-            .to_string()
-        )
-    ));
+    app.exec(sql_query("UPDATE plans SET plan_data = $1 WHERE id = $2")
+.bind::<Jsonb, _>(json!({
+            "timezone": "Europe/Lisbon",
+            "notes": "Ünïcødé notes, with \"quotes\"",
+            "preferences": {"group_size": 2, "accessibility_needs": ["lift"]},
+            "external_bookings": {"flights": [{"provider": "TAP", "cost": "99.90"}], "hotels": [], "activities": []},
+            "mood": {"x": [1, 2.5, null]}
+        }))
+.bind::<Integer, _>(id));
     add_activity(
         &t.browser,
         app,
@@ -110,14 +108,16 @@ async fn export_then_import_gives_an_identical_plan() {
     assert_eq!(exported["activities"].as_array().unwrap().len(), 5);
     assert!(!String::from_utf8_lossy(&bytes).contains("share_token"));
 
-    let before = app.count("plans");
+    let before = app.count(sql_query("SELECT count(*) FROM plans"));
     let response = import_file(&t.browser, &bytes).await;
     let copy = plan_id_in(&response);
-    assert_eq!(app.count("plans"), before + 1);
     assert_eq!(
-        app.text(&format!(
-            "SELECT user_id || '|' || status || '|' || is_public FROM plans WHERE id = {copy}"
-        ))
+        app.count(sql_query("SELECT count(*) FROM plans")),
+        before + 1
+    );
+    assert_eq!(
+        app.text(sql_query("SELECT (SELECT user_id || '|' || status || '|' || is_public FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(copy))
         .unwrap(),
         format!("{}|draft|false", t.user.id),
         "an import is a private draft of the importer"
@@ -131,22 +131,24 @@ async fn export_then_import_gives_an_identical_plan() {
     assert_eq!(again, original, "the same plan, activities and plan_data");
 
     // And the rows themselves match column by column.
-    let columns = "title, description, activity_type, location_name, latitude, longitude, address, \
-                   scheduled_date, start_time, end_time, duration_minutes, estimated_cost, actual_cost, \
-                   order_index, is_completed, metadata";
     let rows = |plan: i32| {
-        app.text(&format!(
-            "SELECT string_agg(concat_ws('|', {columns}), E'\\n' ORDER BY scheduled_date, order_index) \
-             FROM plan_activities WHERE plan_id = {plan}"
-        ))
+        app.text(
+            sql_query(
+                "SELECT (SELECT string_agg(concat_ws('|', title, description, activity_type, \
+             location_name, latitude, longitude, address, scheduled_date, start_time, end_time, \
+             duration_minutes, estimated_cost, actual_cost, order_index, is_completed, metadata), \
+             E'\\n' ORDER BY scheduled_date, order_index) \
+             FROM plan_activities WHERE plan_id = $1)::text AS v",
+            )
+            .bind::<Integer, _>(plan),
+        )
         .unwrap()
     };
     assert_eq!(rows(copy), rows(id));
     let plan = |plan: i32| {
-        app.text(&format!(
-            "SELECT concat_ws('|', title, description, destination, start_date, end_date, budget, \
-             currency, plan_data) FROM plans WHERE id = {plan}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', title, description, destination, start_date, end_date, budget, \
+             currency, plan_data) FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(plan))
         .unwrap()
     };
     assert_eq!(plan(copy), plan(id));
@@ -155,7 +157,10 @@ async fn export_then_import_gives_an_identical_plan() {
     again["plan"]["title"] = json!("Second import");
     let response = import_file(&t.browser, again.to_string().as_bytes()).await;
     plan_id_in(&response);
-    assert_eq!(app.count("plans"), before + 2);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plans")),
+        before + 2
+    );
 }
 
 #[tokio::test]
@@ -184,27 +189,28 @@ async fn a_seed_style_file_with_an_itinerary_becomes_activities() {
     let response = import_file(&t.browser, seed.to_string().as_bytes()).await;
     let id = plan_id_in(&response);
     assert_eq!(
-        app.text(&format!(
-            "SELECT concat_ws('|', title, start_date, end_date, currency, status) FROM plans WHERE id = {id}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', title, start_date, end_date, currency, status) FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap(),
         "Paris long weekend|2025-09-01|2025-09-03|USD|draft",
         "the dates come from the itinerary"
     );
     assert_eq!(
-        app.text(&format!(
-            "SELECT string_agg(concat_ws('|', scheduled_date, order_index, title, location_name, \
+        app.text(sql_query("SELECT (SELECT string_agg(concat_ws('|', scheduled_date, order_index, title, location_name, \
                start_time, duration_minutes, estimated_cost), E'\\n' ORDER BY scheduled_date, order_index) \
-             FROM plan_activities WHERE plan_id = {id}"
-        ))
+             FROM plan_activities WHERE plan_id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap(),
         "2025-09-01|0|Museum visit|City Museum|09:00:00|120|15.00\n\
          2025-09-01|1|Lunch|Café|13:00:00|12.50\n\
          2025-09-03|0|Walk along the Seine"
     );
     let data: Value = serde_json::from_str(
-        &app.text(&format!("SELECT plan_data FROM plans WHERE id = {id}"))
-            .unwrap(),
+        &app.text(
+            sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(id),
+        )
+        .unwrap(),
     )
     .unwrap();
     let mut expected = seed.clone();
@@ -367,7 +373,7 @@ async fn a_bad_file_gets_a_clear_error_and_creates_nothing() {
     let response = post_file(&t.browser, "/plans/import", None, "plan.json", b"{}").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.snapshot(), before);
-    assert_eq!(app.count("plans"), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 0);
 
     // A seed-style object without a usable title still imports, under a default title.
     let response = import_file(
@@ -376,9 +382,5 @@ async fn a_bad_file_gets_a_clear_error_and_creates_nothing() {
     )
     .await;
     let id = plan_id_in(&response);
-    assert_eq!(
-        app.text(&format!("SELECT title FROM plans WHERE id = {id}"))
-            .unwrap(),
-        "Imported plan"
-    );
+    assert_eq!(app.plan_row(id).map(|p| p.title).unwrap(), "Imported plan");
 }

@@ -1,10 +1,12 @@
 //! The plan form: every field saved as typed, each invalid field refused beside it with
 //! the input kept and nothing written, on create and on edit.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
@@ -46,11 +48,10 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
     )
     .await;
     let row = app
-        .text(&format!(
-            "SELECT concat_ws('|', user_id, title, description, destination, start_date, end_date, \
+        .text(sql_query("SELECT (SELECT concat_ws('|', user_id, title, description, destination, start_date, end_date, \
              budget, currency, status, is_public, share_token IS NOT NULL, plan_data) \
-             FROM plans WHERE id = {id}"
-        ))
+             FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap();
     assert_eq!(
         row,
@@ -76,11 +77,10 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
     )
     .await;
     assert_eq!(
-        app.text(&format!(
-            "SELECT concat_ws('|', coalesce(description, 'NULL'), coalesce(destination, 'NULL'), \
+        app.text(sql_query("SELECT (SELECT concat_ws('|', coalesce(description, 'NULL'), coalesce(destination, 'NULL'), \
              coalesce(start_date::text, 'NULL'), coalesce(budget::text, 'NULL'), currency, status, \
-             is_public, coalesce(share_token, 'NULL')) FROM plans WHERE id = {id}"
-        ))
+             is_public, coalesce(share_token, 'NULL')) FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap(),
         "NULL|NULL|NULL|NULL|USD|draft|f|NULL"
     );
@@ -200,9 +200,11 @@ async fn each_invalid_field_of_a_new_plan_is_refused_beside_it_and_nothing_is_wr
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     assert_refused(&app, &t.browser, "/plans", None).await;
-    assert_eq!(app.count("plans"), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 0);
     assert_eq!(
-        app.count("rate_limits WHERE identifier_type = 'plan_create'"),
+        app.count(sql_query(
+            "SELECT count(*) FROM rate_limits WHERE identifier_type = 'plan_create'"
+        )),
         0,
         "a refused form is not counted"
     );
@@ -216,11 +218,7 @@ async fn each_invalid_field_of_an_edit_is_refused_beside_it_and_nothing_is_writt
     let path = format!("/plans/{id}/edit");
     let version = form_version(&t.browser, &path).await;
     assert_refused(&app, &t.browser, &path, Some(&version)).await;
-    assert_eq!(
-        app.text(&format!("SELECT title FROM plans WHERE id = {id}"))
-            .unwrap(),
-        "Lisbon in July"
-    );
+    assert_eq!(app.plan_row(id).map(|p| p.title).unwrap(), "Lisbon in July");
 }
 
 #[tokio::test]
@@ -274,12 +272,11 @@ async fn an_edit_saves_every_field_and_clears_the_blank_ones() {
             ],
         )
         .await;
-    crate::helpers::assert_is_redirect_to(&response, &format!("/plans/{id}"));
+    crate::support::assert_is_redirect_to(&response, &format!("/plans/{id}"));
     assert_eq!(
-        app.text(&format!(
-            "SELECT concat_ws('|', title, coalesce(description, 'NULL'), destination, start_date, \
-             end_date, budget, currency, status, is_public) FROM plans WHERE id = {id}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', title, coalesce(description, 'NULL'), destination, start_date, \
+             end_date, budget, currency, status, is_public) FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap(),
         "Porto instead|NULL|Porto|2026-08-01|2026-08-01|0.00|GBP|draft|f"
     );

@@ -1,10 +1,12 @@
 //! The daily limit on new plans per user (`LIMIT_PLANS_PER_USER`): creating, copying and
 //! importing all count, and the one over the limit answers 429 and writes nothing.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::spawn_app_with;
+use crate::support::spawn_app_with;
 
 #[tokio::test]
 async fn the_daily_plan_creation_limit_answers_429_and_creates_nothing() {
@@ -19,9 +21,9 @@ async fn the_daily_plan_creation_limit_answers_429_and_creates_nothing() {
         .await;
     let response = import_file(&t.browser, br#"{"notes": "imported"}"#).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.count("plans"), 3);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 3);
 
-    let before = app.count("plans");
+    let before = app.count(sql_query("SELECT count(*) FROM plans"));
     let refused = [
         t.browser.post_form("/plans", &plan_form(&[])).await,
         t.browser
@@ -35,7 +37,7 @@ async fn the_daily_plan_creation_limit_answers_429_and_creates_nothing() {
         let html = response.text().await.unwrap();
         assert!(html.contains("Try again in"), "{html}");
     }
-    assert_eq!(app.count("plans"), before);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), before);
 
     // A form with errors is not counted and still shows its errors.
     let response = t
@@ -73,7 +75,10 @@ async fn the_daily_activity_creation_limit_answers_429_and_creates_nothing() {
         .post_form(&format!("/plans/{plan}/activities"), &[("title", "Three")])
         .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(app.count("plan_activities"), 2);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plan_activities")),
+        2
+    );
 }
 
 #[tokio::test]
@@ -93,11 +98,10 @@ async fn imports_copies_and_duplicates_count_their_activities_and_a_refused_one_
     };
     let rows = || {
         (
-            app.count(&format!("plans WHERE user_id = {}", t.user.id)),
-            app.count(&format!(
-                "plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = {}",
-                t.user.id
-            )),
+            app.count(sql_query("SELECT count(*) FROM plans WHERE user_id = $1")
+.bind::<Integer, _>(t.user.id)),
+            app.count(sql_query("SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = $1")
+.bind::<Integer, _>(t.user.id)),
         )
     };
     let refused = |response: reqwest::Response| {

@@ -1,7 +1,12 @@
 //! "My plans": newest change first, status filter, search, keyset pages, empty state.
 
+use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::Integer;
+use wayfare::db::schema::plans;
+
 use super::*;
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 /// Plan ids in the order a list page links them.
 fn listed_ids(html: &str) -> Vec<i32> {
@@ -49,12 +54,17 @@ async fn all_pages(browser: &Browser, first: &str) -> (Vec<i32>, usize) {
     (ids, pages)
 }
 
-fn ids_in_order(app: &TestApp, where_: &str) -> Vec<i32> {
-    app.text(&format!(
-        "SELECT string_agg(id::text, ',' ORDER BY updated_at DESC, id DESC) FROM plans WHERE {where_}"
-    ))
-    .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect())
-    .unwrap_or_default()
+/// The plans of `owner` (with `status`, if given), newest change first.
+fn ids_in_order(app: &TestApp, owner: i32, status: Option<&str>) -> Vec<i32> {
+    let of_owner = plans::table
+        .filter(plans::user_id.eq(owner))
+        .order((plans::updated_at.desc(), plans::id.desc()))
+        .select(plans::id)
+        .into_boxed();
+    app.all(match status {
+        Some(status) => of_owner.filter(plans::status.eq(status)),
+        None => of_owner,
+    })
 }
 
 #[tokio::test]
@@ -69,10 +79,14 @@ async fn the_list_shows_newest_change_first_with_dates_status_budget_and_activit
     )
     .await;
     for (id, hours) in [(old, 3), (middle, 2), (new, 1)] {
-        app.exec(&format!(
-            "UPDATE plans SET updated_at = now() AT TIME ZONE 'UTC' - interval '{hours} hours' \
-             WHERE id = {id}"
-        ));
+        app.exec(
+            sql_query(
+                "UPDATE plans SET updated_at = now() AT TIME ZONE 'UTC' - make_interval(hours => $1) \
+                 WHERE id = $2",
+            )
+            .bind::<Integer, _>(hours)
+            .bind::<Integer, _>(id),
+        );
     }
     for i in 0..3 {
         insert_activity(&app, middle, &format!("A{i}"), None, i);
@@ -191,21 +205,21 @@ async fn the_list_pages_through_45_plans_with_a_keyset_cursor_each_once() {
     let t = traveller(&app, "ana").await;
     let other = traveller(&app, "bob").await;
     // 45 plans; groups of five share one updated_at, so the cursor needs its id part.
-    app.exec(&format!(
-        "INSERT INTO plans (user_id, title, status, updated_at) \
-         SELECT {}, 'Trip ' || g, CASE WHEN g % 3 = 0 THEN 'published' ELSE 'draft' END, \
+    app.exec(
+        sql_query(
+            "INSERT INTO plans (user_id, title, status, updated_at) \
+         SELECT $1, 'Trip ' || g, CASE WHEN g % 3 = 0 THEN 'published' ELSE 'draft' END, \
                 timestamp '2026-01-01' + (g / 5) * interval '1 day' \
            FROM generate_series(1, 45) g",
-        t.user.id
-    ));
-    app.exec(&format!(
-        "INSERT INTO plans (user_id, title) SELECT {}, 'Not mine ' || g FROM generate_series(1, 30) g",
-        other.user.id
-    ));
+        )
+        .bind::<Integer, _>(t.user.id),
+    );
+    app.exec(sql_query("INSERT INTO plans (user_id, title) SELECT $1, 'Not mine ' || g FROM generate_series(1, 30) g")
+.bind::<Integer, _>(other.user.id));
 
     let (ids, pages) = all_pages(&t.browser, "/plans").await;
     assert_eq!(pages, 3, "20 + 20 + 5");
-    assert_eq!(ids, ids_in_order(&app, &format!("user_id = {}", t.user.id)));
+    assert_eq!(ids, ids_in_order(&app, t.user.id, None));
 
     let (ids, pages) = all_pages(&t.browser, "/plans?status=published").await;
     assert_eq!(pages, 1);
@@ -213,13 +227,7 @@ async fn the_list_pages_through_45_plans_with_a_keyset_cursor_each_once() {
 
     let (ids, pages) = all_pages(&t.browser, "/plans?q=trip&status=draft").await;
     assert_eq!(pages, 2, "the filter goes along to the next page");
-    assert_eq!(
-        ids,
-        ids_in_order(
-            &app,
-            &format!("user_id = {} AND status = 'draft'", t.user.id)
-        )
-    );
+    assert_eq!(ids, ids_in_order(&app, t.user.id, Some("draft")));
 
     // A later page links back to the first.
     let first = t.browser.get_html("/plans").await;
@@ -237,5 +245,5 @@ async fn an_empty_list_invites_the_first_plan() {
     assert!(listed_ids(&html).is_empty());
     assert_eq!(next_page(&html), None);
     // Anonymous visitors are sent to log in.
-    crate::helpers::assert_is_login_redirect(&app.new_browser().get("/plans").await);
+    crate::support::assert_is_login_redirect(&app.new_browser().get("/plans").await);
 }

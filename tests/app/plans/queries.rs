@@ -1,10 +1,12 @@
 //! A page runs the same number of SQL statements whatever the number of activities or
 //! plans (no query per row).
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 /// Statements the server ran for one GET (after one warm-up request).
 async fn statements(app: &TestApp, browser: &Browser, path: &str) -> u64 {
@@ -17,25 +19,28 @@ async fn statements(app: &TestApp, browser: &Browser, path: &str) -> u64 {
 }
 
 fn add_activities(app: &TestApp, plan: i32, n: i32) {
-    app.exec(&format!(
-        "INSERT INTO plan_activities (plan_id, title, activity_type, scheduled_date, start_time, \
+    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, activity_type, scheduled_date, start_time, \
            estimated_cost, actual_cost, latitude, longitude, order_index, metadata) \
-         SELECT {plan}, 'Stop ' || g, (ARRAY['attraction','restaurant','transport'])[g % 3 + 1], \
+         SELECT $1, 'Stop ' || g, (ARRAY['attraction','restaurant','transport'])[g % 3 + 1], \
                 date '2026-07-01' + (g % 5), time '08:00' + g * interval '5 minutes', g * 1.10, g * 0.95, \
                 38.7 + g * 0.001, -9.1 - g * 0.001, g, \
                 jsonb_build_object('tags', jsonb_build_array('t' || g), \
                   'booking_info', jsonb_build_object('confirmation_number', 'C' || g)) \
-           FROM generate_series(1, {n}) g"
-    ));
+           FROM generate_series(1, $2) g")
+.bind::<Integer, _>(plan)
+.bind::<Integer, _>(n));
 }
 
 fn add_plans(app: &TestApp, user: &TestUser, n: i32) {
-    app.exec(&format!(
-        "INSERT INTO plans (user_id, title, destination, start_date, end_date, budget) \
-         SELECT {}, 'Trip ' || g, 'Place ' || g, date '2026-07-01', date '2026-07-05', 100 \
-           FROM generate_series(1, {n}) g",
-        user.id
-    ));
+    app.exec(
+        sql_query(
+            "INSERT INTO plans (user_id, title, destination, start_date, end_date, budget) \
+         SELECT $1, 'Trip ' || g, 'Place ' || g, date '2026-07-01', date '2026-07-05', 100 \
+           FROM generate_series(1, $2) g",
+        )
+        .bind::<Integer, _>(user.id)
+        .bind::<Integer, _>(n),
+    );
 }
 
 #[tokio::test]
@@ -54,9 +59,7 @@ async fn the_plan_page_the_list_and_the_share_page_run_a_constant_number_of_stat
             ],
         )
         .await;
-    let token = app
-        .text(&format!("SELECT share_token FROM plans WHERE id = {plan}"))
-        .unwrap();
+    let token = app.plan_row(plan).and_then(|p| p.share_token).unwrap();
     add_activities(&app, plan, 1);
     add_plans(&app, &t.user, 1);
     let anonymous = app.new_browser();
@@ -87,14 +90,20 @@ async fn the_plan_page_the_list_and_the_share_page_run_a_constant_number_of_stat
 
     add_activities(&app, plan, 49);
     add_plans(&app, &t.user, 49);
-    app.exec(&format!(
-        "UPDATE plans SET is_public = true, status = 'published', \
+    app.exec(
+        sql_query(
+            "UPDATE plans SET is_public = true, status = 'published', \
            share_token = md5(random()::text) || md5(random()::text) \
-         WHERE user_id = {} AND id <> {plan}",
-        t.user.id
-    ));
+         WHERE user_id = $1 AND id <> $2",
+        )
+        .bind::<Integer, _>(t.user.id)
+        .bind::<Integer, _>(plan),
+    );
     assert_eq!(
-        app.count(&format!("plan_activities WHERE plan_id = {plan}")),
+        app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(plan)
+        ),
         50
     );
     let mut many = Vec::new();

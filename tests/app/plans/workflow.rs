@@ -1,20 +1,19 @@
 //! The owner's workflow (archive and back), "make a copy" and deletion with its
 //! confirmation page.
 
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::{assert_is_redirect_to, spawn_app};
+use crate::support::{assert_is_redirect_to, spawn_app};
 
 #[tokio::test]
 async fn the_plan_page_archives_a_plan_and_brings_it_back() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     let id = create_plan(&t.browser, &[]).await;
-    let status = || {
-        app.text(&format!("SELECT status FROM plans WHERE id = {id}"))
-            .unwrap()
-    };
+    let status = || app.plan_row(id).and_then(|p| p.status).unwrap();
 
     let page = t.browser.get_html(&format!("/plans/{id}")).await;
     assert_eq!(texts(&page, ".status-flow button"), vec!["Archive"]);
@@ -65,13 +64,13 @@ async fn archiving_a_listed_plan_takes_it_off_explore_and_keeps_its_link() {
     let t = traveller(&app, "ana").await;
     let id = create_listed_plan(&t.browser, &[]).await;
     let columns = || {
-        app.text(&format!(
-            "SELECT concat_ws('|', status, is_public, share_token) FROM plans WHERE id = {id}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', status, is_public, share_token) FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap()
     };
     let token = app
-        .text(&format!("SELECT share_token FROM plans WHERE id = {id}"))
+        .plan_row(id)
+        .and_then(|p| p.share_token)
         .expect("a listed plan has a link");
     assert_eq!(columns(), format!("published|t|{token}"));
     t.browser
@@ -111,24 +110,21 @@ async fn a_copy_has_every_field_and_every_activity_as_a_private_draft() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     let id = create_listed_plan(&t.browser, &[]).await;
-    app.exec(&format!(
-        "UPDATE plans SET plan_data = '{{\"notes\": \"Pack light\", \"mood\": {{\"x\": [1, 2]}}}}' WHERE id = {id}"
-    ));
-    app.exec(&format!(
-        "INSERT INTO plan_activities (plan_id, title, description, activity_type, location_name, \
+    app.exec(sql_query("UPDATE plans SET plan_data = '{\"notes\": \"Pack light\", \"mood\": {\"x\": [1, 2]}}' WHERE id = $1")
+.bind::<Integer, _>(id));
+    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, description, activity_type, location_name, \
            latitude, longitude, address, scheduled_date, start_time, end_time, duration_minutes, \
            estimated_cost, actual_cost, order_index, is_completed, metadata) VALUES \
-         ({id}, 'Tram 28', 'Old town', 'transport', 'Martim Moniz', 38.71667000, -9.13333000, 'Praça', \
-          '2026-07-01', '09:00', '10:00', 60, 3.10, 3.00, 0, true, '{{\"tags\": [\"iconic\"], \"x\": 1}}'), \
-         ({id}, 'Pastéis', NULL, 'restaurant', NULL, NULL, NULL, NULL, '2026-07-01', NULL, NULL, NULL, \
-          1.30, NULL, 1, false, '{{}}'), \
-         ({id}, 'Someday', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, false, '{{}}')"
-    ));
+         ($1, 'Tram 28', 'Old town', 'transport', 'Martim Moniz', 38.71667000, -9.13333000, 'Praça', \
+          '2026-07-01', '09:00', '10:00', 60, 3.10, 3.00, 0, true, '{\"tags\": [\"iconic\"], \"x\": 1}'), \
+         ($1, 'Pastéis', NULL, 'restaurant', NULL, NULL, NULL, NULL, '2026-07-01', NULL, NULL, NULL, \
+          1.30, NULL, 1, false, '{}'), \
+         ($1, 'Someday', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, false, '{}')")
+.bind::<Integer, _>(id));
     let source = || {
-        app.text(&format!(
-            "SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = {id}) || \
-                    (SELECT json_agg(a ORDER BY a.id)::text FROM plan_activities a WHERE plan_id = {id})"
-        ))
+        app.text(sql_query("SELECT (SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1) || \
+                    (SELECT json_agg(a ORDER BY a.id)::text FROM plan_activities a WHERE plan_id = $1))::text AS v")
+.bind::<Integer, _>(id))
         .unwrap()
     };
     let source_before = source();
@@ -144,35 +140,33 @@ async fn a_copy_has_every_field_and_every_activity_as_a_private_draft() {
     assert!(page.contains("Copy of Lisbon in July"));
 
     let plan = |id: i32| {
-        app.text(&format!(
-            "SELECT concat_ws('|', user_id, description, destination, start_date, end_date, budget, \
-             currency, plan_data) FROM plans WHERE id = {id}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', user_id, description, destination, start_date, end_date, budget, \
+             currency, plan_data) FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap()
     };
     assert_eq!(plan(copy), plan(id));
     assert_eq!(
-        app.text(&format!(
-            "SELECT concat_ws('|', title, status, is_public, coalesce(share_token, 'none')) \
-             FROM plans WHERE id = {copy}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', title, status, is_public, coalesce(share_token, 'none')) \
+             FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(copy))
         .unwrap(),
         "Copy of Lisbon in July|draft|f|none"
     );
     let activities = |id: i32| {
-        app.text(&format!(
-            "SELECT string_agg(concat_ws('|', title, description, activity_type, location_name, \
+        app.text(sql_query("SELECT (SELECT string_agg(concat_ws('|', title, description, activity_type, location_name, \
                latitude, longitude, address, scheduled_date, start_time, end_time, duration_minutes, \
                estimated_cost, actual_cost, order_index, metadata), E'\\n' \
-               ORDER BY scheduled_date, order_index, title) FROM plan_activities WHERE plan_id = {id}"
-        ))
+               ORDER BY scheduled_date, order_index, title) FROM plan_activities WHERE plan_id = $1)::text AS v")
+.bind::<Integer, _>(id))
         .unwrap()
     };
     assert_eq!(activities(copy), activities(id));
     assert_eq!(
-        app.count(&format!(
-            "plan_activities WHERE plan_id = {copy} AND is_completed"
-        )),
+        app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND is_completed")
+                .bind::<Integer, _>(copy)
+        ),
         0,
         "a fresh copy has nothing done yet"
     );
@@ -186,9 +180,7 @@ async fn a_copy_has_every_field_and_every_activity_as_a_private_draft() {
         .post_form(&format!("/plans/{long}/duplicate"), &[])
         .await;
     let copy = plan_id_in(&response);
-    let title = app
-        .text(&format!("SELECT title FROM plans WHERE id = {copy}"))
-        .unwrap();
+    let title = app.plan_row(copy).map(|p| p.title).unwrap();
     assert_eq!(title.chars().count(), 200);
     assert!(title.starts_with("Copy of LLL"));
 }
@@ -230,13 +222,22 @@ async fn deleting_asks_first_then_removes_the_plan_and_its_activities() {
         .post_form(&format!("/plans/{id}/delete"), &[])
         .await;
     assert_is_redirect_to(&response, "/plans");
-    assert_eq!(app.count(&format!("plans WHERE id = {id}")), 0);
     assert_eq!(
-        app.count(&format!("plan_activities WHERE plan_id = {id}")),
+        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(id)),
         0
     );
-    assert_eq!(app.count("plans"), 1);
-    assert_eq!(app.count("plan_activities"), 1);
+    assert_eq!(
+        app.count(
+            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
+                .bind::<Integer, _>(id)
+        ),
+        0
+    );
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 1);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plan_activities")),
+        1
+    );
     let list = t.browser.get_html("/plans").await;
     assert!(list.contains("The plan and its activities are deleted."));
     assert_eq!(

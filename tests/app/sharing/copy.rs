@@ -3,12 +3,14 @@
 //! of unexpected shape); CSRF and sign-in are required; every other unsafe method on `/s/…`
 //! answers 405 and changes nothing.
 
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Jsonb};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::helpers::{assert_is_login_redirect, assert_is_redirect_to, spawn_app};
 use crate::plans::{add_activity, plan_id_in};
+use crate::support::{assert_is_login_redirect, assert_is_redirect_to, spawn_app};
 
 /// A shared plan with costs and bookings in every place, and a reader.
 async fn setup(
@@ -50,21 +52,25 @@ async fn setup(
         &[("title", "Walk"), ("scheduled_date", "2026-07-02")],
     )
     .await;
-    app.exec(&format!(
-        "UPDATE plans SET plan_data = plan_data || '{}' WHERE id = {plan}",
-        json!({
+    app.exec(sql_query("UPDATE plans SET plan_data = plan_data || $1 WHERE id = $2")
+.bind::<Jsonb, _>(json!({
             "notes": "Shared notes",
             "timezone": "Europe/Lisbon",
             "external_bookings": {"flights": [{"provider": "TAP", "confirmation_number": "TP-1", "cost": "300.00"}], "hotels": [], "activities": []},
             "accommodation": {"type": "hotel", "booking_details": {"confirmation_number": "HOTEL-1", "name": "Casa"}}
-        })
-    ));
+        }))
+.bind::<Integer, _>(plan));
     let reader = traveller(app, "reader").await;
     (owner, plan, token, reader)
 }
 
-fn row(app: &TestApp, sql: &str) -> String {
-    app.text(sql).unwrap_or_default()
+/// The text a constant query (with its values bound) returns; `""` for NULL.
+fn row<'q, Q>(app: &TestApp, query: Q) -> String
+where
+    Q: diesel::RunQueryDsl<diesel::PgConnection>
+        + diesel::query_dsl::LoadQuery<'q, diesel::PgConnection, crate::support::TextValue>,
+{
+    app.text(query).unwrap_or_default()
 }
 
 #[tokio::test]
@@ -73,7 +79,8 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     let (owner, plan, token, reader) = setup(&app).await;
     let source_before = row(
         &app,
-        &format!("SELECT row_to_json(p)::text FROM plans p WHERE id = {plan}"),
+        sql_query("SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(plan),
     );
 
     let page = reader.browser.get_html(&format!("/s/{token}")).await;
@@ -86,14 +93,10 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     let page = reader.browser.get_html(&format!("/plans/{copy}")).await;
     assert!(page.contains("The plan is copied into your plans as a draft."));
     assert_eq!(
-        row(
-            &app,
-            &format!(
-                "SELECT concat_ws('|', user_id, title, destination, start_date, end_date, \
+        row(&app, sql_query("SELECT (SELECT concat_ws('|', user_id, title, destination, start_date, end_date, \
              coalesce(budget::text, 'no budget'), currency, status, is_public, coalesce(share_token, 'no link')) \
-             FROM plans WHERE id = {copy}"
-            )
-        ),
+             FROM plans WHERE id = $1)::text AS v")
+.bind::<Integer, _>(copy)),
         format!(
             "{}|Lisbon in July|Lisbon, Portugal|2026-07-01|2026-07-05|no budget|EUR|draft|f|no link",
             reader.user.id
@@ -101,7 +104,8 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     );
     let data: Value = serde_json::from_str(&row(
         &app,
-        &format!("SELECT plan_data FROM plans WHERE id = {copy}"),
+        sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(copy),
     ))
     .unwrap();
     assert_eq!(
@@ -121,14 +125,10 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
         assert!(!text.contains(hidden), "{hidden} in {text}");
     }
     assert_eq!(
-        row(
-            &app,
-            &format!(
-                "SELECT string_agg(concat_ws('|', title, description, location_name, latitude, scheduled_date, \
+        row(&app, sql_query("SELECT (SELECT string_agg(concat_ws('|', title, description, location_name, latitude, scheduled_date, \
                start_time, end_time, coalesce(estimated_cost::text, '-'), coalesce(actual_cost::text, '-'), \
-               order_index, metadata), E'\\n' ORDER BY order_index) FROM plan_activities WHERE plan_id = {copy}"
-            )
-        ),
+               order_index, metadata), E'\\n' ORDER BY order_index) FROM plan_activities WHERE plan_id = $1)::text AS v")
+.bind::<Integer, _>(copy)),
         "Boat trip|Bring a hat|Harbour|38.70000000|2026-07-02|10:00:00|12:00:00|-|-|0|{\"tags\": [\"sea\"], \"reviews\": {\"rating\": 4.0}}\n\
          Walk|2026-07-02|-|-|1|{}"
     );
@@ -138,7 +138,8 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     assert_eq!(
         row(
             &app,
-            &format!("SELECT row_to_json(p)::text FROM plans p WHERE id = {plan}")
+            sql_query("SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(plan)
         ),
         source_before,
         "the owner's plan is untouched"
@@ -157,7 +158,8 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     let copy = plan_id_in(&response);
     let data: Value = serde_json::from_str(&row(
         &app,
-        &format!("SELECT plan_data FROM plans WHERE id = {copy}"),
+        sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(copy),
     ))
     .unwrap();
     assert_eq!(data.get("sharing"), None);
@@ -169,15 +171,15 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     assert_eq!(
         row(
             &app,
-            &format!("SELECT budget::text FROM plans WHERE id = {copy}")
+            sql_query("SELECT (SELECT budget::text FROM plans WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(copy)
         ),
         "900.00"
     );
     assert_eq!(
-        app.count(&format!(
-            "plan_activities WHERE plan_id = {copy} AND estimated_cost = 45 AND actual_cost = 40 \
-             AND metadata->'booking_info'->>'confirmation_number' = 'BOAT-1'"
-        )),
+        app.count(sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND estimated_cost = 45 AND actual_cost = 40 \
+             AND metadata->'booking_info'->>'confirmation_number' = 'BOAT-1'")
+.bind::<Integer, _>(copy)),
         1
     );
 
@@ -190,13 +192,18 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     let copy = plan_id_in(&response);
     let text = row(
         &app,
-        &format!("SELECT plan_data::text FROM plans WHERE id = {copy}"),
+        sql_query("SELECT (SELECT plan_data::text FROM plans WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(copy),
     );
     assert!(text.contains("TP-1"), "{text}");
     assert!(!text.contains("300.00"), "a hidden cost came along: {text}");
-    assert_eq!(app.count(&format!("plan_activities WHERE plan_id = {copy} AND (estimated_cost IS NOT NULL OR actual_cost IS NOT NULL)")), 0);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND (estimated_cost IS NOT NULL OR actual_cost IS NOT NULL)")
+.bind::<Integer, _>(copy)), 0);
     assert_eq!(
-        app.count(&format!("plans WHERE id = {copy} AND budget IS NOT NULL")),
+        app.count(
+            sql_query("SELECT count(*) FROM plans WHERE id = $1 AND budget IS NOT NULL")
+                .bind::<Integer, _>(copy)
+        ),
         0
     );
 }
@@ -338,8 +345,11 @@ async fn a_copy_holds_exactly_what_the_shared_page_shows() {
         );
     }
     let data: Value = serde_json::from_str(
-        &app.text(&format!("SELECT plan_data FROM plans WHERE id = {copy}"))
-            .unwrap(),
+        &app.text(
+            sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
+                .bind::<Integer, _>(copy),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(
@@ -348,10 +358,9 @@ async fn a_copy_holds_exactly_what_the_shared_page_shows() {
         "only the sections the page shows"
     );
     assert_eq!(
-        app.text(&format!(
-            "SELECT string_agg(title || ' ' || metadata::text, ' / ' ORDER BY scheduled_date) \
-             FROM plan_activities WHERE plan_id = {copy}"
-        ))
+        app.text(sql_query("SELECT (SELECT string_agg(title || ' ' || metadata::text, ' / ' ORDER BY scheduled_date) \
+             FROM plan_activities WHERE plan_id = $1)::text AS v")
+.bind::<Integer, _>(copy))
         .unwrap(),
         "Hotel check-in {\"tags\": [\"visible-tag\"], \"reviews\": {\"rating\": 4.0}} / Odd one {}"
     );

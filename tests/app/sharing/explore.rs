@@ -4,11 +4,17 @@
 
 use std::collections::HashSet;
 
+use chrono::Datelike;
+use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
+use wayfare::db::schema::plans;
+use wayfare::models::plan::Plan;
 
 use super::*;
-use crate::helpers::spawn_app;
-use crate::plans::{create_listed_plan, field_value, insert_plan, set_visibility, texts};
+use crate::plans::{create_listed_plan, field_value, set_visibility, texts};
+use crate::support::spawn_app;
 
 /// Plan ids an Explore page lists, in order (its cards lead to `/explore/{id}`, never to
 /// a share link).
@@ -63,17 +69,19 @@ async fn explore_lists_only_public_published_plans_of_verified_active_owners() {
     let listed_plan = create_listed_plan(&owner.browser, &[("title", "Listed")]).await;
     // Combinations the one choice never writes, as older rows may hold them: none is listed.
     let draft = create_plan(&owner.browser, &[("title", "Public draft")]).await;
-    app.exec(&format!(
-        "UPDATE plans SET is_public = true WHERE id = {draft}"
-    ));
+    app.exec(
+        sql_query("UPDATE plans SET is_public = true WHERE id = $1").bind::<Integer, _>(draft),
+    );
     let private = create_plan(&owner.browser, &[("title", "Private published")]).await;
-    app.exec(&format!(
-        "UPDATE plans SET status = 'published' WHERE id = {private}"
-    ));
+    app.exec(
+        sql_query("UPDATE plans SET status = 'published' WHERE id = $1")
+            .bind::<Integer, _>(private),
+    );
     let archived = create_listed_plan(&owner.browser, &[("title", "Public archived")]).await;
-    app.exec(&format!(
-        "UPDATE plans SET status = 'archived' WHERE id = {archived}"
-    ));
+    app.exec(
+        sql_query("UPDATE plans SET status = 'archived' WHERE id = $1")
+            .bind::<Integer, _>(archived),
+    );
     let revoked = create_listed_plan(&owner.browser, &[("title", "Revoked")]).await;
     owner
         .browser
@@ -83,27 +91,18 @@ async fn explore_lists_only_public_published_plans_of_verified_active_owners() {
     share(&app, &owner.browser, private).await;
     share(&app, &owner.browser, draft).await;
 
-    let unverified = app.create_user("unverified");
-    app.exec(&format!(
-        "UPDATE users SET is_verified = false WHERE id = {}",
-        unverified.id
-    ));
-    let inactive = app.create_user("inactive");
-    app.exec(&format!(
-        "UPDATE users SET is_active = false WHERE id = {}",
-        inactive.id
-    ));
+    let unverified = app.user("unverified").unverified().insert();
+    let inactive = app.user("inactive").inactive().insert();
     for user in [&unverified, &inactive] {
-        insert_plan(
-            &app,
-            user,
-            &format!("By {}", user.username),
-            "status, is_public, share_token",
-            &format!(
-                "'published', true, 'token-of-{}-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'",
+        app.plan(user)
+            .title(&format!("By {}", user.username))
+            .status("published")
+            .public()
+            .share_token(&format!(
+                "token-of-{}-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
                 user.username
-            ),
-        );
+            ))
+            .insert();
     }
 
     let anonymous = app.new_browser();
@@ -127,32 +126,29 @@ async fn explore_lists_only_public_published_plans_of_verified_active_owners() {
         );
     }
     // Changing any of the three conditions takes it off the list.
-    for (change, undo) in [
+    for (change, undo, id) in [
         (
-            format!("UPDATE plans SET status = 'draft' WHERE id = {listed_plan}"),
-            format!("UPDATE plans SET status = 'published' WHERE id = {listed_plan}"),
+            "UPDATE plans SET status = 'draft' WHERE id = $1",
+            "UPDATE plans SET status = 'published' WHERE id = $1",
+            listed_plan,
         ),
         (
-            format!("UPDATE plans SET is_public = false WHERE id = {listed_plan}"),
-            format!("UPDATE plans SET is_public = true WHERE id = {listed_plan}"),
+            "UPDATE plans SET is_public = false WHERE id = $1",
+            "UPDATE plans SET is_public = true WHERE id = $1",
+            listed_plan,
         ),
         (
-            format!(
-                "UPDATE users SET is_verified = false WHERE id = {}",
-                owner.user.id
-            ),
-            format!(
-                "UPDATE users SET is_verified = true WHERE id = {}",
-                owner.user.id
-            ),
+            "UPDATE users SET is_verified = false WHERE id = $1",
+            "UPDATE users SET is_verified = true WHERE id = $1",
+            owner.user.id,
         ),
     ] {
-        app.exec(&change);
+        app.exec(sql_query(change).bind::<Integer, _>(id));
         assert!(
             listed(&app, &anonymous.get_html("/explore").await).is_empty(),
             "{change}"
         );
-        app.exec(&undo);
+        app.exec(sql_query(undo).bind::<Integer, _>(id));
         assert_eq!(
             listed(&app, &anonymous.get_html("/explore").await),
             [listed_plan]
@@ -166,63 +162,75 @@ async fn explore_searches_filters_by_month_and_length_and_pages_through_everythi
     let app = spawn_app().await;
     let owner = traveller(&app, "ana").await;
     // 45 listed plans: destinations, months and lengths vary; updated_at repeats.
-    app.exec(&format!(
-        "INSERT INTO plans (user_id, title, destination, start_date, end_date, status, is_public, share_token, updated_at) \
-         SELECT {}, 'Trip ' || g, (ARRAY['Kyoto', 'Lisbon', 'Oslo'])[g % 3 + 1], \
+    app.exec(sql_query("INSERT INTO plans (user_id, title, destination, start_date, end_date, status, is_public, share_token, updated_at) \
+         SELECT $1, 'Trip ' || g, (ARRAY['Kyoto', 'Lisbon', 'Oslo'])[g % 3 + 1], \
                 date '2026-01-10' + ((g % 12) * interval '1 month'), \
                 date '2026-01-10' + ((g % 12) * interval '1 month') + ((g % 20) * interval '1 day'), \
                 'published', true, md5('t' || g) || md5('u' || g), timestamp '2026-01-01' + (g / 4) * interval '1 hour' \
-           FROM generate_series(1, 45) g",
-        owner.user.id
-    ));
-    insert_plan(
-        &app,
-        &owner.user,
-        "Kyoto but private",
-        "status, share_token",
-        "'published', 'private-token-xxxxxxxxxxxxxxxxxxxxxxxxxxx'",
-    );
+           FROM generate_series(1, 45) g")
+.bind::<Integer, _>(owner.user.id));
+    app.plan(&owner.user)
+        .title("Kyoto but private")
+        .status("published")
+        .share_token("private-token-xxxxxxxxxxxxxxxxxxxxxxxxxxx")
+        .insert();
     let anonymous = app.new_browser();
-    let expected = |where_: &str| -> Vec<i32> {
-        app.text(&format!(
-            "SELECT string_agg(id::text, ',' ORDER BY updated_at DESC, id DESC) FROM plans \
-             WHERE is_public AND status = 'published' AND {where_}"
-        ))
-        .map(|s| s.split(',').map(|v| v.parse().unwrap()).collect())
-        .unwrap_or_default()
+    // The public, published plans newest change first, then those `keep` keeps.
+    let expected = |keep: Keep| -> Vec<i32> {
+        app.all(
+            plans::table
+                .filter(plans::is_public.eq(true))
+                .filter(plans::status.eq("published"))
+                .order((plans::updated_at.desc(), plans::id.desc()))
+                .select(Plan::as_select()),
+        )
+        .iter()
+        .filter(|plan| keep(plan))
+        .map(|plan| plan.id)
+        .collect()
     };
+    // `end_date - start_date + 1`, the trip's length in days.
+    fn days(plan: &Plan) -> Option<i64> {
+        Some((plan.end_date? - plan.start_date?).num_days() + 1)
+    }
+    fn month(plan: &Plan) -> Option<u32> {
+        plan.start_date.map(|d| d.month())
+    }
 
     let all = all_pages(&app, &anonymous, "/explore").await;
     assert_eq!(all.len(), 45);
     assert_eq!(all.iter().collect::<HashSet<_>>().len(), 45, "each once");
-    assert_eq!(all, expected("true"), "newest change first");
+    assert_eq!(all, expected(|_| true), "newest change first");
 
-    let cases = [
-        ("/explore?q=kyoto", "destination = 'Kyoto'"),
-        ("/explore?q=TRIP+1", "title ILIKE '%trip 1%'"),
-        ("/explore?month=3", "extract(month FROM start_date) = 3"),
-        (
-            "/explore?length=1-3",
-            "end_date - start_date + 1 BETWEEN 1 AND 3",
-        ),
-        (
-            "/explore?length=4-7",
-            "end_date - start_date + 1 BETWEEN 4 AND 7",
-        ),
-        (
-            "/explore?length=8-14",
-            "end_date - start_date + 1 BETWEEN 8 AND 14",
-        ),
-        ("/explore?length=15-", "end_date - start_date + 1 >= 15"),
-        (
-            "/explore?q=oslo&month=2&length=15-",
-            "destination = 'Oslo' AND extract(month FROM start_date) = 2 AND end_date - start_date + 1 >= 15",
-        ),
-        ("/explore?month=13&length=bogus", "true"),
+    type Keep = fn(&Plan) -> bool;
+    let cases: [(&str, Keep); 9] = [
+        ("/explore?q=kyoto", |p| {
+            p.destination.as_deref() == Some("Kyoto")
+        }),
+        ("/explore?q=TRIP+1", |p| {
+            p.title.to_lowercase().contains("trip 1")
+        }),
+        ("/explore?month=3", |p| month(p) == Some(3)),
+        ("/explore?length=1-3", |p| {
+            days(p).is_some_and(|d| (1..=3).contains(&d))
+        }),
+        ("/explore?length=4-7", |p| {
+            days(p).is_some_and(|d| (4..=7).contains(&d))
+        }),
+        ("/explore?length=8-14", |p| {
+            days(p).is_some_and(|d| (8..=14).contains(&d))
+        }),
+        ("/explore?length=15-", |p| days(p).is_some_and(|d| d >= 15)),
+        ("/explore?q=oslo&month=2&length=15-", |p| {
+            p.destination.as_deref() == Some("Oslo")
+                && month(p) == Some(2)
+                && days(p).is_some_and(|d| d >= 15)
+        }),
+        ("/explore?month=13&length=bogus", |_| true),
     ];
-    for (path, where_) in cases {
+    for (path, keep) in cases {
         let got = all_pages(&app, &anonymous, path).await;
-        assert_eq!(got, expected(where_), "{path}");
+        assert_eq!(got, expected(keep), "{path}");
     }
     // The form keeps the choices, and the next page keeps the filters.
     let html = anonymous
@@ -243,10 +251,10 @@ async fn explore_searches_filters_by_month_and_length_and_pages_through_everythi
 async fn listing_a_plan_on_explore_needs_a_verified_email() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
-    app.exec(&format!(
-        "UPDATE users SET is_verified = false WHERE id = {}",
-        t.user.id
-    ));
+    app.exec(
+        sql_query("UPDATE users SET is_verified = false WHERE id = $1")
+            .bind::<Integer, _>(t.user.id),
+    );
     let plan = create_plan(&t.browser, &[]).await;
     let everyone = scraper::Selector::parse("input[name=visibility][value=public]").unwrap();
     let html = t.browser.get_html(&format!("/plans/{plan}")).await;
@@ -273,17 +281,16 @@ async fn listing_a_plan_on_explore_needs_a_verified_email() {
     // The other choices need no confirmed address.
     set_visibility(&t.browser, plan, "link").await;
     assert_eq!(
-        app.count(&format!(
-            "plans WHERE id = {plan} AND share_token IS NOT NULL AND NOT is_public"
-        )),
+        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND share_token IS NOT NULL AND NOT is_public")
+.bind::<Integer, _>(plan)),
         1
     );
 
     // Once the address is confirmed, the same choice lists it.
-    app.exec(&format!(
-        "UPDATE users SET is_verified = true WHERE id = {}",
-        t.user.id
-    ));
+    app.exec(
+        sql_query("UPDATE users SET is_verified = true WHERE id = $1")
+            .bind::<Integer, _>(t.user.id),
+    );
     let html = t.browser.get_html(&format!("/plans/{plan}")).await;
     let doc = scraper::Html::parse_document(&html);
     assert!(
@@ -296,9 +303,8 @@ async fn listing_a_plan_on_explore_needs_a_verified_email() {
     );
     set_visibility(&t.browser, plan, "public").await;
     assert_eq!(
-        app.count(&format!(
-            "plans WHERE id = {plan} AND is_public AND status = 'published' AND share_token IS NOT NULL"
-        )),
+        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND is_public AND status = 'published' AND share_token IS NOT NULL")
+.bind::<Integer, _>(plan)),
         1
     );
     assert_eq!(

@@ -5,11 +5,13 @@
 use std::collections::HashSet;
 
 use base64::Engine;
+use diesel::sql_query;
+use diesel::sql_types::Integer;
 use reqwest::StatusCode;
 
 use super::*;
-use crate::helpers::spawn_app;
 use crate::plans::{create_plan, set_visibility, texts};
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn share_tokens_have_at_least_128_random_bits_are_url_safe_and_unique() {
@@ -112,11 +114,8 @@ async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any
         .browser
         .post_form(&format!("/plans/{plan}/share/revoke"), &[])
         .await;
-    crate::helpers::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
-    assert_eq!(
-        app.text(&format!("SELECT share_token FROM plans WHERE id = {plan}")),
-        None
-    );
+    crate::support::assert_is_redirect_to(&response, &format!("/plans/{plan}#sharing"));
+    assert_eq!(app.plan_row(plan).and_then(|p| p.share_token), None);
     for path in [
         format!("/s/{second}"),
         format!("/s/{second}/calendar.ics"),
@@ -133,13 +132,13 @@ async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any
     );
     // Copying through a dead link makes nothing.
     let other = traveller(&app, "bob").await;
-    let before = app.count("plans");
+    let before = app.count(sql_query("SELECT count(*) FROM plans"));
     let response = other
         .browser
         .post_form(&format!("/s/{second}/copy"), &[])
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.count("plans"), before);
+    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), before);
 
     // Tokens that are not even plausible get the same page, without a lookup.
     for token in [
@@ -154,9 +153,7 @@ async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any
         assert_eq!(response.text().await.unwrap(), missing_page, "{token}");
     }
     // An empty token (a revoked link stored as '') never matches.
-    app.exec(&format!(
-        "UPDATE plans SET share_token = '' WHERE id = {plan}"
-    ));
+    app.exec(sql_query("UPDATE plans SET share_token = '' WHERE id = $1").bind::<Integer, _>(plan));
     assert_eq!(visitor.get("/s/").await.status(), StatusCode::NOT_FOUND);
 }
 
@@ -200,13 +197,12 @@ async fn one_choice_says_who_can_find_the_plan_and_the_page_says_who_sees_what()
     let t = traveller(&app, "ana").await;
     let plan = create_plan(&t.browser, &[]).await;
     let columns = || {
-        app.text(&format!(
-            "SELECT concat_ws('|', status, is_public, share_token IS NOT NULL) FROM plans \
-             WHERE id = {plan}"
-        ))
+        app.text(sql_query("SELECT (SELECT concat_ws('|', status, is_public, share_token IS NOT NULL) FROM plans \
+             WHERE id = $1)::text AS v")
+.bind::<Integer, _>(plan))
         .unwrap()
     };
-    let token = || app.text(&format!("SELECT share_token FROM plans WHERE id = {plan}"));
+    let token = || app.plan_row(plan).and_then(|p| p.share_token);
     let listed = || async {
         app.new_browser()
             .get_html("/explore")

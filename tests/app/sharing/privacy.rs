@@ -2,13 +2,17 @@
 //! the owner allows them (page and calendar alike); never the owner's e-mail, username or
 //! internal ids, nor edit controls; the headers; and user text escaped, meta tags included.
 
+use diesel::prelude::*;
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
 use icalendar::Component;
 use reqwest::StatusCode;
+use wayfare::db::schema::plans;
 
 use super::*;
-use crate::helpers::spawn_app;
 use crate::plans::calendar::fetch_calendar;
-use crate::plans::{XSS, add_activity, assert_no_injected_markup, quote, texts};
+use crate::plans::{XSS, add_activity, assert_no_injected_markup, texts};
+use crate::support::spawn_app;
 
 /// Strings of the plan that only costs or bookings reveal.
 const COSTS: &[&str] = &["4321.09", "77.70", "88.80", "12.34"];
@@ -77,15 +81,14 @@ async fn plan_with_secrets(app: &TestApp) -> (crate::plans::Traveller, i32, Stri
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    app.exec(&format!(
-        "UPDATE plans SET plan_data = plan_data || '{{\"notes\": \"Visible notes\"}}' WHERE id = {plan}"
-    ));
+    app.exec(sql_query("UPDATE plans SET plan_data = plan_data || '{\"notes\": \"Visible notes\"}' WHERE id = $1")
+.bind::<Integer, _>(plan));
     (owner, plan, token)
 }
 
 async fn share_views(app: &TestApp, token: &str) -> Vec<(String, String)> {
     let anonymous = app.new_browser();
-    let reader = traveller(app, &crate::helpers::unique("reader")).await;
+    let reader = traveller(app, &crate::support::unique("reader")).await;
     let mut views = Vec::new();
     for (who, browser) in [("anonymous", &anonymous), ("signed in", &reader.browser)] {
         let response = browser.get(&format!("/s/{token}")).await;
@@ -101,9 +104,10 @@ async fn share_views(app: &TestApp, token: &str) -> Vec<(String, String)> {
 async fn hidden_costs_and_bookings_never_reach_the_shared_page_or_calendar() {
     let app = spawn_app().await;
     let (owner, plan, token) = plan_with_secrets(&app).await;
-    let data = app.text(&format!(
-        "SELECT plan_data->'sharing' FROM plans WHERE id = {plan}"
-    ));
+    let data = app.text(
+        sql_query("SELECT (SELECT plan_data->'sharing' FROM plans WHERE id = $1)::text AS v")
+            .bind::<Integer, _>(plan),
+    );
     assert_eq!(data, None, "both hidden by default");
     let owners_page = owner.browser.get_html(&format!("/plans/{plan}")).await;
     assert!(owners_page.contains("4321.09") && owners_page.contains("FLIGHT-SECRET-9"));
@@ -202,9 +206,15 @@ async fn shared_costs_and_bookings_appear_when_the_owner_allows_them() {
 async fn the_shared_page_names_no_owner_and_shows_no_ids_or_edit_controls() {
     let app = spawn_app().await;
     // Ids nobody could mistake for anything else on the page.
-    app.exec("ALTER SEQUENCE users_id_seq RESTART WITH 7340011");
-    app.exec("ALTER SEQUENCE plans_id_seq RESTART WITH 7340022");
-    app.exec("ALTER SEQUENCE plan_activities_id_seq RESTART WITH 7340033");
+    app.exec(sql_query(
+        "ALTER SEQUENCE users_id_seq RESTART WITH 7340011",
+    ));
+    app.exec(sql_query(
+        "ALTER SEQUENCE plans_id_seq RESTART WITH 7340022",
+    ));
+    app.exec(sql_query(
+        "ALTER SEQUENCE plan_activities_id_seq RESTART WITH 7340033",
+    ));
     let (owner, plan, token) = plan_with_secrets(&app).await;
     let views = share_views(&app, &token).await;
     let secrets = [
@@ -294,7 +304,7 @@ async fn the_shared_page_keeps_its_token_from_other_sites_is_cached_briefly_and_
     let check = |response: &reqwest::Response, indexed: bool| {
         let headers = response.headers();
         assert_eq!(headers["referrer-policy"], "same-origin");
-        crate::helpers::assert_security_headers(headers);
+        crate::support::assert_security_headers(headers);
         let cache = headers["cache-control"].to_str().unwrap();
         let max_age: u32 = cache
             .split(',')
@@ -322,15 +332,20 @@ async fn the_shared_page_keeps_its_token_from_other_sites_is_cached_briefly_and_
             );
         }
     };
-    let set = |sql: &str| app.exec(&format!("UPDATE plans SET {sql} WHERE id = {plan}"));
+    let set = |(public, status): (bool, &str)| {
+        app.exec(
+            diesel::update(plans::table.find(plan))
+                .set((plans::is_public.eq(public), plans::status.eq(status))),
+        )
+    };
     // The link's page may show bookings: never indexed, listed or not. Explore's own page
     // of a listed plan is the one for search engines.
     for state in [
-        "is_public = false, status = 'draft'",
-        "is_public = false, status = 'published'",
-        "is_public = true, status = 'draft'",
-        "is_public = true, status = 'archived'",
-        "is_public = true, status = 'published'",
+        (false, "draft"),
+        (false, "published"),
+        (true, "draft"),
+        (true, "archived"),
+        (true, "published"),
     ] {
         set(state);
         let response = visitor.get(&format!("/s/{token}")).await;
@@ -441,12 +456,11 @@ async fn markup_is_escaped_on_the_shared_page_explore_and_in_the_preview_meta_ta
             ],
         )
         .await;
-        app.exec(&format!(
-            "UPDATE plans SET plan_data = plan_data || jsonb_build_object('notes', {p}::text, 'timezone', 'Europe/Lisbon', \
-               'external_bookings', jsonb_build_object('flights', jsonb_build_array(jsonb_build_object('provider', {p}::text, \
-               'confirmation_number', {p}::text, 'starts_at', {p}::text)))) WHERE id = {plan}",
-            p = quote(payload)
-        ));
+        app.exec(sql_query("UPDATE plans SET plan_data = plan_data || jsonb_build_object('notes', $1::text, 'timezone', 'Europe/Lisbon', \
+               'external_bookings', jsonb_build_object('flights', jsonb_build_array(jsonb_build_object('provider', $1::text, \
+               'confirmation_number', $1::text, 'starts_at', $1::text)))) WHERE id = $2")
+.bind::<Text, _>(payload)
+.bind::<Integer, _>(plan));
         set_options(&app, &owner.browser, plan, true, true, payload).await;
 
         let anonymous = app.new_browser();

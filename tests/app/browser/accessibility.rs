@@ -1,0 +1,207 @@
+//! The main pages pass axe-core and fit a 375 px phone; screenshots of each.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::sql_query;
+use diesel::sql_types::{Integer, Text};
+use serde_json::json;
+
+use super::browser_app;
+use crate::support::{Chrome, Driver, unique};
+
+// ---------------------------------------------------------------- accessibility and phones
+
+const AXE: &str = include_str!("../../vendor/axe-core/axe.min.js");
+
+/// Runs axe-core on the page; returns its critical and serious violations, described.
+async fn axe_violations(chrome: &Chrome) -> Vec<String> {
+    let loaded = chrome.js("return typeof window.axe").await;
+    if loaded != json!("object") {
+        chrome.js(AXE).await;
+    }
+    let result = chrome
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+               .then(r => done(r.violations.map(v => ({
+                 id: v.id, impact: v.impact, help: v.help,
+                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' — ' + n.failureSummary)
+               }))))
+               .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));",
+            vec![],
+        )
+        .await
+        .expect("axe did not run");
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("critical" | "serious")))
+        .map(|v| {
+            format!(
+                "{} ({}): {}\n    {}",
+                v["id"].as_str().unwrap_or_default(),
+                v["impact"].as_str().unwrap_or_default(),
+                v["help"].as_str().unwrap_or_default(),
+                v["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_str().unwrap_or_default().replace('\n', " "))
+                    .collect::<Vec<_>>()
+                    .join("\n    ")
+            )
+        })
+        .collect()
+}
+
+/// Elements wider than the viewport (a page that scrolls sideways on a phone).
+async fn overflowing(chrome: &Chrome) -> Vec<String> {
+    let found = chrome
+        .js(
+            "const w = document.documentElement.clientWidth;
+             if (document.documentElement.scrollWidth <= w) return [];
+             return [...document.querySelectorAll('body *')]
+               .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > w + 1; })
+               .filter(e => !e.closest('.leaflet-container'))
+               .slice(0, 10)
+               .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                         (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
+                         ' right=' + Math.round(e.getBoundingClientRect().right));",
+        )
+        .await;
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The whole page as a PNG, `width` px wide.
+async fn screenshot(chrome: &Chrome, name: &str, width: u32) {
+    let height = chrome
+        .js("return document.documentElement.scrollHeight")
+        .await
+        .as_u64()
+        .unwrap_or(900)
+        .clamp(600, 6000) as u32;
+    chrome.resize(width, height).await;
+    let png = chrome.client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
+    chrome.resize(width, 900).await;
+}
+
+/// Checks one page at both widths: axe finds nothing critical or serious, nothing makes
+/// the page wider than a phone, and screenshots are saved.
+async fn check_page(chrome: &Chrome, name: &str, path: &str, problems: &mut Vec<String>) {
+    for width in [1280, 375] {
+        chrome.resize(width, 900).await;
+        chrome.goto(path).await;
+        chrome
+            .wait_until("the page", "document.readyState === 'complete'")
+            .await;
+        // Maps draw after load.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for violation in axe_violations(chrome).await {
+            problems.push(format!("{name} ({path}) at {width} px: {violation}"));
+        }
+        if width == 375 {
+            for element in overflowing(chrome).await {
+                problems.push(format!("{name} ({path}) overflows 375 px: {element}"));
+            }
+        }
+        screenshot(chrome, name, width).await;
+    }
+}
+
+#[tokio::test]
+async fn the_main_pages_pass_axe_and_fit_a_375_px_phone() {
+    let Some(driver) = Driver::start("accessibility").await else {
+        return;
+    };
+    let app = browser_app().await;
+    let fay = app.user(&unique("fay")).insert();
+    let plan = app
+        .plan(&fay)
+        .title("Porto and the Douro valley by train")
+        .lisbon_trip()
+        .insert()
+        .id;
+    let castle = app
+        .activity(plan)
+        .title("São Jorge Castle")
+        .date("2026-07-01")
+        .cost("15.50")
+        .next_in_order()
+        .insert()
+        .id;
+    app.activity(plan)
+        .title("Tram 28 across the old town")
+        .date("2026-07-01")
+        .cost("3")
+        .next_in_order()
+        .insert();
+    app.activity(plan)
+        .title("A long lunch at a very small tasca by the river")
+        .date("2026-07-02")
+        .cost("42")
+        .next_in_order()
+        .insert();
+    app.exec(sql_query("UPDATE plan_activities SET actual_cost = 20, start_time = '10:00', end_time = '12:30', \
+         location_name = 'Castelo de São Jorge', latitude = 38.7139, longitude = -9.1335, \
+         activity_type = 'attraction', is_completed = true WHERE id = $1")
+.bind::<Integer, _>(castle));
+    let token = unique("sharetoken_");
+    app.exec(
+        sql_query(
+            "UPDATE plans SET share_token = $1, status = 'published', is_public = true, \
+         description = 'Three days of tiles, trams and pastéis de nata.' WHERE id = $2",
+        )
+        .bind::<Text, _>(&token)
+        .bind::<Integer, _>(plan),
+    );
+
+    let mut problems = Vec::new();
+    let visitor = driver.browser(&app, 1280).await;
+    for (name, path) in [
+        ("landing", "/".to_string()),
+        ("login", "/login".into()),
+        ("signup", "/signup".into()),
+        ("explore", "/explore".into()),
+        ("explore-plan", format!("/explore/{plan}")),
+        ("share", format!("/s/{token}")),
+    ] {
+        check_page(&visitor, name, &path, &mut problems).await;
+    }
+    visitor.close().await;
+
+    let traveller = driver.browser(&app, 1280).await;
+    traveller.log_in(&fay).await;
+    for (name, path) in [
+        ("plans", "/plans".to_string()),
+        ("plan", format!("/plans/{plan}")),
+        ("plan-form", format!("/plans/{plan}/edit")),
+        ("activity-form", format!("/plans/{plan}/activities/new")),
+        ("share-signed-in", format!("/s/{token}")),
+        ("explore-signed-in", "/explore".into()),
+        ("account", "/account".into()),
+    ] {
+        check_page(&traveller, name, &path, &mut problems).await;
+    }
+    traveller.close().await;
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

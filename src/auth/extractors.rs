@@ -77,6 +77,10 @@ impl CurrentUser {
         self.user.id
     }
 
+    pub fn user_id(&self) -> crate::domain::ids::UserId {
+        crate::domain::ids::UserId(self.user.id)
+    }
+
     /// The `user_sessions` row of this browser.
     pub fn session_row(&self) -> Option<i32> {
         self.session

@@ -14,6 +14,7 @@ use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
 use crate::domain::ics::{self, Calendar};
+use crate::domain::ids::UserId;
 use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
 use crate::domain::shared::{Reader, SharedPlan};
 use crate::error::AppError;
@@ -230,7 +231,7 @@ async fn copy_of(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plans::create_with_activities(conn, user_id, copy)?)
+            Ok(plans::create_with_activities(conn, UserId(user_id), copy)?)
         })
         .await?;
     FlashMessage::info("The plan is copied into your plans as a draft.").send();

@@ -3,6 +3,8 @@
 
 use diesel::prelude::*;
 
+use crate::domain::ids::{PlanId, UserId};
+
 use crate::models::plan::{self, Plan};
 
 /// What a user is about to do to a plan.
@@ -50,13 +52,13 @@ impl PlanAccess {
 /// serialized.
 pub fn plan(
     conn: &mut PgConnection,
-    user_id: i32,
-    plan_id: i32,
+    user_id: UserId,
+    plan_id: PlanId,
     action: Action,
 ) -> QueryResult<PlanAccess> {
     let found = match action {
-        Action::Read => plan::find_for_user(conn, user_id, plan_id)?,
-        Action::Edit | Action::Manage => plan::lock_for_user(conn, user_id, plan_id)?,
+        Action::Read => plan::find_for_user(conn, user_id.0, plan_id.0)?,
+        Action::Edit | Action::Manage => plan::lock_for_user(conn, user_id.0, plan_id.0)?,
     };
     let role = Role::Owner;
     if !role.allows(action) {

@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::ids::{ActivityId, PlanId, UserId};
+
 use crate::domain::field_errors::FieldErrors;
 use crate::models::plan::Plan;
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
@@ -11,10 +13,10 @@ use crate::services::access::{self, Action};
 /// Adds an activity at the end of its day.
 pub fn create(
     conn: &mut PgConnection,
-    user_id: i32,
+    user_id: UserId,
     mut row: NewPlanActivity,
 ) -> QueryResult<PlanActivity> {
-    access::plan(conn, user_id, row.plan_id, Action::Edit)?;
+    access::plan(conn, user_id, PlanId(row.plan_id), Action::Edit)?;
     row.order_index = plan_activity::next_order_index(conn, row.plan_id, row.scheduled_date)?;
     plan_activity::insert(conn, &row)
 }
@@ -22,12 +24,12 @@ pub fn create(
 /// The plan and one of its activities, for whoever may read the plan.
 pub fn find(
     conn: &mut PgConnection,
-    user_id: i32,
-    plan_id: i32,
-    id: i32,
+    user_id: UserId,
+    plan_id: PlanId,
+    id: ActivityId,
 ) -> QueryResult<(Plan, PlanActivity)> {
     let found = access::plan(conn, user_id, plan_id, Action::Read)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
     Ok((found.plan, activity))
 }
 
@@ -52,13 +54,13 @@ pub enum ActivitySaved {
 /// the end of that day; otherwise it keeps its place.
 pub fn update(
     conn: &mut PgConnection,
-    user_id: i32,
-    (plan_id, id): (i32, i32),
+    user_id: UserId,
+    (plan_id, id): (PlanId, ActivityId),
     version: Option<NaiveDateTime>,
     validate: impl FnOnce(Option<&serde_json::Value>) -> Result<NewPlanActivity, FieldErrors>,
 ) -> QueryResult<ActivitySaved> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let before = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    let before = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
     let mut row = match validate(before.metadata.as_ref()) {
         Ok(row) => row,
         Err(errors) => {
@@ -71,10 +73,10 @@ pub fn update(
     row.order_index = if row.scheduled_date == before.scheduled_date {
         before.order()
     } else {
-        plan_activity::next_order_index(conn, plan_id, row.scheduled_date)?
+        plan_activity::next_order_index(conn, plan_id.0, row.scheduled_date)?
     };
     let saved = match version {
-        Some(version) => plan_activity::update_versioned(conn, plan_id, id, version, &row)?,
+        Some(version) => plan_activity::update_versioned(conn, plan_id.0, id.0, version, &row)?,
         None => None,
     };
     let Some(saved) = saved else {
@@ -84,7 +86,7 @@ pub fn update(
         });
     };
     if saved.scheduled_date != before.scheduled_date {
-        plan_activity::renumber_day(conn, plan_id, before.scheduled_date, &[])?;
+        plan_activity::renumber_day(conn, plan_id.0, before.scheduled_date, &[])?;
     }
     Ok(ActivitySaved::Saved(saved))
 }
@@ -92,27 +94,27 @@ pub fn update(
 /// Deletes an activity and closes the gap in its day; the day it was on.
 pub fn delete(
     conn: &mut PgConnection,
-    user_id: i32,
-    plan_id: i32,
-    id: i32,
+    user_id: UserId,
+    plan_id: PlanId,
+    id: ActivityId,
 ) -> QueryResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
-    plan_activity::delete(conn, plan_id, id)?;
-    plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
+    plan_activity::delete(conn, plan_id.0, id.0)?;
+    plan_activity::renumber_day(conn, plan_id.0, activity.scheduled_date, &[])?;
     Ok(activity.scheduled_date)
 }
 
 /// Ticks an activity off, or back on; the day it is on.
 pub fn toggle(
     conn: &mut PgConnection,
-    user_id: i32,
-    plan_id: i32,
-    id: i32,
+    user_id: UserId,
+    plan_id: PlanId,
+    id: ActivityId,
 ) -> QueryResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
-    plan_activity::toggle_completed(conn, plan_id, id)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
+    plan_activity::toggle_completed(conn, plan_id.0, id.0)?;
     Ok(activity.scheduled_date)
 }
 
@@ -131,31 +133,31 @@ pub enum Move {
 /// leaves it where it is.
 pub fn move_activity(
     conn: &mut PgConnection,
-    user_id: i32,
-    plan_id: i32,
-    id: i32,
+    user_id: UserId,
+    plan_id: PlanId,
+    id: ActivityId,
     to: Move,
 ) -> QueryResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
     let day = activity.scheduled_date;
     let up = match to {
         Move::ToDay(date) => {
             if date != day {
-                plan_activity::move_to_day(conn, plan_id, id, date)?;
-                plan_activity::renumber_day(conn, plan_id, day, &[])?;
+                plan_activity::move_to_day(conn, plan_id.0, id.0, date)?;
+                plan_activity::renumber_day(conn, plan_id.0, day, &[])?;
             }
             return Ok(date);
         }
         Move::Up => true,
         Move::Down => false,
     };
-    let mut order: Vec<i32> = plan_activity::list_for_plan(conn, plan_id)?
+    let mut order: Vec<i32> = plan_activity::list_for_plan(conn, plan_id.0)?
         .into_iter()
         .filter(|a| a.scheduled_date == day)
         .map(|a| a.id)
         .collect();
-    if let Some(i) = order.iter().position(|x| *x == id) {
+    if let Some(i) = order.iter().position(|x| *x == id.0) {
         let j = if up {
             i.checked_sub(1)
         } else {
@@ -165,7 +167,7 @@ pub fn move_activity(
             order.swap(i, j);
         }
     }
-    plan_activity::renumber_day(conn, plan_id, day, &order)?;
+    plan_activity::renumber_day(conn, plan_id.0, day, &order)?;
     Ok(day)
 }
 
@@ -173,21 +175,22 @@ pub fn move_activity(
 /// day move to this one. An id that is not one of the plan's activities is `NotFound`.
 pub fn reorder_day(
     conn: &mut PgConnection,
-    user_id: i32,
-    plan_id: i32,
+    user_id: UserId,
+    plan_id: PlanId,
     date: Option<NaiveDate>,
-    ids: &[i32],
+    ids: &[ActivityId],
 ) -> QueryResult<()> {
     access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activities = plan_activity::list_for_plan(conn, plan_id)?;
+    let activities = plan_activity::list_for_plan(conn, plan_id.0)?;
     for id in ids {
-        let Some(activity) = activities.iter().find(|a| a.id == *id) else {
+        let Some(activity) = activities.iter().find(|a| a.id == id.0) else {
             return Err(diesel::result::Error::NotFound);
         };
         if activity.scheduled_date != date {
-            plan_activity::move_to_day(conn, plan_id, *id, date)?;
-            plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
+            plan_activity::move_to_day(conn, plan_id.0, id.0, date)?;
+            plan_activity::renumber_day(conn, plan_id.0, activity.scheduled_date, &[])?;
         }
     }
-    plan_activity::renumber_day(conn, plan_id, date, ids)
+    let order: Vec<i32> = ids.iter().map(|id| id.0).collect();
+    plan_activity::renumber_day(conn, plan_id.0, date, &order)
 }

@@ -2,6 +2,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+use crate::domain::ids::{PlanId, UserId};
 use serde_json::Value;
 
 use crate::domain::checked::CheckedPlan;
@@ -19,9 +21,9 @@ pub enum Saved<T> {
 }
 
 /// Every new plan starts here: a private draft of `owner`, without a link.
-pub fn new_draft(owner: i32, plan: ValidPlan, plan_data: Value) -> NewPlan {
+pub fn new_draft(owner: UserId, plan: ValidPlan, plan_data: Value) -> NewPlan {
     NewPlan {
-        user_id: owner,
+        user_id: owner.0,
         title: plan.title,
         description: plan.description,
         destination: plan.destination,
@@ -35,14 +37,14 @@ pub fn new_draft(owner: i32, plan: ValidPlan, plan_data: Value) -> NewPlan {
     }
 }
 
-pub fn create(conn: &mut PgConnection, owner: i32, fields: ValidPlan) -> QueryResult<Plan> {
+pub fn create(conn: &mut PgConnection, owner: UserId, fields: ValidPlan) -> QueryResult<Plan> {
     plan::insert(conn, &new_draft(owner, fields, serde_json::json!({})))
 }
 
 /// A checked plan with its activities (an import or a copy) as a new draft of `owner`.
 pub fn create_with_activities(
     conn: &mut PgConnection,
-    owner: i32,
+    owner: UserId,
     checked: CheckedPlan,
 ) -> QueryResult<Plan> {
     let new_plan = new_draft(owner, checked.plan, checked.plan_data);
@@ -52,19 +54,19 @@ pub fn create_with_activities(
 /// The plan and its activities, for whoever may read it.
 pub fn read_with_activities(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
 ) -> QueryResult<(Plan, Vec<PlanActivity>)> {
     let found = access::plan(conn, user_id, id, Action::Read)?.plan;
-    let activities = plan_activity::list_for_plan(conn, id)?;
+    let activities = plan_activity::list_for_plan(conn, id.0)?;
     Ok((found, activities))
 }
 
 /// Saves the plan's own fields over `version` (as the form read it).
 pub fn update(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     version: Option<NaiveDateTime>,
     changes: &PlanChanges,
 ) -> QueryResult<Saved<Plan>> {
@@ -73,7 +75,7 @@ pub fn update(
         return Ok(Saved::Conflict(before.plan));
     };
     Ok(
-        match plan::update_versioned(conn, before.owner_id(), id, version, changes)? {
+        match plan::update_versioned(conn, before.owner_id(), id.0, version, changes)? {
             Some(saved) => Saved::Saved(saved),
             None => Saved::Conflict(before.plan),
         },
@@ -94,8 +96,8 @@ pub enum DataSaved<E> {
 /// plan; an `Err` from `change` refuses the edit.
 pub fn update_data<E>(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     version: Option<NaiveDateTime>,
     change: impl FnOnce(&Plan) -> Result<Value, E>,
 ) -> QueryResult<DataSaved<E>> {
@@ -108,7 +110,7 @@ pub fn update_data<E>(
         return Ok(DataSaved::Conflict(before.plan));
     };
     Ok(
-        match plan::update_data_versioned(conn, before.owner_id(), id, version, &data)? {
+        match plan::update_data_versioned(conn, before.owner_id(), id.0, version, &data)? {
             Some(saved) => DataSaved::Saved(saved),
             None => DataSaved::Conflict(before.plan),
         },
@@ -125,8 +127,8 @@ pub enum Workflow {
 /// Archives a plan (taking it off Explore) or brings it back as a draft.
 pub fn set_workflow(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     to: Workflow,
 ) -> QueryResult<()> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
@@ -134,13 +136,13 @@ pub fn set_workflow(
         Workflow::Archive => "archived",
         Workflow::Restore => "draft",
     };
-    plan::set_status(conn, found.owner_id(), id, status)?;
+    plan::set_status(conn, found.owner_id(), id.0, status)?;
     Ok(())
 }
 
 /// Deletes the plan and its activities.
-pub fn delete(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<()> {
+pub fn delete(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<()> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
-    plan::delete_for_user(conn, found.owner_id(), id)?;
+    plan::delete_for_user(conn, found.owner_id(), id.0)?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::ids::{PlanId, UserId};
+
 use crate::domain::plan::Visibility;
 use crate::domain::plan_data::PlanData;
 use crate::models::{plan, user};
@@ -11,9 +13,9 @@ use crate::services::access::{self, Action};
 
 /// Makes a new link, replacing the old one (which stops working at once). Whether there was
 /// one before.
-pub fn renew_link(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<bool> {
+pub fn renew_link(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<bool> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
-    plan::set_share_token(conn, found.owner_id(), id, Some(&plan::new_share_token()))?;
+    plan::set_share_token(conn, found.owner_id(), id.0, Some(&plan::new_share_token()))?;
     Ok(found.plan.share_token.is_some())
 }
 
@@ -29,15 +31,15 @@ pub enum VisibilityChanged {
 /// list a plan on Explore (read here, from the database, never from the request).
 pub fn set_visibility(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     choice: Visibility,
 ) -> QueryResult<VisibilityChanged> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
-    if choice == Visibility::Public && !user::find(conn, user_id)?.verified() {
+    if choice == Visibility::Public && !user::find(conn, user_id.0)?.verified() {
         return Ok(VisibilityChanged::NeedsConfirmedEmail);
     }
-    plan::set_visibility(conn, found.owner_id(), id, choice)?;
+    plan::set_visibility(conn, found.owner_id(), id.0, choice)?;
     Ok(VisibilityChanged::Changed(choice))
 }
 
@@ -52,8 +54,8 @@ pub struct LinkOptions {
 /// Saves what link holders see, over `version`; `false` when someone saved the plan since.
 pub fn set_link_options(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     version: Option<NaiveDateTime>,
     options: LinkOptions,
 ) -> QueryResult<bool> {
@@ -67,6 +69,7 @@ pub fn set_link_options(
     sharing.show_bookings = options.show_bookings;
     sharing.display_name = options.display_name;
     data.sharing = Some(sharing);
-    let saved = plan::update_data_versioned(conn, found.owner_id(), id, version, &data.to_value())?;
+    let saved =
+        plan::update_data_versioned(conn, found.owner_id(), id.0, version, &data.to_value())?;
     Ok(saved.is_some())
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::activity::{ACTIVITY_TYPES, ActivityInput};
+use crate::domain::ids::{ActivityId, PlanId, UserId};
 use crate::domain::plan::optional_date;
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
@@ -80,7 +81,7 @@ impl ActivityForm {
     /// fields into `existing` so keys the form does not show survive.
     fn validate(
         &self,
-        plan_id: i32,
+        plan_id: PlanId,
         existing: Option<&serde_json::Value>,
     ) -> Result<NewPlanActivity, FieldErrors> {
         let input = ActivityInput {
@@ -107,7 +108,10 @@ impl ActivityForm {
             tags: self.tags.clone(),
         };
         let row = input.validate(existing)?;
-        Ok(NewPlanActivity { plan_id, ..row })
+        Ok(NewPlanActivity {
+            plan_id: plan_id.0,
+            ..row
+        })
     }
 }
 
@@ -117,7 +121,7 @@ struct FormPage {
     layout: Layout,
     plan: Plan,
     /// `None` for a new activity.
-    activity_id: Option<i32>,
+    activity_id: Option<ActivityId>,
     form: ActivityForm,
     errors: FieldErrors,
     types: [&'static str; 6],
@@ -131,8 +135,8 @@ pub struct NewQuery {
     date: String,
 }
 
-async fn readable_plan(db: &Db, user_id: i32, plan_id: i32) -> Result<Plan, AppError> {
-    db.read_as(Actor::User(user_id), move |conn| {
+async fn readable_plan(db: &Db, user_id: UserId, plan_id: PlanId) -> Result<Plan, AppError> {
+    db.read_as(Actor::User(user_id.0), move |conn| {
         Ok(access::plan(conn, user_id, plan_id, Action::Read)?.plan)
     })
     .await
@@ -142,10 +146,10 @@ pub async fn new_form(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let found = readable_plan(&db, current.id(), path.into_inner()).await?;
+    let found = readable_plan(&db, current.user_id(), path.into_inner()).await?;
     let date = optional_date(&query.date)
         .ok()
         .flatten()
@@ -170,10 +174,10 @@ pub async fn create(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, plan_id) = (current.id(), path.into_inner());
+    let (user_id, plan_id) = (current.user_id(), path.into_inner());
     let found = readable_plan(&db, user_id, plan_id).await?;
     let row = match form.validate(plan_id, None) {
         Ok(row) => row,
@@ -203,7 +207,7 @@ pub async fn create(
         )
         .await?;
     let date = row.scheduled_date;
-    db.write_as(Actor::User(user_id), move |conn| {
+    db.write_as(Actor::User(user_id.0), move |conn| {
         Ok(activities::create(conn, user_id, row)?)
     })
     .await?;
@@ -211,7 +215,7 @@ pub async fn create(
     Ok(see_other(&day_anchor(plan_id, date)))
 }
 
-fn day_anchor(plan_id: i32, date: Option<NaiveDate>) -> String {
+fn day_anchor(plan_id: PlanId, date: Option<NaiveDate>) -> String {
     match date {
         Some(d) => format!("/plans/{plan_id}#day-{d}"),
         None => format!("/plans/{plan_id}#unscheduled"),
@@ -222,11 +226,11 @@ pub async fn edit_form(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<(i32, i32)>,
+    path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
     let (found, activity) = db
-        .read_as(Actor::User(user_id), move |conn| {
+        .read_as(Actor::User(user_id.0), move |conn| {
             Ok(activities::find(conn, user_id, plan_id, id)?)
         })
         .await?;
@@ -246,14 +250,14 @@ pub async fn update(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<(i32, i32)>,
+    path: web::Path<(PlanId, ActivityId)>,
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
     let version = form.version.parse().ok().and_then(plan::version_time);
     let submitted = form.clone();
     let saved = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(activities::update(
                 conn,
                 user_id,
@@ -301,11 +305,11 @@ pub async fn update(
 pub async fn delete(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<(i32, i32)>,
+    path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
     let date = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(activities::delete(conn, user_id, plan_id, id)?)
         })
         .await?;
@@ -316,11 +320,11 @@ pub async fn delete(
 pub async fn toggle(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<(i32, i32)>,
+    path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
     let date = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(activities::toggle(conn, user_id, plan_id, id)?)
         })
         .await?;
@@ -338,10 +342,10 @@ pub struct MoveForm {
 pub async fn move_activity(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<(i32, i32)>,
+    path: web::Path<(PlanId, ActivityId)>,
     web::Form(form): web::Form<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
     let to = match form.direction.as_str() {
         "up" => Move::Up,
         "down" => Move::Down,
@@ -349,7 +353,7 @@ pub async fn move_activity(
         _ => return Err(AppError::BadRequest("Choose up, down or a day.".into())),
     };
     let date = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(activities::move_activity(conn, user_id, plan_id, id, to)?)
         })
         .await?;
@@ -369,16 +373,16 @@ pub struct ReorderForm {
 pub async fn reorder(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<ReorderForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, plan_id) = (current.id(), path.into_inner());
+    let (user_id, plan_id) = (current.user_id(), path.into_inner());
     let date = optional_date(&form.date).map_err(AppError::BadRequest)?;
-    let ids: Vec<i32> = form
+    let ids: Vec<ActivityId> = form
         .ids
         .split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse::<i32>())
+        .map(|s| s.trim().parse::<i32>().map(ActivityId))
         .collect::<Result<_, _>>()
         .map_err(|_| AppError::BadRequest("The order could not be read.".into()))?;
     if ids.len() > 1000 {
@@ -386,7 +390,7 @@ pub async fn reorder(
             "Too many activities in one day.".into(),
         ));
     }
-    db.write_as(Actor::User(user_id), move |conn| {
+    db.write_as(Actor::User(user_id.0), move |conn| {
         Ok(activities::reorder_day(conn, user_id, plan_id, date, &ids)?)
     })
     .await?;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
+use crate::domain::ids::{PlanId, UserId};
 use crate::domain::money::{Money, display};
 use crate::domain::plan::{optional_text, timezone};
 use crate::domain::plan_data::{
@@ -259,8 +260,8 @@ struct DetailsPage {
     conflict: bool,
 }
 
-async fn load(db: &Db, user_id: i32, id: i32) -> Result<Plan, AppError> {
-    db.read_as(Actor::User(user_id), move |conn| {
+async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
+    db.read_as(Actor::User(user_id.0), move |conn| {
         Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
     })
     .await
@@ -294,9 +295,9 @@ fn page(
 pub async fn details_form(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.id(), path.into_inner()).await?;
+    let found = load(&db, current.user_id(), path.into_inner()).await?;
     render_with(
         StatusCode::OK,
         &page(
@@ -314,13 +315,13 @@ pub async fn details_form(
 /// Reads, changes and saves `plan_data` in one transaction under the version rule.
 async fn save_data(
     db: &Db,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     version: &str,
     change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors> + Send + 'static,
 ) -> Result<DataSaved<FieldErrors>, AppError> {
     let version = version.parse().ok().and_then(plan::version_time);
-    db.write_as(Actor::User(user_id), move |conn| {
+    db.write_as(Actor::User(user_id.0), move |conn| {
         Ok(plans::update_data(conn, user_id, id, version, |found| {
             let mut data = PlanData::from_value(found.plan_data.as_ref());
             change(&mut data)?;
@@ -367,12 +368,12 @@ fn retry(
 pub async fn details_save(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<DetailsForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let submitted = form.clone();
-    match save_data(&db, current.id(), id, &form.version, move |data| {
+    match save_data(&db, current.user_id(), id, &form.version, move |data| {
         submitted.apply(data)
     })
     .await?
@@ -399,12 +400,12 @@ pub async fn details_save(
 pub async fn booking_add(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<BookingForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let submitted = form.clone();
-    let outcome = save_data(&db, current.id(), id, &form.version, move |data| {
+    let outcome = save_data(&db, current.user_id(), id, &form.version, move |data| {
         let (kind, booking) = submitted.validate()?;
         let mut bookings = data.bookings();
         match kind.as_str() {
@@ -447,12 +448,12 @@ pub struct BookingDeleteForm {
 pub async fn booking_delete(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<BookingDeleteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (kind, index) = (form.kind.clone(), form.index);
-    let outcome = save_data(&db, current.id(), id, &form.version, move |data| {
+    let outcome = save_data(&db, current.user_id(), id, &form.version, move |data| {
         let mut bookings = data.bookings();
         let list = match kind.as_str() {
             "flights" => &mut bookings.flights,
@@ -518,9 +519,9 @@ pub struct RawForm {
 pub async fn raw_form(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.id(), path.into_inner()).await?;
+    let found = load(&db, current.user_id(), path.into_inner()).await?;
     let json =
         serde_json::to_string_pretty(found.plan_data.as_ref().unwrap_or(&serde_json::json!({})))
             .unwrap_or_default();
@@ -559,14 +560,14 @@ pub fn parse_raw(text: &str) -> Result<serde_json::Value, String> {
 pub async fn raw_save(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<RawForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let parsed = parse_raw(&form.plan_data);
     let version = form.version.parse().ok().and_then(plan::version_time);
     let outcome = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::update_data(conn, user_id, id, version, |_| parsed)?)
         })
         .await?;

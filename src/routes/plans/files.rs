@@ -12,6 +12,7 @@ use crate::config::UPLOAD_LIMIT;
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
 use crate::domain::ics::{self, Calendar};
+use crate::domain::ids::PlanId;
 use crate::domain::plan_data::PlanData;
 use crate::domain::plan_file;
 use crate::error::AppError;
@@ -73,11 +74,11 @@ pub async fn calendar(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let (found, activities) = db
-        .read_as(Actor::User(user_id), move |conn| {
+        .read_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -95,11 +96,11 @@ pub async fn calendar(
 pub async fn export(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let (found, activities) = db
-        .read_as(Actor::User(user_id), move |conn| {
+        .read_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -175,12 +176,12 @@ pub async fn import(
             );
         }
     };
-    let user_id = current.id();
+    let user_id = current.user_id();
     state
-        .count_new_plan_with_activities(&db, user_id, import.activities.len())
+        .count_new_plan_with_activities(&db, user_id.0, import.activities.len())
         .await?;
     let created = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::create_with_activities(conn, user_id, import)?)
         })
         .await?;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
+use crate::domain::ids::PlanId;
 use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
 use crate::domain::plan::{CURRENCIES, PlanInput, STATUSES, Visibility};
 use crate::domain::plan_data::PlanData;
@@ -74,11 +75,11 @@ pub async fn list(
             .filter(|q| !q.is_empty() && q.chars().count() <= 100),
         after: parse_cursor(&query.after),
     };
-    let user_id = current.id();
+    let user_id = current.user_id();
     let first_page = filter.after.is_none();
     let mut rows = db
-        .read_as(Actor::User(user_id), move |conn| {
-            Ok(plan::list_for_user(conn, user_id, &filter)?)
+        .read_as(Actor::User(user_id.0), move |conn| {
+            Ok(plan::list_for_user(conn, user_id.0, &filter)?)
         })
         .await?;
     let next_page = (rows.len() as i64 > PAGE_SIZE).then(|| {
@@ -175,7 +176,7 @@ impl PlanForm {
 struct FormPage {
     layout: Layout,
     /// `None` for a new plan.
-    plan_id: Option<i32>,
+    plan_id: Option<PlanId>,
     form: PlanForm,
     errors: FieldErrors,
     currencies: &'static [&'static str],
@@ -184,7 +185,7 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn new(layout: Layout, plan_id: Option<i32>, form: PlanForm, errors: FieldErrors) -> Self {
+    fn new(layout: Layout, plan_id: Option<PlanId>, form: PlanForm, errors: FieldErrors) -> Self {
         FormPage {
             layout,
             plan_id,
@@ -226,10 +227,10 @@ pub async fn create(
             );
         }
     };
-    let user_id = current.id();
-    state.count_new_plan(&db, user_id).await?;
+    let user_id = current.user_id();
+    state.count_new_plan(&db, user_id.0).await?;
     let created = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::create(conn, user_id, fields)?)
         })
         .await?;
@@ -326,11 +327,11 @@ pub async fn show(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let (plan, activities) = db
-        .read_as(Actor::User(user_id), move |conn| {
+        .read_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -362,11 +363,11 @@ pub async fn show(
 pub async fn edit_form(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let found = db
-        .read_as(Actor::User(user_id), move |conn| {
+        .read_as(Actor::User(user_id.0), move |conn| {
             Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
         })
         .await?;
@@ -381,15 +382,15 @@ pub async fn edit_form(
 pub async fn update(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let changes = match form.validate() {
         Ok(changes) => changes,
         Err(errors) => {
             // The plan must exist and be theirs before we show anything about it.
-            db.read_as(Actor::User(user_id), move |conn| {
+            db.read_as(Actor::User(user_id.0), move |conn| {
                 Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
             })
             .await?;
@@ -401,7 +402,7 @@ pub async fn update(
     };
     let version = form.version.parse().ok().and_then(plan::version_time);
     let saved = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::update(conn, user_id, id, version, &changes)?)
         })
         .await?;
@@ -433,10 +434,10 @@ pub struct StatusForm {
 pub async fn set_status(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let (to, message) = match form.status.trim() {
         "archived" => (Workflow::Archive, "The plan is archived."),
         "draft" => (Workflow::Restore, "The plan is back from the archive."),
@@ -448,7 +449,7 @@ pub async fn set_status(
             ));
         }
     };
-    db.write_as(Actor::User(user_id), move |conn| {
+    db.write_as(Actor::User(user_id.0), move |conn| {
         Ok(plans::set_workflow(conn, user_id, id, to)?)
     })
     .await?;
@@ -463,12 +464,12 @@ pub async fn duplicate(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     // A missing or foreign plan answers 404 before anything is counted.
     let (source, activities) = db
-        .read_as(Actor::User(user_id), move |conn| {
+        .read_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -491,10 +492,10 @@ pub async fn duplicate(
         ))
     })?;
     state
-        .count_new_plan_with_activities(&db, user_id, copy.activities.len())
+        .count_new_plan_with_activities(&db, user_id.0, copy.activities.len())
         .await?;
     let created = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(plans::create_with_activities(conn, user_id, copy)?)
         })
         .await?;
@@ -512,11 +513,11 @@ struct DeletePage {
 pub async fn delete_form(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let found = db
-        .read_as(Actor::User(user_id), move |conn| {
+        .read_as(Actor::User(user_id.0), move |conn| {
             Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
         })
         .await?;
@@ -529,10 +530,10 @@ pub async fn delete_form(
 pub async fn delete(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
-    db.write_as(Actor::User(user_id), move |conn| {
+    let (user_id, id) = (current.user_id(), path.into_inner());
+    db.write_as(Actor::User(user_id.0), move |conn| {
         Ok(plans::delete(conn, user_id, id)?)
     })
     .await?;

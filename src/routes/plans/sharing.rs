@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
+use crate::domain::ids::PlanId;
 use crate::domain::plan::{Visibility, optional_text};
 use crate::error::AppError;
 use crate::models::plan;
@@ -19,11 +20,11 @@ use crate::services::sharing::{self, LinkOptions, VisibilityChanged};
 pub async fn share(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let had_link = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(sharing::renew_link(conn, user_id, id)?)
         })
         .await?;
@@ -40,10 +41,10 @@ pub async fn share(
 pub async fn revoke(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
-    db.write_as(Actor::User(user_id), move |conn| {
+    let (user_id, id) = (current.user_id(), path.into_inner());
+    db.write_as(Actor::User(user_id.0), move |conn| {
         Ok(sharing::set_visibility(
             conn,
             user_id,
@@ -68,13 +69,13 @@ pub struct VisibilityForm {
 pub async fn visibility(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<VisibilityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let choice = Visibility::parse(&form.visibility).map_err(AppError::BadRequest)?;
     let changed = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(sharing::set_visibility(conn, user_id, id, choice)?)
         })
         .await?;
@@ -111,10 +112,10 @@ pub struct OptionsForm {
 pub async fn options(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
     web::Form(form): web::Form<OptionsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.id(), path.into_inner());
+    let (user_id, id) = (current.user_id(), path.into_inner());
     let display_name = optional_text(&form.display_name, 60)
         .map_err(|e| AppError::BadRequest(format!("Display name: {e}")))?;
     let version = form.version.parse().ok().and_then(plan::version_time);
@@ -124,7 +125,7 @@ pub async fn options(
         display_name,
     };
     let saved = db
-        .write_as(Actor::User(user_id), move |conn| {
+        .write_as(Actor::User(user_id.0), move |conn| {
             Ok(sharing::set_link_options(
                 conn, user_id, id, version, options,
             )?)

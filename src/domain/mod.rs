@@ -4,14 +4,10 @@ pub mod activity;
 pub mod checked;
 pub mod email;
 pub mod field_errors;
-pub mod ics;
-pub mod itinerary;
 pub mod money;
 pub mod password;
 pub mod plan;
 pub mod plan_data;
-pub mod plan_file;
-pub mod shared;
 pub mod username;
 
 pub use email::Email;

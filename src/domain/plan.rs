@@ -4,8 +4,7 @@ use bigdecimal::BigDecimal;
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::FieldErrors;
-use crate::domain::money::{Money, display};
-use crate::models::plan::Plan;
+use crate::domain::money::Money;
 
 pub const STATUSES: [&str; 3] = ["draft", "published", "archived"];
 
@@ -117,12 +116,10 @@ pub enum Visibility {
 impl Visibility {
     pub const ALL: [Visibility; 3] = [Visibility::Private, Visibility::Link, Visibility::Public];
 
-    /// What a stored plan's columns mean (older rows may hold any combination).
-    pub fn of(plan: &Plan) -> Visibility {
-        match (
-            plan.share_token.is_some(),
-            plan.public() && plan.status_or_default() == "published",
-        ) {
+    /// What the three columns mean together: a share token, and whether the plan is both
+    /// public and published (older rows may hold any combination).
+    pub fn from_columns(has_token: bool, listed: bool) -> Visibility {
+        match (has_token, listed) {
             (true, true) => Visibility::Public,
             (true, false) => Visibility::Link,
             (false, _) => Visibility::Private,
@@ -183,19 +180,6 @@ pub struct ValidPlan {
 }
 
 impl PlanInput {
-    /// A stored plan as the edit form shows it.
-    pub fn from_plan(p: &Plan) -> Self {
-        PlanInput {
-            title: p.title.clone(),
-            description: p.description.clone().unwrap_or_default(),
-            destination: p.destination.clone().unwrap_or_default(),
-            start_date: p.start_date.map(|d| d.to_string()).unwrap_or_default(),
-            end_date: p.end_date.map(|d| d.to_string()).unwrap_or_default(),
-            budget: p.budget.as_ref().map(display).unwrap_or_default(),
-            currency: p.currency_or_default().to_string(),
-        }
-    }
-
     /// The checked values, or every error beside its field.
     pub fn validate(&self) -> Result<ValidPlan, FieldErrors> {
         let mut errors = FieldErrors::default();

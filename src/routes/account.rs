@@ -12,9 +12,9 @@ use crate::client::{client_ip, client_key};
 use crate::db::{Actor, Db};
 use crate::domain::{Email, Username};
 use crate::error::AppError;
-use crate::models::export::{self, AccountExport};
 use crate::models::user::{self, User, UserChanges};
 use crate::models::user_session::{self, UserSession};
+use crate::models::views::export::{self, AccountExport};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::accounts::{

@@ -12,7 +12,8 @@ use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
 use crate::domain::plan::STATUSES;
 use crate::error::AppError;
-use crate::models::admin::{self, Moderation, PlanDetail, PlanFilter, PlanRow};
+use crate::models::plan::{self, Moderation};
+use crate::models::views::plans::{self as admin, PlanDetail, PlanFilter, PlanRow};
 use crate::pages::{Layout, render, see_other};
 use crate::state::AppState;
 
@@ -122,7 +123,7 @@ async fn moderate(
 ) -> Result<HttpResponse, AppError> {
     let (owner, changed) = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::moderate(conn, id, action)?)
+            Ok(plan::moderate(conn, id, action)?)
         })
         .await?;
     let message = match (action, changed) {

@@ -11,11 +11,11 @@ use crate::auth::extractors::CurrentUser;
 use crate::config::UPLOAD_LIMIT;
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
-use crate::domain::ics::{self, Calendar};
 use crate::domain::plan_data::PlanData;
-use crate::domain::plan_file;
 use crate::error::AppError;
-use crate::models::plan;
+use crate::formats::ics::{self, Calendar};
+use crate::formats::plan_file;
+use crate::models::plan::{self, NewPlan};
 use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{Layout, render, render_with, see_other};
 use crate::state::AppState;
@@ -187,7 +187,7 @@ pub async fn import(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let new_plan = import.new_plan(user_id);
+            let new_plan = NewPlan::from_checked(&import, user_id);
             Ok(plan::insert_with_activities(
                 conn,
                 &new_plan,

@@ -16,7 +16,6 @@ use serde::Deserialize;
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
-use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
 use crate::domain::plan::{CURRENCIES, PlanInput, STATUSES, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
@@ -24,6 +23,10 @@ use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChange
 use crate::models::plan_activity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::state::AppState;
+use crate::views::budget::Budget;
+use crate::views::chart::{self, Chart};
+use crate::views::itinerary::{self, Itinerary, numbering};
+use crate::views::map::map_json;
 
 // ---------------------------------------------------------------- list
 
@@ -287,54 +290,6 @@ impl ShowPage {
     }
 }
 
-/// Activities numbered 1, 2, 3… through the days, then the unscheduled ones.
-fn numbering(itinerary: &Itinerary) -> std::collections::HashMap<i32, usize> {
-    itinerary
-        .days
-        .iter()
-        .flat_map(|d| d.activities.iter())
-        .chain(itinerary.unscheduled.iter())
-        .enumerate()
-        .map(|(i, a)| (a.id, i + 1))
-        .collect()
-}
-
-/// What the map script draws: activities with coordinates, numbered in itinerary order,
-/// grouped by day for one line per day.
-pub fn map_json(itinerary: &Itinerary) -> String {
-    let point = |n: usize, a: &plan_activity::PlanActivity| {
-        Some(serde_json::json!({
-            "n": n,
-            "title": a.title,
-            "lat": a.latitude.as_ref()?.to_string().parse::<f64>().ok()?,
-            "lng": a.longitude.as_ref()?.to_string().parse::<f64>().ok()?,
-        }))
-    };
-    let mut n = 0;
-    let mut days = Vec::new();
-    for day in &itinerary.days {
-        let points: Vec<_> = day
-            .activities
-            .iter()
-            .filter_map(|a| {
-                n += 1;
-                point(n, a)
-            })
-            .collect();
-        days.push(points);
-    }
-    let others: Vec<_> = itinerary
-        .unscheduled
-        .iter()
-        .filter_map(|a| {
-            n += 1;
-            point(n, a)
-        })
-        .collect();
-    days.push(others);
-    serde_json::json!({ "days": days }).to_string()
-}
-
 pub async fn show(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -355,8 +310,8 @@ pub async fn show(
     render(&ShowPage {
         layout: current.layout,
         data: PlanData::from_value(plan.plan_data.as_ref()),
-        day_chart: itinerary::chart(&budget.per_day),
-        type_chart: itinerary::chart(&budget.per_type),
+        day_chart: chart::chart(&budget.per_day),
+        type_chart: chart::chart(&budget.per_type),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
         share_url: plan
@@ -522,7 +477,7 @@ pub async fn duplicate(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            let new_plan = copy.new_plan(user_id);
+            let new_plan = NewPlan::from_checked(&copy, user_id);
             Ok(plan::insert_with_activities(
                 conn,
                 &new_plan,

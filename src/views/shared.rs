@@ -229,6 +229,30 @@ fn activity(a: PlanActivity, shown: Shown) -> PlanActivity {
     }
 }
 
+/// "Lisbon · 1–5 Jul 2026 · 5 days": the preview line of chat apps.
+pub fn summary(
+    destination: Option<&str>,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+) -> String {
+    let mut parts: Vec<String> = destination.iter().map(|d| d.to_string()).collect();
+    if let (Some(s), Some(e)) = (start, end) {
+        parts.push(format!(
+            "{} – {}",
+            s.format("%-d %b %Y"),
+            e.format("%-d %b %Y")
+        ));
+        parts.push(format!(
+            "{} days",
+            e.signed_duration_since(s).num_days() + 1
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("A trip planned with Wayfare".into());
+    }
+    parts.join(" · ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

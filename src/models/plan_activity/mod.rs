@@ -4,6 +4,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::plan_activities;
 
+mod input;
+
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = plan_activities, check_for_backend(diesel::pg::Pg))]
 pub struct PlanActivity {

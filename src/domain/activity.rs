@@ -7,34 +7,31 @@ use chrono::{NaiveDate, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::FieldErrors;
 use crate::domain::money::Money;
 use crate::domain::plan::{optional_date, optional_text, required_text};
 use crate::domain::plan_data::Extra;
+use crate::domain::{ActivityType, Coordinates, FieldErrors};
 
 /// The most an activity's `metadata` may hold, as compact JSON: far more than the form's
 /// fields fill, small enough that no import can bloat a plan.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
+/// The form's choices.
 pub const ACTIVITY_TYPES: [&str; 6] = [
-    "accommodation",
-    "transport",
-    "attraction",
-    "restaurant",
-    "activity",
-    "other",
+    ActivityType::ALL[0].as_str(),
+    ActivityType::ALL[1].as_str(),
+    ActivityType::ALL[2].as_str(),
+    ActivityType::ALL[3].as_str(),
+    ActivityType::ALL[4].as_str(),
+    ActivityType::ALL[5].as_str(),
 ];
 
-pub fn activity_type(raw: &str) -> Result<Option<String>, String> {
+pub fn activity_type(raw: &str) -> Result<Option<ActivityType>, String> {
     let value = raw.trim();
     if value.is_empty() {
         return Ok(None);
     }
-    if ACTIVITY_TYPES.contains(&value) {
-        Ok(Some(value.to_string()))
-    } else {
-        Err("Choose a type from the list.".into())
-    }
+    value.parse().map(Some)
 }
 
 /// A coordinate within ±`limit` degrees with at most 8 decimals (DECIMAL(10|11, 8)).
@@ -195,10 +192,9 @@ pub fn time_text(t: NaiveTime) -> String {
 pub struct ValidActivity {
     pub title: String,
     pub description: Option<String>,
-    pub activity_type: Option<String>,
+    pub activity_type: Option<ActivityType>,
     pub location_name: Option<String>,
-    pub latitude: Option<BigDecimal>,
-    pub longitude: Option<BigDecimal>,
+    pub coordinates: Option<Coordinates>,
     pub address: Option<String>,
     pub scheduled_date: Option<NaiveDate>,
     pub start_time: Option<NaiveTime>,
@@ -319,6 +315,16 @@ impl ActivityInput {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let coordinates = match (latitude.flatten(), longitude.flatten()) {
+            (Some(lat), Some(lng)) => match Coordinates::new(lat, lng) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    errors.add("latitude", e);
+                    return Err(errors);
+                }
+            },
+            _ => None,
+        };
         let mut meta = Metadata::from_value(existing);
         let booking = meta.booking_info.take().unwrap_or_default();
         let booking = BookingInfo {
@@ -353,8 +359,7 @@ impl ActivityInput {
             description: description.flatten(),
             activity_type: activity_type.flatten(),
             location_name: location_name.flatten(),
-            latitude: latitude.flatten(),
-            longitude: longitude.flatten(),
+            coordinates,
             address: address.flatten(),
             scheduled_date: scheduled_date.flatten(),
             start_time: start_time.flatten(),

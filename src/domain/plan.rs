@@ -4,25 +4,12 @@ use bigdecimal::BigDecimal;
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::FieldErrors;
+use crate::domain::currency::{self, Currency};
 use crate::domain::money::Money;
+use crate::domain::time_zone::TimeZone;
 
-pub const STATUSES: [&str; 3] = ["draft", "published", "archived"];
-
-/// ISO 4217 codes of the currencies in use.
-pub const CURRENCIES: [&str; 155] = [
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
-    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
-    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
-    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
-    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
-    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
-    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
-    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
-    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
-    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
-    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
-];
+/// ISO 4217 codes of the currencies in use: the form's choices.
+pub const CURRENCIES: [&str; 155] = currency::CODES;
 
 /// A text field of at most `max` characters; blank is none.
 pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, String> {
@@ -68,16 +55,12 @@ pub fn date_in_range(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
-pub fn currency(raw: &str) -> Result<String, String> {
-    let code = raw.trim().to_ascii_uppercase();
-    if code.is_empty() {
-        return Ok("USD".into());
+/// A currency from the list; blank is the default (USD).
+pub fn currency(raw: &str) -> Result<Currency, String> {
+    if raw.trim().is_empty() {
+        return Ok(Currency::DEFAULT);
     }
-    if CURRENCIES.contains(&code.as_str()) {
-        Ok(code)
-    } else {
-        Err("Choose a currency from the list.".into())
-    }
+    Currency::parse(raw)
 }
 
 pub fn budget(raw: &str) -> Result<Option<bigdecimal::BigDecimal>, String> {
@@ -90,10 +73,7 @@ pub fn timezone(raw: &str) -> Result<Option<String>, String> {
     if value.is_empty() {
         return Ok(None);
     }
-    value
-        .parse::<chrono_tz::Tz>()
-        .map(|tz| Some(tz.name().to_string()))
-        .map_err(|_| "Enter a time zone name like Europe/Paris or America/New_York.".into())
+    TimeZone::parse(value).map(|tz| Some(tz.as_str().to_string()))
 }
 
 /// Who can find a plan: one choice, kept in three columns without a schema change.
@@ -176,7 +156,7 @@ pub struct ValidPlan {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
-    pub currency: String,
+    pub currency: Currency,
 }
 
 impl PlanInput {

@@ -94,7 +94,7 @@ pub fn export(plan: &Plan, activities: &[PlanActivity]) -> PlanFile {
             end_date: plan.end_date.map(|d| d.to_string()),
             budget: plan.budget.as_ref().map(display),
             currency: plan.currency.clone(),
-            status: plan.status.clone(),
+            status: plan.status.map(|s| s.to_string()),
             plan_data: plan
                 .plan_data
                 .clone()

@@ -256,6 +256,7 @@ pub fn summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PlanStatus;
     use serde_json::json;
 
     fn plan(data: Value) -> Plan {
@@ -269,7 +270,7 @@ mod tests {
             end_date: None,
             budget: Some(BigDecimal::from(900)),
             currency: Some("EUR".into()),
-            status: Some("published".into()),
+            status: Some(PlanStatus::Published),
             plan_data: Some(data),
             is_public: Some(true),
             share_token: Some("t".repeat(43)),

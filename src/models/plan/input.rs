@@ -2,6 +2,7 @@
 //! conversions between `plans` rows and the domain's values live beside the table, so the
 //! domain knows nothing of rows.
 
+use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
 use crate::domain::money::display;
 use crate::domain::plan::{PlanInput, Visibility};
@@ -27,7 +28,7 @@ impl Visibility {
     pub fn of(plan: &Plan) -> Visibility {
         Visibility::from_columns(
             plan.share_token.is_some(),
-            plan.public() && plan.status_or_default() == "published",
+            plan.public() && plan.status_or_default() == PlanStatus::Published,
         )
     }
 }
@@ -43,8 +44,8 @@ impl NewPlan {
             start_date: checked.plan.start_date,
             end_date: checked.plan.end_date,
             budget: checked.plan.budget.clone(),
-            currency: checked.plan.currency.clone(),
-            status: "draft".into(),
+            currency: checked.plan.currency,
+            status: PlanStatus::Draft,
             plan_data: checked.plan_data.clone(),
             is_public: false,
         }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::{PAGE_SIZE, Plan};
 use crate::db::schema::{plan_activities, plans};
+use crate::domain::PlanStatus;
 
 /// A plan without its (possibly large) `plan_data`, for lists.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -16,7 +17,7 @@ pub struct PlanSummary {
     pub destination: Option<String>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
-    pub status: Option<String>,
+    pub status: Option<PlanStatus>,
     pub is_public: Option<bool>,
     pub share_token: Option<String>,
     pub created_at: Option<NaiveDateTime>,
@@ -24,8 +25,8 @@ pub struct PlanSummary {
 }
 
 impl PlanSummary {
-    pub fn status_or_default(&self) -> &str {
-        self.status.as_deref().unwrap_or("draft")
+    pub fn status_or_default(&self) -> PlanStatus {
+        self.status.unwrap_or_default()
     }
     pub fn public(&self) -> bool {
         self.is_public.unwrap_or(false)
@@ -37,7 +38,7 @@ impl PlanSummary {
 
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
-    pub status: Option<String>,
+    pub status: Option<PlanStatus>,
     pub search: Option<String>,
     /// Keyset cursor: the (updated_at, id) of the last plan of the previous page.
     pub after: Option<(NaiveDateTime, i32)>,
@@ -70,7 +71,7 @@ pub fn list_for_user(
         .limit(PAGE_SIZE + 1)
         .into_boxed();
     if let Some(status) = &filter.status {
-        query = query.filter(plans::status.eq(status.clone()));
+        query = query.filter(plans::status.eq(*status));
     }
     if let Some(search) = &filter.search {
         let pattern = like_pattern(search);

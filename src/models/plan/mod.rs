@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::plans;
 use crate::domain::activity::ValidActivity;
+use crate::domain::{Currency, PlanStatus};
 use crate::models::plan_activity::{self, NewPlanActivity};
 
 mod input;
@@ -26,8 +27,9 @@ pub struct Plan {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
+    /// No CHECK constraint: an older row may hold any code (`Currency` is what is written).
     pub currency: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<PlanStatus>,
     pub plan_data: Option<serde_json::Value>,
     pub is_public: Option<bool>,
     pub share_token: Option<String>,
@@ -45,8 +47,8 @@ pub struct NewPlan {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
-    pub currency: String,
-    pub status: String,
+    pub currency: Currency,
+    pub status: PlanStatus,
     pub plan_data: serde_json::Value,
     pub is_public: bool,
 }
@@ -60,7 +62,7 @@ pub struct PlanChanges {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewPlan) -> QueryResult<Plan> {
@@ -79,8 +81,8 @@ impl Plan {
         self.updated_at
             .map_or(0, |t| t.and_utc().timestamp_micros())
     }
-    pub fn status_or_default(&self) -> &str {
-        self.status.as_deref().unwrap_or("draft")
+    pub fn status_or_default(&self) -> PlanStatus {
+        self.status.unwrap_or_default()
     }
     pub fn currency_or_default(&self) -> &str {
         self.currency.as_deref().unwrap_or("USD")
@@ -172,7 +174,7 @@ pub fn set_status(
     conn: &mut PgConnection,
     user_id: i32,
     id: i32,
-    status: &str,
+    status: PlanStatus,
 ) -> QueryResult<usize> {
     diesel::update(
         plans::table
@@ -203,9 +205,11 @@ pub fn set_visibility(
             .sql(")")
     };
     let unpublished = || {
-        sql::<Nullable<Text>>(
-            "CASE WHEN plans.status = 'published' THEN 'draft' ELSE plans.status END",
-        )
+        sql::<Nullable<Text>>("CASE WHEN plans.status = ")
+            .bind::<Text, _>(PlanStatus::Published)
+            .sql(" THEN ")
+            .bind::<Text, _>(PlanStatus::Draft)
+            .sql(" ELSE plans.status END")
     };
     match visibility {
         Visibility::Private => diesel::update(target)
@@ -226,7 +230,7 @@ pub fn set_visibility(
             .set((
                 plans::share_token.eq(keep_or_new()),
                 plans::is_public.eq(true),
-                plans::status.eq("published"),
+                plans::status.eq(PlanStatus::Published),
             ))
             .execute(conn),
     }

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::plans;
+use crate::domain::PlanStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moderation {
@@ -38,8 +39,8 @@ pub fn moderate(conn: &mut PgConnection, id: i32, action: Moderation) -> QueryRe
             .set(plans::is_public.eq(false))
             .execute(conn)?,
         Moderation::Archive => {
-            diesel::update(target.filter(plans::status.is_distinct_from("archived")))
-                .set(plans::status.eq("archived"))
+            diesel::update(target.filter(plans::status.is_distinct_from(PlanStatus::Archived)))
+                .set(plans::status.eq(PlanStatus::Archived))
                 .execute(conn)?
         }
         Moderation::RevokeShare => diesel::update(target.filter(plans::share_token.is_not_null()))

@@ -5,6 +5,7 @@
 use bigdecimal::BigDecimal;
 use serde_json::Value;
 
+use crate::domain::Coordinates;
 use crate::domain::activity::{ActivityInput, Metadata, ValidActivity, time_text};
 use crate::domain::checked::{ActivityRow, CheckedPlan, Problems, short};
 use crate::domain::money::display;
@@ -49,14 +50,15 @@ impl ActivityInput {
 impl NewPlanActivity {
     /// The row for checked values, at `order_index` in the plan `plan_id`.
     pub fn from_valid(plan_id: i32, order_index: i32, v: ValidActivity) -> NewPlanActivity {
+        let (latitude, longitude) = v.coordinates.map(Coordinates::into_parts).unzip();
         NewPlanActivity {
             plan_id,
             title: v.title,
             description: v.description,
             activity_type: v.activity_type,
             location_name: v.location_name,
-            latitude: v.latitude,
-            longitude: v.longitude,
+            latitude,
+            longitude,
             address: v.address,
             scheduled_date: v.scheduled_date,
             start_time: v.start_time,
@@ -124,8 +126,8 @@ mod tests {
             description: None,
             activity_type: None,
             location_name: None,
-            latitude: row.latitude.clone(),
-            longitude: row.longitude.clone(),
+            latitude: row.coordinates.as_ref().map(|c| c.latitude().clone()),
+            longitude: row.coordinates.as_ref().map(|c| c.longitude().clone()),
             address: None,
             scheduled_date: row.scheduled_date,
             start_time: row.start_time,

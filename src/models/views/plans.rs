@@ -6,6 +6,7 @@ use diesel::sql_types::{Bool, Text};
 
 use super::PAGE_SIZE;
 use crate::db::schema::{plan_activities, plans, users};
+use crate::domain::PlanStatus;
 use crate::models::plan::{self, Plan, PlanSummary, like_pattern};
 use crate::models::plan_activity::{self, PlanActivity};
 use crate::models::user::{self, User};
@@ -14,7 +15,7 @@ use crate::models::user::{self, User};
 pub struct PlanFilter {
     /// Part of the title or destination.
     pub search: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<PlanStatus>,
     pub public: Option<bool>,
     /// The owner's id, username or e-mail.
     pub owner: Option<String>,
@@ -49,11 +50,15 @@ pub fn list_plans(conn: &mut PgConnection, filter: &PlanFilter) -> QueryResult<V
                 .or(plans::destination.ilike(pattern)),
         );
     }
-    match filter.status.as_deref() {
-        Some("draft") => {
-            query = query.filter(plans::status.eq("draft").or(plans::status.is_null()))
+    match filter.status {
+        Some(PlanStatus::Draft) => {
+            query = query.filter(
+                plans::status
+                    .eq(PlanStatus::Draft)
+                    .or(plans::status.is_null()),
+            )
         }
-        Some(status) => query = query.filter(plans::status.eq(status.to_string())),
+        Some(status) => query = query.filter(plans::status.eq(status)),
         None => {}
     }
     match filter.public {

@@ -15,8 +15,9 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
+use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
-use crate::domain::plan::{CURRENCIES, PlanInput, STATUSES, Visibility};
+use crate::domain::plan::{CURRENCIES, PlanInput, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::models::plan::{self, ListFilter, NewPlan, PAGE_SIZE, Plan, PlanChanges};
@@ -53,7 +54,7 @@ struct ListPage {
     q: String,
     next_page: Option<String>,
     first_page: bool,
-    statuses: [&'static str; 3],
+    statuses: [PlanStatus; 3],
 }
 
 fn parse_cursor(raw: &str) -> Option<(NaiveDateTime, i32)> {
@@ -68,9 +69,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let filter = ListFilter {
-        status: STATUSES
-            .contains(&query.status.as_str())
-            .then(|| query.status.clone()),
+        status: query.status.parse().ok(),
         search: Some(query.q.trim().to_string())
             .filter(|q| !q.is_empty() && q.chars().count() <= 100),
         after: parse_cursor(&query.after),
@@ -108,7 +107,7 @@ pub async fn list(
         q: query.q,
         next_page,
         first_page,
-        statuses: STATUSES,
+        statuses: PlanStatus::ALL,
     })
 }
 
@@ -241,8 +240,8 @@ pub async fn create(
                     start_date: changes.start_date,
                     end_date: changes.end_date,
                     budget: changes.budget,
-                    currency: changes.currency.unwrap_or_else(|| "USD".into()),
-                    status: "draft".into(),
+                    currency: changes.currency.unwrap_or_default(),
+                    status: PlanStatus::Draft,
                     plan_data: serde_json::json!({}),
                     is_public: false,
                 },
@@ -286,7 +285,7 @@ impl ShowPage {
     }
 
     fn archived(&self) -> bool {
-        self.plan.status_or_default() == "archived"
+        self.plan.status_or_default() == PlanStatus::Archived
     }
 }
 
@@ -412,9 +411,9 @@ pub async fn set_status(
     web::Form(form): web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let (status, message) = match form.status.trim() {
-        "archived" => ("archived", "The plan is archived."),
-        "draft" => ("draft", "The plan is back from the archive."),
+    let (status, message) = match form.status.trim().parse() {
+        Ok(PlanStatus::Archived) => (PlanStatus::Archived, "The plan is archived."),
+        Ok(PlanStatus::Draft) => (PlanStatus::Draft, "The plan is back from the archive."),
         _ => {
             return Err(AppError::BadRequest(
                 "Choose to archive the plan or to bring it back. To list it on Explore, \

@@ -22,7 +22,7 @@ use crate::routes::plans::files::ics_response;
 use crate::state::AppState;
 use crate::views::budget::Budget;
 use crate::views::chart::{self, Chart};
-use crate::views::itinerary::{self, Itinerary};
+use crate::views::itinerary::{self, Itinerary, numbering};
 use crate::views::map::map_json;
 use crate::views::shared::{Reader, SharedPlan, summary};
 
@@ -103,6 +103,18 @@ struct SharePage {
     base: String,
     /// Reached through Explore: the public view.
     public: bool,
+}
+
+impl SharePage {
+    /// A reader has no actions on the activities (`plans/_activity.html`).
+    fn owner_actions(&self) -> Option<String> {
+        None
+    }
+
+    /// An activity's number in itinerary order, as on the map.
+    fn number(&self, id: &i32) -> usize {
+        numbering(&self.itinerary).get(id).copied().unwrap_or(0)
+    }
 }
 
 async fn page(

@@ -280,6 +280,11 @@ impl ShowPage {
         self.numbers.get(id).copied().unwrap_or(0)
     }
 
+    /// The owner's actions on each activity hang off the plan's path (`plans/_activity.html`).
+    fn owner_actions(&self) -> Option<String> {
+        Some(format!("/plans/{}", self.plan.id))
+    }
+
     fn choices(&self) -> [Visibility; 3] {
         Visibility::ALL
     }

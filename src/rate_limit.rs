@@ -14,8 +14,8 @@ use chrono::{NaiveTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::Db;
-use crate::db::schema::rate_limits;
 use crate::error::AppError;
+use crate::models::rate_limit;
 
 /// What is being limited; stored as `identifier_type`.
 #[derive(Clone, Copy, Debug)]
@@ -208,7 +208,7 @@ impl RateLimiter {
         match &self.store {
             Store::Table => {
                 let identifier = identifier.to_string();
-                db.write(move |conn| Ok(count_in_table(conn, kind, &identifier, n)?))
+                db.write(move |conn| Ok(rate_limit::add(conn, kind.as_str(), &identifier, n)?))
                     .await
             }
             Store::Redis(manager) => {
@@ -238,23 +238,7 @@ impl RateLimiter {
             Store::Table => {
                 let identifier = identifier.to_string();
                 db.write(move |conn| {
-                    diesel::update(
-                        rate_limits::table
-                            .filter(rate_limits::identifier.eq(&identifier))
-                            .filter(rate_limits::identifier_type.eq(kind.as_str()))
-                            .filter(rate_limits::reset_date.eq(Utc::now().date_naive()))
-                            .filter(rate_limits::request_count.gt(0)),
-                    )
-                    .set(
-                        rate_limits::request_count.eq(diesel::dsl::sql::<
-                            diesel::sql_types::Nullable<diesel::sql_types::Integer>,
-                        >(
-                            "greatest(rate_limits.request_count - "
-                        )
-                        .bind::<diesel::sql_types::Integer, _>(n)
-                        .sql(", 0)")),
-                    )
-                    .execute(conn)?;
+                    rate_limit::give_back(conn, kind.as_str(), &identifier, n)?;
                     Ok(())
                 })
                 .await
@@ -321,12 +305,7 @@ impl RateLimiter {
             Store::Table => {
                 let pair = pair.to_string();
                 db.write(move |conn| {
-                    diesel::delete(
-                        rate_limits::table
-                            .filter(rate_limits::identifier.eq(&pair))
-                            .filter(rate_limits::identifier_type.eq(Kind::LoginPair.as_str())),
-                    )
-                    .execute(conn)?;
+                    rate_limit::clear(conn, Kind::LoginPair.as_str(), &pair)?;
                     Ok(())
                 })
                 .await
@@ -350,8 +329,12 @@ impl RateLimiter {
         match &self.store {
             Store::Table => {
                 let account = account.to_string();
-                db.write(move |conn| Ok(clear_account_in_table(conn, &account)?))
-                    .await
+                db.write(move |conn| {
+                    rate_limit::clear_pairs_of(conn, Kind::LoginPair.as_str(), &account)?;
+                    rate_limit::clear(conn, Kind::LoginAccount.as_str(), &account)?;
+                    Ok(())
+                })
+                .await
             }
             Store::Redis(manager) => {
                 let mut conn = manager.clone();
@@ -383,101 +366,21 @@ impl RateLimiter {
     }
 }
 
-/// The atomic upsert: one row per identifier, kind and day.
-pub fn count_in_table(
-    conn: &mut PgConnection,
-    kind: Kind,
-    identifier: &str,
-    n: u32,
-) -> QueryResult<i64> {
-    let today = Utc::now().date_naive();
-    let n = i32::try_from(n).unwrap_or(i32::MAX);
-    let count: Option<i32> = diesel::insert_into(rate_limits::table)
-        .values((
-            rate_limits::identifier.eq(identifier),
-            rate_limits::identifier_type.eq(kind.as_str()),
-            rate_limits::request_count.eq(n),
-            rate_limits::reset_date.eq(today),
-            rate_limits::last_request.eq(Utc::now().naive_utc()),
-        ))
-        .on_conflict((
-            rate_limits::identifier,
-            rate_limits::identifier_type,
-            rate_limits::reset_date,
-        ))
-        .do_update()
-        .set((
-            rate_limits::request_count.eq(diesel::dsl::sql::<
-                diesel::sql_types::Nullable<diesel::sql_types::Integer>,
-            >(
-                "coalesce(rate_limits.request_count, 0) + "
-            )
-            .bind::<diesel::sql_types::Integer, _>(n)),
-            rate_limits::last_request.eq(Utc::now().naive_utc()),
-        ))
-        .returning(rate_limits::request_count)
-        .get_result(conn)?;
-    Ok(i64::from(count.unwrap_or(n)))
-}
-
-/// The table's version of `CLAIM_SCRIPT`: one conditional upsert that counts the check
-/// only when the pair's wait is over; returns the seconds still to wait (0: granted).
+/// The table's version of `CLAIM_SCRIPT`: counts the check only when the pair's wait is
+/// over; returns the seconds still to wait (0: granted).
 fn claim_in_table(conn: &mut PgConnection, pair: &str, free: i64, base: i64) -> QueryResult<i64> {
-    use diesel::sql_types::{BigInt, Text};
-    let counted = diesel::sql_query(
-        "INSERT INTO rate_limits AS r (identifier, identifier_type, request_count, reset_date, last_request)
-         VALUES ($1, $2, 1, (now() AT TIME ZONE 'UTC')::date, now() AT TIME ZONE 'UTC')
-         ON CONFLICT (identifier, identifier_type, reset_date) DO UPDATE
-           SET request_count = coalesce(r.request_count, 0) + 1, last_request = EXCLUDED.last_request
-           WHERE coalesce(r.request_count, 0) < $3
-              OR r.last_request + make_interval(secs => least($5 * 2 ^ least(r.request_count - $3, 20), $4))
-                 <= EXCLUDED.last_request",
-    )
-    .bind::<Text, _>(pair)
-    .bind::<Text, _>(Kind::LoginPair.as_str())
-    .bind::<BigInt, _>(free)
-    .bind::<BigInt, _>(MAX_BACKOFF_SECS)
-    .bind::<BigInt, _>(base)
-    .execute(conn)?;
-    if counted == 1 {
+    let kind = Kind::LoginPair.as_str();
+    if rate_limit::claim(conn, kind, pair, free, MAX_BACKOFF_SECS, base)? {
         return Ok(0);
     }
-    let found: Option<(Option<i32>, Option<chrono::NaiveDateTime>)> = rate_limits::table
-        .filter(rate_limits::identifier.eq(pair))
-        .filter(rate_limits::identifier_type.eq(Kind::LoginPair.as_str()))
-        .filter(rate_limits::reset_date.eq(Utc::now().date_naive()))
-        .select((rate_limits::request_count, rate_limits::last_request))
-        .first(conn)
-        .optional()?;
     // Cleared between the two statements: try again in a second.
-    let Some((failures, last)) = found else {
+    let Some((failures, last)) = rate_limit::find_today(conn, kind, pair)? else {
         return Ok(1);
     };
     let ready = last.unwrap_or_default()
         + chrono::TimeDelta::seconds(backoff_secs(i64::from(failures.unwrap_or(0)), free, base));
     let left_ms = (ready - Utc::now().naive_utc()).num_milliseconds();
     Ok(((left_ms + 999) / 1000).max(1))
-}
-
-fn clear_account_in_table(conn: &mut PgConnection, account: &str) -> QueryResult<()> {
-    let escaped = account
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pairs = format!("{escaped}|%");
-    diesel::delete(
-        rate_limits::table
-            .filter(rate_limits::identifier_type.eq(Kind::LoginPair.as_str()))
-            .filter(rate_limits::identifier.like(pairs)),
-    )
-    .execute(conn)?;
-    diesel::delete(
-        rate_limits::table
-            .filter(rate_limits::identifier_type.eq(Kind::LoginAccount.as_str()))
-            .filter(rate_limits::identifier.eq(account)),
-    )
-    .execute(conn)?;
-    Ok(())
 }
 
 fn redis_unavailable(e: redis::RedisError) -> AppError {

@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::SessionLifetimes;
 use crate::db::PgPool;
-use crate::db::schema::{user_sessions, users};
+use crate::models::user;
+use crate::models::user_session::{self, KeyedSession, NewUserSession};
 
 /// Keys of the session state that the store fills on load or reads on save; never stored
 /// in `session_data`.
@@ -107,49 +108,21 @@ impl SessionStore for PgSessionStore {
                 // The key is unique: the row's state is checked here, not in SQL. Bound as
                 // parameters (diesel binds every constant), those checks made PostgreSQL
                 // re-plan this query on every request, a fifth of its time under load.
-                let found = user_sessions::table
-                    .inner_join(users::table)
-                    .filter(user_sessions::session_key.eq(&digest))
-                    .select((
-                        user_sessions::is_active,
-                        users::is_active,
-                        user_sessions::id,
-                        user_sessions::session_data,
-                        user_sessions::created_at,
-                        user_sessions::expires_at,
-                        users::id,
-                        users::username,
-                        users::is_staff,
-                        users::is_verified,
-                    ))
-                    .first::<(
-                        Option<bool>,
-                        Option<bool>,
-                        i32,
-                        Option<String>,
-                        Option<NaiveDateTime>,
-                        NaiveDateTime,
-                        i32,
-                        String,
-                        Option<bool>,
-                        Option<bool>,
-                    )>(conn)
-                    .optional()?;
-                let Some((
-                    session_active,
+                let Some(found) = user_session::find_by_key(conn, &digest)? else {
+                    return Ok(None);
+                };
+                let KeyedSession {
+                    is_active: session_active,
                     user_active,
-                    sid,
-                    data,
+                    id: sid,
+                    session_data: data,
                     created_at,
                     expires_at,
                     user_id,
                     username,
                     is_staff,
                     is_verified,
-                )) = found
-                else {
-                    return Ok(None);
-                };
+                } = found;
                 if session_active == Some(false) || user_active == Some(false) || expires_at <= now
                 {
                     return Ok(None);
@@ -161,9 +134,7 @@ impl SessionStore for PgSessionStore {
                     return Ok(None);
                 }
                 if slid - expires_at > SLIDE_STEP || slid < expires_at {
-                    diesel::update(user_sessions::table.find(sid))
-                        .set(user_sessions::expires_at.eq(slid))
-                        .execute(conn)?;
+                    user_session::set_expiry(conn, sid, slid)?;
                 }
                 let user = SessionUser {
                     id: user_id,
@@ -213,24 +184,22 @@ impl SessionStore for PgSessionStore {
         let data = stored_state(state).map_err(|e| SaveError::Serialization(e.into()))?;
         let digest = key_digest(key.as_ref());
         self.run(move |conn, lifetimes| {
-            let is_staff: Option<bool> = users::table
-                .find(user_id)
-                .select(users::is_staff)
-                .first(conn)?;
+            let is_staff = user::is_staff(conn, user_id)?;
             let (idle, absolute) = lifetimes.for_user(is_staff.unwrap_or(false));
             let now = Utc::now().naive_utc();
-            diesel::insert_into(user_sessions::table)
-                .values((
-                    user_sessions::user_id.eq(user_id),
-                    user_sessions::session_key.eq(&digest),
-                    user_sessions::session_data.eq(&data),
-                    user_sessions::ip_address.eq(ip),
-                    user_sessions::user_agent.eq(agent),
-                    user_sessions::created_at.eq(now),
-                    user_sessions::expires_at.eq(expiry(now, now, idle, absolute)),
-                    user_sessions::is_active.eq(true),
-                ))
-                .execute(conn)?;
+            user_session::insert(
+                conn,
+                &NewUserSession {
+                    user_id,
+                    session_key: &digest,
+                    session_data: &data,
+                    ip_address: ip,
+                    user_agent: agent.as_deref(),
+                    created_at: now,
+                    expires_at: expiry(now, now, idle, absolute),
+                    is_active: true,
+                },
+            )?;
             Ok(())
         })
         .await
@@ -248,9 +217,7 @@ impl SessionStore for PgSessionStore {
         let digest = key_digest(session_key.as_ref());
         // A row revoked meanwhile stays revoked: nothing is re-created here.
         self.run(move |conn, _| {
-            diesel::update(user_sessions::table.filter(user_sessions::session_key.eq(&digest)))
-                .set(user_sessions::session_data.eq(&data))
-                .execute(conn)?;
+            user_session::set_data_by_key(conn, &digest, &data)?;
             Ok(())
         })
         .await
@@ -270,8 +237,7 @@ impl SessionStore for PgSessionStore {
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         let digest = key_digest(session_key.as_ref());
         self.run(move |conn, _| {
-            diesel::delete(user_sessions::table.filter(user_sessions::session_key.eq(&digest)))
-                .execute(conn)?;
+            user_session::delete_by_key(conn, &digest)?;
             Ok(())
         })
         .await

@@ -3,39 +3,35 @@
 use std::str::FromStr;
 
 use bigdecimal::BigDecimal;
-use chrono::{NaiveTime, Timelike};
+use chrono::{NaiveDate, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::FieldErrors;
-use crate::domain::money::{Money, display};
+use crate::domain::money::Money;
 use crate::domain::plan::{optional_date, optional_text, required_text};
 use crate::domain::plan_data::Extra;
-use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
+use crate::domain::{ActivityType, Coordinates, FieldErrors};
 
 /// The most an activity's `metadata` may hold, as compact JSON: far more than the form's
 /// fields fill, small enough that no import can bloat a plan.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
+/// The form's choices.
 pub const ACTIVITY_TYPES: [&str; 6] = [
-    "accommodation",
-    "transport",
-    "attraction",
-    "restaurant",
-    "activity",
-    "other",
+    ActivityType::ALL[0].as_str(),
+    ActivityType::ALL[1].as_str(),
+    ActivityType::ALL[2].as_str(),
+    ActivityType::ALL[3].as_str(),
+    ActivityType::ALL[4].as_str(),
+    ActivityType::ALL[5].as_str(),
 ];
 
-pub fn activity_type(raw: &str) -> Result<Option<String>, String> {
+pub fn activity_type(raw: &str) -> Result<Option<ActivityType>, String> {
     let value = raw.trim();
     if value.is_empty() {
         return Ok(None);
     }
-    if ACTIVITY_TYPES.contains(&value) {
-        Ok(Some(value.to_string()))
-    } else {
-        Err("Choose a type from the list.".into())
-    }
+    value.parse().map(Some)
 }
 
 /// A coordinate within ±`limit` degrees with at most 8 decimals (DECIMAL(10|11, 8)).
@@ -191,6 +187,24 @@ pub fn time_text(t: NaiveTime) -> String {
     }
 }
 
+/// An activity's fields, every one checked against the columns and the form's rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidActivity {
+    pub title: String,
+    pub description: Option<String>,
+    pub activity_type: Option<ActivityType>,
+    pub location_name: Option<String>,
+    pub coordinates: Option<Coordinates>,
+    pub address: Option<String>,
+    pub scheduled_date: Option<NaiveDate>,
+    pub start_time: Option<NaiveTime>,
+    pub end_time: Option<NaiveTime>,
+    pub duration_minutes: Option<i32>,
+    pub estimated_cost: Option<BigDecimal>,
+    pub actual_cost: Option<BigDecimal>,
+    pub metadata: Value,
+}
+
 /// An activity's fields as the form holds them (text), metadata's typed keys included:
 /// what the form, an import, a copy and a duplicate all check with `validate`.
 #[derive(Debug, Default, Clone, PartialEq, Deserialize)]
@@ -219,40 +233,7 @@ pub struct ActivityInput {
     pub tags: String,
 }
 
-fn money_text(v: &Option<BigDecimal>) -> String {
-    v.as_ref().map(display).unwrap_or_default()
-}
-
 impl ActivityInput {
-    /// A stored activity as the edit form shows it.
-    pub fn from_activity(a: &PlanActivity) -> Self {
-        let coordinate = |v: &Option<BigDecimal>| {
-            v.as_ref()
-                .map(|v| v.normalized().to_string())
-                .unwrap_or_default()
-        };
-        ActivityInput {
-            title: a.title.clone(),
-            description: a.description.clone().unwrap_or_default(),
-            activity_type: a.activity_type.clone().unwrap_or_default(),
-            location_name: a.location_name.clone().unwrap_or_default(),
-            address: a.address.clone().unwrap_or_default(),
-            latitude: coordinate(&a.latitude),
-            longitude: coordinate(&a.longitude),
-            scheduled_date: a.scheduled_date.map(|d| d.to_string()).unwrap_or_default(),
-            start_time: a.start_time.map(time_text).unwrap_or_default(),
-            end_time: a.end_time.map(time_text).unwrap_or_default(),
-            duration_minutes: a
-                .duration_minutes
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            estimated_cost: money_text(&a.estimated_cost),
-            actual_cost: money_text(&a.actual_cost),
-            ..ActivityInput::default()
-        }
-        .with_metadata(&Metadata::from_value(a.metadata.as_ref()))
-    }
-
     /// The metadata's typed keys as the form's fields.
     pub fn with_metadata(self, meta: &Metadata) -> Self {
         let booking = meta.booking_info.clone().unwrap_or_default();
@@ -275,10 +256,10 @@ impl ActivityInput {
         }
     }
 
-    /// The checked row (`plan_id` and `order_index` are the caller's), merging the
-    /// metadata fields into `existing` so keys the form does not show survive; the result
-    /// stays within `MAX_METADATA_BYTES`.
-    pub fn validate(&self, existing: Option<&Value>) -> Result<NewPlanActivity, FieldErrors> {
+    /// The checked values (its position is the caller's), merging the metadata fields into
+    /// `existing` so keys the form does not show survive; the result stays within
+    /// `MAX_METADATA_BYTES`.
+    pub fn validate(&self, existing: Option<&Value>) -> Result<ValidActivity, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = errors.check("title", required_text(&self.title, 200, "a title"));
         let description = errors.check("description", optional_text(&self.description, 20_000));
@@ -334,6 +315,16 @@ impl ActivityInput {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let coordinates = match (latitude.flatten(), longitude.flatten()) {
+            (Some(lat), Some(lng)) => match Coordinates::new(lat, lng) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    errors.add("latitude", e);
+                    return Err(errors);
+                }
+            },
+            _ => None,
+        };
         let mut meta = Metadata::from_value(existing);
         let booking = meta.booking_info.take().unwrap_or_default();
         let booking = BookingInfo {
@@ -363,14 +354,12 @@ impl ActivityInput {
             errors.add("metadata", e);
             return Err(errors);
         }
-        Ok(NewPlanActivity {
-            plan_id: 0,
+        Ok(ValidActivity {
             title: title.unwrap_or_default(),
             description: description.flatten(),
             activity_type: activity_type.flatten(),
             location_name: location_name.flatten(),
-            latitude: latitude.flatten(),
-            longitude: longitude.flatten(),
+            coordinates,
             address: address.flatten(),
             scheduled_date: scheduled_date.flatten(),
             start_time: start_time.flatten(),
@@ -378,7 +367,6 @@ impl ActivityInput {
             duration_minutes: duration_minutes.flatten(),
             estimated_cost: estimated_cost.flatten().map(Money::into_inner),
             actual_cost: actual_cost.flatten().map(Money::into_inner),
-            order_index: 0,
             metadata,
         })
     }
@@ -441,54 +429,6 @@ mod tests {
           "parking": true
         });
         assert_eq!(Metadata::from_value(Some(&seed)).to_value(), seed);
-    }
-
-    #[test]
-    fn an_activity_read_back_as_the_form_validates_to_the_same_row() {
-        let input = ActivityInput {
-            title: "Boat".into(),
-            scheduled_date: "2026-07-02".into(),
-            start_time: "10:00:30".into(),
-            estimated_cost: "4.5".into(),
-            latitude: "38.7".into(),
-            longitude: "-9.14".into(),
-            confirmation_number: "B-1".into(),
-            rating: "4".into(),
-            tags: "sea, sun".into(),
-            ..ActivityInput::default()
-        };
-        let extra = serde_json::json!({"parking": true});
-        let row = input.validate(Some(&extra)).unwrap();
-        assert_eq!(row.metadata["parking"], true, "unknown keys survive");
-        assert_eq!(row.start_time, NaiveTime::from_hms_opt(10, 0, 30));
-        let stored = PlanActivity {
-            id: 1,
-            plan_id: 1,
-            title: row.title.clone(),
-            description: None,
-            activity_type: None,
-            location_name: None,
-            latitude: row.latitude.clone(),
-            longitude: row.longitude.clone(),
-            address: None,
-            scheduled_date: row.scheduled_date,
-            start_time: row.start_time,
-            end_time: None,
-            duration_minutes: None,
-            estimated_cost: row.estimated_cost.clone(),
-            actual_cost: None,
-            order_index: Some(0),
-            is_completed: None,
-            metadata: Some(row.metadata.clone()),
-            created_at: None,
-            updated_at: None,
-        };
-        let again = ActivityInput::from_activity(&stored)
-            .validate(stored.metadata.as_ref())
-            .unwrap();
-        assert_eq!(again.metadata, row.metadata);
-        assert_eq!(again.start_time, row.start_time);
-        assert_eq!(again.estimated_cost, row.estimated_cost);
     }
 
     #[test]

@@ -6,11 +6,9 @@
 use serde_json::Value;
 
 use crate::domain::FieldErrors;
-use crate::domain::activity::ActivityInput;
+use crate::domain::activity::{ActivityInput, ValidActivity};
 use crate::domain::plan::{PlanInput, ValidPlan};
 use crate::domain::plan_data::check_raw;
-use crate::models::plan::NewPlan;
-use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
 
 /// The most activities one plan may bring along.
 pub const MAX_ACTIVITIES: usize = 2_000;
@@ -123,8 +121,8 @@ pub struct ActivityRow {
 pub struct CheckedPlan {
     pub plan: ValidPlan,
     pub plan_data: Value,
-    /// `plan_id` is filled in once the plan exists.
-    pub activities: Vec<NewPlanActivity>,
+    /// Each with its position; the plan's id is given once the plan exists.
+    pub activities: Vec<(i32, ValidActivity)>,
     /// Positions in `activities` of those that are done.
     pub completed: Vec<usize>,
 }
@@ -162,10 +160,7 @@ impl CheckedPlan {
                     if row.completed {
                         completed.push(activities.len());
                     }
-                    activities.push(NewPlanActivity {
-                        order_index: row.order_index,
-                        ..activity
-                    });
+                    activities.push((row.order_index, activity));
                 }
                 Err(errors) => problems.add_fields(Some(&row.place), &errors),
             }
@@ -180,48 +175,10 @@ impl CheckedPlan {
             _ => Err(problems),
         }
     }
-
-    /// A copy of stored rows (a duplicate, or what a reader of a shared plan sees), with
-    /// nothing done yet.
-    pub fn copy(
-        plan: &PlanInput,
-        plan_data: Value,
-        activities: &[PlanActivity],
-    ) -> Result<CheckedPlan, Problems> {
-        let rows = activities
-            .iter()
-            .enumerate()
-            .map(|(i, a)| ActivityRow {
-                place: format!("Activity {} ({})", i + 1, short(&a.title)),
-                input: ActivityInput::from_activity(a),
-                metadata: a.metadata.clone().unwrap_or_else(|| serde_json::json!({})),
-                order_index: a.order(),
-                completed: false,
-            })
-            .collect();
-        CheckedPlan::check(plan, plan_data, rows)
-    }
-
-    /// The rows to insert for `user_id`: a private draft, no link.
-    pub fn new_plan(&self, user_id: i32) -> NewPlan {
-        NewPlan {
-            user_id,
-            title: self.plan.title.clone(),
-            description: self.plan.description.clone(),
-            destination: self.plan.destination.clone(),
-            start_date: self.plan.start_date,
-            end_date: self.plan.end_date,
-            budget: self.plan.budget.clone(),
-            currency: self.plan.currency.clone(),
-            status: "draft".into(),
-            plan_data: self.plan_data.clone(),
-            is_public: false,
-        }
-    }
 }
 
 /// A title short enough to name an activity in a message.
-fn short(title: &str) -> String {
+pub fn short(title: &str) -> String {
     let mut out: String = title.chars().take(40).collect();
     if title.chars().count() > 40 {
         out.push('…');

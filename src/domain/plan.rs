@@ -4,26 +4,12 @@ use bigdecimal::BigDecimal;
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::FieldErrors;
-use crate::domain::money::{Money, display};
-use crate::models::plan::Plan;
+use crate::domain::currency::{self, Currency};
+use crate::domain::money::Money;
+use crate::domain::time_zone::TimeZone;
 
-pub const STATUSES: [&str; 3] = ["draft", "published", "archived"];
-
-/// ISO 4217 codes of the currencies in use.
-pub const CURRENCIES: [&str; 155] = [
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
-    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
-    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
-    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
-    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
-    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
-    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
-    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
-    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
-    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
-    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
-];
+/// ISO 4217 codes of the currencies in use: the form's choices.
+pub const CURRENCIES: [&str; 155] = currency::CODES;
 
 /// A text field of at most `max` characters; blank is none.
 pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, String> {
@@ -69,16 +55,12 @@ pub fn date_in_range(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
-pub fn currency(raw: &str) -> Result<String, String> {
-    let code = raw.trim().to_ascii_uppercase();
-    if code.is_empty() {
-        return Ok("USD".into());
+/// A currency from the list; blank is the default (USD).
+pub fn currency(raw: &str) -> Result<Currency, String> {
+    if raw.trim().is_empty() {
+        return Ok(Currency::DEFAULT);
     }
-    if CURRENCIES.contains(&code.as_str()) {
-        Ok(code)
-    } else {
-        Err("Choose a currency from the list.".into())
-    }
+    Currency::parse(raw)
 }
 
 pub fn budget(raw: &str) -> Result<Option<bigdecimal::BigDecimal>, String> {
@@ -91,10 +73,7 @@ pub fn timezone(raw: &str) -> Result<Option<String>, String> {
     if value.is_empty() {
         return Ok(None);
     }
-    value
-        .parse::<chrono_tz::Tz>()
-        .map(|tz| Some(tz.name().to_string()))
-        .map_err(|_| "Enter a time zone name like Europe/Paris or America/New_York.".into())
+    TimeZone::parse(value).map(|tz| Some(tz.as_str().to_string()))
 }
 
 /// Who can find a plan: one choice, kept in three columns without a schema change.
@@ -117,12 +96,10 @@ pub enum Visibility {
 impl Visibility {
     pub const ALL: [Visibility; 3] = [Visibility::Private, Visibility::Link, Visibility::Public];
 
-    /// What a stored plan's columns mean (older rows may hold any combination).
-    pub fn of(plan: &Plan) -> Visibility {
-        match (
-            plan.share_token.is_some(),
-            plan.public() && plan.status_or_default() == "published",
-        ) {
+    /// What the three columns mean together: a share token, and whether the plan is both
+    /// public and published (older rows may hold any combination).
+    pub fn from_columns(has_token: bool, listed: bool) -> Visibility {
+        match (has_token, listed) {
             (true, true) => Visibility::Public,
             (true, false) => Visibility::Link,
             (false, _) => Visibility::Private,
@@ -179,23 +156,10 @@ pub struct ValidPlan {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
-    pub currency: String,
+    pub currency: Currency,
 }
 
 impl PlanInput {
-    /// A stored plan as the edit form shows it.
-    pub fn from_plan(p: &Plan) -> Self {
-        PlanInput {
-            title: p.title.clone(),
-            description: p.description.clone().unwrap_or_default(),
-            destination: p.destination.clone().unwrap_or_default(),
-            start_date: p.start_date.map(|d| d.to_string()).unwrap_or_default(),
-            end_date: p.end_date.map(|d| d.to_string()).unwrap_or_default(),
-            budget: p.budget.as_ref().map(display).unwrap_or_default(),
-            currency: p.currency_or_default().to_string(),
-        }
-    }
-
     /// The checked values, or every error beside its field.
     pub fn validate(&self) -> Result<ValidPlan, FieldErrors> {
         let mut errors = FieldErrors::default();

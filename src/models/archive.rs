@@ -25,3 +25,27 @@ pub struct ArchivedPlan {
     pub created_at: Option<NaiveDateTime>,
     pub updated_at: Option<NaiveDateTime>,
 }
+
+/// Deletes a user's archived plans; their activities go with them (`ON DELETE CASCADE`).
+pub fn delete_for_user(conn: &mut PgConnection, user_id: i32) -> QueryResult<usize> {
+    diesel::delete(archived_plans::table.filter(archived_plans::user_id.eq(user_id))).execute(conn)
+}
+
+/// A user's archived-away plans, newest first.
+pub fn list_for_user(conn: &mut PgConnection, user_id: i32) -> QueryResult<Vec<ArchivedPlan>> {
+    archived_plans::table
+        .filter(archived_plans::user_id.eq(user_id))
+        .order((archived_plans::updated_at.desc(), archived_plans::id.desc()))
+        .select(ArchivedPlan::as_select())
+        .load(conn)
+}
+
+/// The archived plan's id and owner, locked for the rest of the transaction.
+pub fn lock_owner(conn: &mut PgConnection, id: i32) -> QueryResult<Option<(i32, i32)>> {
+    archived_plans::table
+        .filter(archived_plans::id.eq(id))
+        .select((archived_plans::id, archived_plans::user_id))
+        .for_update()
+        .first(conn)
+        .optional()
+}

@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use ipnetwork::IpNetwork;
 
-use crate::db::schema::user_sessions;
+use crate::db::schema::{user_sessions, users};
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = user_sessions, check_for_backend(diesel::pg::Pg))]
@@ -27,7 +27,71 @@ pub struct NewUserSession<'a> {
     pub session_data: &'a str,
     pub ip_address: Option<IpNetwork>,
     pub user_agent: Option<&'a str>,
+    pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub is_active: bool,
+}
+
+/// A session found by its key, with what the session store needs of its user.
+#[derive(Debug, Queryable)]
+pub struct KeyedSession {
+    pub is_active: Option<bool>,
+    pub user_active: Option<bool>,
+    pub id: i32,
+    pub session_data: Option<String>,
+    pub created_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
+    pub user_id: i32,
+    pub username: String,
+    pub is_staff: Option<bool>,
+    pub is_verified: Option<bool>,
+}
+
+/// The session whose key has this digest, live or not, with its user.
+pub fn find_by_key(conn: &mut PgConnection, digest: &str) -> QueryResult<Option<KeyedSession>> {
+    user_sessions::table
+        .inner_join(users::table)
+        .filter(user_sessions::session_key.eq(digest))
+        .select((
+            user_sessions::is_active,
+            users::is_active,
+            user_sessions::id,
+            user_sessions::session_data,
+            user_sessions::created_at,
+            user_sessions::expires_at,
+            users::id,
+            users::username,
+            users::is_staff,
+            users::is_verified,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewUserSession) -> QueryResult<usize> {
+    diesel::insert_into(user_sessions::table)
+        .values(new)
+        .execute(conn)
+}
+
+pub fn set_expiry(
+    conn: &mut PgConnection,
+    id: i32,
+    expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(user_sessions::table.find(id))
+        .set(user_sessions::expires_at.eq(expires_at))
+        .execute(conn)
+}
+
+pub fn set_data_by_key(conn: &mut PgConnection, digest: &str, data: &str) -> QueryResult<usize> {
+    diesel::update(user_sessions::table.filter(user_sessions::session_key.eq(digest)))
+        .set(user_sessions::session_data.eq(data))
+        .execute(conn)
+}
+
+pub fn delete_by_key(conn: &mut PgConnection, digest: &str) -> QueryResult<usize> {
+    diesel::delete(user_sessions::table.filter(user_sessions::session_key.eq(digest))).execute(conn)
 }
 
 pub fn list_active(conn: &mut PgConnection, user_id: i32) -> QueryResult<Vec<UserSession>> {
@@ -48,6 +112,14 @@ pub fn revoke(conn: &mut PgConnection, user_id: i32, session_id: i32) -> QueryRe
             .filter(user_sessions::user_id.eq(user_id)),
     )
     .execute(conn)
+}
+
+/// Ends one session, whoever's it is (the staff pages); returns its user's id (`NotFound`
+/// when there is no such session).
+pub fn delete(conn: &mut PgConnection, id: i32) -> QueryResult<i32> {
+    diesel::delete(user_sessions::table.find(id))
+        .returning(user_sessions::user_id)
+        .get_result(conn)
 }
 
 /// Ends every session of a user except `keep` (the browser asking, if any).
@@ -73,70 +145,4 @@ pub fn purge_expired(conn: &mut PgConnection) -> QueryResult<usize> {
         ),
     )
     .execute(conn)
-}
-
-impl UserSession {
-    /// "Firefox on Linux" from the user agent, for people to recognise their devices.
-    pub fn device(&self) -> String {
-        describe_device(self.user_agent.as_deref().unwrap_or_default())
-    }
-
-    pub fn ip(&self) -> String {
-        self.ip_address
-            .map(|ip| ip.ip().to_string())
-            .unwrap_or_else(|| "unknown".into())
-    }
-}
-
-pub fn describe_device(agent: &str) -> String {
-    let browser = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chromium/", "Chromium"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-    ]
-    .iter()
-    .find(|(marker, _)| agent.contains(marker))
-    .map_or("Unknown browser", |(_, name)| name);
-    let system = [
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(marker, _)| agent.contains(marker))
-    .map(|(_, name)| *name);
-    match system {
-        Some(system) => format!("{browser} on {system}"),
-        None => browser.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::describe_device;
-
-    #[test]
-    fn devices_people_recognise() {
-        assert_eq!(
-            describe_device(
-                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-            ),
-            "Firefox on Linux"
-        );
-        assert_eq!(
-            describe_device(
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-            ),
-            "Safari on iPhone"
-        );
-        assert_eq!(describe_device(""), "Unknown browser");
-    }
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Timestamp};
 
 use crate::db::Actor;
-use crate::models::archive::ArchivedPlan;
+use crate::models::archive;
 use crate::ops::progress::Progress;
 
 pub const BATCH: i64 = 200;
@@ -123,15 +123,9 @@ pub fn archive(
 /// Brings one archived plan (and its activities) back to the live tables. `owner` limits it
 /// to that user's plans (the owner's "Restore" button); `None` is the command line.
 pub fn restore(conn: &mut PgConnection, plan_id: i32, owner: Option<i32>) -> QueryResult<bool> {
-    use crate::db::schema::archived_plans;
     conn.transaction(|conn| {
         Actor::Staff.apply(conn)?;
-        let found: Option<(i32, i32)> = archived_plans::table
-            .filter(archived_plans::id.eq(plan_id))
-            .select((archived_plans::id, archived_plans::user_id))
-            .for_update()
-            .first(conn)
-            .optional()?;
+        let found = archive::lock_owner(conn, plan_id)?;
         let Some((id, _)) = found.filter(|(_, user_id)| owner.is_none_or(|o| o == *user_id)) else {
             return Ok(false);
         };
@@ -145,16 +139,6 @@ pub fn restore(conn: &mut PgConnection, plan_id: i32, owner: Option<i32>) -> Que
         )?;
         Ok(true)
     })
-}
-
-/// A user's archived-away plans, newest first.
-pub fn list_for_user(conn: &mut PgConnection, user_id: i32) -> QueryResult<Vec<ArchivedPlan>> {
-    use crate::db::schema::archived_plans;
-    archived_plans::table
-        .filter(archived_plans::user_id.eq(user_id))
-        .order((archived_plans::updated_at.desc(), archived_plans::id.desc()))
-        .select(ArchivedPlan::as_select())
-        .load(conn)
 }
 
 /// Parses "2y", "18m", "30d" into a cutoff before now.

@@ -4,8 +4,7 @@
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::rate_limits;
-use crate::models::user_session;
+use crate::models::{rate_limit, user_session};
 
 /// Rate-limit rows are kept this many days (the admin page shows today's).
 pub const RATE_LIMIT_RETENTION_DAYS: i64 = 30;
@@ -20,9 +19,7 @@ pub fn purge(conn: &mut PgConnection) -> QueryResult<Purged> {
     conn.transaction(|conn| {
         let sessions = user_session::purge_expired(conn)?;
         let cutoff = (Utc::now() - TimeDelta::days(RATE_LIMIT_RETENTION_DAYS)).date_naive();
-        let rate_limits =
-            diesel::delete(rate_limits::table.filter(rate_limits::reset_date.lt(cutoff)))
-                .execute(conn)?;
+        let rate_limits = rate_limit::purge_before(conn, cutoff)?;
         Ok(Purged {
             sessions,
             rate_limits,

@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::db::Actor;
 use crate::db::schema::{plans, users};
+use crate::domain::{ActivityType, PlanStatus};
 use crate::models::plan_activity::NewPlanActivity;
 use crate::ops::progress::Progress;
 
@@ -51,9 +52,9 @@ const CITIES: [(&str, &str, f64, f64); 24] = [
 
 const CURRENCIES: [&str; 7] = ["USD", "EUR", "GBP", "JPY", "AUD", "CAD", "CHF"];
 
-const ACTIVITIES: [(&str, &[&str]); 5] = [
+const ACTIVITIES: [(ActivityType, &[&str]); 5] = [
     (
-        "attraction",
+        ActivityType::Attraction,
         &[
             "Old town walking tour",
             "Cathedral visit",
@@ -64,7 +65,7 @@ const ACTIVITIES: [(&str, &[&str]); 5] = [
         ],
     ),
     (
-        "restaurant",
+        ActivityType::Restaurant,
         &[
             "Breakfast at the market",
             "Lunch at a local tavern",
@@ -74,7 +75,7 @@ const ACTIVITIES: [(&str, &[&str]); 5] = [
         ],
     ),
     (
-        "activity",
+        ActivityType::Activity,
         &[
             "Bike ride along the river",
             "Cooking class",
@@ -85,7 +86,7 @@ const ACTIVITIES: [(&str, &[&str]); 5] = [
         ],
     ),
     (
-        "transport",
+        ActivityType::Transport,
         &[
             "Airport transfer",
             "Train to the coast",
@@ -94,7 +95,7 @@ const ACTIVITIES: [(&str, &[&str]); 5] = [
         ],
     ),
     (
-        "accommodation",
+        ActivityType::Accommodation,
         &["Hotel check-in", "Apartment check-in", "Hotel check-out"],
     ),
 ];
@@ -228,16 +229,16 @@ fn seed_batch(
             let days = rng.random_range(2..15);
             let end = start + TimeDelta::days(days - 1);
             let status = match rng.random_range(0..10) {
-                0..=5 => "draft",
-                6..=8 => "published",
-                _ => "archived",
+                0..=5 => PlanStatus::Draft,
+                6..=8 => PlanStatus::Published,
+                _ => PlanStatus::Archived,
             };
-            let public = status == "published" && rng.random_bool(0.5);
+            let public = status == PlanStatus::Published && rng.random_bool(0.5);
             // Who can find a plan is one choice (see `domain::plan::Visibility`): listed
             // plans are public and published; the other "published" ones become drafts
             // shared by link.
-            let (status, linked) = if status == "published" && !public {
-                ("draft", true)
+            let (status, linked) = if status == PlanStatus::Published && !public {
+                (PlanStatus::Draft, true)
             } else {
                 (status, public)
             };
@@ -288,7 +289,7 @@ fn seed_batch(
                 plan_id: *plan_id,
                 title: titles[rng.random_range(0..titles.len())].to_string(),
                 description: None,
-                activity_type: Some(kind.to_string()),
+                activity_type: Some(kind),
                 location_name: None,
                 latitude: Some(coordinate(lat + rng.random_range(-0.05..0.05))),
                 longitude: Some(coordinate(lng + rng.random_range(-0.05..0.05))),
@@ -361,7 +362,7 @@ fn demo_plans(conn: &mut PgConnection, rng: &mut ChaCha8Rng, user_id: i32) -> an
                 plans::end_date.eq(start + TimeDelta::days(6)),
                 plans::budget.eq(money(rng, 800, 3000)),
                 plans::currency.eq("EUR"),
-                plans::status.eq("draft"),
+                plans::status.eq(PlanStatus::Draft),
                 plans::plan_data.eq(serde_json::json!({"notes": format!("Ideas for {city}.")})),
             ))
             .returning(plans::id)
@@ -373,7 +374,7 @@ fn demo_plans(conn: &mut PgConnection, rng: &mut ChaCha8Rng, user_id: i32) -> an
                     plan_id,
                     title: titles[i as usize % titles.len()].to_string(),
                     description: None,
-                    activity_type: Some(kind.to_string()),
+                    activity_type: Some(kind),
                     location_name: Some(city.to_string()),
                     latitude: Some(coordinate(lat + f64::from(i) * 0.004)),
                     longitude: Some(coordinate(lng - f64::from(i) * 0.003)),

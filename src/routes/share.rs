@@ -1,7 +1,7 @@
 //! What readers who are not the owner see: the page behind a share link (with what the
 //! owner chose to share), Explore's list and its public page of each listed plan (never
 //! bookings or contact details), their calendar feeds, and (signed in) "Copy to my plans".
-//! Every one of them is built from `domain::shared::SharedPlan`, the one allow-list, so
+//! Every one of them is built from `views::shared::SharedPlan`, the one allow-list, so
 //! what a reader is shown and what a reader can copy cannot diverge.
 
 use actix_web::http::header;
@@ -13,18 +13,20 @@ use serde::Deserialize;
 use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
-use crate::domain::ics::{self, Calendar};
 use crate::domain::ids::UserId;
-use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
-use crate::domain::shared::{Reader, SharedPlan};
 use crate::error::AppError;
+use crate::formats::ics::{self, Calendar};
 use crate::models::plan::{self, ExploreFilter, PAGE_SIZE, Plan};
 use crate::models::plan_activity;
 use crate::pages::{Layout, see_other};
 use crate::routes::plans::files::ics_response;
-use crate::routes::plans::map_json;
 use crate::services::plans;
 use crate::state::AppState;
+use crate::views::budget::Budget;
+use crate::views::chart::{self, Chart};
+use crate::views::itinerary::{self, Itinerary, numbering};
+use crate::views::map::map_json;
+use crate::views::shared::{Reader, SharedPlan, summary};
 
 /// The token in a share page's URL must not travel to other sites in a Referer.
 const SHARE_REFERRER_POLICY: &str = "same-origin";
@@ -105,28 +107,16 @@ struct SharePage {
     public: bool,
 }
 
-/// "Lisbon · 1–5 Jul 2026 · 5 days": the preview line of chat apps.
-fn summary(
-    destination: Option<&str>,
-    start: Option<chrono::NaiveDate>,
-    end: Option<chrono::NaiveDate>,
-) -> String {
-    let mut parts: Vec<String> = destination.iter().map(|d| d.to_string()).collect();
-    if let (Some(s), Some(e)) = (start, end) {
-        parts.push(format!(
-            "{} – {}",
-            s.format("%-d %b %Y"),
-            e.format("%-d %b %Y")
-        ));
-        parts.push(format!(
-            "{} days",
-            e.signed_duration_since(s).num_days() + 1
-        ));
+impl SharePage {
+    /// A reader has no actions on the activities (`plans/_activity.html`).
+    fn owner_actions(&self) -> Option<String> {
+        None
     }
-    if parts.is_empty() {
-        parts.push("A trip planned with Wayfare".into());
+
+    /// An activity's number in itinerary order, as on the map.
+    fn number(&self, id: &i32) -> usize {
+        numbering(&self.itinerary).get(id).copied().unwrap_or(0)
     }
-    parts.join(" · ")
 }
 
 async fn page(
@@ -153,7 +143,7 @@ async fn page(
             shared.start_date,
             shared.end_date,
         ),
-        day_chart: itinerary::chart(&budget.per_day),
+        day_chart: chart::chart(&budget.per_day),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
         webcal_url: calendar_url.replacen("https://", "webcal://", 1).replacen(

@@ -12,3 +12,4 @@ pub mod linking;
 pub mod login;
 pub mod plans;
 pub mod sharing;
+pub mod staff;

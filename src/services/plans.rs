@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::domain::ids::{PlanId, UserId};
 use serde_json::Value;
 
+use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
 use crate::domain::plan::ValidPlan;
 use crate::models::plan::{self, NewPlan, Plan, PlanChanges};
@@ -31,7 +32,7 @@ pub fn new_draft(owner: UserId, plan: ValidPlan, plan_data: Value) -> NewPlan {
         end_date: plan.end_date,
         budget: plan.budget,
         currency: plan.currency,
-        status: "draft".into(),
+        status: PlanStatus::Draft,
         plan_data,
         is_public: false,
     }
@@ -133,8 +134,8 @@ pub fn set_workflow(
 ) -> QueryResult<()> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
     let status = match to {
-        Workflow::Archive => "archived",
-        Workflow::Restore => "draft",
+        Workflow::Archive => PlanStatus::Archived,
+        Workflow::Restore => PlanStatus::Draft,
     };
     plan::set_status(conn, found.owner_id(), id.0, status)?;
     Ok(())

@@ -8,7 +8,7 @@ use super::rate_limits;
 use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
 use crate::error::AppError;
-use crate::models::admin::{self, DailyCount, Totals};
+use crate::models::views::dashboard::{self as admin, DailyCount, Totals};
 use crate::pages::{Layout, render};
 use crate::state::AppState;
 

@@ -129,7 +129,7 @@ fn page_link(path: &str, filters: &[(&str, &str)], after: Option<&str>) -> Strin
 /// Trims a loaded page of `PAGE_SIZE + 1` rows to `PAGE_SIZE`; the last row kept, when
 /// there is a next page.
 fn split_page<T>(rows: &mut Vec<T>) -> Option<&T> {
-    let size = crate::models::admin::PAGE_SIZE as usize;
+    let size = crate::models::views::PAGE_SIZE as usize;
     if rows.len() > size {
         rows.truncate(size);
         rows.last()

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use super::{audit, page_link, search_term, split_page, yes_no};
 use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
-use crate::domain::plan::STATUSES;
+use crate::domain::PlanStatus;
 use crate::error::AppError;
-use crate::models::admin::{self, Moderation, PlanDetail, PlanFilter, PlanRow};
+use crate::models::plan::{self, Moderation};
+use crate::models::views::plans::{self as admin, PlanDetail, PlanFilter, PlanRow};
 use crate::pages::{Layout, render, see_other};
 use crate::state::AppState;
 
@@ -34,7 +35,7 @@ struct ListPage {
     section: &'static str,
     rows: Vec<PlanRow>,
     query: ListQuery,
-    statuses: [&'static str; 3],
+    statuses: [PlanStatus; 3],
     next_page: Option<String>,
     first_page: bool,
     first_page_link: String,
@@ -48,9 +49,7 @@ pub async fn list(
     let query = query.into_inner();
     let filter = PlanFilter {
         search: search_term(&query.q),
-        status: STATUSES
-            .contains(&query.status.as_str())
-            .then(|| query.status.clone()),
+        status: query.status.parse().ok(),
         public: yes_no(&query.public),
         owner: search_term(&query.owner),
         after: query.after.parse().ok(),
@@ -75,7 +74,7 @@ pub async fn list(
         section: "plans",
         rows,
         query,
-        statuses: STATUSES,
+        statuses: PlanStatus::ALL,
         next_page,
         first_page,
         first_page_link,
@@ -122,7 +121,7 @@ async fn moderate(
 ) -> Result<HttpResponse, AppError> {
     let (owner, changed) = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::moderate(conn, id, action)?)
+            Ok(plan::moderate(conn, id, action)?)
         })
         .await?;
     let message = match (action, changed) {

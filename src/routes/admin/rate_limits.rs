@@ -12,7 +12,8 @@ use crate::auth::extractors::StaffUser;
 use crate::config::RateLimits;
 use crate::db::{Actor, Db};
 use crate::error::AppError;
-use crate::models::admin::{self, PAGE_SIZE};
+use crate::models::rate_limit::{self, CounterCursor};
+use crate::models::views::PAGE_SIZE;
 use crate::pages::{Layout, render, see_other};
 use crate::rate_limit::Kind;
 use crate::state::AppState;
@@ -164,7 +165,7 @@ struct ListPage {
     this_page: String,
 }
 
-fn parse_cursor(raw: &str) -> Option<admin::CounterCursor> {
+fn parse_cursor(raw: &str) -> Option<CounterCursor> {
     let (count, id) = raw.split_once('.')?;
     Some((count.parse().ok()?, id.parse().ok()?))
 }
@@ -187,7 +188,7 @@ pub async fn list(
         None => {
             let mut rows = db
                 .read_as(Actor::Staff, move |conn| {
-                    Ok(admin::today_counters(conn, after)?)
+                    Ok(rate_limit::today_counters(conn, after, PAGE_SIZE)?)
                 })
                 .await?;
             let next_page = split_page(&mut rows).map(|last| {
@@ -267,7 +268,7 @@ pub async fn reset(
         None => {
             let (kind, identifier) = (form.kind.clone(), form.identifier.clone());
             db.write_as(Actor::Staff, move |conn| {
-                Ok(admin::reset_counter(conn, &kind, &identifier)?)
+                Ok(rate_limit::reset_counter(conn, &kind, &identifier)?)
             })
             .await?
         }

@@ -10,8 +10,10 @@ use super::{NextForm, audit, back_to, page_link, plural, search_term, split_page
 use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
 use crate::error::AppError;
-use crate::models::admin::{self, SessionFilter, SessionRow};
+use crate::models::user_session;
+use crate::models::views::sessions::{self as admin, SessionFilter, SessionRow};
 use crate::pages::{Layout, render, see_other};
+use crate::services::staff;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -99,7 +101,7 @@ pub async fn revoke(
     let id = path.into_inner();
     let user_id = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::revoke_session(conn, id)?)
+            Ok(user_session::delete(conn, id)?)
         })
         .await?;
     audit(
@@ -123,7 +125,7 @@ pub async fn revoke_all_of_user(
     let user_id = path.into_inner();
     let ended = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::revoke_user_sessions(conn, user_id)?)
+            Ok(staff::end_sessions(conn, user_id)?)
         })
         .await?;
     if ended > 0 {

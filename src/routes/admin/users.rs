@@ -11,11 +11,12 @@ use super::{audit, page_link, plural, search_term, split_page, yes_no};
 use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
 use crate::error::AppError;
-use crate::models::admin::{
-    self, DeletionPreview, Flag, Provider, Refused, UserDetail, UserFilter, UserRow, UserSort,
-};
 use crate::models::user::{self, User};
+use crate::models::views::users::{
+    self as admin, DeletionPreview, Provider, UserDetail, UserFilter, UserRow, UserSort,
+};
 use crate::pages::{Layout, render, see_other};
+use crate::services::staff::{self, Deactivated, Flag, Outcome, Refused};
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- list
@@ -45,6 +46,23 @@ struct ListPage {
     next_page: Option<String>,
     first_page: bool,
     first_page_link: String,
+}
+
+impl ListPage {
+    fn sort_label(&self, sort: &UserSort) -> &'static str {
+        sort_label(*sort)
+    }
+}
+
+/// A sort order as the list's choice names it.
+fn sort_label(sort: UserSort) -> &'static str {
+    match sort {
+        UserSort::Newest => "Newest first",
+        UserSort::Oldest => "Oldest first",
+        UserSort::Email => "E-mail",
+        UserSort::Username => "Username",
+        UserSort::LastLogin => "Last login",
+    }
 }
 
 pub async fn list(
@@ -159,12 +177,15 @@ pub async fn deactivate(
     let (actor, id) = (staff.id(), path.into_inner());
     let outcome = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::deactivate(conn, actor, id)?)
+            Ok(staff::deactivate(conn, actor, id)?)
         })
         .await?;
     let (before, ended) = match outcome {
-        Ok(done) => done,
-        Err(refusal) => return refused(refusal, id, "deactivate"),
+        Outcome::Done(Deactivated {
+            before,
+            sessions_ended,
+        }) => (before, sessions_ended),
+        Outcome::Refused(refusal) => return refused(refusal, id, "deactivate"),
     };
     audit(
         &staff,
@@ -191,12 +212,12 @@ async fn set_flag(
     let actor = staff.id();
     let outcome = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::set_flag(conn, actor, id, flag)?)
+            Ok(staff::set_flag(conn, actor, id, flag)?)
         })
         .await?;
     let before = match outcome {
-        Ok(before) => before,
-        Err(refusal) => return refused(refusal, id, "change"),
+        Outcome::Done(before) => before,
+        Outcome::Refused(refusal) => return refused(refusal, id, "change"),
     };
     let (action, message) = match flag {
         Flag::Active => ("user.activate", "can log in again"),
@@ -240,12 +261,12 @@ pub async fn revoke_staff(
     let (actor, id) = (staff.id(), path.into_inner());
     let outcome = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::revoke_staff(conn, actor, id)?)
+            Ok(staff::revoke_staff(conn, actor, id)?)
         })
         .await?;
     let before = match outcome {
-        Ok(before) => before,
-        Err(refusal) => return refused(refusal, id, "remove staff rights from"),
+        Outcome::Done(before) => before,
+        Outcome::Refused(refusal) => return refused(refusal, id, "remove staff rights from"),
     };
     audit(&staff, "user.revoke_staff", "user", id, "");
     FlashMessage::info(format!("{} is no longer staff.", before.username)).send();
@@ -329,12 +350,12 @@ pub async fn delete(
     let (actor, id) = (staff.id(), path.into_inner());
     let outcome = db
         .write_as(Actor::Staff, move |conn| {
-            Ok(admin::delete_user(conn, actor, id)?)
+            Ok(staff::delete_user(conn, actor, id)?)
         })
         .await?;
     let deleted = match outcome {
-        Ok(deleted) => deleted,
-        Err(refusal) => return refused(refusal, id, "delete"),
+        Outcome::Done(deleted) => deleted,
+        Outcome::Refused(refusal) => return refused(refusal, id, "delete"),
     };
     audit(
         &staff,

@@ -107,11 +107,11 @@ impl ActivityForm {
             rating: self.rating.clone(),
             tags: self.tags.clone(),
         };
-        let row = input.validate(existing)?;
-        Ok(NewPlanActivity {
-            plan_id: plan_id.0,
-            ..row
-        })
+        Ok(NewPlanActivity::from_valid(
+            plan_id.0,
+            0,
+            input.validate(existing)?,
+        ))
     }
 }
 

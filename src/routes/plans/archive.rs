@@ -8,7 +8,7 @@ use askama::Template;
 use crate::auth::extractors::CurrentUser;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::models::archive::ArchivedPlan;
+use crate::models::archive::{self as archived, ArchivedPlan};
 use crate::ops::archive;
 use crate::pages::{Layout, render, see_other};
 
@@ -22,7 +22,7 @@ struct ArchivePage {
 pub async fn list(current: CurrentUser, db: web::Data<Db>) -> Result<HttpResponse, AppError> {
     let user_id = current.id();
     let plans = db
-        .read(move |conn| Ok(archive::list_for_user(conn, user_id)?))
+        .read(move |conn| Ok(archived::list_for_user(conn, user_id)?))
         .await?;
     render(&ArchivePage {
         layout: current.layout,

@@ -15,18 +15,21 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
+use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
 use crate::domain::ids::PlanId;
-use crate::domain::itinerary::{self, Budget, Chart, Itinerary};
-use crate::domain::plan::{CURRENCIES, PlanInput, STATUSES, Visibility};
+use crate::domain::plan::{CURRENCIES, PlanInput, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
-use crate::models::plan_activity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, Saved, Workflow};
 use crate::state::AppState;
+use crate::views::budget::Budget;
+use crate::views::chart::{self, Chart};
+use crate::views::itinerary::{self, Itinerary, numbering};
+use crate::views::map::map_json;
 
 // ---------------------------------------------------------------- list
 
@@ -53,7 +56,7 @@ struct ListPage {
     q: String,
     next_page: Option<String>,
     first_page: bool,
-    statuses: [&'static str; 3],
+    statuses: [PlanStatus; 3],
 }
 
 fn parse_cursor(raw: &str) -> Option<(NaiveDateTime, i32)> {
@@ -68,9 +71,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let filter = ListFilter {
-        status: STATUSES
-            .contains(&query.status.as_str())
-            .then(|| query.status.clone()),
+        status: query.status.parse().ok(),
         search: Some(query.q.trim().to_string())
             .filter(|q| !q.is_empty() && q.chars().count() <= 100),
         after: parse_cursor(&query.after),
@@ -108,7 +109,7 @@ pub async fn list(
         q: query.q,
         next_page,
         first_page,
-        statuses: STATUSES,
+        statuses: PlanStatus::ALL,
     })
 }
 
@@ -266,61 +267,18 @@ impl ShowPage {
         self.numbers.get(id).copied().unwrap_or(0)
     }
 
+    /// The owner's actions on each activity hang off the plan's path (`plans/_activity.html`).
+    fn owner_actions(&self) -> Option<String> {
+        Some(format!("/plans/{}", self.plan.id))
+    }
+
     fn choices(&self) -> [Visibility; 3] {
         Visibility::ALL
     }
 
     fn archived(&self) -> bool {
-        self.plan.status_or_default() == "archived"
+        self.plan.status_or_default() == PlanStatus::Archived
     }
-}
-
-/// Activities numbered 1, 2, 3… through the days, then the unscheduled ones.
-fn numbering(itinerary: &Itinerary) -> std::collections::HashMap<i32, usize> {
-    itinerary
-        .days
-        .iter()
-        .flat_map(|d| d.activities.iter())
-        .chain(itinerary.unscheduled.iter())
-        .enumerate()
-        .map(|(i, a)| (a.id, i + 1))
-        .collect()
-}
-
-/// What the map script draws: activities with coordinates, numbered in itinerary order,
-/// grouped by day for one line per day.
-pub fn map_json(itinerary: &Itinerary) -> String {
-    let point = |n: usize, a: &plan_activity::PlanActivity| {
-        Some(serde_json::json!({
-            "n": n,
-            "title": a.title,
-            "lat": a.latitude.as_ref()?.to_string().parse::<f64>().ok()?,
-            "lng": a.longitude.as_ref()?.to_string().parse::<f64>().ok()?,
-        }))
-    };
-    let mut n = 0;
-    let mut days = Vec::new();
-    for day in &itinerary.days {
-        let points: Vec<_> = day
-            .activities
-            .iter()
-            .filter_map(|a| {
-                n += 1;
-                point(n, a)
-            })
-            .collect();
-        days.push(points);
-    }
-    let others: Vec<_> = itinerary
-        .unscheduled
-        .iter()
-        .filter_map(|a| {
-            n += 1;
-            point(n, a)
-        })
-        .collect();
-    days.push(others);
-    serde_json::json!({ "days": days }).to_string()
 }
 
 pub async fn show(
@@ -341,8 +299,8 @@ pub async fn show(
     render(&ShowPage {
         layout: current.layout,
         data: PlanData::from_value(plan.plan_data.as_ref()),
-        day_chart: itinerary::chart(&budget.per_day),
-        type_chart: itinerary::chart(&budget.per_type),
+        day_chart: chart::chart(&budget.per_day),
+        type_chart: chart::chart(&budget.per_type),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
         share_url: plan
@@ -438,9 +396,9 @@ pub async fn set_status(
     web::Form(form): web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.user_id(), path.into_inner());
-    let (to, message) = match form.status.trim() {
-        "archived" => (Workflow::Archive, "The plan is archived."),
-        "draft" => (Workflow::Restore, "The plan is back from the archive."),
+    let (to, message) = match form.status.trim().parse() {
+        Ok(PlanStatus::Archived) => (Workflow::Archive, "The plan is archived."),
+        Ok(PlanStatus::Draft) => (Workflow::Restore, "The plan is back from the archive."),
         _ => {
             return Err(AppError::BadRequest(
                 "Choose to archive the plan or to bring it back. To list it on Explore, \

@@ -1,7 +1,7 @@
 //! The owner's side of sharing: one choice says who can find the plan (only them, people
 //! with the link, everyone on Explore); the link can be regenerated or revoked; and the
 //! owner chooses what link holders see (costs, bookings, a display name). Explore never
-//! shows bookings or contact details, whatever the link shows (`domain::shared`).
+//! shows bookings or contact details, whatever the link shows (`views::shared`).
 
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;

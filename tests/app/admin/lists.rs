@@ -128,7 +128,7 @@ async fn the_plans_list_shows_every_plan_with_search_filters_and_pages() {
     let filters: [(&str, Keep<Plan>); 10] = [
         (
             "status=archived",
-            Box::new(|p| p.status.as_deref() == Some("archived")),
+            Box::new(|p| p.status.map(|s| s.as_str()) == Some("archived")),
         ),
         ("public=yes", Box::new(|p| p.is_public == Some(true))),
         ("public=no", Box::new(|p| p.is_public != Some(true))),
@@ -144,7 +144,7 @@ async fn the_plans_list_shows_every_plan_with_search_filters_and_pages() {
         (
             "status=draft&public=yes&owner=alice",
             Box::new(move |p| {
-                p.status.as_deref() == Some("draft")
+                p.status.map(|s| s.as_str()) == Some("draft")
                     && p.is_public == Some(true)
                     && p.user_id == alice
             }),

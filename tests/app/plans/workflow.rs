@@ -35,7 +35,7 @@ async fn the_plan_page_archives_a_plan_and_brings_it_back() {
             .post_form(&format!("/plans/{id}/status"), &[("status", next)])
             .await;
         assert_is_redirect_to(&response, &format!("/plans/{id}"));
-        assert_eq!(status(), next);
+        assert_eq!(status().as_str(), next);
         let page = t.browser.get_html(&format!("/plans/{id}")).await;
         assert!(page.contains(flash), "a flash");
         assert_eq!(

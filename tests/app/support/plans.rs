@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use wayfare::db::schema::{plan_activities, plans};
+use wayfare::domain::{Currency, PlanStatus};
 use wayfare::models::plan::{self, NewPlan, Plan};
 use wayfare::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 
@@ -28,8 +29,8 @@ impl TestApp {
                 start_date: None,
                 end_date: None,
                 budget: None,
-                currency: "USD".into(),
-                status: "draft".into(),
+                currency: Currency::DEFAULT,
+                status: PlanStatus::Draft,
                 plan_data: serde_json::json!({}),
                 is_public: false,
             },
@@ -95,12 +96,12 @@ impl PlanBuilder<'_> {
 
     pub fn budget(mut self, amount: &str, currency: &str) -> Self {
         self.new.budget = Some(decimal(amount));
-        self.new.currency = currency.to_string();
+        self.new.currency = Currency::parse(currency).expect("an ISO 4217 code");
         self
     }
 
     pub fn status(mut self, status: &str) -> Self {
-        self.new.status = status.to_string();
+        self.new.status = status.parse().expect("a plan status");
         self
     }
 

@@ -3,6 +3,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use crate::db::schema::plan_activities;
+use crate::domain::ActivityType;
+
+mod input;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = plan_activities, check_for_backend(diesel::pg::Pg))]
@@ -11,6 +14,8 @@ pub struct PlanActivity {
     pub plan_id: i32,
     pub title: String,
     pub description: Option<String>,
+    /// No CHECK constraint: an older row may hold any kind (`ActivityType` is what is
+    /// written).
     pub activity_type: Option<String>,
     pub location_name: Option<String>,
     pub latitude: Option<BigDecimal>,
@@ -35,7 +40,7 @@ pub struct NewPlanActivity {
     pub plan_id: i32,
     pub title: String,
     pub description: Option<String>,
-    pub activity_type: Option<String>,
+    pub activity_type: Option<ActivityType>,
     pub location_name: Option<String>,
     pub latitude: Option<BigDecimal>,
     pub longitude: Option<BigDecimal>,

@@ -3,6 +3,8 @@ use diesel::prelude::*;
 
 use crate::db::schema::users;
 
+pub mod staff;
+
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
@@ -183,12 +185,16 @@ pub fn mark_verified(conn: &mut PgConnection, id: i32) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Whether the user is staff (their sessions' lifetimes are shorter).
+pub fn is_staff(conn: &mut PgConnection, id: i32) -> QueryResult<Option<bool>> {
+    users::table.find(id).select(users::is_staff).first(conn)
+}
+
 /// Deletes a user and everything they own. Plans, activities and sessions go by ON DELETE
 /// CASCADE; archived plans have no foreign key to `users` (the archive keeps rows of any
 /// age), so they and their activities are deleted here. Call inside a transaction.
 pub fn delete(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
-    use crate::db::schema::archived_plans;
-    diesel::delete(archived_plans::table.filter(archived_plans::user_id.eq(id))).execute(conn)?;
+    crate::models::archive::delete_for_user(conn, id)?;
     diesel::delete(users::table.find(id)).execute(conn)
 }
 

@@ -229,9 +229,34 @@ fn activity(a: PlanActivity, shown: Shown) -> PlanActivity {
     }
 }
 
+/// "Lisbon · 1–5 Jul 2026 · 5 days": the preview line of chat apps.
+pub fn summary(
+    destination: Option<&str>,
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+) -> String {
+    let mut parts: Vec<String> = destination.iter().map(|d| d.to_string()).collect();
+    if let (Some(s), Some(e)) = (start, end) {
+        parts.push(format!(
+            "{} – {}",
+            s.format("%-d %b %Y"),
+            e.format("%-d %b %Y")
+        ));
+        parts.push(format!(
+            "{} days",
+            e.signed_duration_since(s).num_days() + 1
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("A trip planned with Wayfare".into());
+    }
+    parts.join(" · ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PlanStatus;
     use serde_json::json;
 
     fn plan(data: Value) -> Plan {
@@ -245,7 +270,7 @@ mod tests {
             end_date: None,
             budget: Some(BigDecimal::from(900)),
             currency: Some("EUR".into()),
-            status: Some("published".into()),
+            status: Some(PlanStatus::Published),
             plan_data: Some(data),
             is_public: Some(true),
             share_token: Some("t".repeat(43)),

@@ -94,7 +94,7 @@ pub fn export(plan: &Plan, activities: &[PlanActivity]) -> PlanFile {
             end_date: plan.end_date.map(|d| d.to_string()),
             budget: plan.budget.as_ref().map(display),
             currency: plan.currency.clone(),
-            status: plan.status.clone(),
+            status: plan.status.map(|s| s.to_string()),
             plan_data: plan
                 .plan_data
                 .clone()
@@ -366,7 +366,7 @@ mod tests {
             "activities": [{"time": "09:00", "activity": "Museum visit", "location": "City Museum", "duration": 120, "cost": 15.00}]}]}"#;
         let import = parse(seed).unwrap();
         assert_eq!(import.activities.len(), 1);
-        let a = &import.activities[0];
+        let (_, a) = &import.activities[0];
         assert_eq!(a.title, "Museum visit");
         assert_eq!(
             a.estimated_cost.as_ref().map(display).as_deref(),

@@ -3,6 +3,18 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::plans;
+use crate::domain::activity::ValidActivity;
+use crate::domain::{Currency, PlanStatus};
+use crate::models::plan_activity::{self, NewPlanActivity};
+
+mod input;
+mod list;
+mod moderation;
+
+pub use list::{
+    ExploreFilter, ListFilter, PlanSummary, explore, find_listed, like_pattern, list_for_user,
+};
+pub use moderation::{Moderation, moderate};
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = plans, check_for_backend(diesel::pg::Pg))]
@@ -15,8 +27,9 @@ pub struct Plan {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
+    /// No CHECK constraint: an older row may hold any code (`Currency` is what is written).
     pub currency: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<PlanStatus>,
     pub plan_data: Option<serde_json::Value>,
     pub is_public: Option<bool>,
     pub share_token: Option<String>,
@@ -34,8 +47,8 @@ pub struct NewPlan {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
-    pub currency: String,
-    pub status: String,
+    pub currency: Currency,
+    pub status: PlanStatus,
     pub plan_data: serde_json::Value,
     pub is_public: bool,
 }
@@ -49,7 +62,7 @@ pub struct PlanChanges {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub budget: Option<BigDecimal>,
-    pub currency: Option<String>,
+    pub currency: Option<Currency>,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewPlan) -> QueryResult<Plan> {
@@ -58,8 +71,6 @@ pub fn insert(conn: &mut PgConnection, new: &NewPlan) -> QueryResult<Plan> {
         .returning(Plan::as_returning())
         .get_result(conn)
 }
-
-use crate::db::schema::plan_activities;
 
 /// Plans per page of "My plans".
 pub const PAGE_SIZE: i64 = 20;
@@ -70,8 +81,8 @@ impl Plan {
         self.updated_at
             .map_or(0, |t| t.and_utc().timestamp_micros())
     }
-    pub fn status_or_default(&self) -> &str {
-        self.status.as_deref().unwrap_or("draft")
+    pub fn status_or_default(&self) -> PlanStatus {
+        self.status.unwrap_or_default()
     }
     pub fn currency_or_default(&self) -> &str {
         self.currency.as_deref().unwrap_or("USD")
@@ -91,60 +102,9 @@ pub fn version_time(version: i64) -> Option<NaiveDateTime> {
         .filter(|t| (1..=9999).contains(&t.year()))
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct ListFilter {
-    pub status: Option<String>,
-    pub search: Option<String>,
-    /// Keyset cursor: the (updated_at, id) of the last plan of the previous page.
-    pub after: Option<(NaiveDateTime, i32)>,
-}
-
-/// `%`, `_` and `\` match themselves in a search.
-pub fn like_pattern(search: &str) -> String {
-    let escaped = search
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// One page of a user's plans, newest change first, each with its activity count: one
-/// statement on the `(user_id, updated_at DESC)` index, however many plans there are.
-pub fn list_for_user(
-    conn: &mut PgConnection,
-    user_id: i32,
-    filter: &ListFilter,
-) -> QueryResult<Vec<(Plan, i64)>> {
-    let activity_count = plan_activities::table
-        .filter(plan_activities::plan_id.eq(plans::id))
-        .count()
-        .single_value();
-    let mut query = plans::table
-        .filter(plans::user_id.eq(user_id))
-        .select((Plan::as_select(), activity_count))
-        .order((plans::updated_at.desc(), plans::id.desc()))
-        .limit(PAGE_SIZE + 1)
-        .into_boxed();
-    if let Some(status) = &filter.status {
-        query = query.filter(plans::status.eq(status.clone()));
-    }
-    if let Some(search) = &filter.search {
-        let pattern = like_pattern(search);
-        query = query.filter(
-            plans::title
-                .ilike(pattern.clone())
-                .or(plans::destination.ilike(pattern)),
-        );
-    }
-    if let Some((updated_at, id)) = filter.after {
-        query = query.filter(
-            plans::updated_at
-                .lt(updated_at)
-                .or(plans::updated_at.eq(updated_at).and(plans::id.lt(id))),
-        );
-    }
-    let rows: Vec<(Plan, Option<i64>)> = query.load(conn)?;
-    Ok(rows.into_iter().map(|(p, n)| (p, n.unwrap_or(0))).collect())
+/// Any plan, by id (row-level security decides who may read it).
+pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<Plan> {
+    plans::table.find(id).select(Plan::as_select()).first(conn)
 }
 
 /// A plan of this user; anyone else's (or a missing one) is `NotFound`.
@@ -214,7 +174,7 @@ pub fn set_status(
     conn: &mut PgConnection,
     user_id: i32,
     id: i32,
-    status: &str,
+    status: PlanStatus,
 ) -> QueryResult<usize> {
     diesel::update(
         plans::table
@@ -245,9 +205,11 @@ pub fn set_visibility(
             .sql(")")
     };
     let unpublished = || {
-        sql::<Nullable<Text>>(
-            "CASE WHEN plans.status = 'published' THEN 'draft' ELSE plans.status END",
-        )
+        sql::<Nullable<Text>>("CASE WHEN plans.status = ")
+            .bind::<Text, _>(PlanStatus::Published)
+            .sql(" THEN ")
+            .bind::<Text, _>(PlanStatus::Draft)
+            .sql(" ELSE plans.status END")
     };
     match visibility {
         Visibility::Private => diesel::update(target)
@@ -268,7 +230,7 @@ pub fn set_visibility(
             .set((
                 plans::share_token.eq(keep_or_new()),
                 plans::is_public.eq(true),
-                plans::status.eq("published"),
+                plans::status.eq(PlanStatus::Published),
             ))
             .execute(conn),
     }
@@ -289,17 +251,13 @@ pub fn delete_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryR
 pub fn insert_with_activities(
     conn: &mut PgConnection,
     new: &NewPlan,
-    activities: Vec<crate::models::plan_activity::NewPlanActivity>,
+    activities: Vec<(i32, ValidActivity)>,
     completed: &[usize],
 ) -> QueryResult<Plan> {
-    use crate::models::plan_activity::{self, NewPlanActivity};
     let created = insert(conn, new)?;
     let (mut done, mut open) = (Vec::new(), Vec::new());
-    for (i, a) in activities.into_iter().enumerate() {
-        let a = NewPlanActivity {
-            plan_id: created.id,
-            ..a
-        };
+    for (i, (order_index, a)) in activities.into_iter().enumerate() {
+        let a = NewPlanActivity::from_valid(created.id, order_index, a);
         if completed.contains(&i) {
             done.push(a);
         } else {
@@ -359,89 +317,6 @@ pub fn find_by_share_token(conn: &mut PgConnection, token: &str) -> QueryResult<
     } else {
         Err(diesel::result::Error::NotFound)
     }
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct ExploreFilter {
-    pub search: Option<String>,
-    /// 1–12: trips starting in that month.
-    pub month: Option<u32>,
-    /// Trip length in days, inclusive bounds.
-    pub min_days: Option<i32>,
-    pub max_days: Option<i32>,
-    pub after: Option<(NaiveDateTime, i32)>,
-}
-
-/// What Explore lists: public, published plans with a link (the partial index
-/// `idx_plans_explore`), of verified, active owners. A literal, not bound: only then can
-/// PostgreSQL use the partial index (a prepared statement's generic plan cannot prove
-/// `is_public = $1` matches it).
-const LISTED: &str =
-    "plans.is_public AND plans.status = 'published' AND plans.share_token IS NOT NULL";
-
-/// One plan Explore lists, by id (row-level security: `Actor::Explore`); anything else is
-/// `NotFound`.
-pub fn find_listed(conn: &mut PgConnection, id: i32) -> QueryResult<Plan> {
-    use crate::db::schema::users;
-    use diesel::dsl::sql;
-    use diesel::sql_types::Bool;
-    plans::table
-        .inner_join(users::table)
-        .filter(plans::id.eq(id))
-        .filter(sql::<Bool>(LISTED))
-        .filter(users::is_verified.eq(true))
-        .filter(users::is_active.is_distinct_from(false))
-        .select(Plan::as_select())
-        .first(conn)
-}
-
-/// Public, published plans of verified users (row-level security: `Actor::Explore`), one
-/// page, newest change first, with the name their owners chose to show.
-pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<Vec<Plan>> {
-    use crate::db::schema::users;
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Integer};
-    let mut query = plans::table
-        .inner_join(users::table)
-        .filter(sql::<Bool>(LISTED))
-        .filter(users::is_verified.eq(true))
-        .filter(users::is_active.is_distinct_from(false))
-        .select(Plan::as_select())
-        .order((plans::updated_at.desc(), plans::id.desc()))
-        .limit(PAGE_SIZE + 1)
-        .into_boxed();
-    if let Some(search) = &filter.search {
-        let pattern = like_pattern(search);
-        query = query.filter(
-            plans::title
-                .ilike(pattern.clone())
-                .or(plans::destination.ilike(pattern)),
-        );
-    }
-    if let Some(month) = filter.month {
-        query = query.filter(
-            sql::<Bool>("extract(month from plans.start_date)::int = ")
-                .bind::<Integer, _>(month as i32),
-        );
-    }
-    if let Some(min) = filter.min_days {
-        query = query.filter(
-            sql::<Bool>("(plans.end_date - plans.start_date + 1) >= ").bind::<Integer, _>(min),
-        );
-    }
-    if let Some(max) = filter.max_days {
-        query = query.filter(
-            sql::<Bool>("(plans.end_date - plans.start_date + 1) <= ").bind::<Integer, _>(max),
-        );
-    }
-    if let Some((updated_at, id)) = filter.after {
-        query = query.filter(
-            plans::updated_at
-                .lt(updated_at)
-                .or(plans::updated_at.eq(updated_at).and(plans::id.lt(id))),
-        );
-    }
-    query.load(conn)
 }
 
 #[cfg(test)]

@@ -1,0 +1,40 @@
+//! What the map script draws, for the plan page and the share page.
+
+use crate::models::plan_activity::PlanActivity;
+use crate::views::itinerary::Itinerary;
+
+/// Activities with coordinates, numbered in itinerary order, grouped by day for one line
+/// per day.
+pub fn map_json(itinerary: &Itinerary) -> String {
+    let point = |n: usize, a: &PlanActivity| {
+        Some(serde_json::json!({
+            "n": n,
+            "title": a.title,
+            "lat": a.latitude.as_ref()?.to_string().parse::<f64>().ok()?,
+            "lng": a.longitude.as_ref()?.to_string().parse::<f64>().ok()?,
+        }))
+    };
+    let mut n = 0;
+    let mut days = Vec::new();
+    for day in &itinerary.days {
+        let points: Vec<_> = day
+            .activities
+            .iter()
+            .filter_map(|a| {
+                n += 1;
+                point(n, a)
+            })
+            .collect();
+        days.push(points);
+    }
+    let others: Vec<_> = itinerary
+        .unscheduled
+        .iter()
+        .filter_map(|a| {
+            n += 1;
+            point(n, a)
+        })
+        .collect();
+    days.push(others);
+    serde_json::json!({ "days": days }).to_string()
+}

@@ -117,6 +117,18 @@ impl Bouncer {
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
     }
+
+    /// Whether the log shows `text` within a few seconds: PgBouncer writes its log after
+    /// the fact, and on a loaded machine the line may come after the app has started.
+    async fn logs(&self, text: &str) -> bool {
+        for _ in 0..50 {
+            if self.log().contains(text) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    }
 }
 
 impl Drop for Bouncer {
@@ -146,7 +158,7 @@ async fn the_app_works_behind_pgbouncer_in_transaction_pooling_mode() {
     })
     .await;
     assert!(
-        bouncer.log().contains(&app.db.name),
+        bouncer.logs(&app.db.name).await,
         "the app connected through PgBouncer"
     );
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::models::archive;
 use crate::models::user::{self, User, staff};
 use crate::models::user_session;
-use crate::models::views::users::{DeletionPreview, deletion_preview};
+use crate::models::views::user_detail::{DeletionPreview, deletion_preview};
 
 /// Why a change to an account was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod export;
 pub mod plans;
 pub mod sessions;
+pub mod user_detail;
 pub mod users;
 
 /// Rows per page of every admin list.

@@ -12,9 +12,8 @@ use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
 use crate::error::AppError;
 use crate::models::user::{self, User};
-use crate::models::views::users::{
-    self as admin, DeletionPreview, Provider, UserDetail, UserFilter, UserRow, UserSort,
-};
+use crate::models::views::user_detail::{self, DeletionPreview, UserDetail};
+use crate::models::views::users::{self as admin, Provider, UserFilter, UserRow, UserSort};
 use crate::pages::{Layout, render, see_other};
 use crate::services::staff::{self, Deactivated, Flag, Outcome, Refused};
 use crate::state::AppState;
@@ -139,7 +138,9 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let detail = db
-        .read_as(Actor::Staff, move |conn| Ok(admin::user_detail(conn, id)?))
+        .read_as(Actor::Staff, move |conn| {
+            Ok(user_detail::user_detail(conn, id)?)
+        })
         .await?;
     render(&ShowPage {
         own: staff.id() == id,
@@ -332,7 +333,7 @@ pub async fn delete_form(
     }
     let preview = db
         .read_as(Actor::Staff, move |conn| {
-            Ok(admin::deletion_preview(conn, id)?)
+            Ok(user_detail::deletion_preview(conn, id)?)
         })
         .await?;
     render(&DeletePage {

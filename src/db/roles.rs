@@ -175,7 +175,8 @@ pub fn user_of_url(url: &str) -> Option<String> {
     Some(percent_decode(user))
 }
 
-fn percent_decode(text: &str) -> String {
+/// A URL's user or password as the server knows it (`%40` is `@`).
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -25,7 +25,7 @@ fn tool(name: &str) -> anyhow::Result<PathBuf> {
 /// URL's password goes in `PGPASSWORD`, not on the command line, where `ps` would show it.
 fn run(program: &Path, args: &[&str], database_url: &str) -> anyhow::Result<String> {
     let mut url = url::Url::parse(database_url).context("the database URL is not a URL")?;
-    let password = url.password().map(percent_decoded);
+    let password = url.password().map(crate::db::roles::percent_decode);
     let _ = url.set_password(None);
     let mut command = Command::new(program);
     command
@@ -51,26 +51,6 @@ fn output_of(program: &Path, command: &mut Command) -> anyhow::Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Writes `travel_planner_YYYYMMDD-HHMMSS.dump` into `dir`, checks it with

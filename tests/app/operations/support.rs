@@ -216,45 +216,13 @@ where
     one::<Count, _>(conn, query).count
 }
 
-/// Each table and the constant query that dumps it in id order.
-pub const TABLES: [(&str, &str); 7] = [
-    (
-        "users",
-        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM users r",
-    ),
-    (
-        "user_sessions",
-        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM user_sessions r",
-    ),
-    (
-        "rate_limits",
-        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM rate_limits r",
-    ),
-    (
-        "plans",
-        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM plans r",
-    ),
-    (
-        "plan_activities",
-        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM plan_activities r",
-    ),
-    (
-        "archived_plans",
-        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM archived_plans r",
-    ),
-    (
-        "archived_plan_activities",
-        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM archived_plan_activities r",
-    ),
-];
-
 /// Every row of every table, as JSON text in id order. On the app's role this acts as
 /// staff for row-level security (a superuser sees everything anyway).
 pub fn snapshot(conn: &mut PgConnection) -> String {
     diesel::sql_query("SELECT set_config('app.staff', 'on', false)")
         .execute(conn)
         .unwrap();
-    TABLES
+    crate::support::DUMPS
         .iter()
         .map(|(table, sql)| {
             let rows = text(conn, diesel::sql_query(*sql));

@@ -171,7 +171,7 @@ pub const TABLES: [&str; 7] = [
 ];
 
 /// Each table and the constant query that dumps it in id order.
-const DUMPS: [(&str, &str); 7] = [
+pub const DUMPS: [(&str, &str); 7] = [
     (
         "users",
         "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM users r",

@@ -44,6 +44,11 @@ pub fn client_key(ip: &str) -> String {
     }
 }
 
+/// The client as the rate limits count it: `client_key` of its address.
+pub fn counted_as(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    client_key(&client_ip(req, trust_forwarded_for))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,20 @@
 pub struct FieldErrors(Vec<(&'static str, String)>);
 
 impl FieldErrors {
+    /// The errors of a form with one problem.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(field, message);
+        errors
+    }
+
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push((field, message.into()));
+    }
+
+    /// Adds the errors of another check of the same form, after these.
+    pub fn append(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {

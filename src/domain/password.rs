@@ -30,6 +30,20 @@ impl Password {
         Ok(Password(raw.to_string()))
     }
 
+    /// A new password typed twice (fields `password` and `password_confirm`), checked
+    /// against the account's own words; every problem is in the errors.
+    pub fn check_new(
+        password: &str,
+        confirm: &str,
+        hints: &[&str],
+    ) -> Result<Password, crate::domain::FieldErrors> {
+        let mut errors = crate::domain::FieldErrors::default();
+        match errors.check_new_password(password, confirm, hints) {
+            Some(password) if errors.is_empty() => Ok(password),
+            _ => Err(errors),
+        }
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -8,17 +8,21 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::auth::oauth::Provider;
-use crate::client::{client_ip, client_key};
+use crate::client::counted_as;
 use crate::db::{Actor, Db};
+use crate::domain::Password;
 use crate::domain::profile::{Profile, ProfileInput};
 use crate::error::AppError;
-use crate::models::user::{self, User, UserChanges};
+use crate::models::user::{self, User};
 use crate::models::user_session::{self, UserSession};
 use crate::models::views::export::{self, AccountExport};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
-use crate::routes::accounts::send_verification;
-use crate::services::login::{account_key, check_password_throttled};
+use crate::routes::accounts::{send_verification, taken_errors};
+use crate::services::accounts::{
+    self, PasswordChanged, ProfileChange, ProfileReview, ProfileSaved,
+};
+use crate::services::login::{account_key, check_current_password};
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- profile
@@ -119,6 +123,15 @@ pub async fn show(
     ))
 }
 
+impl TryFrom<&ProfileForm> for Profile {
+    type Error = FieldErrors;
+
+    fn try_from(form: &ProfileForm) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        Profile::check(form.input(), &mut errors).ok_or(errors)
+    }
+}
+
 pub async fn update(
     req: HttpRequest,
     current: CurrentUser,
@@ -127,117 +140,83 @@ pub async fn update(
     web::Form(form): web::Form<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = current.id();
+    count_profile_update(&state, &db, id).await?;
+    let profile = match Profile::try_from(&form) {
+        Ok(profile) => profile,
+        Err(errors) => return profile_failed(&state, &db, current, form, errors).await,
+    };
+    let review = db.read(move |conn| Ok(accounts::review_profile(conn, id, profile)?));
+    let change = match review.await? {
+        ProfileReview::Free(change) => change,
+        ProfileReview::Taken(found, taken) => {
+            let errors = taken_errors(taken, TAKEN_EMAIL);
+            return profile_page(&state, current.layout, found, form, errors);
+        }
+    };
+    if let Some(error) = address_refused(&req, &state, &db, &change, &form).await? {
+        let errors = FieldErrors::one("current_password", error);
+        return profile_page(&state, current.layout, change.before, form, errors);
+    }
+    let save = db.write(|conn| Ok(accounts::save_profile(conn, change)?));
+    let message = match save.await? {
+        ProfileSaved::Saved(_) => "Your profile is saved.".to_string(),
+        ProfileSaved::Moved { after, from } => address_moved(&state, &db, &from, &after).await,
+        ProfileSaved::Taken(found) => {
+            let errors = FieldErrors::one("username", TAKEN_MEANWHILE);
+            return profile_page(&state, current.layout, found, form, errors);
+        }
+    };
+    FlashMessage::info(message).send();
+    Ok(see_other("/account"))
+}
+
+/// Counted before the form is even checked: a save can send two mails (the new address's
+/// confirmation, the old one's notice), and trying which names are taken costs a save too.
+async fn count_profile_update(state: &AppState, db: &Db, id: i32) -> Result<(), AppError> {
+    let limit = state.settings.limits.profile_updates_per_account;
     state
         .limiter
-        .hit(
-            &db,
-            Kind::ProfileUpdate,
-            &account_key(id),
-            state.settings.limits.profile_updates_per_account,
-        )
-        .await?;
-    let mut errors = FieldErrors::default();
-    let checked = Profile::check(form.input(), &mut errors);
-    let before = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    let Some(Profile {
-        email,
-        username,
-        first_name,
-        last_name,
-    }) = checked
-    else {
-        return profile_failed(&state, current.layout, before, form, errors);
-    };
-    let email_changed = !before.email.eq_ignore_ascii_case(email.as_ref());
-    let username_changed = !before.username.eq_ignore_ascii_case(username.as_ref());
-    let (taken_email, taken_username) = (email.clone(), username.clone());
-    let (email_taken, username_taken) = db
-        .read(move |conn| {
-            Ok(user::email_or_username_taken(
-                conn,
-                taken_email.as_ref(),
-                taken_username.as_ref(),
-            )?)
-        })
-        .await?;
-    if email_changed && email_taken {
-        errors.add("email", "Another account uses this e-mail address.");
-    }
-    if username_changed && username_taken {
-        errors.add("username", "This username is taken. Choose another.");
-    }
-    // A new address takes over the account's mail (and its reset links): whoever holds
-    // only a session cookie must not be able to move it.
-    if errors.is_empty() && email_changed && before.has_password() {
-        let confirmed = !form.current_password.is_empty()
-            && check_password_throttled(
-                &state,
-                &db,
-                &account_key(id),
-                &client_key(&client_ip(&req, state.settings.trust_forwarded_for)),
-                form.current_password.clone(),
-                before.password_hash.clone(),
-            )
-            .await?;
-        if !confirmed {
-            errors.add(
-                "current_password",
-                if form.current_password.is_empty() {
-                    "Enter your current password to change your e-mail address."
-                } else {
-                    "This is not your current password."
-                },
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return profile_failed(&state, current.layout, before, form, errors);
-    }
+        .hit(db, Kind::ProfileUpdate, &account_key(id), limit)
+        .await
+}
 
-    let old_email = before.email.clone();
-    let saved = db
-        .write(move |conn| {
-            Ok(user::update(
-                conn,
-                id,
-                &UserChanges {
-                    email: Some(email.as_ref()),
-                    username: Some(username.as_ref()),
-                    first_name: Some(first_name.as_deref()),
-                    last_name: Some(last_name.as_deref()),
-                    // A new address must be confirmed again.
-                    is_verified: email_changed.then_some(false),
-                },
-            )?)
-        })
-        .await;
-    let after = match saved {
-        Ok(after) => after,
-        // Taken between the check and the write: the unique indexes caught it.
-        Err(AppError::Conflict(_)) => {
-            errors.add(
-                "username",
-                "This username or e-mail address was just taken. Choose another.",
-            );
-            let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-            return profile_failed(&state, current.layout, found, form, errors);
-        }
-        Err(e) => return Err(e),
-    };
-    if !email_changed {
-        FlashMessage::info("Your profile is saved.").send();
-        return Ok(see_other("/account"));
+const TAKEN_EMAIL: &str = "Another account uses this e-mail address.";
+const TAKEN_MEANWHILE: &str = "This username or e-mail address was just taken. Choose another.";
+
+/// Why the change cannot move the account's address, when it `needs_password` and the
+/// current password typed is not it.
+async fn address_refused(
+    req: &HttpRequest,
+    state: &AppState,
+    db: &Db,
+    change: &ProfileChange,
+    form: &ProfileForm,
+) -> Result<Option<&'static str>, AppError> {
+    if !change.needs_password() {
+        return Ok(None);
     }
-    notify_old_address(&state, &old_email, &after).await;
-    let message = match send_verification(&state, &db, after.id, &after.email).await {
+    let typed = form.current_password.clone();
+    if typed.is_empty() {
+        return Ok(Some(
+            "Enter your current password to change your e-mail address.",
+        ));
+    }
+    let client = counted_as(req, state.settings.trust_forwarded_for);
+    let confirmed = check_current_password(state, db, &client, &change.before, typed).await?;
+    Ok((!confirmed).then_some("This is not your current password."))
+}
+
+/// Once the address moved: tells the old one, and mails the new one its confirmation link.
+/// What the flash says.
+async fn address_moved(state: &AppState, db: &Db, old_email: &str, after: &User) -> String {
+    notify_old_address(state, old_email, after).await;
+    match send_verification(state, db, after.id, &after.email).await {
         Ok(()) => format!(
             "Saved. We sent a link to {} to confirm the new address.",
             after.email
         ),
         Err(_) => "Saved. We could not send the confirmation mail; try again below.".into(),
-    };
-    FlashMessage::info(message).send();
-    Ok(see_other("/account"))
+    }
 }
 
 /// Tells the address an account leaves that it left, so a change its owner did not make
@@ -258,7 +237,8 @@ async fn notify_old_address(state: &AppState, old_email: &str, after: &User) {
     }
 }
 
-fn profile_failed(
+/// The account page again, with the form as typed (but the password) and its errors.
+fn profile_page(
     state: &AppState,
     layout: Layout,
     found: User,
@@ -270,6 +250,19 @@ fn profile_failed(
         StatusCode::UNPROCESSABLE_ENTITY,
         &AccountPage::new(state, layout, found, form, errors),
     )
+}
+
+/// `profile_page` for a form that did not get as far as reading the account.
+async fn profile_failed(
+    state: &AppState,
+    db: &Db,
+    current: CurrentUser,
+    form: ProfileForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let id = current.id();
+    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    profile_page(state, current.layout, found, form, errors)
 }
 
 pub async fn resend_verification(
@@ -306,17 +299,37 @@ pub struct PasswordForm {
     password_confirm: String,
 }
 
+impl PasswordPage {
+    fn new(layout: Layout, found: &User, errors: FieldErrors) -> Self {
+        PasswordPage {
+            layout,
+            has_password: found.has_password(),
+            errors,
+        }
+    }
+}
+
+impl TryFrom<(&PasswordForm, &User)> for Password {
+    type Error = FieldErrors;
+
+    /// The new password, checked against the account's own words.
+    fn try_from((form, found): (&PasswordForm, &User)) -> Result<Self, FieldErrors> {
+        let hints = [found.email.as_str(), found.username.as_str()];
+        Password::check_new(&form.password, &form.password_confirm, &hints)
+    }
+}
+
 pub async fn password_form(
     current: CurrentUser,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     let id = current.id();
     let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    render(&PasswordPage {
-        layout: current.layout,
-        has_password: found.has_password(),
-        errors: FieldErrors::default(),
-    })
+    render(&PasswordPage::new(
+        current.layout,
+        &found,
+        FieldErrors::default(),
+    ))
 }
 
 pub async fn change_password(
@@ -328,45 +341,26 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let id = current.id();
     let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    let client = counted_as(&req, state.settings.trust_forwarded_for);
+    let typed = form.current_password.clone();
     let mut errors = FieldErrors::default();
-    if !check_password_throttled(
-        &state,
-        &db,
-        &account_key(id),
-        &client_key(&client_ip(&req, state.settings.trust_forwarded_for)),
-        form.current_password.clone(),
-        found.password_hash.clone(),
-    )
-    .await?
-    {
+    if !check_current_password(&state, &db, &client, &found, typed).await? {
         errors.add("current_password", "This is not your current password.");
     }
-    let password = errors.check_new_password(
-        &form.password,
-        &form.password_confirm,
-        &[&found.email, &found.username],
-    );
-    let (Some(password), true) = (password, errors.is_empty()) else {
-        return render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &PasswordPage {
-                layout: current.layout,
-                has_password: found.has_password(),
-                errors,
-            },
-        );
+    let password = Password::try_from((&form, &found)).map_err(|e| errors.append(e));
+    let (Ok(password), true) = (password, errors.is_empty()) else {
+        let page = PasswordPage::new(current.layout, &found, errors);
+        return render_with(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let hash = state.hasher.hash(password.expose().to_string()).await?;
     let keep = current.session_row();
-    let ended = db
-        .write(move |conn| {
-            if !user::replace_password(conn, id, &found.email, &found.password_hash, &hash)? {
-                return Err(AppError::Conflict("the password changed meanwhile".into()));
-            }
-            Ok(user_session::revoke_all_except(conn, id, keep)?)
-        })
+    let changed = db
+        .write(move |conn| Ok(accounts::change_password(conn, &found, &hash, keep)?))
         .await?;
-    FlashMessage::info(match ended {
+    let PasswordChanged::Changed { sessions_ended } = changed else {
+        return Err(AppError::Conflict("the password changed meanwhile".into()));
+    };
+    FlashMessage::info(match sessions_ended {
         0 => "Your password is changed.".to_string(),
         1 => "Your password is changed, and your other session has been ended.".to_string(),
         n => format!("Your password is changed, and your {n} other sessions have been ended."),
@@ -467,18 +461,24 @@ pub struct DeleteForm {
     confirmation: String,
 }
 
+impl DeletePage {
+    fn new(layout: Layout, found: User, error: Option<&str>) -> Self {
+        DeletePage {
+            layout,
+            has_password: found.has_password(),
+            username: found.username,
+            error: error.map(str::to_string),
+        }
+    }
+}
+
 pub async fn delete_form(
     current: CurrentUser,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
     let id = current.id();
     let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    render(&DeletePage {
-        layout: current.layout,
-        has_password: found.has_password(),
-        username: found.username,
-        error: None,
-    })
+    render(&DeletePage::new(current.layout, found, None))
 }
 
 pub async fn delete(
@@ -490,34 +490,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = current.id();
     let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    let confirmed = if found.has_password() {
-        check_password_throttled(
-            &state,
-            &db,
-            &account_key(id),
-            &client_key(&client_ip(&req, state.settings.trust_forwarded_for)),
-            form.password,
-            found.password_hash.clone(),
-        )
-        .await?
-    } else {
-        form.confirmation.trim() == found.username
-    };
-    if !confirmed {
-        let error = if found.has_password() {
-            "This is not your password."
-        } else {
-            "Type your username exactly to confirm."
-        };
-        return render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &DeletePage {
-                layout: current.layout,
-                has_password: found.has_password(),
-                username: found.username,
-                error: Some(error.into()),
-            },
-        );
+    if let Some(error) = deletion_refused(&req, &state, &db, &found, form).await? {
+        let page = DeletePage::new(current.layout, found, Some(error));
+        return render_with(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     // Plans, activities and sessions go with the user (ON DELETE CASCADE).
     db.write(move |conn| Ok(user::delete(conn, id)?)).await?;
@@ -525,4 +500,22 @@ pub async fn delete(
     current.session.purge();
     FlashMessage::info("Your account and everything in it have been deleted.").send();
     Ok(see_other("/"))
+}
+
+/// Why the form does not confirm the deletion, if it does not: an account with a password
+/// confirms with it, one without (social logins only) by typing its username.
+async fn deletion_refused(
+    req: &HttpRequest,
+    state: &AppState,
+    db: &Db,
+    found: &User,
+    form: DeleteForm,
+) -> Result<Option<&'static str>, AppError> {
+    if !found.has_password() {
+        let typed_username = form.confirmation.trim() == found.username;
+        return Ok((!typed_username).then_some("Type your username exactly to confirm."));
+    }
+    let client = counted_as(req, state.settings.trust_forwarded_for);
+    let confirmed = check_current_password(state, db, &client, found, form.password).await?;
+    Ok((!confirmed).then_some("This is not your password."))
 }

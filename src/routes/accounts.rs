@@ -12,15 +12,15 @@ use crate::auth::extractors::Visitor;
 use crate::auth::oauth::Provider;
 use crate::auth::session_store::{CLIENT_AGENT, CLIENT_IP, USER_ID};
 use crate::auth::tokens::{self, Purpose, TokenError};
-use crate::client::{client_ip, client_key};
+use crate::client::{client_ip, counted_as};
 use crate::db::Db;
-use crate::domain::Email;
 use crate::domain::profile::{NewAccount, ProfileInput};
+use crate::domain::{Email, Password};
 use crate::error::AppError;
-use crate::models::{user, user_session};
+use crate::models::user;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
-use crate::services::accounts::{self, Confirmed, SignedUp};
+use crate::services::accounts::{self, Confirmed, PasswordReset, SignedUp, Taken};
 use crate::services::login::{self, LoggedIn, account_key};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -93,69 +93,47 @@ pub async fn signup(
         Err(errors) => return signup_failed(&state, visitor, form, errors),
     };
     let ip = client_ip(&req, state.settings.trust_forwarded_for);
-    state
-        .limiter
-        .hit(
-            &db,
-            Kind::SignupIp,
-            &ip,
-            state.settings.limits.signups_per_ip,
-        )
-        .await?;
+    let limit = state.settings.limits.signups_per_ip;
+    state.limiter.hit(&db, Kind::SignupIp, &ip, limit).await?;
     let hash = state.hasher.hash(password.expose().to_string()).await?;
-
-    let signed_up = db
-        .write(move |conn| {
-            Ok(accounts::sign_up(
-                conn,
-                &user::NewUser {
-                    email: profile.email.as_ref(),
-                    username: profile.username.as_ref(),
-                    password_hash: &hash,
-                    first_name: profile.first_name.as_deref(),
-                    last_name: profile.last_name.as_deref(),
-                    is_verified: false,
-                    is_staff: false,
-                },
-            )?)
-        })
-        .await;
-    let mut errors = FieldErrors::default();
-    let created = match signed_up {
-        Ok(SignedUp::Created(created)) => created,
-        // Taken: found by the check, or by the unique indexes when two sign-ups race.
-        Ok(SignedUp::Taken { email, username }) => {
-            if email {
-                errors.add("email", "An account with this e-mail address exists already. Log in, or reset its password.");
-            }
-            if username {
-                errors.add("username", "This username is taken. Choose another.");
-            }
+    let signed_up = db.write(move |conn| Ok(accounts::sign_up(conn, &profile, &hash)?));
+    let created = match signed_up.await? {
+        SignedUp::Created(created) => created,
+        SignedUp::Taken(taken) => {
+            let errors = taken_errors(taken, TAKEN_EMAIL);
             return signup_failed(&state, visitor, form, errors);
         }
-        Err(AppError::Conflict(_)) => {
-            errors.add(
-                "email",
-                "An account with this e-mail address or username exists already.",
-            );
+        SignedUp::TakenMeanwhile => {
+            let errors = FieldErrors::one("email", TAKEN_MEANWHILE);
             return signup_failed(&state, visitor, form, errors);
         }
-        Err(e) => return Err(e),
     };
-
     state.metrics.signups.inc();
     let sent = send_verification(&state, &db, created.id, &created.email).await;
-    let csrf_cookie = sign_in(&req, &visitor.session, created.id, &state)?;
+    let response = signed_in(&req, &visitor.session, created.id, &state, HOME)?;
     FlashMessage::info(match sent {
         Ok(()) => format!("Welcome to Wayfare! We sent a link to {} to confirm your address.", created.email),
         Err(_) => "Welcome to Wayfare! We could not send the confirmation mail; send it again from this page.".into(),
     })
     .send();
-    let mut response = see_other(HOME);
-    response
-        .add_cookie(&csrf_cookie)
-        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
+}
+
+const TAKEN_EMAIL: &str =
+    "An account with this e-mail address exists already. Log in, or reset its password.";
+const TAKEN_MEANWHILE: &str = "An account with this e-mail address or username exists already.";
+
+/// The errors of a profile whose address or username another account has; what is said
+/// of the address depends on the form (sign-up or the account page).
+pub fn taken_errors(taken: Taken, email_message: &str) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    if taken.email {
+        errors.add("email", email_message);
+    }
+    if taken.username {
+        errors.add("username", "This username is taken. Choose another.");
+    }
+    errors
 }
 
 fn signup_failed(
@@ -203,6 +181,22 @@ pub fn sign_in(
     Ok(csrf::rotate(req, state.settings.is_https()))
 }
 
+/// Signs the user in (`sign_in`) and sends them on to `location` with the new CSRF cookie.
+pub fn signed_in(
+    req: &HttpRequest,
+    session: &Session,
+    user_id: i32,
+    state: &AppState,
+    location: &str,
+) -> Result<HttpResponse, AppError> {
+    let csrf_cookie = sign_in(req, session, user_id, state)?;
+    let mut response = see_other(location);
+    response
+        .add_cookie(&csrf_cookie)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(response)
+}
+
 // ---------------------------------------------------------------- login and logout
 
 #[derive(Debug, Default, Deserialize)]
@@ -236,7 +230,7 @@ pub async fn login_form(
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(&query.next).unwrap_or_default().to_string();
     if visitor.user.is_some() {
-        return Ok(see_other(if next.is_empty() { HOME } else { &next }));
+        return Ok(see_other(landing(&next)));
     }
     render(&LoginPage {
         layout: visitor.layout,
@@ -268,51 +262,21 @@ pub async fn login(
     db: web::Data<Db>,
     web::Form(form): web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let client = client_key(&client_ip(&req, state.settings.trust_forwarded_for));
+    let client = counted_as(&req, state.settings.trust_forwarded_for);
     let login = form.login.trim().to_string();
     let next = safe_next(&form.next).unwrap_or_default().to_string();
-    let outcome = login::log_in(&state, &db, &login, form.password, &client).await?;
-    let user_id = match outcome {
-        LoggedIn::Yes(user_id) => user_id,
+    let (error, status) = match login::log_in(&state, &db, &login, form.password, &client).await? {
+        LoggedIn::Yes(user_id) => {
+            let response = signed_in(&req, &visitor.session, user_id, &state, landing(&next))?;
+            state.metrics.logins.with_label_values(&["password"]).inc();
+            return Ok(response);
+        }
         LoggedIn::Wrong => {
             state.metrics.login_failures.inc();
-            return login_failed(
-                &state,
-                visitor,
-                login,
-                next,
-                BAD_LOGIN,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            (BAD_LOGIN, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        LoggedIn::Deactivated => {
-            return login_failed(
-                &state,
-                visitor,
-                login,
-                next,
-                DEACTIVATED,
-                StatusCode::FORBIDDEN,
-            );
-        }
+        LoggedIn::Deactivated => (DEACTIVATED, StatusCode::FORBIDDEN),
     };
-    let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
-    state.metrics.logins.with_label_values(&["password"]).inc();
-    let mut response = see_other(if next.is_empty() { HOME } else { &next });
-    response
-        .add_cookie(&csrf_cookie)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(response)
-}
-
-fn login_failed(
-    state: &AppState,
-    visitor: Visitor,
-    login: String,
-    next: String,
-    error: &str,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
     render_with(
         status,
         &LoginPage {
@@ -323,6 +287,11 @@ fn login_failed(
             error: Some(error.to_string()),
         },
     )
+}
+
+/// Where a login sends the user: `next` (checked by `safe_next`), else home.
+fn landing(next: &str) -> &str {
+    if next.is_empty() { HOME } else { next }
 }
 
 pub async fn logout(visitor: Visitor) -> Result<HttpResponse, AppError> {
@@ -388,56 +357,53 @@ pub async fn verify_email(
     db: web::Data<Db>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let claims = tokens::verify(
-        state.settings.secret_key.expose(),
-        Purpose::VerifyEmail,
-        &token,
-    );
-    const NOT_VALID: &str = "This link is not valid. Check that you copied all of it.";
-    let confirmed = match claims {
-        Err(TokenError::Expired) => {
-            Err("This link has expired. Send a new one from your account page.")
-        }
-        Err(TokenError::Invalid) => Err(NOT_VALID),
+    let secret = state.settings.secret_key.expose();
+    let confirmed = match tokens::verify(secret, Purpose::VerifyEmail, &token) {
         // A deleted user's link is invalid; a database error is a 503, not that.
-        Ok(claims) => match db
+        Ok(claims) => Ok(db
             .write(move |conn| Ok(accounts::confirm_email(conn, claims.u, &claims.b)?))
-            .await?
-        {
-            Confirmed::Confirmed => Ok(()),
-            Confirmed::NoAccount => Err(NOT_VALID),
-            Confirmed::AddressChanged => {
-                Err("This link is for an address that is no longer on the account.")
-            }
-            Confirmed::AlreadyConfirmed => {
-                Err("This link has already been used: your address is confirmed.")
-            }
-        },
+            .await?),
+        Err(e) => Err(e),
     };
-    let (status, title, message) = match confirmed {
-        Ok(()) => (
+    let (status, title, message) = match link_problem(confirmed) {
+        None => (
             StatusCode::OK,
             "Address confirmed",
             "Thank you: your e-mail address is confirmed.",
         ),
-        Err(message) => (StatusCode::BAD_REQUEST, "Link not valid", message),
+        Some(problem) => (StatusCode::BAD_REQUEST, "Link not valid", problem),
     };
-    let signed_in = visitor.user.is_some();
-    render_with(
-        status,
-        &MessagePage {
-            layout: visitor.layout,
-            title: title.into(),
-            message: message.into(),
-            link_href: if signed_in { HOME } else { "/login" }.into(),
-            link_text: if signed_in {
-                "Go to your account"
-            } else {
-                "Log in"
-            }
-            .into(),
-        },
-    )
+    let (link_href, link_text) = if visitor.user.is_some() {
+        (HOME, "Go to your account")
+    } else {
+        ("/login", "Log in")
+    };
+    let page = MessagePage {
+        layout: visitor.layout,
+        title: title.into(),
+        message: message.into(),
+        link_href: link_href.into(),
+        link_text: link_text.into(),
+    };
+    render_with(status, &page)
+}
+
+/// What is wrong with a confirmation link, as its page says it; `None` when it confirmed.
+fn link_problem(confirmed: Result<Confirmed, TokenError>) -> Option<&'static str> {
+    const NOT_VALID: &str = "This link is not valid. Check that you copied all of it.";
+    match confirmed {
+        Ok(Confirmed::Confirmed) => None,
+        Err(TokenError::Expired) => {
+            Some("This link has expired. Send a new one from your account page.")
+        }
+        Err(TokenError::Invalid) | Ok(Confirmed::NoAccount) => Some(NOT_VALID),
+        Ok(Confirmed::AddressChanged) => {
+            Some("This link is for an address that is no longer on the account.")
+        }
+        Ok(Confirmed::AlreadyConfirmed) => {
+            Some("This link has already been used: your address is confirmed.")
+        }
+    }
 }
 
 // ---------------------------------------------------------------- password reset
@@ -602,6 +568,16 @@ pub async fn reset_form(
     })
 }
 
+impl TryFrom<(&ResetForm, &user::User)> for Password {
+    type Error = FieldErrors;
+
+    /// The new password, checked against the account's own words.
+    fn try_from((form, target): (&ResetForm, &user::User)) -> Result<Self, FieldErrors> {
+        let words = [target.email.as_str(), target.username.as_str()];
+        Password::check_new(&form.password, &form.password_confirm, &words)
+    }
+}
+
 pub async fn reset(
     visitor: Visitor,
     state: web::Data<AppState>,
@@ -612,42 +588,21 @@ pub async fn reset(
     let Some(target) = reset_target(&state, &db, &token).await? else {
         return reset_link_dead(visitor.layout);
     };
-    let mut errors = FieldErrors::default();
-    let password = errors.check_new_password(
-        &form.password,
-        &form.password_confirm,
-        &[&target.email, &target.username],
-    );
-    let (Some(password), true) = (password, errors.is_empty()) else {
-        return render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &ResetFormPage {
+    let password = match Password::try_from((&form, &target)) {
+        Ok(password) => password,
+        Err(errors) => {
+            let page = ResetFormPage {
                 layout: visitor.layout,
                 token: token.into_inner(),
                 errors,
-            },
-        );
+            };
+            return render_with(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
     let hash = state.hasher.hash(password.expose().to_string()).await?;
     let id = target.id;
-    let changed = db
-        .write(move |conn| {
-            if !user::replace_password(conn, id, &target.email, &target.password_hash, &hash)? {
-                return Ok(None);
-            }
-            // The mail reached its owner: the address is confirmed too. Social logins linked
-            // while it was not confirmed may be a squatter's: they go, the owner links again.
-            let unlinked = if target.verified() {
-                0
-            } else {
-                user::unlink_providers(conn, id)?
-            };
-            user::mark_verified(conn, id)?;
-            user_session::revoke_all_except(conn, id, None)?;
-            Ok(Some(unlinked > 0))
-        })
-        .await?;
-    let Some(unlinked) = changed else {
+    let reset = db.write(move |conn| Ok(accounts::reset_password(conn, &target, &hash)?));
+    let PasswordReset::Reset { unlinked } = reset.await? else {
         return reset_link_dead(visitor.layout);
     };
     // Whoever was guessing this password starts again from nothing, and so does its owner.

@@ -111,6 +111,21 @@ pub async fn check_password_throttled(
     Ok(matches)
 }
 
+/// Checks the password of a signed-in account (`client` as `client::counted_as` names it),
+/// as the account pages ask for it before a change only its owner may make: throttled and
+/// counted like a login's.
+pub async fn check_current_password(
+    state: &AppState,
+    db: &Db,
+    client: &str,
+    found: &user::User,
+    typed: String,
+) -> Result<bool, AppError> {
+    let account = account_key(found.id);
+    let stored = found.password_hash.clone();
+    check_password_throttled(state, db, &account, client, typed, stored).await
+}
+
 /// Counts a failed password check against an account; the day's `LOGIN_FAILURES_NOTICE`th
 /// sends its owner one mail (never more than one a day, however many follow).
 async fn note_failure(state: &AppState, db: &Db, account: &str) -> Result<(), AppError> {

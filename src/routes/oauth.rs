@@ -13,7 +13,7 @@ use crate::config::cookie_name;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::pages::{Layout, render_with, see_other};
-use crate::routes::accounts::{HOME, safe_next, sign_in};
+use crate::routes::accounts::{HOME, safe_next, signed_in};
 use crate::services::linking::{self, Refusal, Resolved, Unlinked};
 use crate::state::AppState;
 
@@ -40,19 +40,13 @@ struct ProblemPage {
 }
 
 /// A friendly page that says what went wrong and offers the other ways in.
-fn problem(
-    state: &AppState,
-    layout: Layout,
-    status: StatusCode,
-    title: &str,
-    message: &str,
-) -> Result<HttpResponse, AppError> {
+fn problem(state: &AppState, layout: Layout, problem: Problem) -> Result<HttpResponse, AppError> {
     let mut response = render_with(
-        status,
+        problem.status,
         &ProblemPage {
             layout,
-            title: title.into(),
-            message: message.into(),
+            title: problem.title,
+            message: problem.message,
             providers: state.oauth.configured(),
         },
     )?;
@@ -136,50 +130,61 @@ pub async fn callback(
         .ok_or(AppError::NotFound)?;
     let (flow, profile) = match profile(&req, &state, provider, &query).await {
         Ok(found) => found,
-        Err(p) => return problem(&state, visitor.layout, p.status, &p.title, &p.message),
+        Err(p) => return problem(&state, visitor.layout, p),
     };
     let next = safe_next(&flow.next).unwrap_or(HOME).to_string();
-    let signed_in = visitor.user.as_ref().map(|u| u.id);
+    let current = visitor.user.as_ref().map(|u| u.id);
     let resolved = db
-        .write(move |conn| Ok(linking::resolve(conn, provider, &profile, signed_in)?))
+        .write(move |conn| Ok(linking::resolve(conn, provider, &profile, current)?))
         .await?;
-    let label = provider.label();
     let mut response = match resolved {
         Resolved::SignIn { user_id, created } => {
-            if created {
-                tracing::info!(
-                    user_id,
-                    provider = provider.slug(),
-                    "account created through social login"
-                );
-            }
-            let csrf_cookie = sign_in(&req, &visitor.session, user_id, &state)?;
-            state
-                .metrics
-                .logins
-                .with_label_values(&[provider.slug()])
-                .inc();
-            let mut response = see_other(&next);
-            response
-                .add_cookie(&csrf_cookie)
-                .map_err(|e| AppError::Internal(e.into()))?;
-            response
+            sign_in_opened(&req, &visitor, &state, provider, (user_id, created), &next)?
         }
-        Resolved::Linked => {
-            FlashMessage::info(format!(
-                "Your {label} account is linked: you can log in with it."
-            ))
-            .send();
-            see_other("/account")
-        }
+        Resolved::Linked => linked(provider),
         Resolved::Refused(refusal) => {
-            let p = Problem::refused(provider, &refusal);
-            return problem(&state, visitor.layout, p.status, &p.title, &p.message);
+            return problem(&state, visitor.layout, Problem::refused(provider, &refusal));
         }
     };
     response
         .add_removal_cookie(&flow_removal(&state))
         .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(response)
+}
+
+/// Back to the account page, which now lists the provider as linked.
+fn linked(provider: Provider) -> HttpResponse {
+    let label = provider.label();
+    FlashMessage::info(format!(
+        "Your {label} account is linked: you can log in with it."
+    ))
+    .send();
+    see_other("/account")
+}
+
+/// Signs in the account a provider's profile opened (`created` just now), and sends the
+/// browser on to `next`.
+fn sign_in_opened(
+    req: &HttpRequest,
+    visitor: &Visitor,
+    state: &AppState,
+    provider: Provider,
+    (user_id, created): (i32, bool),
+    next: &str,
+) -> Result<HttpResponse, AppError> {
+    if created {
+        tracing::info!(
+            user_id,
+            provider = provider.slug(),
+            "account created through social login"
+        );
+    }
+    let response = signed_in(req, &visitor.session, user_id, state, next)?;
+    state
+        .metrics
+        .logins
+        .with_label_values(&[provider.slug()])
+        .inc();
     Ok(response)
 }
 
@@ -231,14 +236,35 @@ impl Problem {
     }
 }
 
-/// The provider's profile, once the flow this browser started is checked (its cookie, the
-/// `state`, the provider's answer) and the code exchanged.
+/// The provider's profile, once the flow this browser started is checked and the code
+/// exchanged.
 async fn profile(
     req: &HttpRequest,
     state: &AppState,
     provider: Provider,
     query: &CallbackQuery,
 ) -> Result<(Flow, Profile), Problem> {
+    let flow = checked_flow(req, state, provider, query)?;
+    let profile = state.oauth.finish(&flow, query.code.clone()).await.map_err(|e| {
+        tracing::warn!(provider = provider.slug(), error = %e, "social login failed");
+        let label = provider.label();
+        Problem::new(
+            StatusCode::BAD_GATEWAY,
+            format!("{label} is not answering"),
+            format!("We could not complete the sign-in with {label}. Please try again in a moment, or use another way in."),
+        )
+    })?;
+    Ok((flow, profile))
+}
+
+/// The flow this browser started, once its cookie, the `state` and the provider's answer
+/// are checked.
+fn checked_flow(
+    req: &HttpRequest,
+    state: &AppState,
+    provider: Provider,
+    query: &CallbackQuery,
+) -> Result<Flow, Problem> {
     let label = provider.label();
     let Some(flow) = read_flow(req, state, provider) else {
         return Err(Problem::new(
@@ -267,15 +293,7 @@ async fn profile(
             format!("{label} did not sign you in. You can try again, or use another way in."),
         ));
     }
-    let profile = state.oauth.finish(&flow, query.code.clone()).await.map_err(|e| {
-        tracing::warn!(provider = provider.slug(), error = %e, "social login failed");
-        Problem::new(
-            StatusCode::BAD_GATEWAY,
-            format!("{label} is not answering"),
-            format!("We could not complete the sign-in with {label}. Please try again in a moment, or use another way in."),
-        )
-    })?;
-    Ok((flow, profile))
+    Ok(flow)
 }
 
 /// Unlinks a provider unless it is the account's last way in.

@@ -26,7 +26,7 @@ use crate::views::budget::Budget;
 use crate::views::chart::{self, Chart};
 use crate::views::itinerary::{self, Itinerary, numbering};
 use crate::views::map::map_json;
-use crate::views::shared::{Reader, SharedPlan, summary};
+use crate::views::shared::{Reader, SharedPlan, summary, webcal};
 
 /// The token in a share page's URL must not travel to other sites in a Referer.
 const SHARE_REFERRER_POLICY: &str = "same-origin";
@@ -119,6 +119,39 @@ impl SharePage {
     }
 }
 
+impl SharePage {
+    fn new(visitor: Visitor, state: &AppState, shared: SharedPlan, door: &Door) -> Self {
+        let base = door.base();
+        let itinerary = itinerary::itinerary(
+            shared.start_date,
+            shared.end_date,
+            shared.activities.clone(),
+        );
+        let budget = Budget::of(shared.budget.clone(), &itinerary);
+        let calendar_url = state.link(&format!("{base}/calendar.ics"));
+        SharePage {
+            signed_in: visitor.user.is_some(),
+            layout: visitor.layout,
+            description: summary(
+                shared.destination.as_deref(),
+                shared.start_date,
+                shared.end_date,
+            ),
+            day_chart: chart::chart(&budget.per_day),
+            map_json: map_json(&itinerary),
+            tile_url: state.settings.tile_url.clone(),
+            webcal_url: webcal(&calendar_url),
+            calendar_url,
+            url: state.link(&base),
+            itinerary,
+            budget,
+            plan: shared,
+            public: matches!(door, Door::Explore(_)),
+            base,
+        }
+    }
+}
+
 async fn page(
     visitor: Visitor,
     state: &AppState,
@@ -126,39 +159,7 @@ async fn page(
     door: Door,
 ) -> Result<HttpResponse, AppError> {
     let shared = read(db, &door).await?;
-    let base = door.base();
-    let itinerary = itinerary::itinerary(
-        shared.start_date,
-        shared.end_date,
-        shared.activities.clone(),
-    );
-    let budget = Budget::of(shared.budget.clone(), &itinerary);
-    let url = state.link(&base);
-    let calendar_url = state.link(&format!("{base}/calendar.ics"));
-    let page = SharePage {
-        signed_in: visitor.user.is_some(),
-        layout: visitor.layout,
-        description: summary(
-            shared.destination.as_deref(),
-            shared.start_date,
-            shared.end_date,
-        ),
-        day_chart: chart::chart(&budget.per_day),
-        map_json: map_json(&itinerary),
-        tile_url: state.settings.tile_url.clone(),
-        webcal_url: calendar_url.replacen("https://", "webcal://", 1).replacen(
-            "http://",
-            "webcal://",
-            1,
-        ),
-        calendar_url,
-        url,
-        itinerary,
-        budget,
-        plan: shared,
-        public: matches!(door, Door::Explore(_)),
-        base,
-    };
+    let page = SharePage::new(visitor, state, shared, &door);
     let mut response = HttpResponse::Ok();
     response
         .content_type("text/html; charset=utf-8")
@@ -334,37 +335,32 @@ pub const LENGTHS: [(&str, &str, i32, Option<i32>); 4] = [
     ("15-", "Longer (15 days or more)", 15, None),
 ];
 
-pub async fn explore(
-    visitor: Visitor,
-    db: web::Data<Db>,
-    query: web::Query<ExploreQuery>,
-) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
-    let length = LENGTHS.iter().find(|l| l.0 == query.length);
-    let filter = ExploreFilter {
-        search: Some(query.q.trim().to_string())
-            .filter(|q| !q.is_empty() && q.chars().count() <= 100 && !q.contains('\0')),
-        month: query.month.parse().ok().filter(|m| (1..=12).contains(m)),
-        min_days: length.map(|l| l.2),
-        max_days: length.and_then(|l| l.3),
-        after: query
-            .after
-            .split_once('.')
-            .and_then(|(t, id)| Some((plan::version_time(t.parse().ok()?)?, id.parse().ok()?))),
-    };
-    let mut plans = db
-        .read_replica_as(Actor::Explore, move |conn| {
-            Ok(plan::explore(conn, &filter)?)
-        })
-        .await?;
-    let next_page = (plans.len() as i64 > PAGE_SIZE).then(|| {
-        plans.truncate(PAGE_SIZE as usize);
-        let last = &plans[plans.len() - 1];
+impl From<&ExploreQuery> for ExploreFilter {
+    /// Anything out of range is no filter.
+    fn from(query: &ExploreQuery) -> Self {
+        let length = LENGTHS.iter().find(|l| l.0 == query.length);
+        ExploreFilter {
+            search: Some(query.q.trim().to_string())
+                .filter(|q| !q.is_empty() && q.chars().count() <= 100 && !q.contains('\0')),
+            month: query.month.parse().ok().filter(|m| (1..=12).contains(m)),
+            min_days: length.map(|l| l.2),
+            max_days: length.and_then(|l| l.3),
+            after: query
+                .after
+                .split_once('.')
+                .and_then(|(t, id)| Some((plan::version_time(t.parse().ok()?)?, id.parse().ok()?))),
+        }
+    }
+}
+
+impl ExploreQuery {
+    /// The link to the page after the one ending with `last`, with the same filters.
+    fn next_page(&self, last: &Plan) -> String {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
-            ("q", &query.q),
-            ("month", &query.month),
-            ("length", &query.length),
+            ("q", &self.q),
+            ("month", &self.month),
+            ("length", &self.length),
         ] {
             if !v.is_empty() {
                 url.append_pair(k, v);
@@ -372,23 +368,43 @@ pub async fn explore(
         }
         url.append_pair("after", &format!("{}.{}", last.version(), last.id));
         format!("/explore?{}", url.finish())
+    }
+}
+
+impl From<Plan> for Listed {
+    fn from(p: Plan) -> Self {
+        Listed {
+            summary: summary(p.destination.as_deref(), p.start_date, p.end_date),
+            id: p.id,
+            title: p.title,
+        }
+    }
+}
+
+pub async fn explore(
+    visitor: Visitor,
+    db: web::Data<Db>,
+    query: web::Query<ExploreQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let filter = ExploreFilter::from(&query);
+    let mut plans = db
+        .read_replica_as(Actor::Explore, move |conn| {
+            Ok(plan::explore(conn, &filter)?)
+        })
+        .await?;
+    let next_page = (plans.len() as i64 > PAGE_SIZE).then(|| {
+        plans.truncate(PAGE_SIZE as usize);
+        query.next_page(&plans[plans.len() - 1])
     });
-    let page = ExplorePage {
+    crate::pages::render(&ExplorePage {
         layout: visitor.layout,
-        plans: plans
-            .into_iter()
-            .map(|p: Plan| Listed {
-                summary: summary(p.destination.as_deref(), p.start_date, p.end_date),
-                id: p.id,
-                title: p.title,
-            })
-            .collect(),
+        plans: plans.into_iter().map(Listed::from).collect(),
         q: query.q,
         month: query.month,
         length: query.length,
         next_page,
-    };
-    crate::pages::render(&page)
+    })
 }
 
 impl ExplorePage {

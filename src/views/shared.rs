@@ -253,6 +253,13 @@ pub fn summary(
     parts.join(" · ")
 }
 
+/// The `webcal://` form of a calendar's URL, which calendar apps open as a subscription.
+pub fn webcal(calendar_url: &str) -> String {
+    calendar_url
+        .replacen("https://", "webcal://", 1)
+        .replacen("http://", "webcal://", 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod chart;
+pub mod dashboard;
 pub mod itinerary;
 pub mod map;
 pub mod session;

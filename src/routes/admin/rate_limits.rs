@@ -95,26 +95,7 @@ fn unavailable(e: redis::RedisError) -> AppError {
 pub async fn redis_counters(url: &str) -> Result<Vec<Counter>, AppError> {
     let prefix = redis_prefix();
     let mut conn = redis_connection(url).await?;
-    let mut keys: Vec<String> = Vec::new();
-    let mut cursor: u64 = 0;
-    loop {
-        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        keys.extend(batch);
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    keys.sort();
-    keys.dedup();
+    let keys = redis_keys(&mut conn, &prefix).await?;
     let mut counters = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(500) {
         let values: Vec<Option<i64>> = redis::cmd("MGET")
@@ -140,6 +121,34 @@ pub async fn redis_counters(url: &str) -> Result<Vec<Counter>, AppError> {
     }
     counters.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.kind.cmp(&b.kind)));
     Ok(counters)
+}
+
+/// Every key starting with `prefix`, sorted, each once (`SCAN` may repeat a key).
+async fn redis_keys(
+    conn: &mut redis::aio::MultiplexedConnection,
+    prefix: &str,
+) -> Result<Vec<String>, AppError> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await
+            .map_err(unavailable)?;
+        keys.extend(batch);
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
 }
 
 // ---------------------------------------------------------------- list
@@ -176,7 +185,6 @@ pub async fn list(
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let limits = state.settings.limits;
     let after = parse_cursor(&query.after);
     let (mut counters, not_shown, next_page) = match redis_url(&state) {
         Some(url) => {
@@ -186,30 +194,12 @@ pub async fn list(
             (counters, not_shown, None)
         }
         None => {
-            let mut rows = db
-                .read_as(Actor::Staff, move |conn| {
-                    Ok(rate_limit::today_counters(conn, after, PAGE_SIZE)?)
-                })
-                .await?;
-            let next_page = split_page(&mut rows).map(|last| {
-                let cursor = format!("{}.{}", last.request_count.unwrap_or(0), last.id);
-                page_link("/admin/rate-limits", &[], Some(&cursor))
-            });
-            let counters = rows
-                .into_iter()
-                .map(|r| Counter {
-                    kind: r.identifier_type,
-                    identifier: r.identifier,
-                    count: i64::from(r.request_count.unwrap_or(0)),
-                    last_request: r.last_request,
-                    limit: None,
-                })
-                .collect();
+            let (counters, next_page) = table_page(&db, after).await?;
             (counters, 0, next_page)
         }
     };
     for counter in &mut counters {
-        counter.limit = limit_of(&counter.kind, &limits);
+        counter.limit = limit_of(&counter.kind, &state.settings.limits);
     }
     render(&ListPage {
         layout: staff.layout,
@@ -227,6 +217,33 @@ pub async fn list(
     })
 }
 
+/// A page of today's counters in the table, after `after`, and the link to the next page.
+async fn table_page(
+    db: &Db,
+    after: Option<CounterCursor>,
+) -> Result<(Vec<Counter>, Option<String>), AppError> {
+    let mut rows = db
+        .read_as(Actor::Staff, move |conn| {
+            Ok(rate_limit::today_counters(conn, after, PAGE_SIZE)?)
+        })
+        .await?;
+    let next_page = split_page(&mut rows).map(|last| {
+        let cursor = format!("{}.{}", last.request_count.unwrap_or(0), last.id);
+        page_link("/admin/rate-limits", &[], Some(&cursor))
+    });
+    let counters = rows
+        .into_iter()
+        .map(|r| Counter {
+            kind: r.identifier_type,
+            identifier: r.identifier,
+            count: i64::from(r.request_count.unwrap_or(0)),
+            last_request: r.last_request,
+            limit: None,
+        })
+        .collect();
+    Ok((counters, next_page))
+}
+
 // ---------------------------------------------------------------- reset
 
 #[derive(Debug, Default, Deserialize)]
@@ -237,6 +254,34 @@ pub struct ResetForm {
     next: String,
 }
 
+/// One counter, as a reset form names it.
+struct CounterName {
+    kind: String,
+    identifier: String,
+}
+
+impl TryFrom<&ResetForm> for CounterName {
+    type Error = AppError;
+
+    /// Only what the columns can hold (and PostgreSQL text: no NUL).
+    fn try_from(form: &ResetForm) -> Result<Self, AppError> {
+        if form.kind.is_empty()
+            || form.kind.chars().count() > 20
+            || form.identifier.chars().count() > 255
+            || form.kind.contains('\0')
+            || form.identifier.contains('\0')
+        {
+            return Err(AppError::BadRequest(
+                "That is not a rate-limit counter.".into(),
+            ));
+        }
+        Ok(CounterName {
+            kind: form.kind.clone(),
+            identifier: form.identifier.clone(),
+        })
+    }
+}
+
 /// Resets today's counter of one identifier: its actions are allowed again at once.
 pub async fn reset(
     staff: StaffUser,
@@ -244,49 +289,39 @@ pub async fn reset(
     db: web::Data<Db>,
     web::Form(form): web::Form<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
-    if form.kind.is_empty()
-        || form.kind.chars().count() > 20
-        || form.identifier.chars().count() > 255
-        || form.kind.contains('\0')
-        || form.identifier.contains('\0')
-    {
-        return Err(AppError::BadRequest(
-            "That is not a rate-limit counter.".into(),
-        ));
-    }
-    let removed = match redis_url(&state) {
-        Some(url) => {
-            let key = format!("{}{}:{}", redis_prefix(), form.kind, form.identifier);
-            let mut conn = redis_connection(url).await?;
-            let removed: usize = redis::cmd("DEL")
-                .arg(key)
-                .query_async(&mut conn)
-                .await
-                .map_err(unavailable)?;
-            removed
-        }
-        None => {
-            let (kind, identifier) = (form.kind.clone(), form.identifier.clone());
-            db.write_as(Actor::Staff, move |conn| {
-                Ok(rate_limit::reset_counter(conn, &kind, &identifier)?)
-            })
-            .await?
-        }
-    };
-    let target = format!("{}:{}", form.kind, form.identifier);
-    if removed > 0 {
+    let counter = CounterName::try_from(&form)?;
+    let CounterName { kind, identifier } = &counter;
+    if remove(&state, &db, &counter).await? > 0 {
+        let target = format!("{kind}:{identifier}");
         audit(&staff, "rate_limit.reset", "rate_limit", &target, "");
-        FlashMessage::info(format!(
-            "The {} counter of {} is reset.",
-            form.kind, form.identifier
-        ))
-        .send();
+        FlashMessage::info(format!("The {kind} counter of {identifier} is reset.")).send();
     } else {
         FlashMessage::info(format!(
-            "The {} counter of {} was already at zero.",
-            form.kind, form.identifier
+            "The {kind} counter of {identifier} was already at zero."
         ))
         .send();
     }
     Ok(see_other(&back_to(&form.next, "/admin/rate-limits".into())))
+}
+
+/// Removes today's counter wherever it is kept; how many there were (0 or 1).
+async fn remove(state: &AppState, db: &Db, counter: &CounterName) -> Result<usize, AppError> {
+    let (kind, identifier) = (counter.kind.clone(), counter.identifier.clone());
+    match redis_url(state) {
+        Some(url) => {
+            let key = format!("{}{kind}:{identifier}", redis_prefix());
+            let mut conn = redis_connection(url).await?;
+            redis::cmd("DEL")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .map_err(unavailable)
+        }
+        None => {
+            db.write_as(Actor::Staff, move |conn| {
+                Ok(rate_limit::reset_counter(conn, &kind, &identifier)?)
+            })
+            .await
+        }
+    }
 }

@@ -38,16 +38,22 @@ struct ListPage {
     this_page: String,
 }
 
+impl From<&ListQuery> for SessionFilter {
+    fn from(query: &ListQuery) -> Self {
+        SessionFilter {
+            user: search_term(&query.user),
+            after: query.after.parse().ok(),
+        }
+    }
+}
+
 pub async fn list(
     staff: StaffUser,
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let filter = SessionFilter {
-        user: search_term(&query.user),
-        after: query.after.parse().ok(),
-    };
+    let filter = SessionFilter::from(&query);
     let first_page = filter.after.is_none();
     let mut rows = db
         .read_as(Actor::Staff, move |conn| {
@@ -55,19 +61,10 @@ pub async fn list(
         })
         .await?;
     let filters = [("user", query.user.as_str())];
-    let next_page = split_page(&mut rows).map(|last| {
-        page_link(
-            "/admin/sessions",
-            &filters,
-            Some(&last.session.id.to_string()),
-        )
-    });
-    let this_page = page_link(
-        "/admin/sessions",
-        &filters,
-        (!first_page).then_some(query.after.as_str()),
-    );
-    let first_page_link = page_link("/admin/sessions", &filters, None);
+    let link = |after: Option<&str>| page_link("/admin/sessions", &filters, after);
+    let next_page = split_page(&mut rows).map(|last| link(Some(&last.session.id.to_string())));
+    let this_page = link((!first_page).then_some(query.after.as_str()));
+    let first_page_link = link(None);
     render(&ListPage {
         current: current_row(&staff),
         first_page_link,

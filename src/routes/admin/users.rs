@@ -64,40 +64,54 @@ fn sort_label(sort: UserSort) -> &'static str {
     }
 }
 
+impl From<&ListQuery> for UserFilter {
+    /// A choice out of range is no filter.
+    fn from(query: &ListQuery) -> Self {
+        let sort = UserSort::parse(&query.sort);
+        UserFilter {
+            search: search_term(&query.q),
+            active: yes_no(&query.active),
+            verified: yes_no(&query.verified),
+            staff: yes_no(&query.staff),
+            provider: match query.provider.as_str() {
+                "google" => Some(Provider::Google),
+                "facebook" => Some(Provider::Facebook),
+                _ => None,
+            },
+            sort,
+            after: sort.parse_cursor(&query.after),
+        }
+    }
+}
+
+impl ListQuery {
+    /// The filters as typed, for the page links.
+    fn filters(&self) -> [(&'static str, &str); 6] {
+        [
+            ("q", self.q.as_str()),
+            ("active", self.active.as_str()),
+            ("verified", self.verified.as_str()),
+            ("staff", self.staff.as_str()),
+            ("provider", self.provider.as_str()),
+            ("sort", self.sort.as_str()),
+        ]
+    }
+}
+
 pub async fn list(
     staff: StaffUser,
     db: web::Data<Db>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let sort = UserSort::parse(&query.sort);
-    let filter = UserFilter {
-        search: search_term(&query.q),
-        active: yes_no(&query.active),
-        verified: yes_no(&query.verified),
-        staff: yes_no(&query.staff),
-        provider: match query.provider.as_str() {
-            "google" => Some(Provider::Google),
-            "facebook" => Some(Provider::Facebook),
-            _ => None,
-        },
-        sort,
-        after: sort.parse_cursor(&query.after),
-    };
-    let first_page = filter.after.is_none();
+    let filter = UserFilter::from(&query);
+    let (sort, first_page) = (filter.sort, filter.after.is_none());
     let mut rows = db
         .read_as(Actor::Staff, move |conn| {
             Ok(admin::list_users(conn, &filter)?)
         })
         .await?;
-    let filters = [
-        ("q", query.q.as_str()),
-        ("active", query.active.as_str()),
-        ("verified", query.verified.as_str()),
-        ("staff", query.staff.as_str()),
-        ("provider", query.provider.as_str()),
-        ("sort", query.sort.as_str()),
-    ];
+    let filters = query.filters();
     let next_page = split_page(&mut rows).map(|last| {
         page_link(
             "/admin/users",

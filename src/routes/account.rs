@@ -11,6 +11,7 @@ use crate::auth::oauth::Provider;
 use crate::client::counted_as;
 use crate::db::{Actor, Db};
 use crate::domain::Password;
+use crate::domain::ids::UserId;
 use crate::domain::profile::{Profile, ProfileInput};
 use crate::error::AppError;
 use crate::models::user::{self, User};
@@ -172,7 +173,7 @@ pub async fn update(
 
 /// Counted before the form is even checked: a save can send two mails (the new address's
 /// confirmation, the old one's notice), and trying which names are taken costs a save too.
-async fn count_profile_update(state: &AppState, db: &Db, id: i32) -> Result<(), AppError> {
+async fn count_profile_update(state: &AppState, db: &Db, id: UserId) -> Result<(), AppError> {
     let limit = state.settings.limits.profile_updates_per_account;
     state
         .limiter
@@ -496,7 +497,7 @@ pub async fn delete(
     }
     // Plans, activities and sessions go with the user (ON DELETE CASCADE).
     db.write(move |conn| Ok(user::delete(conn, id)?)).await?;
-    tracing::info!(user_id = id, "account deleted by its owner");
+    tracing::info!(user_id = id.0, "account deleted by its owner");
     current.session.purge();
     FlashMessage::info("Your account and everything in it have been deleted.").send();
     Ok(see_other("/"))

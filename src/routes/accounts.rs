@@ -14,6 +14,7 @@ use crate::auth::session_store::{CLIENT_AGENT, CLIENT_IP, USER_ID};
 use crate::auth::tokens::{self, Purpose, TokenError};
 use crate::client::{client_ip, counted_as};
 use crate::db::Db;
+use crate::domain::ids::UserId;
 use crate::domain::profile::{NewAccount, ProfileInput};
 use crate::domain::{Email, Password};
 use crate::error::AppError;
@@ -160,7 +161,7 @@ fn signup_failed(
 pub fn sign_in(
     req: &HttpRequest,
     session: &Session,
-    user_id: i32,
+    user_id: UserId,
     state: &AppState,
 ) -> Result<actix_web::cookie::Cookie<'static>, AppError> {
     let ip = client_ip(req, state.settings.trust_forwarded_for);
@@ -185,7 +186,7 @@ pub fn sign_in(
 pub fn signed_in(
     req: &HttpRequest,
     session: &Session,
-    user_id: i32,
+    user_id: UserId,
     state: &AppState,
     location: &str,
 ) -> Result<HttpResponse, AppError> {
@@ -317,7 +318,7 @@ pub struct MessagePage {
 pub async fn send_verification(
     state: &AppState,
     db: &Db,
-    user_id: i32,
+    user_id: UserId,
     email: &str,
 ) -> Result<(), AppError> {
     state

@@ -11,6 +11,7 @@ use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::auth::oauth::{FLOW_COOKIE, FLOW_MINUTES, Flow, Profile, Provider};
 use crate::config::cookie_name;
 use crate::db::Db;
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 use crate::pages::{Layout, render_with, see_other};
 use crate::routes::accounts::{HOME, safe_next, signed_in};
@@ -169,12 +170,12 @@ fn sign_in_opened(
     visitor: &Visitor,
     state: &AppState,
     provider: Provider,
-    (user_id, created): (i32, bool),
+    (user_id, created): (UserId, bool),
     next: &str,
 ) -> Result<HttpResponse, AppError> {
     if created {
         tracing::info!(
-            user_id,
+            user_id = user_id.0,
             provider = provider.slug(),
             "account created through social login"
         );

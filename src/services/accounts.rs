@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
 
+use crate::domain::ids::UserId;
 use crate::domain::profile::Profile;
 use crate::models::user::{self, NewUser, User, UserChanges};
 use crate::models::user_session;
@@ -58,7 +59,7 @@ pub enum Confirmed {
 /// is still the account's address.
 pub fn confirm_email(
     conn: &mut PgConnection,
-    user_id: i32,
+    user_id: UserId,
     mailed_to: &str,
 ) -> QueryResult<Confirmed> {
     let Some(found) = user::find(conn, user_id).optional()? else {
@@ -119,7 +120,7 @@ impl ProfileChange {
 /// Reviews a change of account `user_id`'s profile; writes nothing.
 pub fn review_profile(
     conn: &mut PgConnection,
-    user_id: i32,
+    user_id: UserId,
     profile: Profile,
 ) -> QueryResult<ProfileReview> {
     let before = user::find(conn, user_id)?;

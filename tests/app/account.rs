@@ -4,16 +4,17 @@
 use diesel::sql_query;
 use diesel::sql_types::Integer;
 use serde_json::json;
+use wayfare::domain::ids::UserId;
 
 use crate::support::{
     FIREFOX, PASSWORD, SESSION_COOKIE, TestApp, TestUser, assert_is_login_redirect,
     assert_is_redirect_to, extract_input, extract_link, spawn_app,
 };
 
-fn user_json(app: &TestApp, id: i32) -> String {
+fn user_json(app: &TestApp, id: impl Into<UserId>) -> String {
     app.text(
         sql_query("SELECT (SELECT row_to_json(u) FROM users u WHERE id = $1)::text AS v")
-            .bind::<Integer, _>(id),
+            .bind::<Integer, _>(id.into()),
     )
     .unwrap()
 }
@@ -371,7 +372,7 @@ async fn the_export_holds_the_users_data_and_no_one_elses() {
     let data: serde_json::Value = serde_json::from_str(&body).unwrap();
 
     let profile = &data["profile"];
-    assert_eq!(profile["id"], alice.id);
+    assert_eq!(profile["id"], alice.id.0);
     assert_eq!(profile["email"], "alice@example.com");
     assert_eq!(profile["username"], "alice");
     assert_eq!(profile["is_verified"], true);

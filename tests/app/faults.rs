@@ -13,6 +13,7 @@ use crate::support::{
     Browser, FIREFOX, PASSWORD, TestDatabase, TestUser, extract_input, free_port, spawn_app,
     spawn_app_behind_proxy, test_env, unique,
 };
+use wayfare::domain::ids::{PlanId, UserId};
 
 // ---------------------------------------------------------------- the database stops
 
@@ -28,7 +29,7 @@ struct Seen {
 /// What one load client does on its `n`th request.
 fn load_request(
     browser: &Browser,
-    plan_id: i32,
+    plan_id: PlanId,
     token: &str,
     client: usize,
     n: usize,
@@ -292,7 +293,7 @@ pub fn insert_user(db: &TestDatabase, username: &str) -> TestUser {
     .execute(&mut db.admin_conn())
     .unwrap();
     TestUser {
-        id: 0,
+        id: UserId(0),
         email,
         username: username.into(),
         password: PASSWORD.into(),

@@ -11,6 +11,7 @@ use diesel::sql_types::{Integer, Text};
 use reqwest::{Method, StatusCode};
 
 use crate::support::{Browser, TestApp, TestUser, assert_security_headers, spawn_app, unique};
+use wayfare::domain::ids::PlanId;
 
 const ROUTE_SOURCES: [&str; 2] = [
     include_str!("../../src/routes/mod.rs"),
@@ -108,7 +109,7 @@ pub struct World {
     pub victim: TestUser,
     pub victim_browser: Browser,
     pub mallory_browser: Browser,
-    pub mallory_plan: i32,
+    pub mallory_plan: PlanId,
     pub staff_browser: Browser,
     pub ids: Ids,
     /// What only the victim (and staff) may see.

@@ -669,7 +669,7 @@ fn reset_link_in(app: &crate::support::TestApp, db: &TestDatabase) -> String {
     let token = wayfare::auth::tokens::sign(
         &app.secret_key,
         wayfare::auth::tokens::Purpose::ResetPassword,
-        1,
+        wayfare::domain::ids::UserId(1),
         &wayfare::auth::tokens::reset_binding("a@example.com", &hash),
         TimeDelta::hours(1),
     );

@@ -84,7 +84,11 @@ async fn the_users_list_searches_filters_sorts_and_pages_through_everyone_once()
                 .await
                 .into_iter()
                 .collect();
-        let expected: BTreeSet<i32> = everyone.iter().filter(|u| keep(u)).map(|u| u.id).collect();
+        let expected: BTreeSet<i32> = everyone
+            .iter()
+            .filter(|u| keep(u))
+            .map(|u| u.id.0)
+            .collect();
         assert_eq!(listed, expected, "{query}");
     }
     let page = w.admin.get_html("/admin/users?q=nobody-at-all").await;
@@ -160,7 +164,7 @@ async fn the_plans_list_shows_every_plan_with_search_filters_and_pages() {
         let expected: BTreeSet<i32> = every_plan
             .iter()
             .filter(|p| keep(p))
-            .map(|p| p.id)
+            .map(|p| p.id.0)
             .collect();
         assert_eq!(listed, expected, "{query}");
     }

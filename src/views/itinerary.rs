@@ -130,6 +130,21 @@ pub fn itinerary(
     }
 }
 
+/// Today where the trip is (its time zone, else UTC), when the trip is under way: the
+/// plan page opens on that day.
+pub fn today_on_trip(itinerary: &Itinerary, zone: Option<&str>) -> Option<NaiveDate> {
+    let now = chrono::Utc::now();
+    let today = match zone.and_then(|z| crate::domain::TimeZone::parse(z).ok()) {
+        Some(zone) => now.with_timezone(&zone.tz()).date_naive(),
+        None => now.date_naive(),
+    };
+    itinerary
+        .days
+        .iter()
+        .any(|d| d.date == today)
+        .then_some(today)
+}
+
 /// A phone number as a `tel:` link wants it: digits and a leading plus, no spaces.
 pub fn tel_target(phone: &str) -> String {
     phone

@@ -14,6 +14,9 @@
       });
     });
   }
+  // During the trip the page opens on today, unless a link asked for another place.
+  var today = document.querySelector('[data-today]');
+  if (today && !window.location.hash) today.scrollIntoView();
   var tokenInput = document.querySelector('input[name="csrf_token"]');
   if (!tokenInput || !window.fetch) return;
   var token = tokenInput.value;

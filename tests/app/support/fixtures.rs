@@ -33,6 +33,11 @@ pub fn date(value: &str) -> NaiveDate {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").unwrap()
 }
 
+/// A time of day written `HH:MM`.
+pub fn time(value: &str) -> chrono::NaiveTime {
+    chrono::NaiveTime::parse_from_str(value, "%H:%M").unwrap()
+}
+
 /// An exact decimal written as text (`"12.50"`).
 pub fn decimal(value: &str) -> BigDecimal {
     BigDecimal::from_str(value).unwrap()

@@ -67,14 +67,6 @@ impl TestApp {
         statement.execute(&mut self.admin()).unwrap()
     }
 
-    /// The id a constant `INSERT … RETURNING id` with its values bound returns.
-    pub fn insert<'q, Q>(&self, query: Q) -> i32
-    where
-        Q: RunQueryDsl<PgConnection> + LoadQuery<'q, PgConnection, Id>,
-    {
-        self.one::<Id, _>(query).id
-    }
-
     /// The result of a constant `SELECT count(*) …` with its values bound.
     pub fn count<'q, Q>(&self, query: Q) -> i64
     where

@@ -4,14 +4,42 @@
 use bigdecimal::BigDecimal;
 use chrono::{NaiveDate, NaiveTime};
 use diesel::prelude::*;
-use wayfare::db::schema::{plan_activities, plans, rate_limits};
+use wayfare::db::schema::{plan_activities, plans, rate_limits, user_sessions, users};
 use wayfare::models::plan::Plan;
 use wayfare::models::plan_activity::PlanActivity;
 use wayfare::models::rate_limit::RateLimit;
+use wayfare::models::user::User;
+use wayfare::models::user_session::UserSession;
 
 use super::app::TestApp;
 
 impl TestApp {
+    /// Every account, in id order.
+    pub fn users(&self) -> Vec<User> {
+        self.all(users::table.order(users::id).select(User::as_select()))
+    }
+
+    /// The one account there is (a test that signed one up); fails if there are more.
+    pub fn the_user(&self) -> User {
+        let mut users = self.users();
+        assert_eq!(users.len(), 1, "expected one account: {users:?}");
+        users.remove(0)
+    }
+
+    /// Every session row, anyone's, in id order.
+    pub fn sessions(&self) -> Vec<UserSession> {
+        self.all(
+            user_sessions::table
+                .order(user_sessions::id)
+                .select(UserSession::as_select()),
+        )
+    }
+
+    /// How many session rows there are, live or not.
+    pub fn session_count(&self) -> i64 {
+        self.one(user_sessions::table.count())
+    }
+
     /// How many plans there are, anyone's.
     pub fn plan_count(&self) -> i64 {
         self.one(plans::table.count())
@@ -39,6 +67,15 @@ impl TestApp {
                 .filter(plan_activities::plan_id.eq(plan))
                 .order(plan_activities::id)
                 .select(PlanActivity::as_select()),
+        )
+    }
+
+    /// Every rate-limit counter, in id order.
+    pub fn counters(&self) -> Vec<RateLimit> {
+        self.all(
+            rate_limits::table
+                .order(rate_limits::id)
+                .select(RateLimit::as_select()),
         )
     }
 

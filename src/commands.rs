@@ -244,7 +244,7 @@ pub async fn archive(
     settings: Settings,
     older_than: &str,
     dry_run: bool,
-    restore: Option<i32>,
+    restore: Option<crate::domain::ids::PlanId>,
 ) -> anyhow::Result<()> {
     use crate::ops::archive;
     if let Some(plan_id) = restore {

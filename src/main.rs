@@ -66,7 +66,7 @@ enum Command {
         dry_run: bool,
         /// Bring this archived plan back instead.
         #[arg(long, value_name = "PLAN_ID")]
-        restore: Option<i32>,
+        restore: Option<wayfare::domain::ids::PlanId>,
     },
     /// Write a verified pg_dump backup and keep the newest few.
     Backup {

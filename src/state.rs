@@ -6,6 +6,7 @@ use crate::auth::oauth::OAuth;
 use crate::auth::password::Hasher;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 use crate::mail::Mailer;
 use crate::rate_limit::RateLimiter;
@@ -22,7 +23,7 @@ pub struct AppState {
 
 impl AppState {
     /// Counts a new plan (created, copied or imported) against the user's daily limit.
-    pub async fn count_new_plan(&self, db: &Db, user_id: i32) -> Result<(), AppError> {
+    pub async fn count_new_plan(&self, db: &Db, user_id: UserId) -> Result<(), AppError> {
         let limit = self.settings.limits.plans_per_user;
         self.limiter
             .hit(
@@ -40,7 +41,7 @@ impl AppState {
     pub async fn count_new_plan_with_activities(
         &self,
         db: &Db,
-        user_id: i32,
+        user_id: UserId,
         activities: usize,
     ) -> Result<(), AppError> {
         use crate::rate_limit::Kind;

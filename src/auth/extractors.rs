@@ -10,6 +10,7 @@ use actix_web_flash_messages::{IncomingFlashMessages, Level};
 
 use crate::auth::csrf;
 use crate::auth::session_store::{SESSION_ROW, SESSION_USER, SessionUser};
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 use crate::pages::{Flash, FlashLevel, Layout, NavUser};
 
@@ -73,12 +74,8 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn id(&self) -> i32 {
+    pub fn id(&self) -> UserId {
         self.user.id
-    }
-
-    pub fn user_id(&self) -> crate::domain::ids::UserId {
-        crate::domain::ids::UserId(self.user.id)
     }
 
     /// The `user_sessions` row of this browser.
@@ -126,7 +123,7 @@ pub struct StaffUser {
 }
 
 impl StaffUser {
-    pub fn id(&self) -> i32 {
+    pub fn id(&self) -> UserId {
         self.user.id
     }
 }

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::SessionLifetimes;
 use crate::db::PgPool;
+use crate::domain::ids::UserId;
 use crate::models::user;
 use crate::models::user_session::{self, KeyedSession, NewUserSession};
 
@@ -38,7 +39,7 @@ const SLIDE_STEP: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 /// The signed-in user as the database said during this request.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionUser {
-    pub id: i32,
+    pub id: UserId,
     pub username: String,
     pub is_staff: bool,
     pub is_verified: bool,
@@ -168,7 +169,7 @@ impl SessionStore for PgSessionStore {
         let key = generate_session_key();
         let Some(user_id) = state
             .get(USER_ID)
-            .and_then(|v| serde_json::from_str::<i32>(v).ok())
+            .and_then(|v| serde_json::from_str::<UserId>(v).ok())
         else {
             // Visitors who are not signed in have no row; their key leads nowhere.
             return Ok(key);

@@ -7,6 +7,7 @@
 //! verified), a reset link to the address and the current password hash (spent once the
 //! password changes, dead once the address does).
 
+use crate::domain::ids::UserId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
@@ -32,7 +33,7 @@ impl Purpose {
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     /// The user.
-    pub u: i32,
+    pub u: UserId,
     /// What the token is bound to (see the module doc).
     pub b: String,
     /// Expiry, Unix seconds.
@@ -60,7 +61,7 @@ fn mac(secret: &str, purpose: Purpose, claims: &[u8]) -> HmacSha256 {
 pub fn sign(
     secret: &str,
     purpose: Purpose,
-    user_id: i32,
+    user_id: UserId,
     bound_to: &str,
     valid_for: chrono::TimeDelta,
 ) -> String {
@@ -118,12 +119,12 @@ mod tests {
         let token = sign(
             SECRET,
             Purpose::VerifyEmail,
-            7,
+            UserId(7),
             "a@b.co",
             chrono::TimeDelta::hours(48),
         );
         let claims = verify(SECRET, Purpose::VerifyEmail, &token).unwrap();
-        assert_eq!((claims.u, claims.b.as_str()), (7, "a@b.co"));
+        assert_eq!((claims.u, claims.b.as_str()), (UserId(7), "a@b.co"));
     }
 
     #[test]
@@ -139,7 +140,7 @@ mod tests {
         let token = sign(
             SECRET,
             Purpose::VerifyEmail,
-            7,
+            UserId(7),
             "a@b.co",
             chrono::TimeDelta::hours(1),
         );
@@ -164,7 +165,7 @@ mod tests {
         let expired = sign(
             SECRET,
             Purpose::VerifyEmail,
-            7,
+            UserId(7),
             "a@b.co",
             chrono::TimeDelta::seconds(-1),
         );

@@ -11,6 +11,7 @@ use diesel::PgConnection;
 use diesel::connection::Connection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 pub use pool::PgPool;
 
@@ -76,7 +77,7 @@ pub fn migration_status(conn: &mut PgConnection) -> anyhow::Result<MigrationStat
 /// shows it nothing else (see the row-level security migration).
 #[derive(Clone, Debug)]
 pub enum Actor {
-    User(i32),
+    User(UserId),
     Staff,
     ShareToken(String),
     Explore,
@@ -253,11 +254,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::Actor;
+    use crate::domain::ids::UserId;
 
     #[test]
     fn the_actor_travels_as_a_literal() {
         assert_eq!(
-            Actor::User(42).set_config_sql(),
+            Actor::User(UserId(42)).set_config_sql(),
             "SELECT set_config('app.user_id', '42', true)"
         );
         assert_eq!(

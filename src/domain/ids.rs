@@ -31,6 +31,28 @@ macro_rules! id_type {
             }
         }
 
+        /// For ids read from elsewhere (a cursor, a test's own SQL); never between two
+        /// kinds of id.
+        impl From<i32> for $name {
+            fn from(id: i32) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<$name> for i32 {
+            fn from(id: $name) -> i32 {
+                id.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)

@@ -183,6 +183,7 @@ pub fn render(calendar: &Calendar) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{ActivityId, PlanId};
 
     #[test]
     fn escaping_and_folding() {
@@ -208,8 +209,8 @@ mod tests {
 
     fn at(date: NaiveDate, time: Option<NaiveTime>) -> PlanActivity {
         PlanActivity {
-            id: 1,
-            plan_id: 1,
+            id: ActivityId(1),
+            plan_id: PlanId(1),
             title: "Far".into(),
             description: None,
             activity_type: None,

@@ -5,12 +5,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::archived_plans;
+use crate::domain::ids::{PlanId, UserId};
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = archived_plans, check_for_backend(diesel::pg::Pg))]
 pub struct ArchivedPlan {
-    pub id: i32,
-    pub user_id: i32,
+    pub id: PlanId,
+    pub user_id: UserId,
     pub title: String,
     pub description: Option<String>,
     pub destination: Option<String>,
@@ -27,12 +28,12 @@ pub struct ArchivedPlan {
 }
 
 /// Deletes a user's archived plans; their activities go with them (`ON DELETE CASCADE`).
-pub fn delete_for_user(conn: &mut PgConnection, user_id: i32) -> QueryResult<usize> {
+pub fn delete_for_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<usize> {
     diesel::delete(archived_plans::table.filter(archived_plans::user_id.eq(user_id))).execute(conn)
 }
 
 /// A user's archived-away plans, newest first.
-pub fn list_for_user(conn: &mut PgConnection, user_id: i32) -> QueryResult<Vec<ArchivedPlan>> {
+pub fn list_for_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Vec<ArchivedPlan>> {
     archived_plans::table
         .filter(archived_plans::user_id.eq(user_id))
         .order((archived_plans::updated_at.desc(), archived_plans::id.desc()))
@@ -41,7 +42,7 @@ pub fn list_for_user(conn: &mut PgConnection, user_id: i32) -> QueryResult<Vec<A
 }
 
 /// The archived plan's id and owner, locked for the rest of the transaction.
-pub fn lock_owner(conn: &mut PgConnection, id: i32) -> QueryResult<Option<(i32, i32)>> {
+pub fn lock_owner(conn: &mut PgConnection, id: PlanId) -> QueryResult<Option<(PlanId, UserId)>> {
     archived_plans::table
         .filter(archived_plans::id.eq(id))
         .select((archived_plans::id, archived_plans::user_id))

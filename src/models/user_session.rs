@@ -3,12 +3,13 @@ use diesel::prelude::*;
 use ipnetwork::IpNetwork;
 
 use crate::db::schema::{user_sessions, users};
+use crate::domain::ids::UserId;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = user_sessions, check_for_backend(diesel::pg::Pg))]
 pub struct UserSession {
     pub id: i32,
-    pub user_id: i32,
+    pub user_id: UserId,
     /// SHA-256 hex of the cookie's session key; the key itself is never stored.
     pub session_key: String,
     pub session_data: Option<String>,
@@ -22,7 +23,7 @@ pub struct UserSession {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = user_sessions)]
 pub struct NewUserSession<'a> {
-    pub user_id: i32,
+    pub user_id: UserId,
     pub session_key: &'a str,
     pub session_data: &'a str,
     pub ip_address: Option<IpNetwork>,
@@ -41,7 +42,7 @@ pub struct KeyedSession {
     pub session_data: Option<String>,
     pub created_at: Option<NaiveDateTime>,
     pub expires_at: NaiveDateTime,
-    pub user_id: i32,
+    pub user_id: UserId,
     pub username: String,
     pub is_staff: Option<bool>,
     pub is_verified: Option<bool>,
@@ -94,7 +95,7 @@ pub fn delete_by_key(conn: &mut PgConnection, digest: &str) -> QueryResult<usize
     diesel::delete(user_sessions::table.filter(user_sessions::session_key.eq(digest))).execute(conn)
 }
 
-pub fn list_active(conn: &mut PgConnection, user_id: i32) -> QueryResult<Vec<UserSession>> {
+pub fn list_active(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Vec<UserSession>> {
     user_sessions::table
         .filter(user_sessions::user_id.eq(user_id))
         .filter(user_sessions::is_active.is_distinct_from(false))
@@ -105,7 +106,7 @@ pub fn list_active(conn: &mut PgConnection, user_id: i32) -> QueryResult<Vec<Use
 }
 
 /// Ends one session of a user; another user's id changes nothing.
-pub fn revoke(conn: &mut PgConnection, user_id: i32, session_id: i32) -> QueryResult<usize> {
+pub fn revoke(conn: &mut PgConnection, user_id: UserId, session_id: i32) -> QueryResult<usize> {
     diesel::delete(
         user_sessions::table
             .filter(user_sessions::id.eq(session_id))
@@ -125,7 +126,7 @@ pub fn delete(conn: &mut PgConnection, id: i32) -> QueryResult<i32> {
 /// Ends every session of a user except `keep` (the browser asking, if any).
 pub fn revoke_all_except(
     conn: &mut PgConnection,
-    user_id: i32,
+    user_id: UserId,
     keep: Option<i32>,
 ) -> QueryResult<usize> {
     let rows = user_sessions::table.filter(user_sessions::user_id.eq(user_id));

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Timestamp};
 
 use crate::db::Actor;
+use crate::domain::ids::{PlanId, UserId};
 use crate::models::archive;
 use crate::ops::progress::Progress;
 
@@ -122,7 +123,11 @@ pub fn archive(
 
 /// Brings one archived plan (and its activities) back to the live tables. `owner` limits it
 /// to that user's plans (the owner's "Restore" button); `None` is the command line.
-pub fn restore(conn: &mut PgConnection, plan_id: i32, owner: Option<i32>) -> QueryResult<bool> {
+pub fn restore(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    owner: Option<UserId>,
+) -> QueryResult<bool> {
     conn.transaction(|conn| {
         Actor::Staff.apply(conn)?;
         let found = archive::lock_owner(conn, plan_id)?;
@@ -135,7 +140,7 @@ pub fn restore(conn: &mut PgConnection, plan_id: i32, owner: Option<i32>) -> Que
             "plans",
             "archived_plan_activities",
             "plan_activities",
-            &[id],
+            &[id.0],
         )?;
         Ok(true)
     })

@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::db::Actor;
 use crate::db::schema::{plans, users};
+use crate::domain::ids::{PlanId, UserId};
 use crate::domain::{ActivityType, PlanStatus};
 use crate::models::plan_activity::NewPlanActivity;
 use crate::ops::progress::Progress;
@@ -214,7 +215,7 @@ fn seed_batch(
             )
         })
         .collect();
-    let user_ids: Vec<i32> = diesel::insert_into(users::table)
+    let user_ids: Vec<UserId> = diesel::insert_into(users::table)
         .values(&rows)
         .returning(users::id)
         .get_results(conn)?;
@@ -267,7 +268,7 @@ fn seed_batch(
             trips.push((start, days, lat, lng));
         }
     }
-    let plan_ids: Vec<i32> = if plan_rows.is_empty() {
+    let plan_ids: Vec<PlanId> = if plan_rows.is_empty() {
         Vec::new()
     } else {
         diesel::insert_into(plans::table)
@@ -328,7 +329,7 @@ pub fn ensure_demo_user(conn: &mut PgConnection, password_hash: &str) -> anyhow:
         if exists {
             return Ok(false);
         }
-        let id: i32 = diesel::insert_into(users::table)
+        let id: UserId = diesel::insert_into(users::table)
             .values((
                 users::email.eq(DEMO_EMAIL),
                 users::username.eq("demo"),
@@ -347,13 +348,17 @@ pub fn ensure_demo_user(conn: &mut PgConnection, password_hash: &str) -> anyhow:
 pub const DEMO_EMAIL: &str = "demo@wayfare.example";
 
 /// Three week-long plans of eight activities each.
-fn demo_plans(conn: &mut PgConnection, rng: &mut ChaCha8Rng, user_id: i32) -> anyhow::Result<()> {
+fn demo_plans(
+    conn: &mut PgConnection,
+    rng: &mut ChaCha8Rng,
+    user_id: UserId,
+) -> anyhow::Result<()> {
     const ACTIVITIES_PER_PLAN: u32 = 8;
     for n in 0..3 {
         let (city, country, lat, lng) = CITIES[(n as usize * 7) % CITIES.len()];
         let start = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default()
             + TimeDelta::days(i64::from(n) * 40);
-        let plan_id: i32 = diesel::insert_into(plans::table)
+        let plan_id: PlanId = diesel::insert_into(plans::table)
             .values((
                 plans::user_id.eq(user_id),
                 plans::title.eq(format!("A week in {city}")),

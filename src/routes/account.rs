@@ -521,7 +521,7 @@ pub async fn delete(
     }
     // Plans, activities and sessions go with the user (ON DELETE CASCADE).
     db.write(move |conn| Ok(user::delete(conn, id)?)).await?;
-    tracing::info!(user_id = id, "account deleted by its owner");
+    tracing::info!(user_id = id.0, "account deleted by its owner");
     current.session.purge();
     FlashMessage::info("Your account and everything in it have been deleted.").send();
     Ok(see_other("/"))

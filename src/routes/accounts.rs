@@ -15,6 +15,7 @@ use crate::auth::tokens::{self, Purpose, TokenError};
 use crate::client::{client_ip, client_key};
 use crate::db::Db;
 use crate::domain::Email;
+use crate::domain::ids::UserId;
 use crate::domain::profile::{NewAccount, ProfileInput};
 use crate::error::AppError;
 use crate::models::{user, user_session};
@@ -182,7 +183,7 @@ fn signup_failed(
 pub fn sign_in(
     req: &HttpRequest,
     session: &Session,
-    user_id: i32,
+    user_id: UserId,
     state: &AppState,
 ) -> Result<actix_web::cookie::Cookie<'static>, AppError> {
     let ip = client_ip(req, state.settings.trust_forwarded_for);
@@ -348,7 +349,7 @@ pub struct MessagePage {
 pub async fn send_verification(
     state: &AppState,
     db: &Db,
-    user_id: i32,
+    user_id: UserId,
     email: &str,
 ) -> Result<(), AppError> {
     state

@@ -148,7 +148,7 @@ pub async fn callback(
         Resolved::SignIn { user_id, created } => {
             if created {
                 tracing::info!(
-                    user_id,
+                    user_id = user_id.0,
                     provider = provider.slug(),
                     "account created through social login"
                 );

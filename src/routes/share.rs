@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::auth::extractors::{CurrentUser, Visitor};
 use crate::db::{Actor, Db};
 use crate::domain::checked::CheckedPlan;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{ActivityId, PlanId};
 use crate::error::AppError;
 use crate::formats::ics::{self, Calendar};
 use crate::models::plan::{self, ExploreFilter, PAGE_SIZE, Plan};
@@ -43,7 +43,7 @@ fn plausible(token: &str) -> bool {
 #[derive(Clone, Debug)]
 enum Door {
     Link(String),
-    Explore(i32),
+    Explore(PlanId),
 }
 
 impl Door {
@@ -114,7 +114,7 @@ impl SharePage {
     }
 
     /// An activity's number in itinerary order, as on the map.
-    fn number(&self, id: &i32) -> usize {
+    fn number(&self, id: &ActivityId) -> usize {
         numbering(&self.itinerary).get(id).copied().unwrap_or(0)
     }
 }
@@ -221,7 +221,7 @@ async fn copy_of(
         .await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plans::create_with_activities(conn, UserId(user_id), copy)?)
+            Ok(plans::create_with_activities(conn, user_id, copy)?)
         })
         .await?;
     FlashMessage::info("The plan is copied into your plans as a draft.").send();
@@ -259,7 +259,7 @@ pub async fn explore_show(
     visitor: Visitor,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    id: web::Path<i32>,
+    id: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     page(visitor, &state, &db, Door::Explore(id.into_inner())).await
 }
@@ -267,7 +267,7 @@ pub async fn explore_show(
 pub async fn explore_calendar(
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    id: web::Path<i32>,
+    id: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     calendar_of(&state, &db, Door::Explore(id.into_inner())).await
 }
@@ -276,7 +276,7 @@ pub async fn explore_copy(
     current: Option<CurrentUser>,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    id: web::Path<i32>,
+    id: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     copy_of(current, &state, &db, Door::Explore(id.into_inner())).await
 }
@@ -295,7 +295,7 @@ pub struct ExploreQuery {
 /// A card on Explore: what it shows and where it leads, nothing more (no share token:
 /// Explore's readers never reach the link's page).
 pub struct Listed {
-    pub id: i32,
+    pub id: PlanId,
     pub title: String,
     pub summary: String,
 }

@@ -41,7 +41,7 @@ pub struct PlanAccess {
 
 impl PlanAccess {
     /// The id the plan's rows are filed under (its owner's).
-    pub fn owner_id(&self) -> i32 {
+    pub fn owner_id(&self) -> UserId {
         self.plan.user_id
     }
 }
@@ -57,8 +57,8 @@ pub fn plan(
     action: Action,
 ) -> QueryResult<PlanAccess> {
     let found = match action {
-        Action::Read => plan::find_for_user(conn, user_id.0, plan_id.0)?,
-        Action::Edit | Action::Manage => plan::lock_for_user(conn, user_id.0, plan_id.0)?,
+        Action::Read => plan::find_for_user(conn, user_id, plan_id)?,
+        Action::Edit | Action::Manage => plan::lock_for_user(conn, user_id, plan_id)?,
     };
     let role = Role::Owner;
     if !role.allows(action) {

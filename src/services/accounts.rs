@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use crate::domain::ids::UserId;
 use crate::models::user::{self, NewUser, User};
 
 /// What became of a sign-up.
@@ -39,7 +40,7 @@ pub enum Confirmed {
 /// is still the account's address.
 pub fn confirm_email(
     conn: &mut PgConnection,
-    user_id: i32,
+    user_id: UserId,
     mailed_to: &str,
 ) -> QueryResult<Confirmed> {
     let Some(found) = user::find(conn, user_id).optional()? else {

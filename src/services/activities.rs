@@ -16,7 +16,7 @@ pub fn create(
     user_id: UserId,
     mut row: NewPlanActivity,
 ) -> QueryResult<PlanActivity> {
-    access::plan(conn, user_id, PlanId(row.plan_id), Action::Edit)?;
+    access::plan(conn, user_id, row.plan_id, Action::Edit)?;
     row.order_index = plan_activity::next_order_index(conn, row.plan_id, row.scheduled_date)?;
     plan_activity::insert(conn, &row)
 }
@@ -29,7 +29,7 @@ pub fn find(
     id: ActivityId,
 ) -> QueryResult<(Plan, PlanActivity)> {
     let found = access::plan(conn, user_id, plan_id, Action::Read)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     Ok((found.plan, activity))
 }
 
@@ -60,7 +60,7 @@ pub fn update(
     validate: impl FnOnce(Option<&serde_json::Value>) -> Result<NewPlanActivity, FieldErrors>,
 ) -> QueryResult<ActivitySaved> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let before = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
+    let before = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     let mut row = match validate(before.metadata.as_ref()) {
         Ok(row) => row,
         Err(errors) => {
@@ -73,10 +73,10 @@ pub fn update(
     row.order_index = if row.scheduled_date == before.scheduled_date {
         before.order()
     } else {
-        plan_activity::next_order_index(conn, plan_id.0, row.scheduled_date)?
+        plan_activity::next_order_index(conn, plan_id, row.scheduled_date)?
     };
     let saved = match version {
-        Some(version) => plan_activity::update_versioned(conn, plan_id.0, id.0, version, &row)?,
+        Some(version) => plan_activity::update_versioned(conn, plan_id, id, version, &row)?,
         None => None,
     };
     let Some(saved) = saved else {
@@ -86,7 +86,7 @@ pub fn update(
         });
     };
     if saved.scheduled_date != before.scheduled_date {
-        plan_activity::renumber_day(conn, plan_id.0, before.scheduled_date, &[])?;
+        plan_activity::renumber_day(conn, plan_id, before.scheduled_date, &[])?;
     }
     Ok(ActivitySaved::Saved(saved))
 }
@@ -99,9 +99,9 @@ pub fn delete(
     id: ActivityId,
 ) -> QueryResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
-    plan_activity::delete(conn, plan_id.0, id.0)?;
-    plan_activity::renumber_day(conn, plan_id.0, activity.scheduled_date, &[])?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    plan_activity::delete(conn, plan_id, id)?;
+    plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
     Ok(activity.scheduled_date)
 }
 
@@ -113,8 +113,8 @@ pub fn toggle(
     id: ActivityId,
 ) -> QueryResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
-    plan_activity::toggle_completed(conn, plan_id.0, id.0)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    plan_activity::toggle_completed(conn, plan_id, id)?;
     Ok(activity.scheduled_date)
 }
 
@@ -139,25 +139,25 @@ pub fn move_activity(
     to: Move,
 ) -> QueryResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id.0, id.0)?;
+    let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     let day = activity.scheduled_date;
     let up = match to {
         Move::ToDay(date) => {
             if date != day {
-                plan_activity::move_to_day(conn, plan_id.0, id.0, date)?;
-                plan_activity::renumber_day(conn, plan_id.0, day, &[])?;
+                plan_activity::move_to_day(conn, plan_id, id, date)?;
+                plan_activity::renumber_day(conn, plan_id, day, &[])?;
             }
             return Ok(date);
         }
         Move::Up => true,
         Move::Down => false,
     };
-    let mut order: Vec<i32> = plan_activity::list_for_plan(conn, plan_id.0)?
+    let mut order: Vec<ActivityId> = plan_activity::list_for_plan(conn, plan_id)?
         .into_iter()
         .filter(|a| a.scheduled_date == day)
         .map(|a| a.id)
         .collect();
-    if let Some(i) = order.iter().position(|x| *x == id.0) {
+    if let Some(i) = order.iter().position(|x| *x == id) {
         let j = if up {
             i.checked_sub(1)
         } else {
@@ -167,7 +167,7 @@ pub fn move_activity(
             order.swap(i, j);
         }
     }
-    plan_activity::renumber_day(conn, plan_id.0, day, &order)?;
+    plan_activity::renumber_day(conn, plan_id, day, &order)?;
     Ok(day)
 }
 
@@ -181,16 +181,15 @@ pub fn reorder_day(
     ids: &[ActivityId],
 ) -> QueryResult<()> {
     access::plan(conn, user_id, plan_id, Action::Edit)?;
-    let activities = plan_activity::list_for_plan(conn, plan_id.0)?;
+    let activities = plan_activity::list_for_plan(conn, plan_id)?;
     for id in ids {
-        let Some(activity) = activities.iter().find(|a| a.id == id.0) else {
+        let Some(activity) = activities.iter().find(|a| a.id == *id) else {
             return Err(diesel::result::Error::NotFound);
         };
         if activity.scheduled_date != date {
-            plan_activity::move_to_day(conn, plan_id.0, id.0, date)?;
-            plan_activity::renumber_day(conn, plan_id.0, activity.scheduled_date, &[])?;
+            plan_activity::move_to_day(conn, plan_id, *id, date)?;
+            plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
         }
     }
-    let order: Vec<i32> = ids.iter().map(|id| id.0).collect();
-    plan_activity::renumber_day(conn, plan_id.0, date, &order)
+    plan_activity::renumber_day(conn, plan_id, date, ids)
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::auth::oauth::{Profile, Provider};
 use crate::domain::Email;
+use crate::domain::ids::UserId;
 use crate::models::user::{self, NewUser, ProviderColumn, User};
 
 pub fn column(provider: Provider) -> ProviderColumn {
@@ -27,7 +28,7 @@ pub fn provider_id(user: &User, provider: Provider) -> Option<&str> {
 pub enum Resolved {
     /// Sign this account in (found by its provider id, linked by a verified e-mail, or new).
     SignIn {
-        user_id: i32,
+        user_id: UserId,
         created: bool,
     },
     /// The signed-in user's account is now linked to the profile.
@@ -62,7 +63,7 @@ pub fn resolve(
     conn: &mut PgConnection,
     provider: Provider,
     profile: &Profile,
-    signed_in: Option<i32>,
+    signed_in: Option<UserId>,
 ) -> QueryResult<Resolved> {
     let col = column(provider);
     let owner = user::find_by_provider(conn, col, &profile.provider_id)?;
@@ -151,7 +152,11 @@ pub enum Unlinked {
     LastWayIn,
 }
 
-pub fn unlink(conn: &mut PgConnection, user_id: i32, provider: Provider) -> QueryResult<Unlinked> {
+pub fn unlink(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    provider: Provider,
+) -> QueryResult<Unlinked> {
     let found = user::find(conn, user_id)?;
     if provider_id(&found, provider).is_none() {
         return Ok(Unlinked::NotLinked);

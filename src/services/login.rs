@@ -6,6 +6,7 @@
 use diesel::OptionalExtension;
 
 use crate::db::Db;
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 use crate::models::user;
 use crate::rate_limit::{Claim, Kind, pair_key};
@@ -14,7 +15,7 @@ use crate::state::AppState;
 /// What became of a login with a name (e-mail or username) and a password.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LoggedIn {
-    Yes(i32),
+    Yes(UserId),
     /// Unknown name or wrong password: the same answer, after the same work.
     Wrong,
     Deactivated,
@@ -117,7 +118,7 @@ async fn note_failure(state: &AppState, db: &Db, account: &str) -> Result<(), Ap
     let failures = state.limiter.count(db, Kind::LoginAccount, account).await?;
     let Some(user_id) = account
         .strip_prefix("user:")
-        .and_then(|id| id.parse::<i32>().ok())
+        .and_then(|id| id.parse::<UserId>().ok())
     else {
         return Ok(());
     };
@@ -168,6 +169,6 @@ pub fn login_account_key(found: Option<&user::User>, login: &str) -> String {
 }
 
 /// The throttling identifier of a known account.
-pub fn account_key(user_id: i32) -> String {
+pub fn account_key(user_id: UserId) -> String {
     format!("user:{user_id}")
 }

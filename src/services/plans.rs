@@ -24,7 +24,7 @@ pub enum Saved<T> {
 /// Every new plan starts here: a private draft of `owner`, without a link.
 pub fn new_draft(owner: UserId, plan: ValidPlan, plan_data: Value) -> NewPlan {
     NewPlan {
-        user_id: owner.0,
+        user_id: owner,
         title: plan.title,
         description: plan.description,
         destination: plan.destination,
@@ -59,7 +59,7 @@ pub fn read_with_activities(
     id: PlanId,
 ) -> QueryResult<(Plan, Vec<PlanActivity>)> {
     let found = access::plan(conn, user_id, id, Action::Read)?.plan;
-    let activities = plan_activity::list_for_plan(conn, id.0)?;
+    let activities = plan_activity::list_for_plan(conn, id)?;
     Ok((found, activities))
 }
 
@@ -76,7 +76,7 @@ pub fn update(
         return Ok(Saved::Conflict(before.plan));
     };
     Ok(
-        match plan::update_versioned(conn, before.owner_id(), id.0, version, changes)? {
+        match plan::update_versioned(conn, before.owner_id(), id, version, changes)? {
             Some(saved) => Saved::Saved(saved),
             None => Saved::Conflict(before.plan),
         },
@@ -111,7 +111,7 @@ pub fn update_data<E>(
         return Ok(DataSaved::Conflict(before.plan));
     };
     Ok(
-        match plan::update_data_versioned(conn, before.owner_id(), id.0, version, &data)? {
+        match plan::update_data_versioned(conn, before.owner_id(), id, version, &data)? {
             Some(saved) => DataSaved::Saved(saved),
             None => DataSaved::Conflict(before.plan),
         },
@@ -137,13 +137,13 @@ pub fn set_workflow(
         Workflow::Archive => PlanStatus::Archived,
         Workflow::Restore => PlanStatus::Draft,
     };
-    plan::set_status(conn, found.owner_id(), id.0, status)?;
+    plan::set_status(conn, found.owner_id(), id, status)?;
     Ok(())
 }
 
 /// Deletes the plan and its activities.
 pub fn delete(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<()> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
-    plan::delete_for_user(conn, found.owner_id(), id.0)?;
+    plan::delete_for_user(conn, found.owner_id(), id)?;
     Ok(())
 }

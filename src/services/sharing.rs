@@ -15,7 +15,7 @@ use crate::services::access::{self, Action};
 /// one before.
 pub fn renew_link(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<bool> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
-    plan::set_share_token(conn, found.owner_id(), id.0, Some(&plan::new_share_token()))?;
+    plan::set_share_token(conn, found.owner_id(), id, Some(&plan::new_share_token()))?;
     Ok(found.plan.share_token.is_some())
 }
 
@@ -36,10 +36,10 @@ pub fn set_visibility(
     choice: Visibility,
 ) -> QueryResult<VisibilityChanged> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
-    if choice == Visibility::Public && !user::find(conn, user_id.0)?.verified() {
+    if choice == Visibility::Public && !user::find(conn, user_id)?.verified() {
         return Ok(VisibilityChanged::NeedsConfirmedEmail);
     }
-    plan::set_visibility(conn, found.owner_id(), id.0, choice)?;
+    plan::set_visibility(conn, found.owner_id(), id, choice)?;
     Ok(VisibilityChanged::Changed(choice))
 }
 
@@ -69,7 +69,6 @@ pub fn set_link_options(
     sharing.show_bookings = options.show_bookings;
     sharing.display_name = options.display_name;
     data.sharing = Some(sharing);
-    let saved =
-        plan::update_data_versioned(conn, found.owner_id(), id.0, version, &data.to_value())?;
+    let saved = plan::update_data_versioned(conn, found.owner_id(), id, version, &data.to_value())?;
     Ok(saved.is_some())
 }

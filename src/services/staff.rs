@@ -5,6 +5,7 @@
 
 use diesel::prelude::*;
 
+use crate::domain::ids::UserId;
 use crate::models::archive;
 use crate::models::user::{self, User, staff};
 use crate::models::user_session;
@@ -47,8 +48,8 @@ pub enum Flag {
 /// be someone else and not the last active staff account.
 fn check(
     conn: &mut PgConnection,
-    actor_id: i32,
-    target: Option<i32>,
+    actor_id: UserId,
+    target: Option<UserId>,
 ) -> QueryResult<Option<Refused>> {
     let staff = staff::lock_active_staff(conn)?;
     if !staff.contains(&actor_id) {
@@ -68,8 +69,8 @@ fn check(
 /// Deactivates the account and ends every session it has.
 pub fn deactivate(
     conn: &mut PgConnection,
-    actor_id: i32,
-    id: i32,
+    actor_id: UserId,
+    id: UserId,
 ) -> QueryResult<Outcome<Deactivated>> {
     if let Some(refused) = check(conn, actor_id, Some(id))? {
         return Ok(Outcome::Refused(refused));
@@ -86,8 +87,8 @@ pub fn deactivate(
 /// Sets one flag; returns the user as they were.
 pub fn set_flag(
     conn: &mut PgConnection,
-    actor_id: i32,
-    id: i32,
+    actor_id: UserId,
+    id: UserId,
     flag: Flag,
 ) -> QueryResult<Outcome<User>> {
     if let Some(refused) = check(conn, actor_id, None)? {
@@ -103,7 +104,11 @@ pub fn set_flag(
 }
 
 /// Removes the staff flag: never one's own, never the last active staff account's.
-pub fn revoke_staff(conn: &mut PgConnection, actor_id: i32, id: i32) -> QueryResult<Outcome<User>> {
+pub fn revoke_staff(
+    conn: &mut PgConnection,
+    actor_id: UserId,
+    id: UserId,
+) -> QueryResult<Outcome<User>> {
     if let Some(refused) = check(conn, actor_id, Some(id))? {
         return Ok(Outcome::Refused(refused));
     }
@@ -116,8 +121,8 @@ pub fn revoke_staff(conn: &mut PgConnection, actor_id: i32, id: i32) -> QueryRes
 /// `ON DELETE CASCADE`; archived plans (no foreign key) are deleted here.
 pub fn delete_user(
     conn: &mut PgConnection,
-    actor_id: i32,
-    id: i32,
+    actor_id: UserId,
+    id: UserId,
 ) -> QueryResult<Outcome<DeletionPreview>> {
     if let Some(refused) = check(conn, actor_id, Some(id))? {
         return Ok(Outcome::Refused(refused));
@@ -130,7 +135,7 @@ pub fn delete_user(
 }
 
 /// Ends every session of a user; `NotFound` when there is no such user.
-pub fn end_sessions(conn: &mut PgConnection, user_id: i32) -> QueryResult<usize> {
+pub fn end_sessions(conn: &mut PgConnection, user_id: UserId) -> QueryResult<usize> {
     user::find(conn, user_id)?;
     user_session::revoke_all_except(conn, user_id, None)
 }

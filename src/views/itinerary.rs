@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::domain::ids::ActivityId;
 use crate::models::plan_activity::PlanActivity;
 
 /// Trips longer than this are shown as a list of days with activities only.
@@ -88,7 +89,7 @@ pub fn itinerary(
 }
 
 /// Activities numbered 1, 2, 3… through the days, then the unscheduled ones.
-pub fn numbering(itinerary: &Itinerary) -> HashMap<i32, usize> {
+pub fn numbering(itinerary: &Itinerary) -> HashMap<ActivityId, usize> {
     itinerary
         .days
         .iter()
@@ -114,8 +115,8 @@ pub(crate) mod tests {
     ) -> PlanActivity {
         let money = |v: &str| (!v.is_empty()).then(|| BigDecimal::from_str(v).unwrap());
         PlanActivity {
-            id,
-            plan_id: 1,
+            id: ActivityId(id),
+            plan_id: crate::domain::ids::PlanId(1),
             title: format!("A{id}"),
             description: None,
             activity_type: Some(kind.into()),
@@ -157,7 +158,7 @@ pub(crate) mod tests {
         assert_eq!(it.days[0].weekday(), "Wed");
         assert_eq!(
             it.unscheduled.iter().map(|a| a.id).collect::<Vec<_>>(),
-            vec![3, 4]
+            vec![ActivityId(3), ActivityId(4)]
         );
     }
 

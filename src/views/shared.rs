@@ -257,12 +257,13 @@ pub fn summary(
 mod tests {
     use super::*;
     use crate::domain::PlanStatus;
+    use crate::domain::ids::{ActivityId, PlanId, UserId};
     use serde_json::json;
 
     fn plan(data: Value) -> Plan {
         Plan {
-            id: 1,
-            user_id: 1,
+            id: PlanId(1),
+            user_id: UserId(1),
             title: "Trip".into(),
             description: None,
             destination: None,
@@ -281,8 +282,8 @@ mod tests {
 
     fn stop(metadata: Value) -> PlanActivity {
         PlanActivity {
-            id: 1,
-            plan_id: 1,
+            id: ActivityId(1),
+            plan_id: PlanId(1),
             title: "Stop".into(),
             description: None,
             activity_type: None,

@@ -6,6 +6,7 @@ use serde_json::json;
 use wayfare::db::schema::{
     archived_plan_activities, archived_plans, plan_activities, plans, user_sessions, users,
 };
+use wayfare::domain::ids::UserId;
 
 use crate::support::{
     FIREFOX, PASSWORD, SESSION_COOKIE, TestApp, TestUser, assert_is_login_redirect,
@@ -13,7 +14,7 @@ use crate::support::{
 };
 
 /// What a user has, counted: plans, their activities, archived plans and sessions.
-fn holdings(app: &TestApp, user: i32) -> [i64; 4] {
+fn holdings(app: &TestApp, user: UserId) -> [i64; 4] {
     [
         app.plans_of(user).len() as i64,
         app.one(
@@ -36,7 +37,7 @@ fn holdings(app: &TestApp, user: i32) -> [i64; 4] {
 }
 
 /// Files an archived plan with one archived activity.
-fn archive(app: &TestApp, user: i32, plan: &str, activity: &str) {
+fn archive(app: &TestApp, user: UserId, plan: &str, activity: &str) {
     let archived: i32 = app.one(
         diesel::insert_into(archived_plans::table)
             .values((
@@ -151,7 +152,7 @@ async fn a_new_email_address_must_be_confirmed_again() {
         "/verify-email/",
     );
     assert_eq!(browser.get(&old_link).await.status(), 200);
-    let id: i32 = app.the_user().id;
+    let id = app.the_user().id;
 
     let changed = browser
         .post_form(
@@ -387,7 +388,7 @@ async fn the_export_holds_the_users_data_and_no_one_elses() {
     let data: serde_json::Value = serde_json::from_str(&body).unwrap();
 
     let profile = &data["profile"];
-    assert_eq!(profile["id"], alice.id);
+    assert_eq!(profile["id"], alice.id.0);
     assert_eq!(profile["email"], "alice@example.com");
     assert_eq!(profile["username"], "alice");
     assert_eq!(profile["is_verified"], true);

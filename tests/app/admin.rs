@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
 use crate::support::{Browser, TABLES, TestApp, TestUser, spawn_app};
+use wayfare::domain::ids::{ActivityId, PlanId, UserId};
 
 mod access;
 mod audit;
@@ -26,12 +27,12 @@ fn make_staff(app: &TestApp, username: &str) -> TestUser {
 /// A plan straight in the database (as a superuser, past row-level security).
 fn create_plan(
     app: &TestApp,
-    owner: i32,
+    owner: UserId,
     title: &str,
     status: &str,
     public: bool,
     token: Option<&str>,
-) -> i32 {
+) -> PlanId {
     let plan = app
         .plan_of(owner)
         .title(title)
@@ -48,7 +49,7 @@ fn create_plan(
     .id
 }
 
-fn create_activity(app: &TestApp, plan: i32, title: &str) -> i32 {
+fn create_activity(app: &TestApp, plan: PlanId, title: &str) -> ActivityId {
     app.activity(plan)
         .title(title)
         .location("Belém")
@@ -63,7 +64,8 @@ fn create_counter(app: &TestApp, kind: &str, identifier: &str, count: i32) -> i3
 }
 
 /// One row as JSON, to compare before and after an action (`null` when it is gone).
-fn row(app: &TestApp, table: &str, id: i32) -> serde_json::Value {
+fn row(app: &TestApp, table: &str, id: impl Into<i32>) -> serde_json::Value {
+    let id = id.into();
     app.rows_of(table)
         .into_iter()
         .find(|row| row["id"] == id)
@@ -175,7 +177,7 @@ struct World {
     admin: Browser,
     alice: TestUser,
     alice_browser: Browser,
-    plan: i32,
+    plan: PlanId,
     session: i32,
 }
 

@@ -15,6 +15,7 @@ use crate::support::{
     spawn_app_behind_proxy, test_env, unique,
 };
 use crate::support::{date, decimal};
+use wayfare::domain::ids::{PlanId, UserId};
 
 // ---------------------------------------------------------------- the database stops
 
@@ -30,7 +31,7 @@ struct Seen {
 /// What one load client does on its `n`th request.
 fn load_request(
     browser: &Browser,
-    plan_id: i32,
+    plan_id: PlanId,
     token: &str,
     client: usize,
     n: usize,
@@ -295,7 +296,7 @@ pub fn insert_user(db: &TestDatabase, username: &str) -> TestUser {
         .execute(&mut db.admin_conn())
         .unwrap();
     TestUser {
-        id: 0,
+        id: UserId(0),
         email,
         username: username.into(),
         password: PASSWORD.into(),

@@ -7,6 +7,7 @@ use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 use wayfare::auth::tokens::{self, Purpose};
 use wayfare::db::schema::users;
+use wayfare::domain::ids::UserId;
 
 use crate::support::{HOME, PASSWORD, TestApp, assert_is_redirect_to, extract_link, spawn_app};
 
@@ -40,7 +41,7 @@ fn expires_in_hours(link: &str) -> f64 {
     (expiry - Utc::now().timestamp()) as f64 / 3600.0
 }
 
-fn is_verified(app: &TestApp, id: i32) -> bool {
+fn is_verified(app: &TestApp, id: impl Into<UserId>) -> bool {
     app.user_row(id)
         .and_then(|u| u.is_verified)
         .map(|b| b.to_string())
@@ -48,7 +49,7 @@ fn is_verified(app: &TestApp, id: i32) -> bool {
         == "true"
 }
 
-fn password_hash(app: &TestApp, id: i32) -> String {
+fn password_hash(app: &TestApp, id: impl Into<UserId>) -> String {
     app.user_row(id).map(|u| u.password_hash).unwrap()
 }
 
@@ -60,7 +61,7 @@ async fn the_verification_link_confirms_the_address_once() {
     let browser = app.new_browser();
     let signup = browser.signup("vera@example.com", "vera", PASSWORD).await;
     assert_is_redirect_to(&signup, HOME);
-    let id: i32 = app.the_user().id;
+    let id = app.the_user().id;
     assert!(!is_verified(&app, id));
 
     let mail = app.last_mail_to("vera@example.com");
@@ -68,7 +69,7 @@ async fn the_verification_link_confirms_the_address_once() {
     let link = extract_link(&app, &mail.body, "/verify-email/");
     let hours = expires_in_hours(&link);
     assert!((47.9..=48.0).contains(&hours), "{hours}");
-    assert_eq!(claims(&link)["u"], id);
+    assert_eq!(claims(&link)["u"], id.0);
 
     // Opened on another device, not signed in.
     let phone = app.new_browser();
@@ -161,7 +162,7 @@ async fn a_tampered_verification_link_is_refused() {
     );
 
     let mut for_bob = claims(&link);
-    for_bob["u"] = bob.id.into();
+    for_bob["u"] = bob.id.0.into();
     for_bob["b"] = bob.email.clone().into();
     let mut later = claims(&link);
     later["x"] = (later["x"].as_i64().unwrap() + 86_400 * 365).into();
@@ -242,7 +243,7 @@ async fn the_reset_link_sets_a_new_password_once_and_ends_every_session() {
     let link = reset_link(&app, &user.email).await;
     let hours = expires_in_hours(&link);
     assert!((0.98..=1.0).contains(&hours), "{hours}");
-    assert_eq!(claims(&link)["u"], user.id);
+    assert_eq!(claims(&link)["u"], user.id.0);
 
     let browser = app.new_browser();
     let form = browser.get(&link).await;
@@ -338,7 +339,7 @@ async fn an_expired_or_tampered_reset_link_is_refused() {
     );
     let link = reset_link(&app, &alice.email).await;
     let mut for_bob = claims(&link);
-    for_bob["u"] = bob.id.into();
+    for_bob["u"] = bob.id.0.into();
     let mut later = claims(&link);
     later["x"] = (later["x"].as_i64().unwrap() + 86_400).into();
     let verify_token = tokens::sign(
@@ -442,7 +443,7 @@ async fn a_reset_link_never_confirms_an_address_it_was_not_sent_to() {
     let app = spawn_app().await;
     let browser = app.new_browser();
     browser.signup("eve@example.com", "eve", PASSWORD).await;
-    let id: i32 = app.the_user().id;
+    let id = app.the_user().id;
     let link = reset_link(&app, "eve@example.com").await;
     let moved = browser
         .post_form(

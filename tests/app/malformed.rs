@@ -14,6 +14,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reqwest::StatusCode;
 
 use crate::support::{Browser, TestApp, TestUser, spawn_app_with, unique};
+use wayfare::domain::ids::{ActivityId, PlanId};
 
 /// Cases per endpoint: enough to cover every kind of value, small enough for a quick suite.
 const CASES: u32 = 40;
@@ -587,7 +588,9 @@ fn upload_case() -> impl Strategy<Value = Case> {
 }
 
 /// The url-encoded forms of the site, on a plan and an activity of the fuzzed user.
-fn form_endpoints(plan: i32, activity: i32) -> Vec<(&'static str, Endpoint)> {
+fn form_endpoints(plan: PlanId, activity: ActivityId) -> Vec<(&'static str, Endpoint)> {
+    // The snapshot compares rows by their plain `id`.
+    let (plan, activity) = (plan.0, activity.0);
     let endpoint = |path: String, fields, anonymous, versioned| Endpoint {
         path,
         fields,

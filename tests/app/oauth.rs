@@ -424,7 +424,7 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
     squatter
         .signup(victim_email, "squatter", squatter_password)
         .await;
-    let account: i32 = app.the_user().id;
+    let account = app.the_user().id;
     fake.profile(google("g-squatter", "squatter@example.com", true));
     assert_eq!(location(&journey(&squatter, "google").await), "/account");
 

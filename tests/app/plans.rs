@@ -107,6 +107,7 @@ pub fn insert_activity(
     }
     .insert()
     .id
+    .0
 }
 
 /// Adds an activity through the form; returns its id.

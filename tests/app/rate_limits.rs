@@ -152,7 +152,7 @@ async fn one_clients_failures_never_lock_the_owner_out(app: &TestApp) -> i32 {
     let (owner, _) = browser_from_own_address(app);
     owner.login_ok(&victim.username, PASSWORD).await;
     assert_eq!(app.sessions_of(victim.id).len(), 1);
-    victim.id
+    victim.id.0
 }
 
 /// One client failing one after the other: five free tries, then waits of 2 s, 4 s, 8 s

@@ -391,8 +391,8 @@ fn row_level_security_shows_an_unfiltered_query_only_the_actors_rows() {
         })
         .unwrap()
     };
-    assert_eq!(seen(Actor::User(alice), &mut conn), (2, 2));
-    assert_eq!(seen(Actor::User(bob), &mut conn), (1, 1));
+    assert_eq!(seen(Actor::User(alice.into()), &mut conn), (2, 2));
+    assert_eq!(seen(Actor::User(bob.into()), &mut conn), (1, 1));
     assert_eq!(seen(Actor::Staff, &mut conn), (3, 3));
     assert_eq!(
         seen(Actor::ShareToken("bob-token".into()), &mut conn),
@@ -408,7 +408,7 @@ fn row_level_security_shows_an_unfiltered_query_only_the_actors_rows() {
     // Alice can neither change nor create Bob's rows.
     let changed = conn
         .transaction(|conn| {
-            Actor::User(alice).apply(conn)?;
+            Actor::User(alice.into()).apply(conn)?;
             sql_query("UPDATE plans SET title = 'hacked' WHERE user_id = $1")
                 .bind::<Integer, _>(bob)
                 .execute(conn)
@@ -416,7 +416,7 @@ fn row_level_security_shows_an_unfiltered_query_only_the_actors_rows() {
         .unwrap();
     assert_eq!(changed, 0);
     let insert = conn.transaction(|conn| {
-        Actor::User(alice).apply(conn)?;
+        Actor::User(alice.into()).apply(conn)?;
         sql_query("INSERT INTO plans (user_id, title) VALUES ($1, 'planted')")
             .bind::<Integer, _>(bob)
             .execute(conn)

@@ -13,6 +13,7 @@ use wayfare::models::archive::ArchivedPlan;
 use wayfare::models::user_session::UserSession;
 
 use crate::support::{Browser, TestApp, TestUser, assert_security_headers, spawn_app, unique};
+use wayfare::domain::ids::PlanId;
 
 const ROUTE_SOURCES: [&str; 2] = [
     include_str!("../../src/routes/mod.rs"),
@@ -110,7 +111,7 @@ pub struct World {
     pub victim: TestUser,
     pub victim_browser: Browser,
     pub mallory_browser: Browser,
-    pub mallory_plan: i32,
+    pub mallory_plan: PlanId,
     pub staff_browser: Browser,
     pub ids: Ids,
     /// What only the victim (and staff) may see.
@@ -226,7 +227,7 @@ impl World {
         let archived_activities: Vec<_> = app
             .rows_of("archived_plan_activities")
             .into_iter()
-            .filter(|a| archived.iter().any(|p| a["plan_id"] == p.id))
+            .filter(|a| archived.iter().any(|p| a["plan_id"] == p.id.0))
             .collect();
         let sessions: Vec<UserSession> = app.all(
             s::table
@@ -464,7 +465,9 @@ fn may_show_victim_data(path: &str, world: &World) -> bool {
 
 async fn walk_as_intruder(app: &TestApp, world: &World, who: &str, browser: &Browser) -> usize {
     let token = token_of(browser).await;
-    let plan = app.plan_row(world.ids.plan.parse().unwrap()).unwrap();
+    let plan = app
+        .plan_row(world.ids.plan.parse::<i32>().unwrap())
+        .unwrap();
     let version = plan
         .updated_at
         .unwrap()

@@ -34,7 +34,7 @@ async fn signup_login_logout_round_trip_with_the_session_row_column_by_column() 
 
     let signup = browser.signup("rosa@example.com", "rosa", PASSWORD).await;
     assert_is_redirect_to(&signup, HOME);
-    let user_id: i32 = app.the_user().id;
+    let user_id = app.the_user().id;
     assert_eq!(app.sessions_of(user_id).len(), 1);
     assert_is_redirect_to(&browser.logout().await, "/");
     assert_eq!(app.session_count(), 0);
@@ -662,7 +662,7 @@ fn reset_link_in(app: &crate::support::TestApp, db: &TestDatabase) -> String {
     let token = wayfare::auth::tokens::sign(
         &app.secret_key,
         wayfare::auth::tokens::Purpose::ResetPassword,
-        1,
+        wayfare::domain::ids::UserId(1),
         &wayfare::auth::tokens::reset_binding("a@example.com", &hash),
         TimeDelta::hours(1),
     );

@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use super::{PAGE_SIZE, Plan};
 use crate::db::schema::{plan_activities, plans};
 use crate::domain::PlanStatus;
+use crate::domain::ids::{PlanId, UserId};
 
 /// A plan without its (possibly large) `plan_data`, for lists.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = plans, check_for_backend(diesel::pg::Pg))]
 pub struct PlanSummary {
-    pub id: i32,
-    pub user_id: i32,
+    pub id: PlanId,
+    pub user_id: UserId,
     pub title: String,
     pub destination: Option<String>,
     pub start_date: Option<NaiveDate>,
@@ -41,7 +42,7 @@ pub struct ListFilter {
     pub status: Option<PlanStatus>,
     pub search: Option<String>,
     /// Keyset cursor: the (updated_at, id) of the last plan of the previous page.
-    pub after: Option<(NaiveDateTime, i32)>,
+    pub after: Option<(NaiveDateTime, PlanId)>,
 }
 
 /// `%`, `_` and `\` match themselves in a search.
@@ -57,7 +58,7 @@ pub fn like_pattern(search: &str) -> String {
 /// statement on the `(user_id, updated_at DESC)` index, however many plans there are.
 pub fn list_for_user(
     conn: &mut PgConnection,
-    user_id: i32,
+    user_id: UserId,
     filter: &ListFilter,
 ) -> QueryResult<Vec<(Plan, i64)>> {
     let activity_count = plan_activities::table
@@ -100,7 +101,7 @@ pub struct ExploreFilter {
     /// Trip length in days, inclusive bounds.
     pub min_days: Option<i32>,
     pub max_days: Option<i32>,
-    pub after: Option<(NaiveDateTime, i32)>,
+    pub after: Option<(NaiveDateTime, PlanId)>,
 }
 
 /// What Explore lists: public, published plans with a link (the partial index
@@ -112,7 +113,7 @@ const LISTED: &str =
 
 /// One plan Explore lists, by id (row-level security: `Actor::Explore`); anything else is
 /// `NotFound`.
-pub fn find_listed(conn: &mut PgConnection, id: i32) -> QueryResult<Plan> {
+pub fn find_listed(conn: &mut PgConnection, id: PlanId) -> QueryResult<Plan> {
     use crate::db::schema::users;
     use diesel::dsl::sql;
     use diesel::sql_types::Bool;

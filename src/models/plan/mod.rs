@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::plans;
 use crate::domain::activity::ValidActivity;
+use crate::domain::ids::{PlanId, UserId};
 use crate::domain::{Currency, PlanStatus};
 use crate::models::plan_activity::{self, NewPlanActivity};
 
@@ -21,8 +22,8 @@ pub use sharing::{find_by_share_token, new_share_token, set_share_token, set_vis
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = plans, check_for_backend(diesel::pg::Pg))]
 pub struct Plan {
-    pub id: i32,
-    pub user_id: i32,
+    pub id: PlanId,
+    pub user_id: UserId,
     pub title: String,
     pub description: Option<String>,
     pub destination: Option<String>,
@@ -42,7 +43,7 @@ pub struct Plan {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = plans)]
 pub struct NewPlan {
-    pub user_id: i32,
+    pub user_id: UserId,
     pub title: String,
     pub description: Option<String>,
     pub destination: Option<String>,
@@ -105,12 +106,12 @@ pub fn version_time(version: i64) -> Option<NaiveDateTime> {
 }
 
 /// Any plan, by id (row-level security decides who may read it).
-pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<Plan> {
+pub fn find(conn: &mut PgConnection, id: PlanId) -> QueryResult<Plan> {
     plans::table.find(id).select(Plan::as_select()).first(conn)
 }
 
 /// A plan of this user; anyone else's (or a missing one) is `NotFound`.
-pub fn find_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<Plan> {
+pub fn find_for_user(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<Plan> {
     plans::table
         .filter(plans::id.eq(id))
         .filter(plans::user_id.eq(user_id))
@@ -120,7 +121,7 @@ pub fn find_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryRes
 
 /// Locks the plan row for the rest of the transaction: changes to its activities' order
 /// are serialized per plan, so concurrent moves keep `order_index` dense.
-pub fn lock_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<Plan> {
+pub fn lock_for_user(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<Plan> {
     plans::table
         .filter(plans::id.eq(id))
         .filter(plans::user_id.eq(user_id))
@@ -133,8 +134,8 @@ pub fn lock_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryRes
 /// someone did (the caller answers 409).
 pub fn update_versioned(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     version: NaiveDateTime,
     changes: &PlanChanges,
 ) -> QueryResult<Option<Plan>> {
@@ -153,8 +154,8 @@ pub fn update_versioned(
 /// Replaces `plan_data` under the same version rule.
 pub fn update_data_versioned(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     version: NaiveDateTime,
     data: &serde_json::Value,
 ) -> QueryResult<Option<Plan>> {
@@ -174,8 +175,8 @@ pub fn update_data_versioned(
 /// `published` belongs to the visibility choice (`set_visibility`).
 pub fn set_status(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     status: PlanStatus,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -187,7 +188,7 @@ pub fn set_status(
     .execute(conn)
 }
 
-pub fn delete_for_user(conn: &mut PgConnection, user_id: i32, id: i32) -> QueryResult<usize> {
+pub fn delete_for_user(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<usize> {
     diesel::delete(
         plans::table
             .filter(plans::id.eq(id))

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::plans;
 use crate::domain::PlanStatus;
+use crate::domain::ids::{PlanId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moderation {
@@ -27,8 +28,12 @@ impl Moderation {
 
 /// Applies a moderation action; returns the owner's id and whether anything changed
 /// (`false`: the plan was already that way). `NotFound` for a missing plan.
-pub fn moderate(conn: &mut PgConnection, id: i32, action: Moderation) -> QueryResult<(i32, bool)> {
-    let owner: i32 = plans::table
+pub fn moderate(
+    conn: &mut PgConnection,
+    id: PlanId,
+    action: Moderation,
+) -> QueryResult<(UserId, bool)> {
+    let owner: UserId = plans::table
         .find(id)
         .select(plans::user_id)
         .for_no_key_update()

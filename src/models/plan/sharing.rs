@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use super::Plan;
 use crate::db::schema::plans;
 use crate::domain::PlanStatus;
+use crate::domain::ids::{PlanId, UserId};
 
 /// Writes who can find the plan (see `Visibility`): a link keeps its token, so choosing
 /// "Everyone" and back does not break links already given out.
 pub fn set_visibility(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     visibility: crate::domain::plan::Visibility,
 ) -> QueryResult<usize> {
     use crate::domain::plan::Visibility;
@@ -70,8 +71,8 @@ pub fn new_share_token() -> String {
 /// Gives the plan a new share token (the old link, if any, dies at once).
 pub fn set_share_token(
     conn: &mut PgConnection,
-    user_id: i32,
-    id: i32,
+    user_id: UserId,
+    id: PlanId,
     token: Option<&str>,
 ) -> QueryResult<usize> {
     diesel::update(

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::domain::Coordinates;
 use crate::domain::activity::{ActivityInput, Metadata, ValidActivity, time_text};
 use crate::domain::checked::{ActivityRow, CheckedPlan, Problems, short};
+use crate::domain::ids::PlanId;
 use crate::domain::money::display;
 use crate::domain::plan::PlanInput;
 use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
@@ -49,7 +50,7 @@ impl ActivityInput {
 
 impl NewPlanActivity {
     /// The row for checked values, at `order_index` in the plan `plan_id`.
-    pub fn from_valid(plan_id: i32, order_index: i32, v: ValidActivity) -> NewPlanActivity {
+    pub fn from_valid(plan_id: PlanId, order_index: i32, v: ValidActivity) -> NewPlanActivity {
         let (latitude, longitude) = v.coordinates.map(Coordinates::into_parts).unzip();
         NewPlanActivity {
             plan_id,
@@ -100,6 +101,7 @@ mod tests {
     use chrono::NaiveTime;
 
     use super::*;
+    use crate::domain::ids::{ActivityId, PlanId};
 
     #[test]
     fn an_activity_read_back_as_the_form_validates_to_the_same_row() {
@@ -120,8 +122,8 @@ mod tests {
         assert_eq!(row.metadata["parking"], true, "unknown keys survive");
         assert_eq!(row.start_time, NaiveTime::from_hms_opt(10, 0, 30));
         let stored = PlanActivity {
-            id: 1,
-            plan_id: 1,
+            id: ActivityId(1),
+            plan_id: PlanId(1),
             title: row.title.clone(),
             description: None,
             activity_type: None,

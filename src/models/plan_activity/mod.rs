@@ -10,8 +10,8 @@ mod input;
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = plan_activities, check_for_backend(diesel::pg::Pg))]
 pub struct PlanActivity {
-    pub id: i32,
-    pub plan_id: i32,
+    pub id: ActivityId,
+    pub plan_id: PlanId,
     pub title: String,
     pub description: Option<String>,
     /// No CHECK constraint: an older row may hold any kind (`ActivityType` is what is
@@ -37,7 +37,7 @@ pub struct PlanActivity {
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = plan_activities, treat_none_as_null = true)]
 pub struct NewPlanActivity {
-    pub plan_id: i32,
+    pub plan_id: PlanId,
     pub title: String,
     pub description: Option<String>,
     pub activity_type: Option<ActivityType>,
@@ -63,6 +63,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewPlanActivity) -> QueryResult<Pla
 }
 
 use crate::db::schema::plans;
+use crate::domain::ids::{ActivityId, PlanId, UserId};
 
 impl PlanActivity {
     pub fn version(&self) -> i64 {
@@ -78,7 +79,7 @@ impl PlanActivity {
 }
 
 /// A plan's activities in itinerary order: by day, then position.
-pub fn list_for_plan(conn: &mut PgConnection, plan_id: i32) -> QueryResult<Vec<PlanActivity>> {
+pub fn list_for_plan(conn: &mut PgConnection, plan_id: PlanId) -> QueryResult<Vec<PlanActivity>> {
     plan_activities::table
         .filter(plan_activities::plan_id.eq(plan_id))
         .order((
@@ -93,9 +94,9 @@ pub fn list_for_plan(conn: &mut PgConnection, plan_id: i32) -> QueryResult<Vec<P
 /// One activity of one of `user_id`'s plans.
 pub fn find_for_user(
     conn: &mut PgConnection,
-    user_id: i32,
-    plan_id: i32,
-    id: i32,
+    user_id: UserId,
+    plan_id: PlanId,
+    id: ActivityId,
 ) -> QueryResult<PlanActivity> {
     plan_activities::table
         .inner_join(plans::table)
@@ -109,7 +110,7 @@ pub fn find_for_user(
 /// The position after the last activity of that day.
 pub fn next_order_index(
     conn: &mut PgConnection,
-    plan_id: i32,
+    plan_id: PlanId,
     date: Option<chrono::NaiveDate>,
 ) -> QueryResult<i32> {
     let query = plan_activities::table
@@ -127,8 +128,8 @@ pub fn next_order_index(
 /// Saves an edit only if the activity is still at `version`.
 pub fn update_versioned(
     conn: &mut PgConnection,
-    plan_id: i32,
-    id: i32,
+    plan_id: PlanId,
+    id: ActivityId,
     version: NaiveDateTime,
     changes: &NewPlanActivity,
 ) -> QueryResult<Option<PlanActivity>> {
@@ -144,7 +145,7 @@ pub fn update_versioned(
     .optional()
 }
 
-pub fn delete(conn: &mut PgConnection, plan_id: i32, id: i32) -> QueryResult<usize> {
+pub fn delete(conn: &mut PgConnection, plan_id: PlanId, id: ActivityId) -> QueryResult<usize> {
     diesel::delete(
         plan_activities::table
             .filter(plan_activities::id.eq(id))
@@ -153,7 +154,11 @@ pub fn delete(conn: &mut PgConnection, plan_id: i32, id: i32) -> QueryResult<usi
     .execute(conn)
 }
 
-pub fn toggle_completed(conn: &mut PgConnection, plan_id: i32, id: i32) -> QueryResult<usize> {
+pub fn toggle_completed(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    id: ActivityId,
+) -> QueryResult<usize> {
     diesel::update(
         plan_activities::table
             .filter(plan_activities::id.eq(id))
@@ -169,9 +174,9 @@ pub fn toggle_completed(conn: &mut PgConnection, plan_id: i32, id: i32) -> Query
 /// that day missing from `ids` follow in their current order. Call with the plan locked.
 pub fn renumber_day(
     conn: &mut PgConnection,
-    plan_id: i32,
+    plan_id: PlanId,
     date: Option<chrono::NaiveDate>,
-    ids: &[i32],
+    ids: &[ActivityId],
 ) -> QueryResult<()> {
     let query = plan_activities::table
         .filter(plan_activities::plan_id.eq(plan_id))
@@ -181,12 +186,12 @@ pub fn renumber_day(
             plan_activities::id.asc(),
         ))
         .into_boxed();
-    let current: Vec<i32> = match date {
+    let current: Vec<ActivityId> = match date {
         Some(d) => query.filter(plan_activities::scheduled_date.eq(d)),
         None => query.filter(plan_activities::scheduled_date.is_null()),
     }
     .load(conn)?;
-    let ordered: Vec<i32> = ids
+    let ordered: Vec<ActivityId> = ids
         .iter()
         .copied()
         .filter(|id| current.contains(id))
@@ -208,8 +213,8 @@ pub fn renumber_day(
 /// Moves an activity to another day (or to none), at the end of that day.
 pub fn move_to_day(
     conn: &mut PgConnection,
-    plan_id: i32,
-    id: i32,
+    plan_id: PlanId,
+    id: ActivityId,
     date: Option<chrono::NaiveDate>,
 ) -> QueryResult<usize> {
     let position = next_order_index(conn, plan_id, date)?;
@@ -226,7 +231,7 @@ pub fn move_to_day(
 }
 
 /// Marks every activity of a plan done (an import's ticked-off ones, inserted first).
-pub fn mark_all_completed(conn: &mut PgConnection, plan_id: i32) -> QueryResult<usize> {
+pub fn mark_all_completed(conn: &mut PgConnection, plan_id: PlanId) -> QueryResult<usize> {
     diesel::update(plan_activities::table.filter(plan_activities::plan_id.eq(plan_id)))
         .set(plan_activities::is_completed.eq(true))
         .execute(conn)

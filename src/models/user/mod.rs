@@ -2,13 +2,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::users;
+use crate::domain::ids::UserId;
 
 pub mod staff;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
-    pub id: i32,
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub password_hash: String,
@@ -65,7 +66,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewUser) -> QueryResult<User> {
         .get_result(conn)
 }
 
-pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<User> {
+pub fn find(conn: &mut PgConnection, id: UserId) -> QueryResult<User> {
     users::table.find(id).select(User::as_select()).first(conn)
 }
 
@@ -127,14 +128,18 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
         .optional()
 }
 
-pub fn update(conn: &mut PgConnection, id: i32, changes: &UserChanges) -> QueryResult<User> {
+pub fn update(conn: &mut PgConnection, id: UserId, changes: &UserChanges) -> QueryResult<User> {
     diesel::update(users::table.find(id))
         .set(changes)
         .returning(User::as_returning())
         .get_result(conn)
 }
 
-pub fn record_login(conn: &mut PgConnection, id: i32, new_hash: Option<&str>) -> QueryResult<()> {
+pub fn record_login(
+    conn: &mut PgConnection,
+    id: UserId,
+    new_hash: Option<&str>,
+) -> QueryResult<()> {
     let now = chrono::Utc::now().naive_utc();
     match new_hash {
         Some(hash) => diesel::update(users::table.find(id))
@@ -151,7 +156,7 @@ pub fn record_login(conn: &mut PgConnection, id: i32, new_hash: Option<&str>) ->
 /// `email` (a reset link is spent once, and proves only the address it was mailed to).
 pub fn replace_password(
     conn: &mut PgConnection,
-    id: i32,
+    id: UserId,
     email: &str,
     old_hash: &str,
     new_hash: &str,
@@ -169,7 +174,7 @@ pub fn replace_password(
 
 /// Removes both social logins (see the password reset: links made before the address was
 /// confirmed may be someone else's).
-pub fn unlink_providers(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+pub fn unlink_providers(conn: &mut PgConnection, id: UserId) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((
             users::google_id.eq(None::<String>),
@@ -178,7 +183,7 @@ pub fn unlink_providers(conn: &mut PgConnection, id: i32) -> QueryResult<usize> 
         .execute(conn)
 }
 
-pub fn mark_verified(conn: &mut PgConnection, id: i32) -> QueryResult<()> {
+pub fn mark_verified(conn: &mut PgConnection, id: UserId) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set(users::is_verified.eq(true))
         .execute(conn)
@@ -186,14 +191,14 @@ pub fn mark_verified(conn: &mut PgConnection, id: i32) -> QueryResult<()> {
 }
 
 /// Whether the user is staff (their sessions' lifetimes are shorter).
-pub fn is_staff(conn: &mut PgConnection, id: i32) -> QueryResult<Option<bool>> {
+pub fn is_staff(conn: &mut PgConnection, id: UserId) -> QueryResult<Option<bool>> {
     users::table.find(id).select(users::is_staff).first(conn)
 }
 
 /// Deletes a user and everything they own. Plans, activities and sessions go by ON DELETE
 /// CASCADE; archived plans have no foreign key to `users` (the archive keeps rows of any
 /// age), so they and their activities are deleted here. Call inside a transaction.
-pub fn delete(conn: &mut PgConnection, id: i32) -> QueryResult<usize> {
+pub fn delete(conn: &mut PgConnection, id: UserId) -> QueryResult<usize> {
     crate::models::archive::delete_for_user(conn, id)?;
     diesel::delete(users::table.find(id)).execute(conn)
 }
@@ -232,7 +237,7 @@ pub fn find_by_provider(
 /// Links (or, with `None`, unlinks) a provider account.
 pub fn set_provider(
     conn: &mut PgConnection,
-    id: i32,
+    id: UserId,
     column: ProviderColumn,
     provider_id: Option<&str>,
 ) -> QueryResult<usize> {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{plan_activities, plans, user_sessions};
+use crate::domain::ids::UserId;
 use crate::models::plan::Plan;
 use crate::models::plan_activity::PlanActivity;
 use crate::models::user::{self, User};
@@ -20,7 +21,7 @@ pub struct AccountExport {
 
 #[derive(Serialize)]
 pub struct ProfileExport {
-    pub id: i32,
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub first_name: Option<String>,
@@ -71,7 +72,7 @@ impl From<&User> for ProfileExport {
     }
 }
 
-pub fn account(conn: &mut PgConnection, user_id: i32) -> QueryResult<AccountExport> {
+pub fn account(conn: &mut PgConnection, user_id: UserId) -> QueryResult<AccountExport> {
     let found = user::find(conn, user_id)?;
     let own_plans: Vec<Plan> = plans::table
         .filter(plans::user_id.eq(user_id))

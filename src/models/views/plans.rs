@@ -7,6 +7,7 @@ use diesel::sql_types::{Bool, Text};
 use super::PAGE_SIZE;
 use crate::db::schema::{plan_activities, plans, users};
 use crate::domain::PlanStatus;
+use crate::domain::ids::PlanId;
 use crate::models::plan::{self, Plan, PlanSummary, like_pattern};
 use crate::models::plan_activity::{self, PlanActivity};
 use crate::models::user::{self, User};
@@ -98,7 +99,7 @@ pub struct PlanDetail {
     pub activities: Vec<PlanActivity>,
 }
 
-pub fn plan_detail(conn: &mut PgConnection, id: i32) -> QueryResult<PlanDetail> {
+pub fn plan_detail(conn: &mut PgConnection, id: PlanId) -> QueryResult<PlanDetail> {
     let plan = plan::find(conn, id)?;
     let owner = user::find(conn, plan.user_id)?;
     let activities = plan_activity::list_for_plan(conn, id)?;

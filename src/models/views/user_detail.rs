@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::USER_PAGE_PLANS;
 use crate::db::schema::{plan_activities, plans, user_sessions};
+use crate::domain::ids::UserId;
 use crate::models::plan::PlanSummary;
 use crate::models::user::{self, User};
 use crate::models::user_session::{self, UserSession};
@@ -18,7 +19,7 @@ pub struct UserDetail {
 }
 
 /// A user's page: four statements, however many plans and sessions they have.
-pub fn user_detail(conn: &mut PgConnection, id: i32) -> QueryResult<UserDetail> {
+pub fn user_detail(conn: &mut PgConnection, id: UserId) -> QueryResult<UserDetail> {
     let user = user::find(conn, id)?;
     let activity_count = plan_activities::table
         .filter(plan_activities::plan_id.eq(plans::id))
@@ -54,7 +55,7 @@ pub struct DeletionPreview {
     pub sessions: i64,
 }
 
-pub fn deletion_preview(conn: &mut PgConnection, id: i32) -> QueryResult<DeletionPreview> {
+pub fn deletion_preview(conn: &mut PgConnection, id: UserId) -> QueryResult<DeletionPreview> {
     let user = user::find(conn, id)?;
     let (plans, activities, sessions) = diesel::select((
         plans::table

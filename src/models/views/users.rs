@@ -7,6 +7,7 @@ use diesel::sql_types::{Bool, Text};
 
 use super::{PAGE_SIZE, now};
 use crate::db::schema::{plans, user_sessions, users};
+use crate::domain::ids::UserId;
 use crate::models::plan::like_pattern;
 use crate::models::user::User;
 
@@ -89,9 +90,9 @@ impl UserSort {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserCursor {
-    Id(i32),
+    Id(UserId),
     Text(String),
-    LastLogin(Option<NaiveDateTime>, i32),
+    LastLogin(Option<NaiveDateTime>, UserId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +214,7 @@ pub fn list_users(conn: &mut PgConnection, filter: &UserFilter) -> QueryResult<V
 mod tests {
     use super::*;
 
-    fn user(id: i32, last_login: Option<NaiveDateTime>) -> User {
+    fn user(id: UserId, last_login: Option<NaiveDateTime>) -> User {
         User {
             id,
             email: format!("u{id}@example.com"),
@@ -238,7 +239,7 @@ mod tests {
             .naive_utc();
         for sort in UserSort::ALL {
             assert_eq!(UserSort::parse(sort.as_str()), sort);
-            for u in [user(7, Some(t)), user(8, None)] {
+            for u in [user(UserId(7), Some(t)), user(UserId(8), None)] {
                 let cursor = sort.parse_cursor(&sort.cursor_after(&u)).unwrap();
                 let expected = match sort {
                     UserSort::Newest | UserSort::Oldest => UserCursor::Id(u.id),

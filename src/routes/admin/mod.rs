@@ -65,7 +65,7 @@ fn audit(
 ) {
     tracing::info!(
         target: "audit",
-        actor_id = staff.id(),
+        actor_id = staff.id().0,
         actor = %staff.user.username,
         action,
         target_type,

@@ -11,6 +11,7 @@ use super::{audit, page_link, search_term, split_page, yes_no};
 use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
 use crate::domain::PlanStatus;
+use crate::domain::ids::PlanId;
 use crate::error::AppError;
 use crate::models::plan::{self, Moderation};
 use crate::models::views::plans::{self as admin, PlanDetail, PlanFilter, PlanRow};
@@ -95,7 +96,7 @@ pub async fn show(
     staff: StaffUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let detail = db
@@ -116,7 +117,7 @@ pub async fn show(
 async fn moderate(
     staff: StaffUser,
     db: web::Data<Db>,
-    id: i32,
+    id: PlanId,
     action: Moderation,
 ) -> Result<HttpResponse, AppError> {
     let (owner, changed) = db
@@ -148,7 +149,7 @@ async fn moderate(
 pub async fn unpublish(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     moderate(staff, db, path.into_inner(), Moderation::Unpublish).await
 }
@@ -156,7 +157,7 @@ pub async fn unpublish(
 pub async fn archive(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     moderate(staff, db, path.into_inner(), Moderation::Archive).await
 }
@@ -164,7 +165,7 @@ pub async fn archive(
 pub async fn revoke_share(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     moderate(staff, db, path.into_inner(), Moderation::RevokeShare).await
 }

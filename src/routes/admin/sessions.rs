@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{NextForm, audit, back_to, page_link, plural, search_term, split_page};
 use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 use crate::models::user_session;
 use crate::models::views::sessions::{self as admin, SessionFilter, SessionRow};
@@ -119,7 +120,7 @@ pub async fn revoke(
 pub async fn revoke_all_of_user(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
     web::Form(form): web::Form<NextForm>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = path.into_inner();

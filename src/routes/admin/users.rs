@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{audit, page_link, plural, search_term, split_page, yes_no};
 use crate::auth::extractors::StaffUser;
 use crate::db::{Actor, Db};
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 use crate::models::user::{self, User};
 use crate::models::views::user_detail::{self, DeletionPreview, UserDetail};
@@ -134,7 +135,7 @@ struct ShowPage {
 pub async fn show(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let detail = db
@@ -150,13 +151,13 @@ pub async fn show(
     })
 }
 
-fn user_page(id: i32) -> HttpResponse {
+fn user_page(id: UserId) -> HttpResponse {
     see_other(&format!("/admin/users/{id}"))
 }
 
 /// A refused action: a flash on the user's page, or the 404 a non-staff visitor gets when
 /// the one asking lost their staff rights meanwhile.
-fn refused(refusal: Refused, id: i32, what: &str) -> Result<HttpResponse, AppError> {
+fn refused(refusal: Refused, id: UserId, what: &str) -> Result<HttpResponse, AppError> {
     let message = match refusal {
         Refused::NotStaff => return Err(AppError::NotFound),
         Refused::OwnAccount => format!("You cannot {what} your own account."),
@@ -173,7 +174,7 @@ fn refused(refusal: Refused, id: i32, what: &str) -> Result<HttpResponse, AppErr
 pub async fn deactivate(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, id) = (staff.id(), path.into_inner());
     let outcome = db
@@ -207,7 +208,7 @@ pub async fn deactivate(
 async fn set_flag(
     staff: StaffUser,
     db: web::Data<Db>,
-    id: i32,
+    id: UserId,
     flag: Flag,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.id();
@@ -233,7 +234,7 @@ async fn set_flag(
 pub async fn activate(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     set_flag(staff, db, path.into_inner(), Flag::Active).await
 }
@@ -241,7 +242,7 @@ pub async fn activate(
 pub async fn mark_verified(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     set_flag(staff, db, path.into_inner(), Flag::Verified).await
 }
@@ -249,7 +250,7 @@ pub async fn mark_verified(
 pub async fn grant_staff(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     set_flag(staff, db, path.into_inner(), Flag::Staff).await
 }
@@ -257,7 +258,7 @@ pub async fn grant_staff(
 pub async fn revoke_staff(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, id) = (staff.id(), path.into_inner());
     let outcome = db
@@ -280,7 +281,7 @@ pub async fn send_reset(
     staff: StaffUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let found: User = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
@@ -325,7 +326,7 @@ struct DeletePage {
 pub async fn delete_form(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     if id == staff.id() {
@@ -346,7 +347,7 @@ pub async fn delete_form(
 pub async fn delete(
     staff: StaffUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, id) = (staff.id(), path.into_inner());
     let outcome = db

@@ -108,7 +108,7 @@ impl ActivityForm {
             tags: self.tags.clone(),
         };
         Ok(NewPlanActivity::from_valid(
-            plan_id.0,
+            plan_id,
             0,
             input.validate(existing)?,
         ))
@@ -136,7 +136,7 @@ pub struct NewQuery {
 }
 
 async fn readable_plan(db: &Db, user_id: UserId, plan_id: PlanId) -> Result<Plan, AppError> {
-    db.read_as(Actor::User(user_id.0), move |conn| {
+    db.read_as(Actor::User(user_id), move |conn| {
         Ok(access::plan(conn, user_id, plan_id, Action::Read)?.plan)
     })
     .await
@@ -149,7 +149,7 @@ pub async fn new_form(
     path: web::Path<PlanId>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let found = readable_plan(&db, current.user_id(), path.into_inner()).await?;
+    let found = readable_plan(&db, current.id(), path.into_inner()).await?;
     let date = optional_date(&query.date)
         .ok()
         .flatten()
@@ -177,7 +177,7 @@ pub async fn create(
     path: web::Path<PlanId>,
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, plan_id) = (current.user_id(), path.into_inner());
+    let (user_id, plan_id) = (current.id(), path.into_inner());
     let found = readable_plan(&db, user_id, plan_id).await?;
     let row = match form.validate(plan_id, None) {
         Ok(row) => row,
@@ -207,7 +207,7 @@ pub async fn create(
         )
         .await?;
     let date = row.scheduled_date;
-    db.write_as(Actor::User(user_id.0), move |conn| {
+    db.write_as(Actor::User(user_id), move |conn| {
         Ok(activities::create(conn, user_id, row)?)
     })
     .await?;
@@ -228,9 +228,9 @@ pub async fn edit_form(
     db: web::Data<Db>,
     path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let (found, activity) = db
-        .read_as(Actor::User(user_id.0), move |conn| {
+        .read_as(Actor::User(user_id), move |conn| {
             Ok(activities::find(conn, user_id, plan_id, id)?)
         })
         .await?;
@@ -253,11 +253,11 @@ pub async fn update(
     path: web::Path<(PlanId, ActivityId)>,
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let version = form.version.parse().ok().and_then(plan::version_time);
     let submitted = form.clone();
     let saved = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(activities::update(
                 conn,
                 user_id,
@@ -307,9 +307,9 @@ pub async fn delete(
     db: web::Data<Db>,
     path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let date = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(activities::delete(conn, user_id, plan_id, id)?)
         })
         .await?;
@@ -322,9 +322,9 @@ pub async fn toggle(
     db: web::Data<Db>,
     path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let date = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(activities::toggle(conn, user_id, plan_id, id)?)
         })
         .await?;
@@ -345,7 +345,7 @@ pub async fn move_activity(
     path: web::Path<(PlanId, ActivityId)>,
     web::Form(form): web::Form<MoveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, (plan_id, id)) = (current.user_id(), path.into_inner());
+    let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let to = match form.direction.as_str() {
         "up" => Move::Up,
         "down" => Move::Down,
@@ -353,7 +353,7 @@ pub async fn move_activity(
         _ => return Err(AppError::BadRequest("Choose up, down or a day.".into())),
     };
     let date = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(activities::move_activity(conn, user_id, plan_id, id, to)?)
         })
         .await?;
@@ -376,7 +376,7 @@ pub async fn reorder(
     path: web::Path<PlanId>,
     web::Form(form): web::Form<ReorderForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, plan_id) = (current.user_id(), path.into_inner());
+    let (user_id, plan_id) = (current.id(), path.into_inner());
     let date = optional_date(&form.date).map_err(AppError::BadRequest)?;
     let ids: Vec<ActivityId> = form
         .ids
@@ -390,7 +390,7 @@ pub async fn reorder(
             "Too many activities in one day.".into(),
         ));
     }
-    db.write_as(Actor::User(user_id.0), move |conn| {
+    db.write_as(Actor::User(user_id), move |conn| {
         Ok(activities::reorder_day(conn, user_id, plan_id, date, &ids)?)
     })
     .await?;

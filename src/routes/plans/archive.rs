@@ -7,6 +7,7 @@ use askama::Template;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::Db;
+use crate::domain::ids::PlanId;
 use crate::error::AppError;
 use crate::models::archive::{self as archived, ArchivedPlan};
 use crate::ops::archive;
@@ -33,7 +34,7 @@ pub async fn list(current: CurrentUser, db: web::Data<Db>) -> Result<HttpRespons
 pub async fn restore(
     current: CurrentUser,
     db: web::Data<Db>,
-    path: web::Path<i32>,
+    path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
     // The archive tables have no row-level security: `restore` checks the owner itself.

@@ -261,7 +261,7 @@ struct DetailsPage {
 }
 
 async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
-    db.read_as(Actor::User(user_id.0), move |conn| {
+    db.read_as(Actor::User(user_id), move |conn| {
         Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
     })
     .await
@@ -297,7 +297,7 @@ pub async fn details_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.user_id(), path.into_inner()).await?;
+    let found = load(&db, current.id(), path.into_inner()).await?;
     render_with(
         StatusCode::OK,
         &page(
@@ -321,7 +321,7 @@ async fn save_data(
     change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors> + Send + 'static,
 ) -> Result<DataSaved<FieldErrors>, AppError> {
     let version = version.parse().ok().and_then(plan::version_time);
-    db.write_as(Actor::User(user_id.0), move |conn| {
+    db.write_as(Actor::User(user_id), move |conn| {
         Ok(plans::update_data(conn, user_id, id, version, |found| {
             let mut data = PlanData::from_value(found.plan_data.as_ref());
             change(&mut data)?;
@@ -373,7 +373,7 @@ pub async fn details_save(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let submitted = form.clone();
-    match save_data(&db, current.user_id(), id, &form.version, move |data| {
+    match save_data(&db, current.id(), id, &form.version, move |data| {
         submitted.apply(data)
     })
     .await?
@@ -405,7 +405,7 @@ pub async fn booking_add(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let submitted = form.clone();
-    let outcome = save_data(&db, current.user_id(), id, &form.version, move |data| {
+    let outcome = save_data(&db, current.id(), id, &form.version, move |data| {
         let (kind, booking) = submitted.validate()?;
         let mut bookings = data.bookings();
         match kind.as_str() {
@@ -453,7 +453,7 @@ pub async fn booking_delete(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (kind, index) = (form.kind.clone(), form.index);
-    let outcome = save_data(&db, current.user_id(), id, &form.version, move |data| {
+    let outcome = save_data(&db, current.id(), id, &form.version, move |data| {
         let mut bookings = data.bookings();
         let list = match kind.as_str() {
             "flights" => &mut bookings.flights,
@@ -521,7 +521,7 @@ pub async fn raw_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.user_id(), path.into_inner()).await?;
+    let found = load(&db, current.id(), path.into_inner()).await?;
     let json =
         serde_json::to_string_pretty(found.plan_data.as_ref().unwrap_or(&serde_json::json!({})))
             .unwrap_or_default();
@@ -563,11 +563,11 @@ pub async fn raw_save(
     path: web::Path<PlanId>,
     web::Form(form): web::Form<RawForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let parsed = parse_raw(&form.plan_data);
     let version = form.version.parse().ok().and_then(plan::version_time);
     let outcome = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(plans::update_data(conn, user_id, id, version, |_| parsed)?)
         })
         .await?;

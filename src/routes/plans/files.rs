@@ -76,9 +76,9 @@ pub async fn calendar(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let (found, activities) = db
-        .read_as(Actor::User(user_id.0), move |conn| {
+        .read_as(Actor::User(user_id), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -98,9 +98,9 @@ pub async fn export(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let (found, activities) = db
-        .read_as(Actor::User(user_id.0), move |conn| {
+        .read_as(Actor::User(user_id), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -176,12 +176,12 @@ pub async fn import(
             );
         }
     };
-    let user_id = current.user_id();
+    let user_id = current.id();
     state
-        .count_new_plan_with_activities(&db, user_id.0, import.activities.len())
+        .count_new_plan_with_activities(&db, user_id, import.activities.len())
         .await?;
     let created = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(plans::create_with_activities(conn, user_id, import)?)
         })
         .await?;

@@ -17,8 +17,8 @@ use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
-use crate::domain::ids::PlanId;
-use crate::domain::plan::{CURRENCIES, PlanInput, Visibility};
+use crate::domain::ids::{ActivityId, PlanId};
+use crate::domain::plan::{CURRENCIES, PlanInput, ValidPlan, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
@@ -59,7 +59,7 @@ struct ListPage {
     statuses: [PlanStatus; 3],
 }
 
-fn parse_cursor(raw: &str) -> Option<(NaiveDateTime, i32)> {
+fn parse_cursor(raw: &str) -> Option<(NaiveDateTime, PlanId)> {
     let (micros, id) = raw.split_once('.')?;
     Some((plan::version_time(micros.parse().ok()?)?, id.parse().ok()?))
 }
@@ -76,11 +76,11 @@ pub async fn list(
             .filter(|q| !q.is_empty() && q.chars().count() <= 100),
         after: parse_cursor(&query.after),
     };
-    let user_id = current.user_id();
+    let user_id = current.id();
     let first_page = filter.after.is_none();
     let mut rows = db
-        .read_as(Actor::User(user_id.0), move |conn| {
-            Ok(plan::list_for_user(conn, user_id.0, &filter)?)
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok(plan::list_for_user(conn, user_id, &filter)?)
         })
         .await?;
     let next_page = (rows.len() as i64 > PAGE_SIZE).then(|| {
@@ -156,10 +156,22 @@ impl PlanForm {
             currency: self.currency.clone(),
         }
     }
+}
 
-    /// The checked values, or the errors beside their fields.
-    fn validate(&self) -> Result<PlanChanges, FieldErrors> {
-        let plan = self.input().validate()?;
+impl TryFrom<&PlanForm> for ValidPlan {
+    type Error = FieldErrors;
+
+    /// The checked values, or every field's error beside its field.
+    fn try_from(form: &PlanForm) -> Result<Self, FieldErrors> {
+        form.input().validate()
+    }
+}
+
+impl TryFrom<&PlanForm> for PlanChanges {
+    type Error = FieldErrors;
+
+    fn try_from(form: &PlanForm) -> Result<Self, FieldErrors> {
+        let plan = ValidPlan::try_from(form)?;
         Ok(PlanChanges {
             title: plan.title,
             description: plan.description,
@@ -219,7 +231,7 @@ pub async fn create(
     db: web::Data<Db>,
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = match form.input().validate() {
+    let fields = match ValidPlan::try_from(&form) {
         Ok(fields) => fields,
         Err(errors) => {
             return render_with(
@@ -228,10 +240,10 @@ pub async fn create(
             );
         }
     };
-    let user_id = current.user_id();
-    state.count_new_plan(&db, user_id.0).await?;
+    let user_id = current.id();
+    state.count_new_plan(&db, user_id).await?;
     let created = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(plans::create(conn, user_id, fields)?)
         })
         .await?;
@@ -259,11 +271,11 @@ struct ShowPage {
     verified: bool,
     share_url: Option<String>,
     /// Each activity's number in itinerary order, as on the map.
-    numbers: std::collections::HashMap<i32, usize>,
+    numbers: std::collections::HashMap<ActivityId, usize>,
 }
 
 impl ShowPage {
-    fn number(&self, id: &i32) -> usize {
+    fn number(&self, id: &ActivityId) -> usize {
         self.numbers.get(id).copied().unwrap_or(0)
     }
 
@@ -287,9 +299,9 @@ pub async fn show(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let (plan, activities) = db
-        .read_as(Actor::User(user_id.0), move |conn| {
+        .read_as(Actor::User(user_id), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -323,9 +335,9 @@ pub async fn edit_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let found = db
-        .read_as(Actor::User(user_id.0), move |conn| {
+        .read_as(Actor::User(user_id), move |conn| {
             Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
         })
         .await?;
@@ -343,12 +355,12 @@ pub async fn update(
     path: web::Path<PlanId>,
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
-    let changes = match form.validate() {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let changes = match PlanChanges::try_from(&form) {
         Ok(changes) => changes,
         Err(errors) => {
             // The plan must exist and be theirs before we show anything about it.
-            db.read_as(Actor::User(user_id.0), move |conn| {
+            db.read_as(Actor::User(user_id), move |conn| {
                 Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
             })
             .await?;
@@ -360,7 +372,7 @@ pub async fn update(
     };
     let version = form.version.parse().ok().and_then(plan::version_time);
     let saved = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(plans::update(conn, user_id, id, version, &changes)?)
         })
         .await?;
@@ -395,7 +407,7 @@ pub async fn set_status(
     path: web::Path<PlanId>,
     web::Form(form): web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let (to, message) = match form.status.trim().parse() {
         Ok(PlanStatus::Archived) => (Workflow::Archive, "The plan is archived."),
         Ok(PlanStatus::Draft) => (Workflow::Restore, "The plan is back from the archive."),
@@ -407,7 +419,7 @@ pub async fn set_status(
             ));
         }
     };
-    db.write_as(Actor::User(user_id.0), move |conn| {
+    db.write_as(Actor::User(user_id), move |conn| {
         Ok(plans::set_workflow(conn, user_id, id, to)?)
     })
     .await?;
@@ -424,10 +436,10 @@ pub async fn duplicate(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     // A missing or foreign plan answers 404 before anything is counted.
     let (source, activities) = db
-        .read_as(Actor::User(user_id.0), move |conn| {
+        .read_as(Actor::User(user_id), move |conn| {
             Ok(plans::read_with_activities(conn, user_id, id)?)
         })
         .await?;
@@ -450,10 +462,10 @@ pub async fn duplicate(
         ))
     })?;
     state
-        .count_new_plan_with_activities(&db, user_id.0, copy.activities.len())
+        .count_new_plan_with_activities(&db, user_id, copy.activities.len())
         .await?;
     let created = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(plans::create_with_activities(conn, user_id, copy)?)
         })
         .await?;
@@ -473,9 +485,9 @@ pub async fn delete_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let found = db
-        .read_as(Actor::User(user_id.0), move |conn| {
+        .read_as(Actor::User(user_id), move |conn| {
             Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
         })
         .await?;
@@ -490,8 +502,8 @@ pub async fn delete(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
-    db.write_as(Actor::User(user_id.0), move |conn| {
+    let (user_id, id) = (current.id(), path.into_inner());
+    db.write_as(Actor::User(user_id), move |conn| {
         Ok(plans::delete(conn, user_id, id)?)
     })
     .await?;

@@ -22,9 +22,9 @@ pub async fn share(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let had_link = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(sharing::renew_link(conn, user_id, id)?)
         })
         .await?;
@@ -43,8 +43,8 @@ pub async fn revoke(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
-    db.write_as(Actor::User(user_id.0), move |conn| {
+    let (user_id, id) = (current.id(), path.into_inner());
+    db.write_as(Actor::User(user_id), move |conn| {
         Ok(sharing::set_visibility(
             conn,
             user_id,
@@ -72,10 +72,10 @@ pub async fn visibility(
     path: web::Path<PlanId>,
     web::Form(form): web::Form<VisibilityForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let choice = Visibility::parse(&form.visibility).map_err(AppError::BadRequest)?;
     let changed = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(sharing::set_visibility(conn, user_id, id, choice)?)
         })
         .await?;
@@ -115,7 +115,7 @@ pub async fn options(
     path: web::Path<PlanId>,
     web::Form(form): web::Form<OptionsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (user_id, id) = (current.user_id(), path.into_inner());
+    let (user_id, id) = (current.id(), path.into_inner());
     let display_name = optional_text(&form.display_name, 60)
         .map_err(|e| AppError::BadRequest(format!("Display name: {e}")))?;
     let version = form.version.parse().ok().and_then(plan::version_time);
@@ -125,7 +125,7 @@ pub async fn options(
         display_name,
     };
     let saved = db
-        .write_as(Actor::User(user_id.0), move |conn| {
+        .write_as(Actor::User(user_id), move |conn| {
             Ok(sharing::set_link_options(
                 conn, user_id, id, version, options,
             )?)

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use wayfare::db::schema::plan_activities;
+use wayfare::domain::ids::PlanId;
 
 use crate::plans::{add_activity, create_plan, field_error, field_value, form_version, traveller};
 use crate::support::{assert_is_redirect_to, date, decimal, spawn_app, time};
@@ -93,7 +94,7 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
             (a.order_index, a.is_completed),
         ),
         (
-            (plan, "Sunset at Miradouro"),
+            (PlanId(plan), "Sunset at Miradouro"),
             (
                 text("Bring a jacket"),
                 text("attraction"),

@@ -295,7 +295,7 @@ async fn two_moves_at_once_keep_every_day_dense() {
     let reorder = format!("/plans/{plan}/activities/reorder");
     for round in 0..12usize {
         // Two different activities still there.
-        let ids: Vec<i32> = app.activities_of(plan).iter().map(|a| a.id).collect();
+        let ids: Vec<i32> = app.activities_of(plan).iter().map(|a| a.id.0).collect();
         let first = ids[(round * 5) % ids.len()];
         let mut second = ids[(round * 7 + 3) % ids.len()];
         if second == first {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, Once};
+use wayfare::domain::ids::UserId;
 
 use diesel::sql_query;
 use diesel::sql_types::BigInt;
@@ -58,7 +59,7 @@ fn capture_audit_log() {
     });
 }
 
-fn audit_lines(actor: i32) -> Vec<HashMap<String, String>> {
+fn audit_lines(actor: UserId) -> Vec<HashMap<String, String>> {
     AUDIT
         .lock()
         .unwrap()
@@ -111,18 +112,22 @@ async fn every_admin_change_writes_one_audit_line_and_nothing_else_does() {
     let alice_id = u.to_string();
     let reset_fields = [("kind", "mail_account"), ("identifier", alice_id.as_str())];
     let actions = [
-        (format!("/admin/users/{u}/verify"), "user.verify", u),
+        (format!("/admin/users/{u}/verify"), "user.verify", u.0),
         (
             format!("/admin/users/{u}/grant-staff"),
             "user.grant_staff",
-            u,
+            u.0,
         ),
         (
             format!("/admin/users/{u}/revoke-staff"),
             "user.revoke_staff",
-            u,
+            u.0,
         ),
-        (format!("/admin/users/{u}/send-reset"), "user.send_reset", u),
+        (
+            format!("/admin/users/{u}/send-reset"),
+            "user.send_reset",
+            u.0,
+        ),
         (
             format!("/admin/sessions/{bob_session}/revoke"),
             "session.revoke",
@@ -131,22 +136,26 @@ async fn every_admin_change_writes_one_audit_line_and_nothing_else_does() {
         (
             format!("/admin/users/{u}/sessions/revoke"),
             "user.revoke_sessions",
-            u,
+            u.0,
         ),
-        (format!("/admin/users/{u}/deactivate"), "user.deactivate", u),
-        (format!("/admin/users/{u}/activate"), "user.activate", u),
-        (format!("/admin/plans/{p}/unpublish"), "plan.unpublish", p),
+        (
+            format!("/admin/users/{u}/deactivate"),
+            "user.deactivate",
+            u.0,
+        ),
+        (format!("/admin/users/{u}/activate"), "user.activate", u.0),
+        (format!("/admin/plans/{p}/unpublish"), "plan.unpublish", p.0),
         (
             format!("/admin/plans/{p}/revoke-share"),
             "plan.revoke_share",
-            p,
+            p.0,
         ),
-        (format!("/admin/plans/{p}/archive"), "plan.archive", p),
-        ("/admin/rate-limits/reset".into(), "rate_limit.reset", u),
+        (format!("/admin/plans/{p}/archive"), "plan.archive", p.0),
+        ("/admin/rate-limits/reset".into(), "rate_limit.reset", u.0),
         (
             format!("/admin/users/{}/delete", bob.id),
             "user.delete",
-            bob.id,
+            bob.id.0,
         ),
     ];
     for (i, (path, action, target)) in actions.iter().enumerate() {

@@ -7,6 +7,7 @@ use chrono::Duration;
 use diesel::prelude::*;
 use wayfare::db::schema::{plan_activities, plans, user_sessions, users};
 use wayfare::domain::PlanStatus;
+use wayfare::domain::ids::UserId;
 use wayfare::models::plan::Plan;
 use wayfare::models::user::User;
 
@@ -97,7 +98,11 @@ async fn the_users_list_searches_filters_sorts_and_pages_through_everyone_once()
                 .await
                 .into_iter()
                 .collect();
-        let expected: BTreeSet<i32> = everyone.iter().filter(|u| keep(u)).map(|u| u.id).collect();
+        let expected: BTreeSet<i32> = everyone
+            .iter()
+            .filter(|u| keep(u))
+            .map(|u| u.id.0)
+            .collect();
         assert_eq!(listed, expected, "{query}");
     }
     let page = w.admin.get_html("/admin/users?q=nobody-at-all").await;
@@ -174,7 +179,7 @@ async fn the_plans_list_shows_every_plan_with_search_filters_and_pages() {
         let expected: BTreeSet<i32> = every_plan
             .iter()
             .filter(|p| keep(p))
-            .map(|p| p.id)
+            .map(|p| p.id.0)
             .collect();
         assert_eq!(listed, expected, "{query}");
     }
@@ -236,7 +241,7 @@ async fn admin_pages_run_the_same_number_of_statements_whatever_the_data() {
         .flat_map(|(id, _)| {
             (1..=2).map(move |g| {
                 (
-                    plans::user_id.eq(if id % 2 == 0 { u } else { *id }),
+                    plans::user_id.eq(if id % 2 == 0 { u } else { UserId(*id) }),
                     plans::title.eq(format!("Trip {id}-{g}")),
                     plans::status.eq(PlanStatus::Published),
                     plans::is_public.eq(true),
@@ -265,7 +270,7 @@ async fn admin_pages_run_the_same_number_of_statements_whatever_the_data() {
         .filter(|(_, username)| username.starts_with("user"))
         .map(|(id, _)| {
             (
-                user_sessions::user_id.eq(if id % 3 == 0 { u } else { *id }),
+                user_sessions::user_id.eq(if id % 3 == 0 { u } else { UserId(*id) }),
                 user_sessions::session_key.eq(crate::support::sha256_hex(&format!("s{id}"))),
                 user_sessions::expires_at.eq(now + Duration::days(1)),
                 user_sessions::ip_address.eq(address),

@@ -64,7 +64,7 @@ async fn moderation_unpublishes_archives_and_revokes_links_and_the_owner_sees_it
     );
 
     // Unpublish: private, off Explore; the link still works until revoked.
-    let plan_row = [("plans", "id", w.plan)];
+    let plan_row = [("plans", "id", w.plan.0)];
     let others = snapshot_except(&w.app, &plan_row);
     let before = row(&w.app, "plans", w.plan);
     let page = follow(

@@ -20,8 +20,8 @@ async fn deactivation_ends_every_session_at_once_and_activation_lets_them_back()
     assert_eq!(w.app.sessions_of(w.alice.id).len(), 2);
     let before = row(&w.app, "users", w.alice.id);
     let alice_rows = [
-        ("users", "id", w.alice.id),
-        ("user_sessions", "user_id", w.alice.id),
+        ("users", "id", w.alice.id.0),
+        ("user_sessions", "user_id", w.alice.id.0),
     ];
     let others = snapshot_except(&w.app, &alice_rows);
 
@@ -105,7 +105,7 @@ async fn verify_and_staff_flags_change_only_their_column() {
         ("grant-staff", "is_staff", "carol is now staff"),
     ] {
         let before = row(&w.app, "users", carol.id);
-        let carol_row = [("users", "id", carol.id)];
+        let carol_row = [("users", "id", carol.id.0)];
         let others = snapshot_except(&w.app, &carol_row);
         let page = follow(
             &w.admin,

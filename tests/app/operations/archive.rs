@@ -4,13 +4,21 @@
 
 use diesel::sql_query;
 use diesel::sql_types::{Integer, Text};
+use wayfare::domain::ids::UserId;
 
 use super::support::{count, wayfare};
 use crate::support::{TestApp, assert_is_login_redirect, assert_is_redirect_to, spawn_app};
 
 /// Inserts `n` plans of `user` with `activities` activities each, all with the given
 /// status, last changed `age` ago (a PostgreSQL interval). Returns the first plan's id.
-fn insert_plans(app: &TestApp, user: i32, n: i32, activities: i32, status: &str, age: &str) -> i32 {
+fn insert_plans(
+    app: &TestApp,
+    user: UserId,
+    n: i32,
+    activities: i32,
+    status: &str,
+    age: &str,
+) -> i32 {
     let tag = crate::support::unique("t");
     app.exec(
         sql_query(

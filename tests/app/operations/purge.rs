@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use wayfare::domain::ids::UserId;
 
 use diesel::sql_query;
 use diesel::sql_types::{Bool, Integer, Text};
@@ -12,7 +13,7 @@ use diesel::sql_types::{Bool, Integer, Text};
 use super::support::{ScratchDir, eventually, free_port, wayfare};
 use crate::support::{TestApp, spawn_app};
 
-fn add_session(app: &TestApp, user: i32, key: &str, expires: &str, active: bool) {
+fn add_session(app: &TestApp, user: UserId, key: &str, expires: &str, active: bool) {
     app.exec(
         sql_query(
             "INSERT INTO user_sessions (user_id, session_key, session_data, expires_at, is_active) \

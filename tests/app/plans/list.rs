@@ -5,6 +5,7 @@ use wayfare::db::schema::plans;
 
 use super::*;
 use crate::support::spawn_app;
+use wayfare::domain::ids::UserId;
 
 /// Plan ids in the order a list page links them.
 fn listed_ids(html: &str) -> Vec<i32> {
@@ -53,7 +54,7 @@ async fn all_pages(browser: &Browser, first: &str) -> (Vec<i32>, usize) {
 }
 
 /// The plans of `owner` (with `status`, if given), newest change first.
-fn ids_in_order(app: &TestApp, owner: i32, status: Option<&str>) -> Vec<i32> {
+fn ids_in_order(app: &TestApp, owner: UserId, status: Option<&str>) -> Vec<i32> {
     let of_owner = plans::table
         .filter(plans::user_id.eq(owner))
         .order((plans::updated_at.desc(), plans::id.desc()))

@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use wayfare::db::schema::plans;
 use wayfare::domain::PlanStatus;
+use wayfare::domain::ids::PlanId;
 
 use super::*;
 use crate::support::spawn_app;
@@ -104,7 +105,7 @@ async fn the_plan_page_the_list_and_the_share_page_run_a_constant_number_of_stat
     add_activities(&app, plan, 49);
     add_plans(&app, &t.user, 49);
     for other in app.plans_of(t.user.id) {
-        if other.id == plan {
+        if other.id == PlanId(plan) {
             continue;
         }
         let mut token = [0u8; 32];

@@ -140,7 +140,7 @@ async fn explore_lists_only_public_published_plans_of_verified_active_owners() {
         (
             "UPDATE users SET is_verified = false WHERE id = $1",
             "UPDATE users SET is_verified = true WHERE id = $1",
-            owner.user.id,
+            owner.user.id.0,
         ),
     ] {
         app.exec(sql_query(change).bind::<Integer, _>(id));
@@ -186,7 +186,7 @@ async fn explore_searches_filters_by_month_and_length_and_pages_through_everythi
         )
         .iter()
         .filter(|plan| keep(plan))
-        .map(|plan| plan.id)
+        .map(|plan| plan.id.0)
         .collect()
     };
     // `end_date - start_date + 1`, the trip's length in days.

@@ -14,6 +14,7 @@ use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use wayfare::db::schema::users;
+use wayfare::domain::ids::UserId;
 use wayfare::models::user::{self, NewUser, User};
 
 use super::app::TestApp;
@@ -22,7 +23,7 @@ use super::http::{Browser, PASSWORD};
 /// An account made straight in the database, for tests about something other than sign-up.
 #[derive(Clone, Debug)]
 pub struct TestUser {
-    pub id: i32,
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub password: String,

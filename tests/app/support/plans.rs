@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use wayfare::db::schema::{plan_activities, plans};
+use wayfare::domain::ids::{PlanId, UserId};
 use wayfare::domain::{Currency, PlanStatus};
 use wayfare::models::plan::{self, NewPlan, Plan};
 use wayfare::models::plan_activity::{self, NewPlanActivity, PlanActivity};
@@ -18,13 +19,13 @@ impl TestApp {
     }
 
     /// `plan`, for an owner known by id.
-    pub fn plan_of(&self, owner: i32) -> PlanBuilder<'_> {
+    pub fn plan_of(&self, owner: impl Into<UserId>) -> PlanBuilder<'_> {
         PlanBuilder {
             app: self,
             share_token: None,
             updated_at: None,
             new: NewPlan {
-                user_id: owner,
+                user_id: owner.into(),
                 title: "Trip".into(),
                 description: None,
                 destination: None,
@@ -41,13 +42,13 @@ impl TestApp {
 
     /// An activity of a plan, with no date or cost, at `order_index` 0 (the column's
     /// default) unless `next_in_order` puts it after the plan's others.
-    pub fn activity(&self, plan_id: i32) -> ActivityBuilder<'_> {
+    pub fn activity(&self, plan_id: impl Into<PlanId>) -> ActivityBuilder<'_> {
         ActivityBuilder {
             app: self,
             next_in_order: false,
             completed: false,
             new: NewPlanActivity {
-                plan_id,
+                plan_id: plan_id.into(),
                 title: "Stop".into(),
                 description: None,
                 activity_type: None,

@@ -9,6 +9,7 @@ use diesel::query_dsl::LoadQuery;
 use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use wayfare::db::schema::{plan_activities, plans, users};
+use wayfare::domain::ids::{ActivityId, PlanId, UserId};
 use wayfare::models::plan::Plan;
 use wayfare::models::plan_activity::PlanActivity;
 use wayfare::models::user::User;
@@ -84,9 +85,9 @@ impl TestApp {
     }
 
     /// A user's row; `None` once it is gone.
-    pub fn user_row(&self, id: i32) -> Option<User> {
+    pub fn user_row(&self, id: impl Into<UserId>) -> Option<User> {
         users::table
-            .find(id)
+            .find(id.into())
             .select(User::as_select())
             .first(&mut self.admin())
             .optional()
@@ -94,9 +95,9 @@ impl TestApp {
     }
 
     /// A plan's row, past row-level security; `None` once it is gone.
-    pub fn plan_row(&self, id: i32) -> Option<Plan> {
+    pub fn plan_row(&self, id: impl Into<PlanId>) -> Option<Plan> {
         plans::table
-            .find(id)
+            .find(id.into())
             .select(Plan::as_select())
             .first(&mut self.admin())
             .optional()
@@ -104,9 +105,9 @@ impl TestApp {
     }
 
     /// An activity's row, past row-level security; `None` once it is gone.
-    pub fn activity_row(&self, id: i32) -> Option<PlanActivity> {
+    pub fn activity_row(&self, id: impl Into<ActivityId>) -> Option<PlanActivity> {
         plan_activities::table
-            .find(id)
+            .find(id.into())
             .select(PlanActivity::as_select())
             .first(&mut self.admin())
             .optional()

@@ -1,6 +1,7 @@
 //! Session rows, and session cookies as an attacker who had the key would see them.
 
 use diesel::prelude::*;
+use wayfare::domain::ids::UserId;
 
 use super::app::TestApp;
 use super::http::{Browser, SESSION_COOKIE};
@@ -25,10 +26,10 @@ impl TestApp {
     }
 
     /// The session rows of a user, oldest first.
-    pub fn sessions_of(&self, user: i32) -> Vec<SessionRow> {
+    pub fn sessions_of(&self, user: impl Into<UserId>) -> Vec<SessionRow> {
         use wayfare::db::schema::user_sessions as s;
         s::table
-            .filter(s::user_id.eq(user))
+            .filter(s::user_id.eq(user.into()))
             .order(s::id)
             .select((
                 s::id,

@@ -5,6 +5,7 @@ use bigdecimal::BigDecimal;
 use chrono::{NaiveDate, NaiveTime};
 use diesel::prelude::*;
 use wayfare::db::schema::{plan_activities, plans, rate_limits, user_sessions, users};
+use wayfare::domain::ids::{PlanId, UserId};
 use wayfare::models::plan::Plan;
 use wayfare::models::plan_activity::PlanActivity;
 use wayfare::models::rate_limit::RateLimit;
@@ -51,20 +52,20 @@ impl TestApp {
     }
 
     /// A user's plans, in id order.
-    pub fn plans_of(&self, user: i32) -> Vec<Plan> {
+    pub fn plans_of(&self, user: impl Into<UserId>) -> Vec<Plan> {
         self.all(
             plans::table
-                .filter(plans::user_id.eq(user))
+                .filter(plans::user_id.eq(user.into()))
                 .order(plans::id)
                 .select(Plan::as_select()),
         )
     }
 
     /// A plan's activities, in id order.
-    pub fn activities_of(&self, plan: i32) -> Vec<PlanActivity> {
+    pub fn activities_of(&self, plan: impl Into<PlanId>) -> Vec<PlanActivity> {
         self.all(
             plan_activities::table
-                .filter(plan_activities::plan_id.eq(plan))
+                .filter(plan_activities::plan_id.eq(plan.into()))
                 .order(plan_activities::id)
                 .select(PlanActivity::as_select()),
         )
@@ -93,7 +94,7 @@ impl TestApp {
 impl TestApp {
     /// A plan's activities as the itinerary lists them: by day (undated last, as PostgreSQL
     /// sorts), then position (unpositioned last), then title.
-    pub fn activities_by_day(&self, plan: i32) -> Vec<PlanActivity> {
+    pub fn activities_by_day(&self, plan: impl Into<PlanId>) -> Vec<PlanActivity> {
         let mut activities = self.activities_of(plan);
         activities.sort_by(|a, b| {
             let key = |a: &PlanActivity| {

@@ -213,6 +213,16 @@ pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i3
     (owner, plan, token)
 }
 
+/// Adds `added`'s top-level keys to a plan's `plan_data`, replacing those it has, as
+/// jsonb's `||` does.
+pub fn merge_data(app: &TestApp, plan: i32, added: Value) {
+    let mut data = app.plan_row(plan).unwrap().plan_data.unwrap();
+    data.as_object_mut()
+        .unwrap()
+        .extend(added.as_object().unwrap().clone());
+    app.exec(diesel::update(plans::table.find(plan)).set(plans::plan_data.eq(data)));
+}
+
 /// Everything a copy holds, as JSON text: its plan row and its activities.
 pub fn copy_text(app: &TestApp, copy: i32) -> String {
     serde_json::to_string(&(app.plan_row(copy).unwrap(), app.activities_of(copy))).unwrap()

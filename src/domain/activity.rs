@@ -277,10 +277,15 @@ impl ActivityInput {
         let scheduled_date = errors.check("scheduled_date", optional_date(&self.scheduled_date));
         let start_time = errors.check("start_time", time(&self.start_time));
         let end_time = errors.check("end_time", time(&self.end_time));
+        // An end before the start is the next day (a night bus); only no time at all is
+        // refused.
         if let (Some(Some(s)), Some(Some(e))) = (start_time, end_time)
-            && e <= s
+            && e == s
         {
-            errors.add("end_time", "The end must be after the start.");
+            errors.add(
+                "end_time",
+                "The end must differ from the start (an earlier end is the next day).",
+            );
         }
         let duration_minutes = errors.check("duration_minutes", duration(&self.duration_minutes));
         let estimated_cost = errors.check(

@@ -95,7 +95,9 @@ fn times(zone: Option<Tz>, date: NaiveDate, a: &PlanActivity) -> Option<[String;
     match a.start_time {
         Some(start) => {
             let begin = NaiveDateTime::new(date, start);
-            let end = match a.end_time.filter(|e| *e > start) {
+            let end = match a.end_time.filter(|e| *e != start) {
+                // An end before the start is the next morning.
+                Some(e) if e < start => NaiveDateTime::new(date.succ_opt()?, e),
                 Some(e) => NaiveDateTime::new(date, e),
                 None => begin.checked_add_signed(TimeDelta::minutes(
                     a.duration_minutes.filter(|d| *d > 0).unwrap_or(60).into(),
@@ -205,6 +207,23 @@ mod tests {
             Some("20260701T070000Z")
         );
         assert_eq!(utc(None, date, nine).as_deref(), Some("20260701T090000Z"));
+    }
+
+    #[test]
+    fn a_night_activity_ends_the_next_morning() {
+        let date = NaiveDate::from_ymd_opt(2026, 4, 2).unwrap();
+        let bus = PlanActivity {
+            end_time: NaiveTime::from_hms_opt(3, 30, 0),
+            duration_minutes: None,
+            ..at(date, NaiveTime::from_hms_opt(23, 30, 0))
+        };
+        assert_eq!(
+            times(None, date, &bus),
+            Some([
+                "DTSTART:20260402T233000Z".to_string(),
+                "DTEND:20260403T033000Z".to_string()
+            ])
+        );
     }
 
     fn at(date: NaiveDate, time: Option<NaiveTime>) -> PlanActivity {

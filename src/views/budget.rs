@@ -23,6 +23,11 @@ fn sum<'a>(values: impl Iterator<Item = &'a Option<BigDecimal>>) -> BigDecimal {
 }
 
 impl Budget {
+    /// Anything estimated or spent: without it the per-day chart is rows of zeros.
+    pub fn has_spend(&self) -> bool {
+        !self.estimated.is_zero() || !self.actual.is_zero()
+    }
+
     pub fn of(budget: Option<BigDecimal>, itinerary: &Itinerary) -> Budget {
         let all = || {
             itinerary

@@ -44,8 +44,39 @@ impl Day {
 #[derive(Debug)]
 pub struct Itinerary {
     pub days: Vec<Day>,
-    /// No date, or a date outside the trip.
+    /// No date, or a date outside the trip: the dated ones first, by date.
     pub unscheduled: Vec<PlanActivity>,
+    /// For each activity whose time overlaps others' on its day, their titles.
+    overlaps: HashMap<ActivityId, Vec<String>>,
+}
+
+impl Itinerary {
+    /// Activities dated outside the trip, by date: shown with their dates and a warning,
+    /// not hidden among the undated ones.
+    pub fn outside(&self) -> impl Iterator<Item = &PlanActivity> {
+        self.unscheduled
+            .iter()
+            .filter(|a| a.scheduled_date.is_some())
+    }
+    pub fn has_outside(&self) -> bool {
+        self.outside().next().is_some()
+    }
+    pub fn undated(&self) -> impl Iterator<Item = &PlanActivity> {
+        self.unscheduled
+            .iter()
+            .filter(|a| a.scheduled_date.is_none())
+    }
+    pub fn has_undated(&self) -> bool {
+        self.undated().next().is_some()
+    }
+    /// Dated, but not on one of the trip's days.
+    pub fn is_outside(&self, activity: &PlanActivity) -> bool {
+        self.outside().any(|a| a.id == activity.id)
+    }
+    /// "Louvre, Lunch" when this activity's time overlaps theirs.
+    pub fn overlaps_of(&self, id: &ActivityId) -> Option<String> {
+        self.overlaps.get(id).map(|titles| titles.join(", "))
+    }
 }
 
 /// Every day from start to end (when both are set), each with its activities in order;
@@ -64,6 +95,13 @@ pub fn itinerary(
             Some(date) if in_trip(date) => by_date.entry(date).or_default().push(activity),
             _ => unscheduled.push(activity),
         }
+    }
+    // Stable: dated ones by date, then the undated, each keeping its manual order.
+    unscheduled.sort_by_key(|a| (a.scheduled_date.is_none(), a.scheduled_date));
+    let mut overlaps = HashMap::new();
+    for day in by_date.values_mut() {
+        in_time_order(day);
+        find_overlaps(day, &mut overlaps);
     }
     let dates: Vec<NaiveDate> = match (start, end) {
         (Some(s), Some(e)) if e.signed_duration_since(s).num_days() < MAX_DAYS_SHOWN => {
@@ -85,7 +123,66 @@ pub fn itinerary(
             Day::new(date, number, by_date.remove(&date).unwrap_or_default())
         })
         .collect();
-    Itinerary { days, unscheduled }
+    Itinerary {
+        days,
+        unscheduled,
+        overlaps,
+    }
+}
+
+/// Today where the trip is (its time zone, else UTC), when the trip is under way: the
+/// plan page opens on that day.
+pub fn today_on_trip(itinerary: &Itinerary, zone: Option<&str>) -> Option<NaiveDate> {
+    let now = chrono::Utc::now();
+    let today = match zone.and_then(|z| crate::domain::TimeZone::parse(z).ok()) {
+        Some(zone) => now.with_timezone(&zone.tz()).date_naive(),
+        None => now.date_naive(),
+    };
+    itinerary
+        .days
+        .iter()
+        .any(|d| d.date == today)
+        .then_some(today)
+}
+
+/// A phone number as a `tel:` link wants it: digits and a leading plus, no spaces.
+pub fn tel_target(phone: &str) -> String {
+    phone
+        .chars()
+        .enumerate()
+        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Timed activities in start-time order, in the places timed activities hold in the
+/// manual order; untimed ones stay where the traveller put them.
+fn in_time_order(day: &mut [PlanActivity]) {
+    let slots: Vec<usize> = (0..day.len())
+        .filter(|i| day[*i].start_time.is_some())
+        .collect();
+    let mut timed: Vec<PlanActivity> = slots.iter().map(|i| day[*i].clone()).collect();
+    // Stable: two at the same time keep their manual order.
+    timed.sort_by_key(|a| a.start_time);
+    for (slot, activity) in slots.into_iter().zip(timed) {
+        day[slot] = activity;
+    }
+}
+
+/// Records, for each pair of activities whose times overlap, the other's title on both.
+fn find_overlaps(day: &[PlanActivity], overlaps: &mut HashMap<ActivityId, Vec<String>>) {
+    let spans: Vec<(&PlanActivity, (u32, u32))> = day
+        .iter()
+        .filter_map(|a| a.span_minutes().map(|span| (a, span)))
+        .collect();
+    for (i, (a, (a_start, a_end))) in spans.iter().enumerate() {
+        for (b, (b_start, b_end)) in &spans[i + 1..] {
+            if a_start < b_end && b_start < a_end {
+                overlaps.entry(a.id).or_default().push(b.title.clone());
+                overlaps.entry(b.id).or_default().push(a.title.clone());
+            }
+        }
+    }
 }
 
 /// Activities numbered 1, 2, 3… through the days, then the unscheduled ones.
@@ -158,8 +255,73 @@ pub(crate) mod tests {
         assert_eq!(it.days[0].weekday(), "Wed");
         assert_eq!(
             it.unscheduled.iter().map(|a| a.id).collect::<Vec<_>>(),
-            vec![ActivityId(3), ActivityId(4)]
+            vec![ActivityId(4), ActivityId(3)]
         );
+    }
+
+    fn at(id: i32, start: &str, end: Option<&str>) -> PlanActivity {
+        let time = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok();
+        PlanActivity {
+            start_time: time(start),
+            end_time: end.and_then(time),
+            ..activity(id, Some("2026-07-01"), "other", "", "")
+        }
+    }
+
+    fn day_one(activities: Vec<PlanActivity>) -> Itinerary {
+        let d = NaiveDate::from_str("2026-07-01").ok();
+        itinerary(d, d, activities)
+    }
+
+    #[test]
+    fn timed_activities_sort_by_start_and_untimed_keep_their_place() {
+        let it = day_one(vec![
+            activity(1, Some("2026-07-01"), "other", "", ""),
+            at(2, "16:00", None),
+            at(3, "08:00", None),
+            activity(4, Some("2026-07-01"), "other", "", ""),
+            at(5, "13:00", None),
+        ]);
+        let order: Vec<i32> = it.days[0].activities.iter().map(|a| a.id.0).collect();
+        assert_eq!(order, vec![1, 3, 5, 4, 2]);
+    }
+
+    #[test]
+    fn overlapping_times_are_flagged_on_both_and_a_night_ends_the_next_day() {
+        let it = day_one(vec![
+            at(1, "09:00", Some("11:00")),
+            at(2, "10:30", Some("12:00")),
+            at(3, "12:00", Some("13:00")),
+            at(4, "23:30", Some("03:30")),
+            at(5, "23:45", None),
+        ]);
+        assert_eq!(it.overlaps_of(&ActivityId(1)).as_deref(), Some("A2"));
+        assert_eq!(it.overlaps_of(&ActivityId(2)).as_deref(), Some("A1"));
+        assert_eq!(
+            it.overlaps_of(&ActivityId(3)),
+            None,
+            "back to back is no overlap"
+        );
+        assert_eq!(it.overlaps_of(&ActivityId(4)).as_deref(), Some("A5"));
+        assert!(it.days[0].activities[3].ends_next_day());
+        assert!(!it.days[0].activities[0].ends_next_day());
+    }
+
+    #[test]
+    fn strays_outside_the_trip_come_by_date_before_the_undated() {
+        let d = |s: &str| Some(NaiveDate::from_str(s).unwrap());
+        let it = itinerary(
+            d("2026-07-01"),
+            d("2026-07-03"),
+            vec![
+                activity(1, None, "other", "", ""),
+                activity(2, Some("2026-08-01"), "other", "", ""),
+                activity(3, Some("2026-06-30"), "other", "", ""),
+            ],
+        );
+        let outside: Vec<i32> = it.outside().map(|a| a.id.0).collect();
+        assert_eq!(outside, vec![3, 2]);
+        assert_eq!(it.undated().map(|a| a.id.0).collect::<Vec<_>>(), vec![1]);
     }
 
     #[test]

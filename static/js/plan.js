@@ -3,6 +3,20 @@
 // without this script.
 (function () {
   'use strict';
+  // Copy buttons (a booking's confirmation number) exist only where the clipboard does.
+  if (navigator.clipboard) {
+    document.querySelectorAll('button.copy[data-copy]').forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        navigator.clipboard.writeText(button.dataset.copy).then(function () {
+          button.firstChild.textContent = 'Copied';
+        });
+      });
+    });
+  }
+  // During the trip the page opens on today, unless a link asked for another place.
+  var today = document.querySelector('[data-today]');
+  if (today && !window.location.hash) today.scrollIntoView();
   var tokenInput = document.querySelector('input[name="csrf_token"]');
   if (!tokenInput || !window.fetch) return;
   var token = tokenInput.value;

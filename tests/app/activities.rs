@@ -6,3 +6,4 @@ mod budget;
 mod forms;
 mod itinerary;
 mod ordering;
+mod timeline;

@@ -24,6 +24,7 @@ mod files;
 mod forms;
 mod limits;
 mod list;
+mod page;
 mod queries;
 mod workflow;
 

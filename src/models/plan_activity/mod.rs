@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::plan_activities;
 use crate::domain::ActivityType;
+use crate::domain::ids::{ActivityId, PlanId, UserId};
 
 mod input;
 
@@ -63,7 +64,6 @@ pub fn insert(conn: &mut PgConnection, new: &NewPlanActivity) -> QueryResult<Pla
 }
 
 use crate::db::schema::plans;
-use crate::domain::ids::{ActivityId, PlanId, UserId};
 
 impl PlanActivity {
     pub fn version(&self) -> i64 {
@@ -75,6 +75,26 @@ impl PlanActivity {
     }
     pub fn order(&self) -> i32 {
         self.order_index.unwrap_or(0)
+    }
+    /// An end before the start is the next morning (a night bus, a late show).
+    pub fn ends_next_day(&self) -> bool {
+        matches!((self.start_time, self.end_time), (Some(s), Some(e)) if e < s)
+    }
+    /// Minutes from midnight of its day to its start and to its end (past 1440 when it
+    /// ends the next day); an activity with a start and neither end nor duration lasts
+    /// one minute, so two at the same time still overlap.
+    pub fn span_minutes(&self) -> Option<(u32, u32)> {
+        use chrono::Timelike;
+        let start = self.start_time?.num_seconds_from_midnight() / 60;
+        let end = match (self.end_time, self.duration_minutes) {
+            (Some(e), _) => {
+                let e = e.num_seconds_from_midnight() / 60;
+                if e < start { e + 24 * 60 } else { e }
+            }
+            (None, Some(d)) => start + u32::try_from(d).unwrap_or(0),
+            (None, None) => start,
+        };
+        Some((start, end.max(start + 1)))
     }
 }
 

@@ -272,6 +272,8 @@ struct ShowPage {
     share_url: Option<String>,
     /// Each activity's number in itinerary order, as on the map.
     numbers: std::collections::HashMap<ActivityId, usize>,
+    /// Today, when the trip is under way.
+    today: Option<chrono::NaiveDate>,
 }
 
 impl ShowPage {
@@ -308,9 +310,11 @@ pub async fn show(
     let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, activities);
     let budget = Budget::of(plan.budget.clone(), &itinerary);
     let verified = current.user.is_verified;
+    let data = PlanData::from_value(plan.plan_data.as_ref());
     render(&ShowPage {
         layout: current.layout,
-        data: PlanData::from_value(plan.plan_data.as_ref()),
+        today: itinerary::today_on_trip(&itinerary, data.timezone.as_deref()),
+        data,
         day_chart: chart::chart(&budget.per_day),
         type_chart: chart::chart(&budget.per_type),
         map_json: map_json(&itinerary),

@@ -46,7 +46,8 @@ async fn the_itinerary_shows_every_day_with_its_weekday_and_strays_apart() {
             "Day 2 · Thursday 2 July 2026",
             "Day 3 · Friday 3 July 2026",
             "Day 4 · Saturday 4 July 2026",
-            "Not scheduled within the trip",
+            "Outside the trip's dates",
+            "Not scheduled",
         ]
     );
     let day = |id: &str| texts(&page, &format!("#{id} li.activity .activity-text strong"));
@@ -61,9 +62,17 @@ async fn the_itinerary_shows_every_day_with_its_weekday_and_strays_apart() {
     );
     assert_eq!(day("day-2026-07-03"), vec!["Day 3", "Timed"]);
     assert_eq!(day("day-2026-07-04"), vec!["Last day"]);
-    let mut strays = day("unscheduled");
-    strays.sort();
-    assert_eq!(strays, vec!["After the trip", "Before the trip", "No date"]);
+    // Dated strays keep their dates in view, by date, with a warning; the undated apart.
+    assert_eq!(day("outside"), vec!["Before the trip", "After the trip"]);
+    let warnings = texts(&page, "#outside li.activity .warning-text");
+    assert_eq!(
+        warnings,
+        vec![
+            "Tue 30 Jun 2026: outside the trip's dates.",
+            "Sat 1 Aug 2026: outside the trip's dates."
+        ]
+    );
+    assert_eq!(day("unscheduled"), vec!["No date"]);
 
     // Each activity shows its time, duration, type, place and costs.
     let timed = texts(&page, "#day-2026-07-03 li.activity")
@@ -102,7 +111,7 @@ async fn the_itinerary_shows_every_day_with_its_weekday_and_strays_apart() {
         vec![
             "Day 1 · Monday 7 September 2026",
             "Day 4 · Thursday 10 September 2026",
-            "Not scheduled within the trip",
+            "Not scheduled",
         ]
     );
 

@@ -332,8 +332,8 @@ async fn a_bad_file_gets_a_clear_error_and_creates_nothing() {
         (export_with(json!({"title": "T"}), json!([{"title": ""}])), "Activity 1"),
         (export_with(json!({"title": "T"}), json!([{"title": "ok"}, {"title": "Lat", "latitude": "91"}])), "Activity 2"),
         (
-            export_with(json!({"title": "T"}), json!([{"title": "Time", "start_time": "10:00:00", "end_time": "09:00:00"}])),
-            "Activity 1: End time: The end must be after the start.",
+            export_with(json!({"title": "T"}), json!([{"title": "Time", "start_time": "10:00:00", "end_time": "10:00:00"}])),
+            "Activity 1: End time: The end must differ from the start (an earlier end is the next day).",
         ),
         (export_with(json!({"title": "T"}), json!([{"title": "Cost", "estimated_cost": "-1"}])), "Activity 1"),
         (export_with(json!({"title": "T"}), json!([{"title": "Type", "activity_type": "spa"}])), "Activity 1"),

@@ -1,0 +1,106 @@
+//! The plan page puts the days first: a skip link, the itinerary before the map and the
+//! budget, no chart of zeros for a plan with no costs, few stops for the keyboard before
+//! the first activity, and during the trip, today's day marked for the page to open on.
+
+use chrono::{TimeDelta, Utc};
+use diesel::prelude::*;
+
+use crate::plans::{create_plan, insert_activity, texts, traveller};
+use crate::support::spawn_app;
+
+/// Elements a Tab press stops at, in document order, before the first activity's card.
+fn tab_stops_before_first_activity(html: &str) -> usize {
+    let doc = scraper::Html::parse_document(html);
+    let focusable = scraper::Selector::parse(
+        "a[href], button, input:not([type=hidden]), select, textarea, summary, li.activity",
+    )
+    .unwrap();
+    doc.select(&focusable)
+        .take_while(|e| e.value().name() != "li")
+        .filter(|e| e.value().attr("hidden").is_none())
+        .count()
+}
+
+#[tokio::test]
+async fn the_itinerary_comes_first_and_the_budget_has_its_own_section() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "kyoto").await;
+    let plan = create_plan(
+        &t.browser,
+        &[("start_date", "2026-04-01"), ("end_date", "2026-04-06")],
+    )
+    .await;
+    insert_activity(&app, plan, "Fushimi Inari", Some("2026-04-01"), 0);
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+
+    let skip = page.find("class=\"skip-link\" href=\"#main\"").unwrap();
+    assert!(
+        skip < page.find("<main").unwrap(),
+        "the skip link comes first"
+    );
+    assert!(page.contains("id=\"main\""));
+    let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(at("id=\"itinerary\"") < at("id=\"map-section\""));
+    assert!(at("id=\"map-section\"") < at("id=\"budget\""));
+    assert_eq!(
+        texts(&page, "nav.jump a"),
+        vec!["Itinerary", "Map", "Budget", "Sharing", "Trip details"]
+    );
+    // Nothing estimated or spent: no per-day rows of zeros.
+    assert!(texts(&page, "#budget summary").is_empty(), "{page}");
+    // Each day's add link says which day it adds to.
+    assert_eq!(
+        texts(&page, "#day-2026-04-02 .day-head a"),
+        vec!["+ Add to Day 2"]
+    );
+    let stops = tab_stops_before_first_activity(&page);
+    assert!(stops <= 24, "{stops} tab stops before the first activity");
+
+    // Once something costs money, the per-day chart appears.
+    app.exec(
+        diesel::update(wayfare::db::schema::plan_activities::table).set(
+            wayfare::db::schema::plan_activities::estimated_cost
+                .eq(Some("900".parse::<bigdecimal::BigDecimal>().unwrap())),
+        ),
+    );
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert_eq!(
+        texts(&page, "#budget summary"),
+        vec!["Per day", "Per kind of activity"]
+    );
+}
+
+#[tokio::test]
+async fn during_the_trip_today_is_marked_for_the_page_to_open_on() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "porto").await;
+    let today = Utc::now().date_naive();
+    let (start, end) = (today - TimeDelta::days(1), today + TimeDelta::days(2));
+    let plan = create_plan(
+        &t.browser,
+        &[
+            ("start_date", &start.to_string()),
+            ("end_date", &end.to_string()),
+        ],
+    )
+    .await;
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    let doc = scraper::Html::parse_document(&page);
+    let marked = scraper::Selector::parse("section.day.today[data-today]").unwrap();
+    let ids: Vec<&str> = doc
+        .select(&marked)
+        .filter_map(|e| e.value().attr("id"))
+        .collect();
+    // UTC's today, or the day next to it where the trip's zone (none here) is ahead.
+    assert_eq!(ids, vec![format!("day-{today}")]);
+    assert_eq!(texts(&page, "section.day.today .badge"), vec!["Today"]);
+
+    // A trip that is over marks nothing.
+    let past = create_plan(
+        &t.browser,
+        &[("start_date", "2025-01-01"), ("end_date", "2025-01-03")],
+    )
+    .await;
+    let page = t.browser.get_html(&format!("/plans/{past}")).await;
+    assert!(!page.contains("data-today"));
+}

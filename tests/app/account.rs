@@ -1,9 +1,11 @@
 //! Self-service pages: profile (with re-verification of a new e-mail), the data export and
 //! account deletion.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use serde_json::json;
+use wayfare::db::schema::{
+    archived_plan_activities, archived_plans, plan_activities, plans, user_sessions, users,
+};
 use wayfare::domain::ids::UserId;
 
 use crate::support::{
@@ -11,12 +13,45 @@ use crate::support::{
     assert_is_redirect_to, extract_input, extract_link, spawn_app,
 };
 
-fn user_json(app: &TestApp, id: impl Into<UserId>) -> String {
-    app.text(
-        sql_query("SELECT (SELECT row_to_json(u) FROM users u WHERE id = $1)::text AS v")
-            .bind::<Integer, _>(id.into()),
-    )
-    .unwrap()
+/// What a user has, counted: plans, their activities, archived plans and sessions.
+fn holdings(app: &TestApp, user: UserId) -> [i64; 4] {
+    [
+        app.plans_of(user).len() as i64,
+        app.one(
+            plan_activities::table
+                .inner_join(plans::table)
+                .filter(plans::user_id.eq(user))
+                .count(),
+        ),
+        app.one(
+            archived_plans::table
+                .filter(archived_plans::user_id.eq(user))
+                .count(),
+        ),
+        app.one(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(user))
+                .count(),
+        ),
+    ]
+}
+
+/// Files an archived plan with one archived activity.
+fn archive(app: &TestApp, user: UserId, plan: &str, activity: &str) {
+    let archived: i32 = app.one(
+        diesel::insert_into(archived_plans::table)
+            .values((
+                archived_plans::user_id.eq(user),
+                archived_plans::title.eq(plan),
+            ))
+            .returning(archived_plans::id),
+    );
+    app.exec(
+        diesel::insert_into(archived_plan_activities::table).values((
+            archived_plan_activities::plan_id.eq(archived),
+            archived_plan_activities::title.eq(activity),
+        )),
+    );
 }
 
 fn profile<'a>(user: &'a TestUser, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -61,12 +96,7 @@ async fn account_pages_need_a_signed_in_user() {
         assert_is_login_redirect(&response);
     }
     assert_eq!(app.snapshot(), before);
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(user.id)
-        ),
-        1
-    );
+    assert_eq!(app.user_row(user.id).iter().count(), 1);
 }
 
 #[tokio::test]
@@ -90,12 +120,12 @@ async fn the_profile_form_saves_names_and_username() {
         ],
     );
     assert_is_redirect_to(&browser.post_form("/account", &form).await, "/account");
-    let row: serde_json::Value = serde_json::from_str(&user_json(&app, user.id)).unwrap();
-    assert_eq!(row["username"], "Alice.Liddell");
-    assert_eq!(row["first_name"], "Alice");
-    assert_eq!(row["last_name"], "Liddell");
-    assert_eq!(row["email"], user.email.as_str());
-    assert_eq!(row["is_verified"], true, "the address did not change");
+    let row = app.user_row(user.id).unwrap();
+    assert_eq!(row.username, "Alice.Liddell");
+    assert_eq!(row.first_name.as_deref(), Some("Alice"));
+    assert_eq!(row.last_name.as_deref(), Some("Liddell"));
+    assert_eq!(row.email, user.email);
+    assert_eq!(row.is_verified, Some(true), "the address did not change");
     let page = browser.get_html("/account").await;
     assert!(page.contains("Your profile is saved."));
     assert!(
@@ -122,11 +152,7 @@ async fn a_new_email_address_must_be_confirmed_again() {
         "/verify-email/",
     );
     assert_eq!(browser.get(&old_link).await.status(), 200);
-    let id: i32 = app
-        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = app.the_user().id;
 
     let changed = browser
         .post_form(
@@ -139,9 +165,9 @@ async fn a_new_email_address_must_be_confirmed_again() {
         )
         .await;
     assert_is_redirect_to(&changed, "/account");
-    let row: serde_json::Value = serde_json::from_str(&user_json(&app, id)).unwrap();
-    assert_eq!(row["email"], "New@Example.org");
-    assert_eq!(row["is_verified"], false);
+    let row = app.user_row(id).unwrap();
+    assert_eq!(row.email, "New@Example.org");
+    assert_eq!(row.is_verified, Some(false));
     let page = browser.get_html("/account").await;
     assert!(page.contains("We sent a link to New@Example.org"), "{page}");
     assert!(page.contains("not confirmed"));
@@ -237,9 +263,9 @@ async fn changing_the_address_needs_the_current_password_and_tells_the_old_addre
         ],
     );
     assert_is_redirect_to(&browser.post_form("/account", &form).await, "/account");
-    let row: serde_json::Value = serde_json::from_str(&user_json(&app, user.id)).unwrap();
-    assert_eq!(row["email"], "nora@new.example.org");
-    assert_eq!(row["is_verified"], false);
+    let row = app.user_row(user.id).unwrap();
+    assert_eq!(row.email, "nora@new.example.org");
+    assert_eq!(row.is_verified, Some(false));
     let confirm = app.last_mail_to("nora@new.example.org");
     assert_eq!(confirm.subject, "Confirm your e-mail address");
     let notice = app.last_mail_to(&user.email);
@@ -336,18 +362,8 @@ async fn two_travellers(app: &TestApp) -> (TestUser, TestUser) {
         .insert()
         .id;
     app.activity(bobs).title("Bob fjord cruise").insert();
-    let archived = app.insert(
-        sql_query(
-            "INSERT INTO archived_plans (user_id, title) VALUES ($1, 'Old Rome trip') RETURNING id",
-        )
-        .bind::<Integer, _>(alice.id),
-    );
-    app.insert(sql_query("INSERT INTO archived_plan_activities (plan_id, title) VALUES ($1, 'Colosseum visit') RETURNING id")
-.bind::<Integer, _>(archived));
-    let bobs_archived = app.insert(sql_query("INSERT INTO archived_plans (user_id, title) VALUES ($1, 'Old Bergen trip') RETURNING id")
-.bind::<Integer, _>(bob.id));
-    app.insert(sql_query("INSERT INTO archived_plan_activities (plan_id, title) VALUES ($1, 'Bob funicular') RETURNING id")
-.bind::<Integer, _>(bobs_archived));
+    archive(app, alice.id, "Old Rome trip", "Colosseum visit");
+    archive(app, bob.id, "Old Bergen trip", "Bob funicular");
     (alice, bob)
 }
 
@@ -464,16 +480,7 @@ async fn deleting_the_account_removes_every_row_of_the_user() {
     let browser = app.signed_in(&alice).await;
     let phone = app.signed_in(&alice).await;
     let bobs = app.signed_in(&bob).await;
-    let bob_before = [
-        app.count(sql_query("SELECT count(*) FROM plans WHERE user_id = $1")
-.bind::<Integer, _>(bob.id)),
-        app.count(sql_query("SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = $1")
-.bind::<Integer, _>(bob.id)),
-        app.count(sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
-.bind::<Integer, _>(bob.id)),
-        app.count(sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
-.bind::<Integer, _>(bob.id)),
-    ];
+    let bob_before = holdings(&app, bob.id);
 
     let response = browser
         .post_form("/account/delete", &[("password", PASSWORD)])
@@ -492,36 +499,18 @@ async fn deleting_the_account_removes_every_row_of_the_user() {
     );
 
     let id = alice.id;
+    assert!(app.user_row(id).is_none());
+    let [plans_left, _, archived_left, sessions_left] = holdings(&app, id);
+    assert_eq!((plans_left, sessions_left, archived_left), (0, 0, 0));
+    let plan_ids: Vec<i32> = app.all(plans::table.select(plans::id));
+    let orphans = app
+        .all::<i32, _>(plan_activities::table.select(plan_activities::plan_id))
+        .into_iter()
+        .filter(|plan| !plan_ids.contains(plan))
+        .count();
+    assert_eq!(orphans, 0);
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(id)),
-        0
-    );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plans WHERE user_id = $1").bind::<Integer, _>(id)
-        ),
-        0
-    );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
-                .bind::<Integer, _>(id)
-        ),
-        0
-    );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
-                .bind::<Integer, _>(id)
-        ),
-        0
-    );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities a WHERE NOT EXISTS (SELECT 1 FROM plans p WHERE p.id = a.plan_id)")),
-        0
-    );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM archived_plan_activities")),
+        app.one::<i64, _>(archived_plan_activities::table.count()),
         1,
         "only Bob's is left"
     );
@@ -541,19 +530,7 @@ async fn deleting_the_account_removes_every_row_of_the_user() {
     }
 
     // Bob keeps everything.
-    assert_eq!(
-        [
-            app.count(sql_query("SELECT count(*) FROM plans WHERE user_id = $1")
-.bind::<Integer, _>(bob.id)),
-            app.count(sql_query("SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = $1")
-.bind::<Integer, _>(bob.id)),
-            app.count(sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
-.bind::<Integer, _>(bob.id)),
-            app.count(sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
-.bind::<Integer, _>(bob.id)),
-        ],
-        bob_before
-    );
+    assert_eq!(holdings(&app, bob.id), bob_before);
     assert!(bobs.signed_in_email().await.is_some());
 
     // Every browser of hers is signed out, and the account cannot log in.
@@ -572,8 +549,8 @@ async fn an_account_without_a_password_is_deleted_by_typing_its_username() {
     let browser = app.signed_in(&user).await;
     // As a social-login account is stored: no password.
     app.exec(
-        sql_query("UPDATE users SET password_hash = '!', google_id = 'g-123' WHERE id = $1")
-            .bind::<Integer, _>(user.id),
+        diesel::update(users::table.find(user.id))
+            .set((users::password_hash.eq("!"), users::google_id.eq("g-123"))),
     );
     let form = browser.get_html("/account/delete").await;
     assert!(form.contains("name=\"confirmation\""));
@@ -602,11 +579,8 @@ async fn an_account_without_a_password_is_deleted_by_typing_its_username() {
         .post_form("/account/delete", &[("confirmation", "gwen")])
         .await;
     assert_is_redirect_to(&response, "/");
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        0
-    );
+    assert_eq!(app.users().len(), 0);
+    assert_eq!(app.session_count(), 0);
 }
 
 #[tokio::test]
@@ -634,12 +608,10 @@ async fn create_staff_makes_a_verified_staff_account_usable_on_these_pages() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let staff = app.the_user();
     assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT concat_ws(',', is_active, is_verified, is_staff) FROM users)::text AS v"
-        ))
-        .unwrap(),
-        "t,t,t"
+        (staff.is_active, staff.is_verified, staff.is_staff),
+        (Some(true), Some(true), Some(true))
     );
 
     let browser = app.new_browser();

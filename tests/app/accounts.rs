@@ -1,9 +1,9 @@
 //! Password accounts: sign-up, login, logout, what a failed login tells, safe `next`
 //! redirects, password rules and deactivated users.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use reqwest::StatusCode;
+use wayfare::db::schema::users;
 
 use crate::support::{
     HOME, PASSWORD, SESSION_COOKIE, assert_is_redirect_to, extract_input, extract_link, spawn_app,
@@ -41,48 +41,22 @@ async fn signup_creates_an_unverified_account_signs_in_and_mails_a_link() {
         .await;
     assert_is_redirect_to(&response, HOME);
 
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
+    assert_eq!(app.users().len(), 1);
+    let account = app.the_user();
+    assert_eq!(account.email, "Alice.Walker@Example.com", "kept as typed");
+    assert_eq!(account.username, "alice_w");
+    assert_eq!(account.first_name.as_deref(), Some("Alice"));
+    assert_eq!(account.last_name, None, "blank is NULL");
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT email FROM users)::text AS v"))
-            .unwrap(),
-        "Alice.Walker@Example.com",
-        "kept as typed"
+        (account.is_active, account.is_verified, account.is_staff),
+        (Some(true), Some(false), Some(false))
     );
-    assert_eq!(
-        app.text(sql_query("SELECT (SELECT username FROM users)::text AS v"))
-            .unwrap(),
-        "alice_w"
-    );
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT first_name FROM users)::text AS v"
-        ))
-        .unwrap(),
-        "Alice"
-    );
-    assert_eq!(
-        app.text(sql_query("SELECT (SELECT last_name FROM users)::text AS v")),
-        None,
-        "blank is NULL"
-    );
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT concat_ws(',', is_active, is_verified, is_staff) FROM users)::text AS v"
-        ))
-        .unwrap(),
-        "t,f,f"
-    );
-    let hash = app
-        .text(sql_query(
-            "SELECT (SELECT password_hash FROM users)::text AS v",
-        ))
-        .unwrap();
+    let hash = account.password_hash;
     assert!(hash.starts_with("$2b$04$"), "bcrypt at BCRYPT_COST: {hash}");
     assert!(bcrypt::verify(PASSWORD, &hash).unwrap());
-    let joined_secs = app
-        .text(sql_query("SELECT (SELECT extract(epoch FROM now() AT TIME ZONE 'UTC' - date_joined)::int FROM users)::text AS v"))
-        .unwrap();
-    assert!(joined_secs.parse::<i32>().unwrap().abs() < 60);
+    let joined = account.date_joined.unwrap();
+    let joined_secs = (chrono::Utc::now().naive_utc() - joined).num_seconds();
+    assert!(joined_secs.abs() < 60);
 
     // Signed in on this browser, with one session row.
     let page = app.get_html("/account").await;
@@ -92,10 +66,7 @@ async fn signup_creates_an_unverified_account_signs_in_and_mails_a_link() {
         app.browser().signed_in_email().await.as_deref(),
         Some("Alice.Walker@Example.com")
     );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        1
-    );
+    assert_eq!(app.session_count(), 1);
 
     // A confirmation link went to the address.
     let mail = app.last_mail_to("Alice.Walker@Example.com");
@@ -260,10 +231,8 @@ async fn a_second_account_with_the_same_email_or_username_in_another_case_is_ref
         .signup("erin@example.com", "erin", PASSWORD)
         .await;
     assert_is_redirect_to(&first, HOME);
-    let before_users = app.text(sql_query(
-        "SELECT (SELECT json_agg(u) FROM users u)::text AS v",
-    ));
-    let before_sessions = app.count(sql_query("SELECT count(*) FROM user_sessions"));
+    let before_users = format!("{:?}", app.users());
+    let before_sessions = app.session_count();
 
     let other = app.new_browser();
     let same_email = other.signup("Erin@EXAMPLE.com", "erin_two", PASSWORD).await;
@@ -285,16 +254,8 @@ async fn a_second_account_with_the_same_email_or_username_in_another_case_is_ref
             .contains("This username is taken")
     );
 
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT json_agg(u) FROM users u)::text AS v"
-        )),
-        before_users
-    );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        before_sessions
-    );
+    assert_eq!(format!("{:?}", app.users()), before_users);
+    assert_eq!(app.session_count(), before_sessions);
     assert_eq!(app.mails().len(), 1, "only the first sign-up got a mail");
     assert_eq!(other.signed_in_email().await, None);
 }
@@ -314,27 +275,20 @@ async fn two_simultaneous_signups_with_one_address_make_one_account_and_no_500()
     statuses.sort();
     assert_eq!(statuses, [303, 422]);
     assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM users WHERE lower(email) = 'frank@example.com'"
-        )),
+        app.users()
+            .iter()
+            .filter(|u| u.email.to_lowercase() == "frank@example.com")
+            .count(),
         1
     );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        1
-    );
+    assert_eq!(app.session_count(), 1);
 }
 
 #[tokio::test]
 async fn login_works_by_email_or_username_in_any_case_and_records_last_login() {
     let app = spawn_app().await;
     let user = app.user("grace").insert();
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT last_login FROM users)::text AS v"
-        )),
-        None
-    );
+    assert_eq!(app.the_user().last_login, None);
     for login in ["grace", "GRACE@example.com", "  Grace  "] {
         let browser = app.new_browser();
         browser.login_ok(login, PASSWORD).await;
@@ -343,26 +297,18 @@ async fn login_works_by_email_or_username_in_any_case_and_records_last_login() {
             Some(user.email.as_str())
         );
     }
-    let since_login: f64 = app
-        .text(sql_query("SELECT (SELECT extract(epoch FROM (now() AT TIME ZONE 'UTC') - last_login) FROM users)::text AS v"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let last_login = app.the_user().last_login.unwrap();
+    let since_login =
+        (chrono::Utc::now().naive_utc() - last_login).num_milliseconds() as f64 / 1000.0;
     assert!(since_login.abs() < 60.0, "{since_login}");
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        3,
-        "one row per browser"
-    );
+    assert_eq!(app.session_count(), 3, "one row per browser");
 }
 
 #[tokio::test]
 async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
     app.user("heidi").insert();
-    let before = app.text(sql_query(
-        "SELECT (SELECT json_agg(u) FROM users u)::text AS v",
-    ));
+    let before = format!("{:?}", app.users());
 
     let browser = app.new_browser();
     let login = "someone@example.com";
@@ -384,17 +330,8 @@ async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
         wrong.replace("heidi@example.com", "LOGIN")
     );
 
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        0
-    );
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT json_agg(u) FROM users u)::text AS v"
-        )),
-        before,
-        "no last_login"
-    );
+    assert_eq!(app.session_count(), 0);
+    assert_eq!(format!("{:?}", app.users()), before, "no last_login");
 }
 
 #[tokio::test]
@@ -425,10 +362,10 @@ async fn a_deactivated_user_cannot_log_in_and_is_told_so_only_after_the_right_pa
     let app = spawn_app().await;
     let user = app.user("ken").insert();
     let open = app.signed_in(&user).await;
-    app.exec(
-        sql_query("UPDATE users SET is_active = false, last_login = NULL WHERE id = $1")
-            .bind::<Integer, _>(user.id),
-    );
+    app.exec(diesel::update(users::table.find(user.id)).set((
+        users::is_active.eq(false),
+        users::last_login.eq(None::<chrono::NaiveDateTime>),
+    )));
     // The session open before the deactivation no longer signs anyone in.
     assert_eq!(open.signed_in_email().await, None);
 
@@ -450,13 +387,14 @@ async fn a_deactivated_user_cannot_log_in_and_is_told_so_only_after_the_right_pa
             .contains("This account has been deactivated")
     );
     assert_eq!(browser.signed_in_email().await, None);
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM user_sessions WHERE is_active IS DISTINCT FROM false AND expires_at > now() AT TIME ZONE 'UTC'")), 1, "only the row from before");
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT last_login FROM users)::text AS v"
-        )),
-        None
-    );
+    let now = chrono::Utc::now().naive_utc();
+    let live = app
+        .sessions()
+        .into_iter()
+        .filter(|s| s.is_active != Some(false) && s.expires_at > now)
+        .count();
+    assert_eq!(live, 1, "only the row from before");
+    assert_eq!(app.the_user().last_login, None);
 }
 
 #[tokio::test]
@@ -545,16 +483,10 @@ async fn logout_is_post_only() {
         browser.signed_in_email().await.as_deref(),
         Some(user.email.as_str())
     );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        1
-    );
+    assert_eq!(app.session_count(), 1);
     assert_is_redirect_to(&browser.logout().await, "/");
     assert_eq!(browser.signed_in_email().await, None);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        0
-    );
+    assert_eq!(app.session_count(), 0);
 }
 
 #[tokio::test]
@@ -564,18 +496,10 @@ async fn a_hash_made_with_a_lower_cost_is_replaced_at_login() {
     })
     .await;
     let user = app.user("pia").insert(); // hashed at cost 4
-    let old = app
-        .text(sql_query(
-            "SELECT (SELECT password_hash FROM users)::text AS v",
-        ))
-        .unwrap();
+    let old = app.the_user().password_hash;
     assert!(old.starts_with("$2b$04$"));
     app.new_browser().login_ok(&user.username, PASSWORD).await;
-    let new = app
-        .text(sql_query(
-            "SELECT (SELECT password_hash FROM users)::text AS v",
-        ))
-        .unwrap();
+    let new = app.the_user().password_hash;
     assert!(new.starts_with("$2b$05$"), "{new}");
     assert!(bcrypt::verify(PASSWORD, &new).unwrap());
     // A wrong password changes nothing.
@@ -587,12 +511,6 @@ async fn a_hash_made_with_a_lower_cost_is_replaced_at_login() {
             .status(),
         422
     );
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT password_hash FROM users)::text AS v"
-        ))
-        .unwrap(),
-        new
-    );
+    assert_eq!(app.the_user().password_hash, new);
     browser.login_ok("pia", PASSWORD).await;
 }

@@ -1,8 +1,6 @@
 //! CSRF: every form of the accounts pages refuses a missing, wrong or foreign token, and a
 //! foreign origin, with 403 and nothing written; the token rotates at login.
 
-use diesel::sql_query;
-
 use crate::support::{
     Browser, CSRF_COOKIE, HOME, PASSWORD, SESSION_COOKIE, TestApp, assert_is_redirect_to,
     extract_link, spawn_app,
@@ -155,7 +153,7 @@ async fn the_visitor_forms_refuse_a_missing_wrong_or_foreign_token() {
     );
     let other = app.new_browser();
     assert_is_redirect_to(&other.post_form("/signup", &signup).await, HOME);
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 2);
+    assert_eq!(app.users().len(), 2);
 }
 
 #[tokio::test]
@@ -225,7 +223,7 @@ async fn the_signed_in_forms_refuse_a_missing_wrong_or_foreign_token() {
     let delete = [("password", new_password)];
     assert_every_forgery_refused(&app, &browser, "/account/delete", &delete).await;
     assert_is_redirect_to(&browser.post_form("/account/delete", &delete).await, "/");
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
+    assert_eq!(app.users().len(), 0);
 }
 
 #[tokio::test]

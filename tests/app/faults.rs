@@ -4,15 +4,17 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
+use diesel::prelude::*;
 use reqwest::StatusCode;
+use wayfare::db::schema::{plans, users};
+use wayfare::domain::PlanStatus;
+use wayfare::models::plan::Plan;
 
-use crate::support::Count;
 use crate::support::{
     Browser, FIREFOX, PASSWORD, TestDatabase, TestUser, extract_input, free_port, spawn_app,
     spawn_app_behind_proxy, test_env, unique,
 };
+use crate::support::{date, decimal};
 use wayfare::domain::ids::{PlanId, UserId};
 
 // ---------------------------------------------------------------- the database stops
@@ -160,9 +162,10 @@ async fn a_database_outage_under_load_answers_only_503_with_retry_after_and_heal
         .filter_map(|s| s.created.as_ref())
     {
         assert_eq!(
-            app.count(
-                sql_query("SELECT count(*) FROM plans WHERE title = $1").bind::<Text, _>(&title)
-            ),
+            app.all::<Plan, _>(plans::table.select(Plan::as_select()))
+                .iter()
+                .filter(|p| p.title == *title)
+                .count(),
             1,
             "{title} was confirmed but is missing"
         );
@@ -281,17 +284,17 @@ impl Drop for Server {
 }
 
 pub fn insert_user(db: &TestDatabase, username: &str) -> TestUser {
-    use diesel::prelude::*;
     let email = format!("{username}@example.com");
     let hash = bcrypt::hash(PASSWORD, 4).unwrap();
-    diesel::sql_query(
-        "INSERT INTO users (email, username, password_hash, is_verified) VALUES ($1, $2, $3, true)",
-    )
-    .bind::<diesel::sql_types::Text, _>(&email)
-    .bind::<diesel::sql_types::Text, _>(username)
-    .bind::<diesel::sql_types::Text, _>(&hash)
-    .execute(&mut db.admin_conn())
-    .unwrap();
+    diesel::insert_into(users::table)
+        .values((
+            users::email.eq(&email),
+            users::username.eq(username),
+            users::password_hash.eq(&hash),
+            users::is_verified.eq(true),
+        ))
+        .execute(&mut db.admin_conn())
+        .unwrap();
     TestUser {
         id: UserId(0),
         email,
@@ -300,25 +303,25 @@ pub fn insert_user(db: &TestDatabase, username: &str) -> TestUser {
     }
 }
 
-/// The result of a constant `SELECT count(*) …` (with its values bound) on `db`.
-fn count<'q, Q>(db: &TestDatabase, query: Q) -> i64
-where
-    Q: diesel::RunQueryDsl<diesel::PgConnection>
-        + diesel::query_dsl::LoadQuery<'q, diesel::PgConnection, Count>,
-{
-    query
-        .get_result::<Count>(&mut db.admin_conn())
+/// Every plan in `db`, past row-level security.
+fn plans_in(db: &TestDatabase) -> Vec<Plan> {
+    plans::table
+        .select(Plan::as_select())
+        .load(&mut db.admin_conn())
         .unwrap()
-        .count
 }
 
-/// Every field of the plan the form wrote, as a condition on `plans`.
-macro_rules! complete_plan {
-    () => {
-        "description = 'Written whole or not at all' AND destination = 'Porto' \
-         AND start_date = DATE '2026-08-01' AND end_date = DATE '2026-08-05' AND budget = 1234.50 \
-         AND currency = 'EUR' AND status = 'draft' AND is_public = false AND plan_data IS NOT NULL"
-    };
+/// Every field of the plan the form wrote is there.
+fn complete_plan(p: &Plan) -> bool {
+    p.description.as_deref() == Some("Written whole or not at all")
+        && p.destination.as_deref() == Some("Porto")
+        && p.start_date == Some(date("2026-08-01"))
+        && p.end_date == Some(date("2026-08-05"))
+        && p.budget == Some(decimal("1234.50"))
+        && p.currency.as_deref() == Some("EUR")
+        && p.status == Some(PlanStatus::Draft)
+        && p.is_public == Some(false)
+        && p.plan_data.is_some()
 }
 
 #[tokio::test]
@@ -401,29 +404,23 @@ async fn sigterm_during_plan_creations_loses_no_confirmed_plan_and_exits_0() {
         "too little load before SIGTERM: {}",
         confirmed.len()
     );
+    let written = plans_in(&db);
     for title in &confirmed {
         assert_eq!(
-            count(
-                &db,
-                sql_query(concat!(
-                    "SELECT count(*) FROM plans WHERE title = $1 AND ",
-                    complete_plan!()
-                ))
-                .bind::<Text, _>(title)
-            ),
+            written
+                .iter()
+                .filter(|p| p.title == **title && complete_plan(p))
+                .count(),
             1,
             "{title} got a 303 but is not in the database whole"
         );
     }
-    let rows = count(&db, sql_query("SELECT count(*) FROM plans"));
+    let rows = written.len() as i64;
     assert_eq!(
-        count(
-            &db,
-            sql_query(concat!(
-                "SELECT count(*) FROM plans WHERE title LIKE 'sigterm-%' AND ",
-                complete_plan!()
-            ))
-        ),
+        written
+            .iter()
+            .filter(|p| p.title.starts_with("sigterm-") && complete_plan(p))
+            .count() as i64,
         rows,
         "a plan was half-written"
     );
@@ -528,8 +525,14 @@ async fn two_browsers_saving_the_same_plan_one_wins_the_other_gets_409_with_both
     let resaved = phone.post_form(&edit, &fields(&again)).await;
     assert_eq!(resaved.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND title = 'Phone''s title' AND destination = 'Sintra' AND budget = 777")
-.bind::<Integer, _>(plan_id)),
+        app.plan_row(plan_id)
+            .filter(|p| {
+                p.title == "Phone's title"
+                    && p.destination.as_deref() == Some("Sintra")
+                    && p.budget == Some(decimal("777"))
+            })
+            .iter()
+            .count(),
         1
     );
     // And the laptop, still on its old version, is told in turn.
@@ -597,8 +600,10 @@ async fn two_browsers_saving_the_same_activity_or_raw_data_one_wins_the_other_ge
         Some("99")
     );
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities WHERE id = $1 AND title = 'Castle at dawn' AND estimated_cost = 12")
-.bind::<Integer, _>(activity)),
+        app.activity_row(activity)
+            .filter(|a| a.title == "Castle at dawn" && a.estimated_cost == Some(decimal("12")))
+            .iter()
+            .count(),
         1
     );
 
@@ -630,12 +635,6 @@ async fn two_browsers_saving_the_same_activity_or_raw_data_one_wins_the_other_ge
     let html = conflict.text().await.unwrap();
     assert!(html.contains("phone"), "the typed JSON is kept");
     assert_eq!(app.snapshot(), before);
-    assert_eq!(
-        app.text(
-            sql_query("SELECT (SELECT plan_data->>'notes' FROM plans WHERE id = $1)::text AS v")
-                .bind::<Integer, _>(plan_id)
-        )
-        .as_deref(),
-        Some("laptop")
-    );
+    let data = app.plan_row(plan_id).unwrap().plan_data.unwrap();
+    assert_eq!(data["notes"], "laptop");
 }

@@ -4,9 +4,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{TimeDelta, Utc};
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use wayfare::auth::tokens::{self, Purpose};
+use wayfare::db::schema::users;
 use wayfare::domain::ids::UserId;
 
 use crate::support::{HOME, PASSWORD, TestApp, assert_is_redirect_to, extract_link, spawn_app};
@@ -61,11 +61,7 @@ async fn the_verification_link_confirms_the_address_once() {
     let browser = app.new_browser();
     let signup = browser.signup("vera@example.com", "vera", PASSWORD).await;
     assert_is_redirect_to(&signup, HOME);
-    let id: i32 = app
-        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = app.the_user().id;
     assert!(!is_verified(&app, id));
 
     let mail = app.last_mail_to("vera@example.com");
@@ -73,7 +69,7 @@ async fn the_verification_link_confirms_the_address_once() {
     let link = extract_link(&app, &mail.body, "/verify-email/");
     let hours = expires_in_hours(&link);
     assert!((47.9..=48.0).contains(&hours), "{hours}");
-    assert_eq!(claims(&link)["u"], id);
+    assert_eq!(claims(&link)["u"], id.0);
 
     // Opened on another device, not signed in.
     let phone = app.new_browser();
@@ -109,7 +105,7 @@ async fn the_verification_link_confirms_the_address_once() {
 async fn an_expired_verification_link_is_refused() {
     let app = spawn_app().await;
     let user = app.user("walt").insert();
-    app.exec(sql_query("UPDATE users SET is_verified = false"));
+    app.exec(diesel::update(users::table).set(users::is_verified.eq(false)));
     // What the site mailed just over 48 hours ago.
     let token = tokens::sign(
         &app.secret_key,
@@ -156,7 +152,7 @@ async fn an_expired_verification_link_is_refused() {
 async fn a_tampered_verification_link_is_refused() {
     let app = spawn_app().await;
     let bob = app.user("bob").insert();
-    app.exec(sql_query("UPDATE users SET is_verified = false"));
+    app.exec(diesel::update(users::table).set(users::is_verified.eq(false)));
     let browser = app.new_browser();
     browser.signup("alice@example.com", "alice", PASSWORD).await;
     let link = extract_link(
@@ -240,7 +236,7 @@ async fn choose(app: &TestApp, link: &str, password: &str, confirm: &str) -> req
 async fn the_reset_link_sets_a_new_password_once_and_ends_every_session() {
     let app = spawn_app().await;
     let user = app.user("rita").insert();
-    app.exec(sql_query("UPDATE users SET is_verified = false"));
+    app.exec(diesel::update(users::table).set(users::is_verified.eq(false)));
     let laptop = app.signed_in(&user).await;
     let phone = app.signed_in(&user).await;
 
@@ -428,9 +424,7 @@ async fn a_reset_link_of_a_deactivated_account_is_dead() {
     let app = spawn_app().await;
     let user = app.user("tess").insert();
     let link = reset_link(&app, &user.email).await;
-    app.exec(
-        sql_query("UPDATE users SET is_active = false WHERE id = $1").bind::<Integer, _>(user.id),
-    );
+    app.exec(diesel::update(users::table.find(user.id)).set(users::is_active.eq(false)));
     let before = app.snapshot();
     assert_eq!(app.new_browser().get(&link).await.status(), 400);
     assert_eq!(
@@ -449,11 +443,7 @@ async fn a_reset_link_never_confirms_an_address_it_was_not_sent_to() {
     let app = spawn_app().await;
     let browser = app.new_browser();
     browser.signup("eve@example.com", "eve", PASSWORD).await;
-    let id: i32 = app
-        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = app.the_user().id;
     let link = reset_link(&app, "eve@example.com").await;
     let moved = browser
         .post_form(

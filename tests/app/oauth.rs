@@ -3,11 +3,17 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use serde_json::{Value, json};
+use wayfare::db::schema::users;
+use wayfare::models::user::User;
 
 use crate::support::{Browser, FakeProvider, TestApp, TokenMode, spawn_app_with, unique};
+
+/// How many accounts `keep` holds for.
+fn users_where(app: &TestApp, keep: impl Fn(&User) -> bool) -> usize {
+    app.users().iter().filter(|u| keep(u)).count()
+}
 
 async fn app_with(fake: &FakeProvider) -> TestApp {
     let fake_env = fake.clone();
@@ -79,7 +85,15 @@ async fn google_creates_an_account_then_logs_the_same_user_in_with_pkce() {
         browser.signed_in_email().await.as_deref(),
         Some("ana@example.com")
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users WHERE google_id = 'g-1' AND is_verified AND password_hash = '!' AND first_name = 'Ana'")), 1);
+    assert_eq!(
+        users_where(&app, |u| {
+            u.google_id.as_deref() == Some("g-1")
+                && u.is_verified == Some(true)
+                && u.password_hash == "!"
+                && u.first_name.as_deref() == Some("Ana")
+        }),
+        1
+    );
     // The session row is written as for a password login.
     let row = app.session_row_of(&browser).expect("a user_sessions row");
     assert_eq!(row.user_agent.as_deref(), Some(crate::support::FIREFOX));
@@ -97,7 +111,7 @@ async fn google_creates_an_account_then_logs_the_same_user_in_with_pkce() {
     // A returning user: same account, no second one, a new session key.
     let again = app.new_browser();
     assert_eq!(journey(&again, "google").await.status(), 303);
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
+    assert_eq!(app.users().len(), 1);
     assert_ne!(
         app.session_row_of(&again).unwrap().session_key,
         app.session_row_of(&browser).unwrap().session_key
@@ -113,16 +127,17 @@ async fn facebook_creates_an_unverified_account_with_a_unique_username() {
     let browser = app.new_browser();
     assert_eq!(journey(&browser, "facebook").await.status(), 303);
     assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT username FROM users WHERE facebook_id = 'fb-7')::text AS v"
-        ))
-        .as_deref(),
-        Some("ana.silva1")
+        app.users()
+            .into_iter()
+            .filter(|u| u.facebook_id.as_deref() == Some("fb-7"))
+            .map(|u| u.username)
+            .collect::<Vec<_>>(),
+        ["ana.silva1"]
     );
     assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM users WHERE facebook_id = 'fb-7' AND is_verified"
-        )),
+        users_where(&app, |u| {
+            u.facebook_id.as_deref() == Some("fb-7") && u.is_verified == Some(true)
+        }),
         0,
         "Facebook e-mails are never trusted"
     );
@@ -138,10 +153,8 @@ async fn a_signed_in_user_links_a_provider_and_a_provider_id_linked_elsewhere_is
     let linked = journey(&browser, "google").await;
     assert_eq!(location(&linked), "/account");
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-bo'")
-                .bind::<Integer, _>(bo.id)
-        ),
+        users_where(&app, |u| u.id == bo.id
+            && u.google_id.as_deref() == Some("g-bo")),
         1
     );
     assert!(browser.get_html("/account").await.contains("Unlink Google"));
@@ -159,10 +172,7 @@ async fn a_signed_in_user_links_a_provider_and_a_provider_id_linked_elsewhere_is
             .contains("linked to another Wayfare account")
     );
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id IS NULL")
-                .bind::<Integer, _>(cy.id)
-        ),
+        users_where(&app, |u| u.id == cy.id && u.google_id.is_none()),
         1
     );
 }
@@ -201,13 +211,11 @@ async fn a_verified_google_email_links_the_existing_account_but_a_facebook_one_d
         Some(di.email.as_str())
     );
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-di'")
-                .bind::<Integer, _>(di.id)
-        ),
+        users_where(&app, |u| u.id == di.id
+            && u.google_id.as_deref() == Some("g-di")),
         1
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
+    assert_eq!(app.users().len(), 1);
 }
 
 #[tokio::test]
@@ -241,7 +249,7 @@ async fn state_missing_wrong_or_replayed_is_refused_and_creates_nothing() {
         browser.client.get(&wrong).send().await.unwrap().status(),
         400
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
+    assert_eq!(app.users().len(), 0);
     assert!(fake.token_requests().is_empty(), "no code was exchanged");
 
     // The real one works once; replaying it does not.
@@ -270,7 +278,7 @@ async fn state_missing_wrong_or_replayed_is_refused_and_creates_nothing() {
         400,
         "the flow cookie was consumed"
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 1);
+    assert_eq!(app.users().len(), 1);
 }
 
 #[tokio::test]
@@ -324,7 +332,7 @@ async fn provider_errors_get_a_friendly_page_and_create_nothing() {
         502,
         "malformed profile"
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
+    assert_eq!(app.users().len(), 0);
     assert!(browser.signed_in_email().await.is_none());
 }
 
@@ -334,7 +342,7 @@ async fn deactivated_accounts_are_refused() {
     let app = app_with(&fake).await;
     fake.profile(google("g-x", "x@example.com", true));
     journey(&app.new_browser(), "google").await;
-    app.exec(sql_query("UPDATE users SET is_active = false"));
+    app.exec(diesel::update(users::table).set(users::is_active.eq(false)));
     let browser = app.new_browser();
     let refused = journey(&browser, "google").await;
     assert_eq!(refused.status(), 403);
@@ -354,9 +362,7 @@ async fn unlinking_never_removes_the_last_way_in() {
         .post_form("/account/providers/google/unlink", &[])
         .await;
     assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM users WHERE google_id = 'g-u'"
-        )),
+        users_where(&app, |u| u.google_id.as_deref() == Some("g-u")),
         1
     );
     assert!(
@@ -373,17 +379,15 @@ async fn unlinking_never_removes_the_last_way_in() {
         .post_form("/account/providers/google/unlink", &[])
         .await;
     assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM users WHERE google_id IS NULL AND facebook_id = 'fb-u'"
-        )),
+        users_where(&app, |u| {
+            u.google_id.is_none() && u.facebook_id.as_deref() == Some("fb-u")
+        }),
         1
     );
 
     // A password user may unlink its only provider; without a CSRF token nothing happens.
     let pw = app.user(&unique("pw")).insert();
-    app.exec(
-        sql_query("UPDATE users SET facebook_id = 'fb-pw' WHERE id = $1").bind::<Integer, _>(pw.id),
-    );
+    app.exec(diesel::update(users::table.find(pw.id)).set(users::facebook_id.eq("fb-pw")));
     let signed = app.signed_in(&pw).await;
     let forged = signed
         .client
@@ -393,18 +397,14 @@ async fn unlinking_never_removes_the_last_way_in() {
         .unwrap();
     assert_eq!(forged.status(), 403);
     assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM users WHERE facebook_id = 'fb-pw'"
-        )),
+        users_where(&app, |u| u.facebook_id.as_deref() == Some("fb-pw")),
         1
     );
     signed
         .post_form("/account/providers/facebook/unlink", &[])
         .await;
     assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM users WHERE facebook_id = 'fb-pw'"
-        )),
+        users_where(&app, |u| u.facebook_id.as_deref() == Some("fb-pw")),
         0
     );
 }
@@ -424,11 +424,7 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
     squatter
         .signup(victim_email, "squatter", squatter_password)
         .await;
-    let account: i32 = app
-        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let account = app.the_user().id;
     fake.profile(google("g-squatter", "squatter@example.com", true));
     assert_eq!(location(&journey(&squatter, "google").await), "/account");
 
@@ -444,10 +440,8 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
     assert!(victim.signed_in_email().await.is_none());
     assert_eq!(app.snapshot(), before, "nothing linked, nothing created");
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-squatter'")
-                .bind::<Integer, _>(account)
-        ),
+        users_where(&app, |u| u.id == account
+            && u.google_id.as_deref() == Some("g-squatter")),
         1
     );
 
@@ -493,12 +487,9 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
         "the squatter's Google account no longer opens the victim's"
     );
     assert_eq!(
-        app.count(
-            sql_query(
-                "SELECT count(*) FROM users WHERE id = $1 AND google_id IS NULL AND is_verified"
-            )
-            .bind::<Integer, _>(account)
-        ),
+        users_where(&app, |u| {
+            u.id == account && u.google_id.is_none() && u.is_verified == Some(true)
+        }),
         1
     );
 
@@ -511,10 +502,8 @@ async fn a_squatters_unconfirmed_account_is_never_linked_and_a_reset_takes_it_ba
         Some(victim_email)
     );
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1 AND google_id = 'g-victim'")
-                .bind::<Integer, _>(account)
-        ),
+        users_where(&app, |u| u.id == account
+            && u.google_id.as_deref() == Some("g-victim")),
         1
     );
 }
@@ -529,6 +518,6 @@ async fn an_oversized_profile_is_not_read_and_creates_nothing() {
     let browser = app.new_browser();
     let failed = journey(&browser, "google").await;
     assert_eq!(failed.status(), 502);
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 0);
+    assert_eq!(app.users().len(), 0);
     assert!(browser.signed_in_email().await.is_none());
 }

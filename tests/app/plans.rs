@@ -5,9 +5,10 @@
 //!
 //! The fixtures below are shared with the `activities` and `sharing` modules.
 
+use std::collections::BTreeMap;
+
 use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
 use reqwest::header::LOCATION;
 use reqwest::{Response, StatusCode};
 use wayfare::db::schema::plan_activities;
@@ -164,28 +165,29 @@ pub fn day_order(app: &TestApp, plan_id: i32, day: Option<&str>) -> Vec<(String,
     .collect()
 }
 
-/// Days of a plan whose positions are not 0, 1, 2… (a gap or a repeat).
-const ORDER_GAPS: &str = "SELECT count(*) FROM \
-    (SELECT scheduled_date, array_agg(order_index ORDER BY order_index) AS got, \
-            array_agg(n ORDER BY n) AS want \
-       FROM (SELECT scheduled_date, order_index, \
-                    (row_number() OVER (PARTITION BY scheduled_date ORDER BY order_index, id) - 1)::int AS n \
-               FROM plan_activities WHERE plan_id = $1) t \
-      GROUP BY scheduled_date) d WHERE got IS DISTINCT FROM want";
-
-/// A plan's activities as `day:title=index`, for a failure message.
-const ORDER_LIST: &str = "SELECT string_agg(coalesce(scheduled_date::text, '-') || ':' || title || '=' || \
-    coalesce(order_index, -1), ', ' ORDER BY scheduled_date, order_index, id) AS v \
-    FROM plan_activities WHERE plan_id = $1";
-
-/// Every day of the plan has positions 0, 1, 2… with no gap or repeat.
+/// Every day of the plan (and the undated ones) has positions 0, 1, 2… with no gap, repeat
+/// or missing position.
 pub fn assert_dense(app: &TestApp, plan_id: i32) {
-    let gaps = app.count(diesel::sql_query(ORDER_GAPS).bind::<Integer, _>(plan_id));
-    let list = || {
-        app.text(diesel::sql_query(ORDER_LIST).bind::<Integer, _>(plan_id))
-            .unwrap_or_default()
-    };
-    assert_eq!(gaps, 0, "order_index is not dense: {}", list());
+    let activities = app.activities_by_day(plan_id);
+    let mut days: BTreeMap<_, Vec<Option<i32>>> = BTreeMap::new();
+    for a in &activities {
+        days.entry(a.scheduled_date)
+            .or_default()
+            .push(a.order_index);
+    }
+    let gaps = days
+        .values()
+        .filter(|got| !got.iter().copied().eq((0..).take(got.len()).map(Some)))
+        .count();
+    // As `day:title=index`, for the failure message.
+    let list: Vec<String> = activities
+        .iter()
+        .map(|a| {
+            let day = a.scheduled_date.map_or("-".to_string(), |d| d.to_string());
+            format!("{day}:{}={}", a.title, a.order_index.unwrap_or(-1))
+        })
+        .collect();
+    assert_eq!(gaps, 0, "order_index is not dense: {}", list.join(", "));
 }
 
 /// The error shown right after the field named `name` (its next element sibling), if
@@ -350,19 +352,13 @@ pub async fn traveller(app: &TestApp, username: &str) -> Traveller {
     Traveller { user, browser }
 }
 
-/// A row's edit version (`updated_at` in microseconds), computed by PostgreSQL.
-const PLAN_VERSION: &str = "SELECT (extract(epoch FROM date_trunc('second', updated_at))::bigint * 1000000 \
-    + extract(microseconds FROM updated_at)::bigint % 1000000)::text AS v FROM plans WHERE id = $1";
-const ACTIVITY_VERSION: &str = "SELECT (extract(epoch FROM date_trunc('second', updated_at))::bigint * 1000000 \
-    + extract(microseconds FROM updated_at)::bigint % 1000000)::text AS v FROM plan_activities WHERE id = $1";
-
-/// A row's edit version (`updated_at` in microseconds), read past row-level security.
+/// A row's edit version (`updated_at` in microseconds since 1970), read past row-level
+/// security.
 pub fn version_of(app: &TestApp, table: &str, id: i32) -> String {
-    let sql = match table {
-        "plans" => PLAN_VERSION,
-        "plan_activities" => ACTIVITY_VERSION,
+    let updated_at = match table {
+        "plans" => app.plan_row(id).unwrap().updated_at,
+        "plan_activities" => app.activity_row(id).unwrap().updated_at,
         other => panic!("no edit version in {other}"),
     };
-    app.text(diesel::sql_query(sql).bind::<Integer, _>(id))
-        .unwrap()
+    updated_at.unwrap().and_utc().timestamp_micros().to_string()
 }

@@ -5,14 +5,20 @@
 use std::collections::HashMap;
 
 use diesel::sql_query;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::BigInt;
 use futures_util::future::join_all;
 use reqwest::Response;
 use reqwest::header::{HeaderMap, HeaderValue};
+use wayfare::models::rate_limit::RateLimit;
 
 use crate::support::{
     Browser, FIREFOX, HOME, PASSWORD, TestApp, assert_is_redirect_to, spawn_app_with, unique,
 };
+
+/// How many rate-limit counters `keep` holds for.
+fn counters_where(app: &TestApp, keep: impl Fn(&RateLimit) -> bool) -> usize {
+    app.counters().iter().filter(|c| keep(c)).count()
+}
 
 const REDIS_URL: &str = "redis://127.0.0.1:6379";
 /// A first back-off of a minute, which no test outruns however slow the machine; and of two
@@ -177,8 +183,11 @@ async fn failed_logins_back_off_one_client_and_never_lock_the_owner_out_in_the_t
     let victim = one_clients_failures_never_lock_the_owner_out(&app).await;
     // Counted per pair in the table; the owner's successful login left no pair behind.
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type = 'login_pair' AND identifier LIKE ('user:' || $1 || '|10.%') AND request_count >= 5")
-.bind::<Text, _>(victim.to_string())),
+        counters_where(&app, |c| {
+            c.identifier_type == "login_pair"
+                && c.identifier.starts_with(&format!("user:{victim}|10."))
+                && c.request_count.is_some_and(|n| n >= 5)
+        }),
         1
     );
     let doubling =
@@ -205,11 +214,7 @@ async fn failed_logins_back_off_one_client_and_never_lock_the_owner_out_in_redis
         sql_query("SELECT setval('users_id_seq', $1, false)").bind::<BigInt, _>(i64::from(offset)),
     );
     let victim = one_clients_failures_never_lock_the_owner_out(&app).await;
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM rate_limits")),
-        0,
-        "nothing counted in the table"
-    );
+    assert_eq!(app.counters().len(), 0, "nothing counted in the table");
     let failures = redis_count("login_account", &format!("user:{victim}")).await;
     assert!(failures.unwrap_or(0) >= 5, "{failures:?}");
     let doubling = spawn_app_with(|env| {
@@ -298,7 +303,9 @@ async fn a_password_reset_clears_every_failure_counted_against_the_account() {
         client.login(&victim.email, "guess").await;
     }
     assert_eq!(client.login(&victim.email, "guess").await.status(), 429);
-    assert!(app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type IN ('login_pair', 'login_account')")) > 0);
+    let per_account =
+        |c: &RateLimit| ["login_pair", "login_account"].contains(&c.identifier_type.as_str());
+    assert!(counters_where(&app, per_account) > 0);
 
     // The owner, on that very client, forgot the password and resets it.
     client
@@ -318,8 +325,9 @@ async fn a_password_reset_clears_every_failure_counted_against_the_account() {
         .await;
     assert_is_redirect_to(&done, "/login");
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type IN ('login_pair', 'login_account') AND identifier LIKE ('user:' || $1 || '%')")
-.bind::<Text, _>(victim.id.to_string())),
+        counters_where(&app, |c| {
+            per_account(c) && c.identifier.starts_with(&format!("user:{}", victim.id))
+        }),
         0
     );
     client.login_ok(&victim.email, new_password).await;
@@ -367,12 +375,7 @@ async fn wrong_current_passwords_on_the_account_pages_back_off_like_logins() {
         429
     );
     assert_eq!(app.snapshot(), before);
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(user.id)
-        ),
-        1
-    );
+    assert_eq!(app.user_row(user.id).iter().count(), 1);
 }
 
 /// Twenty failed logins at once from one address, each for another name: exactly `limit`
@@ -395,7 +398,8 @@ async fn parallel_failed_logins_from_one_address_stop_at_the_limit_in_the_table(
     let app = spawn_app_with(|env| limits(env, &[("LIMIT_LOGIN_FAILURES_PER_IP", "5")])).await;
     address_limit_holds(&app, &app.new_browser(), 5).await;
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM rate_limits WHERE identifier_type = 'login_ip' AND identifier = '127.0.0.1'")),
+        counters_where(&app, |c| c.identifier_type == "login_ip"
+            && c.identifier == "127.0.0.1"),
         1
     );
 }
@@ -415,11 +419,7 @@ async fn parallel_failed_logins_from_one_address_stop_at_the_limit_in_redis() {
     .await;
     let (browser, ip) = browser_from_own_address(&app);
     address_limit_holds(&app, &browser, 5).await;
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM rate_limits")),
-        0,
-        "nothing counted in the table"
-    );
+    assert_eq!(app.counters().len(), 0, "nothing counted in the table");
     assert_eq!(redis_count("login_ip", &ip).await, Some(21));
 }
 
@@ -439,11 +439,8 @@ async fn parallel_signups_from_one_address_stop_at_the_limit() {
     let counts = tally(responses).await;
     assert_eq!(counts.get(&303), Some(&3), "{counts:?}");
     assert_eq!(counts.get(&429), Some(&7), "{counts:?}");
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM users")), 3);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        3
-    );
+    assert_eq!(app.users().len(), 3);
+    assert_eq!(app.session_count(), 3);
     assert_eq!(app.mails().len(), 3);
 }
 
@@ -514,8 +511,11 @@ async fn x_forwarded_for_counts_only_behind_a_trusted_proxy() {
     }
     assert_eq!(statuses, [422, 422, 422, 429, 429]);
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT string_agg(identifier, ',') FROM rate_limits WHERE identifier_type = 'login_ip')::text AS v")),
-        Some("127.0.0.1".into())
+        app.counters_of("login_ip")
+            .into_iter()
+            .map(|c| c.identifier)
+            .collect::<Vec<_>>(),
+        ["127.0.0.1"]
     );
 
     // Behind a trusted proxy the forwarded address is the client's, in counters and rows.

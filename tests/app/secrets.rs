@@ -3,8 +3,8 @@
 
 use std::io::{Read, Write};
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
+use wayfare::db::schema::{plans, users};
 
 use crate::faults::{Server, insert_user};
 use crate::support::{
@@ -20,15 +20,20 @@ async fn tokens_and_mail_bodies_never_reach_the_log() {
     let user = insert_user(&db, &unique("logged"));
     let share_token = format!("sharetoken{}", unique("s").replace(['-', '_'], ""));
     {
-        use diesel::prelude::*;
-        diesel::sql_query(
-            "INSERT INTO plans (user_id, title, share_token) \
-             SELECT id, 'Logged trip', $1 FROM users WHERE email = $2",
-        )
-        .bind::<diesel::sql_types::Text, _>(&share_token)
-        .bind::<diesel::sql_types::Text, _>(&user.email)
-        .execute(&mut db.admin_conn())
-        .unwrap();
+        let mut admin = db.admin_conn();
+        let owner: i32 = users::table
+            .filter(users::email.eq(&user.email))
+            .select(users::id)
+            .first(&mut admin)
+            .unwrap();
+        diesel::insert_into(plans::table)
+            .values((
+                plans::user_id.eq(owner),
+                plans::title.eq("Logged trip"),
+                plans::share_token.eq(&share_token),
+            ))
+            .execute(&mut admin)
+            .unwrap();
     }
     let browser = Browser::new(&server.address, FIREFOX);
     assert_eq!(
@@ -116,12 +121,10 @@ async fn private_pages_are_never_stored_by_a_cache() {
         .insert()
         .id;
     app.exec(
-        sql_query("UPDATE plans SET share_token = 'cachetesttoken0123456789' WHERE id = $1")
-            .bind::<Integer, _>(plan),
+        diesel::update(plans::table.find(plan))
+            .set(plans::share_token.eq("cachetesttoken0123456789")),
     );
-    app.exec(
-        sql_query("UPDATE users SET is_staff = true WHERE id = $1").bind::<Integer, _>(user.id),
-    );
+    app.exec(diesel::update(users::table.find(user.id)).set(users::is_staff.eq(true)));
     let browser = app.signed_in(&user).await;
     for path in [
         "/plans".to_string(),

@@ -6,9 +6,11 @@
 //! The routes are read from `src/routes/mod.rs` and `src/routes/admin/mod.rs`, so a route
 //! added there is walked here too (or the walk stops and asks how to fill its placeholders).
 
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
+use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
+use wayfare::db::schema::{archived_plan_activities, archived_plans, plan_activities, plans};
+use wayfare::models::archive::ArchivedPlan;
+use wayfare::models::user_session::UserSession;
 
 use crate::support::{Browser, TestApp, TestUser, assert_security_headers, spawn_app, unique};
 use wayfare::domain::ids::PlanId;
@@ -137,11 +139,7 @@ impl World {
             .next_in_order()
             .insert();
         let share_token = unique("victimsharetoken_");
-        app.exec(
-            sql_query("UPDATE plans SET share_token = $1 WHERE id = $2")
-                .bind::<Text, _>(&share_token)
-                .bind::<Integer, _>(plan),
-        );
+        app.exec(diesel::update(plans::table.find(plan)).set(plans::share_token.eq(&share_token)));
         let archived_title = unique("Victim-secret-archived-");
         let old = app
             .plan(&victim)
@@ -155,13 +153,16 @@ impl World {
             .cost("1")
             .next_in_order()
             .insert();
+        // Moved, every column as it is, as `wayfare archive` moves a plan.
         app.exec(
-            sql_query("INSERT INTO archived_plans SELECT * FROM plans WHERE id = $1")
-                .bind::<Integer, _>(old),
+            diesel::insert_into(archived_plans::table)
+                .values(plans::table.filter(plans::id.eq(old))),
         );
-        app.exec(sql_query("INSERT INTO archived_plan_activities SELECT * FROM plan_activities WHERE plan_id = $1")
-.bind::<Integer, _>(old));
-        app.exec(sql_query("DELETE FROM plans WHERE id = $1").bind::<Integer, _>(old));
+        app.exec(
+            diesel::insert_into(archived_plan_activities::table)
+                .values(plan_activities::table.filter(plan_activities::plan_id.eq(old))),
+        );
+        app.exec(diesel::delete(plans::table.find(old)));
         let victim_browser = app.signed_in(&victim).await;
         let session = app.session_row_of(&victim_browser).unwrap().id;
 
@@ -210,20 +211,41 @@ impl World {
         }
     }
 
-    /// Every row that belongs to the victim, as JSON text.
+    /// Every row that belongs to the victim, every column, as text.
     pub fn victim_rows(&self, app: &TestApp) -> String {
+        use wayfare::db::schema::user_sessions as s;
         let v = self.victim.id;
-        app.text(sql_query("SELECT (SELECT json_build_object(\
-               'user', (SELECT row_to_json(u) FROM users u WHERE id = $1),\
-               'plans', (SELECT json_agg(p ORDER BY id) FROM plans p WHERE user_id = $1),\
-               'activities', (SELECT json_agg(a ORDER BY id) FROM plan_activities a \
-                  WHERE plan_id IN (SELECT id FROM plans WHERE user_id = $1)),\
-               'archived', (SELECT json_agg(p ORDER BY id) FROM archived_plans p WHERE user_id = $1),\
-               'archived_activities', (SELECT json_agg(a ORDER BY id) FROM archived_plan_activities a \
-                  WHERE plan_id IN (SELECT id FROM archived_plans WHERE user_id = $1)),\
-               'sessions', (SELECT json_agg(s ORDER BY id) FROM user_sessions s WHERE user_id = $1)))::text AS v")
-.bind::<Integer, _>(v))
-        .unwrap()
+        let plans = app.plans_of(v);
+        let activities: Vec<_> = plans.iter().map(|p| app.activities_of(p.id)).collect();
+        let archived: Vec<ArchivedPlan> = app.all(
+            archived_plans::table
+                .filter(archived_plans::user_id.eq(v))
+                .order(archived_plans::id)
+                .select(ArchivedPlan::as_select()),
+        );
+        // Archived activities have no model: their rows as the snapshots dump them.
+        let archived_activities: Vec<_> = app
+            .rows_of("archived_plan_activities")
+            .into_iter()
+            .filter(|a| archived.iter().any(|p| a["plan_id"] == p.id.0))
+            .collect();
+        let sessions: Vec<UserSession> = app.all(
+            s::table
+                .filter(s::user_id.eq(v))
+                .order(s::id)
+                .select(UserSession::as_select()),
+        );
+        format!(
+            "{:?}",
+            (
+                app.user_row(v),
+                plans,
+                activities,
+                archived,
+                archived_activities,
+                sessions
+            )
+        )
     }
 }
 
@@ -443,10 +465,15 @@ fn may_show_victim_data(path: &str, world: &World) -> bool {
 
 async fn walk_as_intruder(app: &TestApp, world: &World, who: &str, browser: &Browser) -> usize {
     let token = token_of(browser).await;
-    let version = app
-        .text(sql_query("SELECT (SELECT (extract(epoch FROM updated_at) * 1000000)::bigint FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(world.ids.plan.parse::<i32>().unwrap()))
+    let plan = app
+        .plan_row(world.ids.plan.parse::<i32>().unwrap())
         .unwrap();
+    let version = plan
+        .updated_at
+        .unwrap()
+        .and_utc()
+        .timestamp_micros()
+        .to_string();
     let body = attack_body(&token, world, &version);
     let origin = browser.address.clone();
     let headers = [("Origin", origin.as_str())];

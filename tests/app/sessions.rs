@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
+use diesel::dsl::IntervalDsl;
+use diesel::prelude::*;
+use wayfare::db::schema::{user_sessions, users};
 
 use crate::support::{
     Browser, DbProxy, FIREFOX, HOME, PASSWORD, SESSION_COOKIE, TestDatabase,
@@ -29,24 +30,14 @@ async fn signup_login_logout_round_trip_with_the_session_row_column_by_column() 
     // Visitors who are not signed in get no session cookie and no row.
     assert_eq!(browser.get("/signup").await.status(), 200);
     assert_eq!(browser.cookie(SESSION_COOKIE), None);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        0
-    );
+    assert_eq!(app.session_count(), 0);
 
     let signup = browser.signup("rosa@example.com", "rosa", PASSWORD).await;
     assert_is_redirect_to(&signup, HOME);
-    let user_id: i32 = app
-        .text(sql_query("SELECT (SELECT id FROM users)::text AS v"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let user_id = app.the_user().id;
     assert_eq!(app.sessions_of(user_id).len(), 1);
     assert_is_redirect_to(&browser.logout().await, "/");
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        0
-    );
+    assert_eq!(app.session_count(), 0);
 
     let login = browser.login("rosa", PASSWORD).await;
     assert_is_redirect_to(&login, HOME);
@@ -99,10 +90,7 @@ async fn signup_login_logout_round_trip_with_the_session_row_column_by_column() 
         .expect("logout clears the cookie");
     assert!(cleared.value().is_empty());
     assert_eq!(browser.cookie(SESSION_COOKIE), None);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        0
-    );
+    assert_eq!(app.session_count(), 0);
     assert_eq!(browser.signed_in_email().await, None);
 }
 
@@ -172,10 +160,10 @@ async fn a_session_key_chosen_by_an_attacker_is_never_adopted() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].session_key, sha256_hex(&key));
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM user_sessions WHERE session_key IN ($1, $2)")
-                .bind::<Text, _>(&sha256_hex(chosen))
-                .bind::<Text, _>(&chosen)
+        app.one::<i64, _>(
+            user_sessions::table
+                .filter(user_sessions::session_key.eq_any([sha256_hex(chosen), chosen.to_string()]))
+                .count()
         ),
         0
     );
@@ -266,15 +254,19 @@ async fn an_expired_ended_or_too_old_session_row_is_an_anonymous_visitor() {
     let too_old = app.signed_in(&alice).await;
     let fine = app.signed_in(&alice).await;
     let id = |b: &Browser| app.session_row_of(b).unwrap().id;
-    app.exec(sql_query("UPDATE user_sessions SET expires_at = (now() AT TIME ZONE 'UTC') - interval '1 minute' WHERE id = $1")
-.bind::<Integer, _>(id(&expired)));
     app.exec(
-        sql_query("UPDATE user_sessions SET is_active = false WHERE id = $1")
-            .bind::<Integer, _>(id(&ended)),
+        diesel::update(user_sessions::table.find(id(&expired)))
+            .set(user_sessions::expires_at.eq(now() - TimeDelta::minutes(1))),
+    );
+    app.exec(
+        diesel::update(user_sessions::table.find(id(&ended)))
+            .set(user_sessions::is_active.eq(false)),
     );
     // Past the 30-day absolute limit, although its idle expiry is still ahead.
-    app.exec(sql_query("UPDATE user_sessions SET created_at = (now() AT TIME ZONE 'UTC') - interval '31 days' WHERE id = $1")
-.bind::<Integer, _>(id(&too_old)));
+    app.exec(
+        diesel::update(user_sessions::table.find(id(&too_old)))
+            .set(user_sessions::created_at.eq(now() - TimeDelta::days(31))),
+    );
     let before = app.snapshot();
     for (what, browser) in [
         ("expired", &expired),
@@ -308,10 +300,8 @@ async fn the_idle_expiry_slides_with_at_most_one_write_every_few_minutes() {
 
     // As if the last write were an hour ago: the next request slides the expiry.
     app.exec(
-        sql_query(
-            "UPDATE user_sessions SET expires_at = expires_at - interval '1 hour' WHERE id = $1",
-        )
-        .bind::<Integer, _>(first.id),
+        diesel::update(user_sessions::table.find(first.id))
+            .set(user_sessions::expires_at.eq(user_sessions::expires_at - 1.hour())),
     );
     assert_eq!(browser.get("/account").await.status(), 200);
     let slid = app.session_row_of(&browser).unwrap().expires_at;
@@ -320,10 +310,8 @@ async fn the_idle_expiry_slides_with_at_most_one_write_every_few_minutes() {
 
     // Two minutes behind is within the step: no write.
     app.exec(
-        sql_query(
-            "UPDATE user_sessions SET expires_at = expires_at - interval '2 minutes' WHERE id = $1",
-        )
-        .bind::<Integer, _>(first.id),
+        diesel::update(user_sessions::table.find(first.id))
+            .set(user_sessions::expires_at.eq(user_sessions::expires_at - 2.minutes())),
     );
     let behind = app.session_row_of(&browser).unwrap().expires_at;
     assert_eq!(browser.get("/account").await.status(), 200);
@@ -355,8 +343,10 @@ async fn lifetimes_come_from_the_config_and_staff_sessions_are_shorter() {
     );
 
     // A staff session past its absolute limit ends although it was used a moment ago.
-    app.exec(sql_query("UPDATE user_sessions SET created_at = created_at - interval '301 seconds' WHERE id = $1")
-.bind::<Integer, _>(row.id));
+    app.exec(
+        diesel::update(user_sessions::table.find(row.id))
+            .set(user_sessions::created_at.eq(user_sessions::created_at - 301.seconds())),
+    );
     assert_eq!(staff_browser.signed_in_email().await, None);
     assert_eq!(
         user_browser.signed_in_email().await.as_deref(),
@@ -551,11 +541,12 @@ async fn purge_removes_expired_and_ended_session_rows_only() {
     let live = app.signed_in(&alice).await;
     let row = |b: &Browser| app.session_row_of(b).unwrap().id;
     let (expired_id, ended_id, live_id) = (row(&expired), row(&ended), row(&live));
-    app.exec(sql_query("UPDATE user_sessions SET expires_at = (now() AT TIME ZONE 'UTC') - interval '1 second' WHERE id = $1")
-.bind::<Integer, _>(expired_id));
     app.exec(
-        sql_query("UPDATE user_sessions SET is_active = false WHERE id = $1")
-            .bind::<Integer, _>(ended_id),
+        diesel::update(user_sessions::table.find(expired_id))
+            .set(user_sessions::expires_at.eq(now() - TimeDelta::seconds(1))),
+    );
+    app.exec(
+        diesel::update(user_sessions::table.find(ended_id)).set(user_sessions::is_active.eq(false)),
     );
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_wayfare"))
@@ -658,14 +649,16 @@ async fn the_session_store_recovers_from_a_connection_that_died_while_idle() {
 
 /// A user with a valid reset link, written straight into the proxied database.
 fn reset_link_in(app: &crate::support::TestApp, db: &TestDatabase) -> String {
-    use diesel::prelude::*;
     let hash = bcrypt::hash(PASSWORD, 4).unwrap();
-    diesel::sql_query(
-        "INSERT INTO users (id, email, username, password_hash) VALUES (1, 'a@example.com', 'aaa', $1)",
-    )
-    .bind::<diesel::sql_types::Text, _>(&hash)
-    .execute(&mut db.conn())
-    .unwrap();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(1),
+            users::email.eq("a@example.com"),
+            users::username.eq("aaa"),
+            users::password_hash.eq(&hash),
+        ))
+        .execute(&mut db.conn())
+        .unwrap();
     let token = wayfare::auth::tokens::sign(
         &app.secret_key,
         wayfare::auth::tokens::Purpose::ResetPassword,

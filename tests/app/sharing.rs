@@ -2,8 +2,9 @@
 //! and its calendar show and hide, headers, copying a shared plan, unsafe methods, and
 //! Explore (who is listed, search, filters, pages, and who may make a plan public).
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use wayfare::db::schema::{plan_activities, plans};
 
 mod copy;
 mod explore;
@@ -165,40 +166,64 @@ pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i3
         .await;
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
     // Keys no form writes, at every level, and an activity of unexpected shape.
-    app.exec(
-        sql_query(
-            "UPDATE plans SET plan_data = jsonb_set(jsonb_set(jsonb_set(plan_data \
-           || '{\"secret_key\": {\"note\": \"Hidden key 77\"}}', \
-           '{accommodation,booking_details,door}', '\"door-4277\"'), \
-           '{external_bookings,flights,0,pnr}', '\"PNR-77\"'), \
-           '{transportation,arrival,details,seat}', '\"Seat 77A\"') WHERE id = $1",
-        )
-        .bind::<Integer, _>(plan),
+    let mut data = app.plan_row(plan).unwrap().plan_data.unwrap();
+    let set = |data: &mut Value, parent: &str, key: &str, value: &str| {
+        let parent = data.pointer_mut(parent).and_then(Value::as_object_mut);
+        parent
+            .unwrap_or_else(|| panic!("the plan has no {key}'s parent"))
+            .insert(key.to_string(), json!(value));
+    };
+    data.as_object_mut()
+        .unwrap()
+        .insert("secret_key".into(), json!({"note": "Hidden key 77"}));
+    set(
+        &mut data,
+        "/accommodation/booking_details",
+        "door",
+        "door-4277",
     );
-    app.exec(
-        sql_query(
-            "UPDATE plan_activities SET metadata = jsonb_set(metadata, '{reviews,source}', \
-           '\"Review source 77\"') WHERE plan_id = $1",
-        )
-        .bind::<Integer, _>(plan),
+    set(&mut data, "/external_bookings/flights/0", "pnr", "PNR-77");
+    set(
+        &mut data,
+        "/transportation/arrival/details",
+        "seat",
+        "Seat 77A",
     );
-    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, scheduled_date, order_index, metadata) \
-         VALUES ($1, 'Odd one', '2026-07-02', 0, \
-           '{\"tags\": \"odd-shape-77\", \"booking_info\": {\"confirmation_number\": \"odd-shape-77\"}, \
-             \"contact_info\": {\"phone\": [\"odd-shape-77\"]}, \"door\": \"door-4277\"}')")
-.bind::<Integer, _>(plan));
+    app.exec(diesel::update(plans::table.find(plan)).set(plans::plan_data.eq(data)));
+    for activity in app.activities_of(plan) {
+        let mut metadata = activity.metadata.unwrap();
+        if let Some(reviews) = metadata.get_mut("reviews").and_then(Value::as_object_mut) {
+            reviews.insert("source".into(), json!("Review source 77"));
+        }
+        app.exec(
+            diesel::update(plan_activities::table.find(activity.id))
+                .set(plan_activities::metadata.eq(metadata)),
+        );
+    }
+    app.activity(plan)
+        .title("Odd one")
+        .date("2026-07-02")
+        .metadata(json!({
+            "tags": "odd-shape-77",
+            "booking_info": {"confirmation_number": "odd-shape-77"},
+            "contact_info": {"phone": ["odd-shape-77"]},
+            "door": "door-4277"
+        }))
+        .insert();
     (owner, plan, token)
 }
 
-/// Everything a copy holds, as text: its plan row and its activities.
+/// Adds `added`'s top-level keys to a plan's `plan_data`, replacing those it has, as
+/// jsonb's `||` does.
+pub fn merge_data(app: &TestApp, plan: i32, added: Value) {
+    let mut data = app.plan_row(plan).unwrap().plan_data.unwrap();
+    data.as_object_mut()
+        .unwrap()
+        .extend(added.as_object().unwrap().clone());
+    app.exec(diesel::update(plans::table.find(plan)).set(plans::plan_data.eq(data)));
+}
+
+/// Everything a copy holds, as JSON text: its plan row and its activities.
 pub fn copy_text(app: &TestApp, copy: i32) -> String {
-    app.text(
-        sql_query(
-            "SELECT (SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1) || \
-                coalesce((SELECT json_agg(a ORDER BY a.id)::text FROM plan_activities a \
-                          WHERE plan_id = $1), ''))::text AS v",
-        )
-        .bind::<Integer, _>(copy),
-    )
-    .unwrap()
+    serde_json::to_string(&(app.plan_row(copy).unwrap(), app.activities_of(copy))).unwrap()
 }

@@ -1,13 +1,15 @@
 //! The activity form: every column and metadata field saved, each invalid field refused
 //! beside it with nothing written, and lost updates answered with 409.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::dsl::max;
+use diesel::prelude::*;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
+use wayfare::db::schema::plan_activities;
+use wayfare::domain::ids::PlanId;
 
 use crate::plans::{add_activity, create_plan, field_error, field_value, form_version, traveller};
-use crate::support::{assert_is_redirect_to, spawn_app};
+use crate::support::{assert_is_redirect_to, date, decimal, spawn_app, time};
 
 /// A valid activity with every field filled.
 fn full_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -73,33 +75,45 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
         .await;
     assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-02"));
     let id: i32 = app
-        .text(sql_query(
-            "SELECT (SELECT max(id) FROM plan_activities)::text AS v",
-        ))
-        .unwrap()
-        .parse()
+        .one::<Option<i32>, _>(plan_activities::table.select(max(plan_activities::id)))
         .unwrap();
+    let a = app.activity_row(id).unwrap();
+    let text = |value: &str| Some(value.to_string());
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT concat_ws('|', plan_id, title, description, activity_type, location_name, address, \
-             latitude, longitude, scheduled_date, start_time, end_time, duration_minutes, \
-             estimated_cost, actual_cost, order_index, is_completed) FROM plan_activities WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap(),
-        format!(
-            "{plan}|Sunset at Miradouro|Bring a jacket|attraction|Miradouro da Graça|Largo da Graça, Lisbon|\
-             38.71627000|-9.13089000|2026-07-02|19:45:00|21:00:00|75|12.50|9.99|0|f"
+        (
+            (a.plan_id, a.title.as_str()),
+            (a.description, a.activity_type, a.location_name, a.address),
+            (a.latitude, a.longitude),
+            (
+                a.scheduled_date,
+                a.start_time,
+                a.end_time,
+                a.duration_minutes
+            ),
+            (a.estimated_cost, a.actual_cost),
+            (a.order_index, a.is_completed),
+        ),
+        (
+            (PlanId(plan), "Sunset at Miradouro"),
+            (
+                text("Bring a jacket"),
+                text("attraction"),
+                text("Miradouro da Graça"),
+                text("Largo da Graça, Lisbon"),
+            ),
+            (Some(decimal("38.71627000")), Some(decimal("-9.13089000"))),
+            (
+                Some(date("2026-07-02")),
+                Some(time("19:45")),
+                Some(time("21:00")),
+                Some(75),
+            ),
+            (Some(decimal("12.50")), Some(decimal("9.99"))),
+            (Some(0), Some(false)),
         )
     );
-    let metadata: Value = serde_json::from_str(
-        &app.text(
-            sql_query("SELECT (SELECT metadata FROM plan_activities WHERE id = $1)::text AS v")
-                .bind::<Integer, _>(id),
-        )
-        .unwrap(),
-    )
-    .unwrap();
     assert_eq!(
-        metadata,
+        a.metadata.unwrap(),
         json!({
             "booking_info": {"confirmation_number": "MG-1", "provider": "Local guide", "cancellation_policy": "24h"},
             "contact_info": {"phone": "+351 900 000 000", "website": "https://example.org/graca", "email": "guide@example.org"},
@@ -134,9 +148,16 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
     );
 
     // Metadata keys the form does not show survive an edit; cleared fields go away.
-    app.exec(sql_query("UPDATE plan_activities SET metadata = metadata || \
-         '{\"parking\": true, \"reviews\": {\"rating\": 4.5, \"source\": \"TripAdvisor\"}}' WHERE id = $1")
-.bind::<Integer, _>(id));
+    // Top-level keys replaced or added, as jsonb's `||` does.
+    let mut metadata = app.activity_row(id).unwrap().metadata.unwrap();
+    let added = json!({"parking": true, "reviews": {"rating": 4.5, "source": "TripAdvisor"}});
+    metadata
+        .as_object_mut()
+        .unwrap()
+        .extend(added.as_object().unwrap().clone());
+    app.exec(
+        diesel::update(plan_activities::table.find(id)).set(plan_activities::metadata.eq(metadata)),
+    );
     let version = form_version(&t.browser, &edit).await;
     let response = t
         .browser
@@ -157,29 +178,16 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let metadata: Value = serde_json::from_str(
-        &app.text(
-            sql_query("SELECT (SELECT metadata FROM plan_activities WHERE id = $1)::text AS v")
-                .bind::<Integer, _>(id),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let a = app.activity_row(id).unwrap();
     assert_eq!(
-        metadata,
+        a.metadata.unwrap(),
         json!({
             "contact_info": {"website": "https://example.org/graca", "email": "guide@example.org"},
             "reviews": {"rating": 5.0, "source": "TripAdvisor"},
             "parking": true
         })
     );
-    assert_eq!(
-        app.text(sql_query("SELECT (SELECT concat_ws('|', coalesce(latitude::text, 'NULL'), coalesce(estimated_cost::text, 'NULL')) \
-             FROM plan_activities WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap(),
-        "NULL|NULL"
-    );
+    assert_eq!((a.latitude, a.estimated_cost), (None, None));
 
     // Only a title is needed; such an activity has no date and sits apart.
     let response = t
@@ -303,10 +311,7 @@ async fn each_invalid_activity_field_is_refused_beside_it_and_nothing_is_written
             );
         }
     }
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities")),
-        1
-    );
+    assert_eq!(app.activity_count(), 1);
     assert_eq!(
         app.activity_row(existing).map(|a| a.title).unwrap(),
         "Existing"
@@ -366,11 +371,10 @@ async fn the_second_of_two_activity_edits_from_one_version_is_a_409_that_keeps_t
         phone.post_form(&edit, &again).await.status(),
         StatusCode::SEE_OTHER
     );
+    let a = app.activity_row(id).unwrap();
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT title || '|' || is_completed FROM plan_activities WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap(),
-        "Phone edit|true",
+        (a.title.as_str(), a.is_completed),
+        ("Phone edit", Some(true)),
         "the edit does not undo the tick"
     );
 

@@ -2,12 +2,21 @@
 //! moving to another day, deleting, ticking off, and two moves at once: `order_index`
 //! stays 0, 1, 2… on every day.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use reqwest::StatusCode;
+use wayfare::db::schema::plan_activities;
 
 use crate::plans::{assert_dense, create_plan, day_order, insert_activity, texts, traveller};
-use crate::support::{Browser, TestApp, assert_is_redirect_to, spawn_app};
+use crate::support::{Browser, TestApp, assert_is_redirect_to, date, spawn_app};
+
+/// How many activities are ticked off, in any plan.
+fn completed(app: &TestApp) -> i64 {
+    app.one(
+        plan_activities::table
+            .filter(plan_activities::is_completed.eq(true))
+            .count(),
+    )
+}
 
 const D1: Option<&str> = Some("2026-07-01");
 const D2: Option<&str> = Some("2026-07-02");
@@ -96,8 +105,14 @@ async fn up_and_down_swap_neighbours_within_a_day() {
     );
 
     // Gaps and repeats left by older data are closed by the next move.
-    app.exec(sql_query("UPDATE plan_activities SET order_index = 7 WHERE plan_id = $1 AND scheduled_date = '2026-07-01'")
-.bind::<Integer, _>(plan));
+    app.exec(
+        diesel::update(
+            plan_activities::table
+                .filter(plan_activities::plan_id.eq(plan))
+                .filter(plan_activities::scheduled_date.eq(date("2026-07-01"))),
+        )
+        .set(plan_activities::order_index.eq(7)),
+    );
     move_(&t.browser, plan, b, &[("direction", "up")]).await;
     assert_dense(&app, plan);
 
@@ -280,13 +295,7 @@ async fn two_moves_at_once_keep_every_day_dense() {
     let reorder = format!("/plans/{plan}/activities/reorder");
     for round in 0..12usize {
         // Two different activities still there.
-        let ids: Vec<i32> = app
-            .text(sql_query("SELECT (SELECT string_agg(id::text, ',' ORDER BY id) FROM plan_activities WHERE plan_id = $1)::text AS v")
-.bind::<Integer, _>(plan))
-            .unwrap()
-            .split(',')
-            .map(|v| v.parse().unwrap())
-            .collect();
+        let ids: Vec<i32> = app.activities_of(plan).iter().map(|a| a.id.0).collect();
         let first = ids[(round * 5) % ids.len()];
         let mut second = ids[(round * 7 + 3) % ids.len()];
         if second == first {
@@ -339,13 +348,7 @@ async fn two_moves_at_once_keep_every_day_dense() {
         assert_dense(&app, plan);
     }
     // Nothing was lost or doubled along the way: three rounds deleted one each.
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(plan)
-        ),
-        9
-    );
+    assert_eq!(app.activities_of(plan).len(), 9);
 }
 
 #[tokio::test]
@@ -361,34 +364,19 @@ async fn ticking_off_flips_completed_in_one_click() {
 
     let response = t.browser.post_form(&toggle, &[]).await;
     assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-01"));
-    assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM plan_activities WHERE is_completed"
-        )),
-        1
-    );
+    assert_eq!(completed(&app), 1);
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
     assert!(page.contains("aria-pressed=\"true\""));
     assert!(page.contains("class=\"activity done\""));
 
     t.browser.post_form(&toggle, &[]).await;
-    assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM plan_activities WHERE is_completed"
-        )),
-        0
-    );
+    assert_eq!(completed(&app), 0);
     // From NULL (older rows) too.
     app.exec(
-        sql_query("UPDATE plan_activities SET is_completed = NULL WHERE id = $1")
-            .bind::<Integer, _>(a),
+        diesel::update(plan_activities::table.find(a))
+            .set(plan_activities::is_completed.eq(None::<bool>)),
     );
     t.browser.post_form(&toggle, &[]).await;
-    assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM plan_activities WHERE is_completed"
-        )),
-        1
-    );
+    assert_eq!(completed(&app), 1);
     assert_eq!(titles(&app, plan, D1), ["A"], "its place is kept");
 }

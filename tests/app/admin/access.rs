@@ -1,8 +1,8 @@
 //! Who gets into the admin pages and who loses access at once; CSRF on every admin form;
 //! user-controlled text escaped on every admin page.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
+use wayfare::db::schema::{plan_activities, plans, users};
 
 use super::*;
 use crate::support::{PASSWORD, assert_is_login_redirect};
@@ -77,9 +77,8 @@ async fn only_signed_in_active_staff_get_in_and_losing_staff_rights_or_activity_
     let gone = make_staff(&w.app, "gone");
     let gone_browser = w.app.signed_in(&gone).await;
     assert_eq!(gone_browser.get("/admin").await.status(), StatusCode::OK);
-    w.app.exec(
-        sql_query("UPDATE users SET is_active = false WHERE id = $1").bind::<Integer, _>(gone.id),
-    );
+    w.app
+        .exec(diesel::update(users::table.find(gone.id)).set(users::is_active.eq(false)));
     assert_no_access(&w, "deactivated staff", &gone_browser, Expect::Login).await;
 
     // Staff demoted while signed in: the same session is still a traveller's, with no way in.
@@ -92,9 +91,8 @@ async fn only_signed_in_active_staff_get_in_and_losing_staff_rights_or_activity_
             .await
             .contains("href=\"/admin\"")
     );
-    w.app.exec(
-        sql_query("UPDATE users SET is_staff = false WHERE id = $1").bind::<Integer, _>(demoted.id),
-    );
+    w.app
+        .exec(diesel::update(users::table.find(demoted.id)).set(users::is_staff.eq(false)));
     assert_eq!(demoted_browser.get("/plans").await.status(), StatusCode::OK);
     assert!(
         !demoted_browser
@@ -165,10 +163,8 @@ async fn every_admin_form_carries_a_csrf_token_and_no_action_runs_without_one() 
         .map(|(_, p, _)| p)
         .collect();
     let mut seen = BTreeSet::new();
-    w.app.exec(
-        sql_query("UPDATE users SET is_verified = false WHERE id = $1")
-            .bind::<Integer, _>(w.alice.id),
-    );
+    w.app
+        .exec(diesel::update(users::table.find(w.alice.id)).set(users::is_verified.eq(false)));
     for page in [
         "/admin".to_string(),
         "/admin/users".into(),
@@ -256,27 +252,22 @@ async fn every_admin_form_carries_a_csrf_token_and_no_action_runs_without_one() 
 #[tokio::test]
 async fn user_controlled_text_is_escaped_on_every_admin_page() {
     let w = world().await;
+    w.app
+        .exec(diesel::update(users::table.find(w.alice.id)).set((
+            users::first_name.eq("<script>alert(1)</script>"),
+            users::last_name.eq("\"><svg onload=alert(2)>"),
+            users::google_id.eq("<i>g</i>"),
+        )));
+    w.app.exec(diesel::update(plans::table.find(w.plan)).set((
+        plans::title.eq("<script>alert(3)</script>"),
+        plans::destination.eq("<img src=x onerror=alert(4)>"),
+        plans::description.eq("<b>bold</b>"),
+    )));
     w.app.exec(
-        sql_query(
-            "UPDATE users SET first_name = '<script>alert(1)</script>', \
-         last_name = '\"><svg onload=alert(2)>', google_id = '<i>g</i>' WHERE id = $1",
-        )
-        .bind::<Integer, _>(w.alice.id),
-    );
-    w.app.exec(
-        sql_query(
-            "UPDATE plans SET title = '<script>alert(3)</script>', \
-         destination = '<img src=x onerror=alert(4)>', \
-         description = '<b>bold</b>' WHERE id = $1",
-        )
-        .bind::<Integer, _>(w.plan),
-    );
-    w.app.exec(
-        sql_query(
-            "UPDATE plan_activities SET title = '<script>alert(5)</script>', \
-         location_name = '\"><b>bold</b>' WHERE plan_id = $1",
-        )
-        .bind::<Integer, _>(w.plan),
+        diesel::update(plan_activities::table.filter(plan_activities::plan_id.eq(w.plan))).set((
+            plan_activities::title.eq("<script>alert(5)</script>"),
+            plan_activities::location_name.eq("\"><b>bold</b>"),
+        )),
     );
     create_counter(&w.app, "login_ip", "<script>alert(7)</script>", 3);
     let evil_agent = Browser::new(&w.app.address, "<script>alert(6)</script>");

@@ -73,7 +73,8 @@ fn audit_lines(actor: UserId) -> Vec<HashMap<String, String>> {
 async fn every_admin_change_writes_one_audit_line_and_nothing_else_does() {
     capture_audit_log();
     let app = spawn_app().await;
-    // Ids no other test's database uses, so this test's lines are its own.
+    // Ids no other test's database uses, so this test's lines are its own (a sequence is
+    // no row of the app's: SQL says it).
     app.exec(
         sql_query("SELECT setval('users_id_seq', $1, false)").bind::<BigInt, _>(unique_id_start()),
     );

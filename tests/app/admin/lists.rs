@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Duration;
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::Integer;
-use wayfare::db::schema::{plans, users};
+use wayfare::db::schema::{plan_activities, plans, user_sessions, users};
+use wayfare::domain::PlanStatus;
+use wayfare::domain::ids::UserId;
 use wayfare::models::plan::Plan;
 use wayfare::models::user::User;
 
@@ -20,14 +21,27 @@ type Keep<Row> = Box<dyn Fn(&Row) -> bool>;
 #[tokio::test]
 async fn the_users_list_searches_filters_sorts_and_pages_through_everyone_once() {
     let w = world().await;
-    w.app.exec(sql_query("INSERT INTO users (email, username, password_hash, first_name, last_name, is_active, \
-         is_verified, is_staff, google_id, facebook_id, date_joined, last_login) \
-         SELECT 'user' || g || '@example.com', 'user' || lpad(g::text, 3, '0'), '!', \
-                'First' || g, CASE WHEN g % 10 = 0 THEN 'Zed' END, g % 7 <> 0, g % 2 = 0, g % 25 = 0, \
-                CASE WHEN g % 3 = 0 THEN 'g' || g END, CASE WHEN g % 5 = 0 THEN 'f' || g END, \
-                (now() AT TIME ZONE 'UTC') - g * interval '1 hour', \
-                CASE WHEN g % 4 = 0 THEN (now() AT TIME ZONE 'UTC') - (g % 8) * interval '1 minute' END \
-           FROM generate_series(1, 130) g"));
+    let now = chrono::Utc::now().naive_utc();
+    let accounts: Vec<_> = (1..=130i64)
+        .map(|g| {
+            (
+                users::email.eq(format!("user{g}@example.com")),
+                users::username.eq(format!("user{g:03}")),
+                users::password_hash.eq("!"),
+                users::first_name.eq(format!("First{g}")),
+                users::last_name.eq((g % 10 == 0).then_some("Zed")),
+                users::is_active.eq(g % 7 != 0),
+                users::is_verified.eq(g % 2 == 0),
+                users::is_staff.eq(g % 25 == 0),
+                users::google_id.eq((g % 3 == 0).then(|| format!("g{g}"))),
+                users::facebook_id.eq((g % 5 == 0).then(|| format!("f{g}"))),
+                users::date_joined.eq(now - Duration::hours(g)),
+                users::last_login.eq((g % 4 == 0).then(|| now - Duration::minutes(g % 8))),
+            )
+        })
+        .collect();
+    w.app
+        .exec(diesel::insert_into(users::table).values(accounts));
     // The admin list's search: address, username or full name.
     fn matches(term: &'static str) -> Keep<User> {
         Box::new(move |u: &User| {
@@ -107,17 +121,18 @@ async fn the_users_list_searches_filters_sorts_and_pages_through_everyone_once()
 async fn the_plans_list_shows_every_plan_with_search_filters_and_pages() {
     let w = world().await;
     let bob = w.app.user("bob").insert();
-    w.app.exec(
-        sql_query(
-            "INSERT INTO plans (user_id, title, destination, status, is_public) \
-         SELECT CASE WHEN g % 2 = 0 THEN $1 ELSE $2 END, 'Trip ' || g, \
-                CASE WHEN g % 3 = 0 THEN 'Porto' ELSE 'Faro' END, \
-                (ARRAY['draft', 'published', 'archived'])[g % 3 + 1], g % 4 = 0 \
-           FROM generate_series(1, 120) g",
-        )
-        .bind::<Integer, _>(w.alice.id)
-        .bind::<Integer, _>(bob.id),
-    );
+    let trips: Vec<_> = (1..=120)
+        .map(|g| {
+            (
+                plans::user_id.eq(if g % 2 == 0 { w.alice.id } else { bob.id }),
+                plans::title.eq(format!("Trip {g}")),
+                plans::destination.eq(if g % 3 == 0 { "Porto" } else { "Faro" }),
+                plans::status.eq(PlanStatus::ALL[g % 3]),
+                plans::is_public.eq(g % 4 == 0),
+            )
+        })
+        .collect();
+    w.app.exec(diesel::insert_into(plans::table).values(trips));
     let everything = all_pages(&w.admin, "/admin/plans", "/admin/plans/").await;
     assert_eq!(
         everything,
@@ -205,45 +220,78 @@ async fn admin_pages_run_the_same_number_of_statements_whatever_the_data() {
     }
 
     // Many more of everything, more than a page of each list, and more for Alice.
-    w.app.exec(sql_query(
-        "INSERT INTO users (email, username, password_hash, first_name, is_verified, last_login) \
-         SELECT 'user' || g || '@example.com', 'user' || g, '!', 'U' || g, true, \
-                (now() AT TIME ZONE 'UTC') - g * interval '1 minute' \
-           FROM generate_series(1, 120) g",
-    ));
-    w.app.exec(
-        sql_query(
-            "INSERT INTO plans (user_id, title, status, is_public) \
-         SELECT CASE WHEN u.id % 2 = 0 THEN $1 ELSE u.id END, 'Trip ' || u.id || '-' || g, \
-                'published', true \
-           FROM users u, generate_series(1, 2) g",
-        )
-        .bind::<Integer, _>(u),
-    );
-    w.app.exec(sql_query(
-        "INSERT INTO plan_activities (plan_id, title) \
-         SELECT p.id, 'Activity ' || g FROM plans p, generate_series(1, 3) g",
-    ));
-    w.app.exec(
-        sql_query(
-            "INSERT INTO user_sessions (user_id, session_key, expires_at, ip_address, user_agent) \
-         SELECT CASE WHEN id % 3 = 0 THEN $1 ELSE id END, md5('s' || id), \
-                (now() AT TIME ZONE 'UTC') + interval '1 day', '10.0.0.1', 'curl/8' \
-           FROM users WHERE username LIKE 'user%'",
-        )
-        .bind::<Integer, _>(u),
-    );
-    w.app.exec(sql_query("INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         SELECT '10.2.' || g, 'login_ip', g, (now() AT TIME ZONE 'UTC')::date FROM generate_series(1, 120) g"));
+    let now = chrono::Utc::now().naive_utc();
+    let accounts: Vec<_> = (1..=120i64)
+        .map(|g| {
+            (
+                users::email.eq(format!("user{g}@example.com")),
+                users::username.eq(format!("user{g}")),
+                users::password_hash.eq("!"),
+                users::first_name.eq(format!("U{g}")),
+                users::is_verified.eq(true),
+                users::last_login.eq(now - Duration::minutes(g)),
+            )
+        })
+        .collect();
+    w.app
+        .exec(diesel::insert_into(users::table).values(accounts));
+    let everyone: Vec<(i32, String)> = w.app.all(users::table.select((users::id, users::username)));
+    let trips: Vec<_> = everyone
+        .iter()
+        .flat_map(|(id, _)| {
+            (1..=2).map(move |g| {
+                (
+                    plans::user_id.eq(if id % 2 == 0 { u } else { UserId(*id) }),
+                    plans::title.eq(format!("Trip {id}-{g}")),
+                    plans::status.eq(PlanStatus::Published),
+                    plans::is_public.eq(true),
+                )
+            })
+        })
+        .collect();
+    w.app.exec(diesel::insert_into(plans::table).values(trips));
+    let every_plan: Vec<i32> = w.app.all(plans::table.select(plans::id));
+    let activities: Vec<_> = every_plan
+        .iter()
+        .flat_map(|plan| {
+            (1..=3).map(move |g| {
+                (
+                    plan_activities::plan_id.eq(*plan),
+                    plan_activities::title.eq(format!("Activity {g}")),
+                )
+            })
+        })
+        .collect();
+    w.app
+        .exec(diesel::insert_into(plan_activities::table).values(activities));
+    let address: ipnetwork::IpNetwork = "10.0.0.1".parse().unwrap();
+    let sessions: Vec<_> = everyone
+        .iter()
+        .filter(|(_, username)| username.starts_with("user"))
+        .map(|(id, _)| {
+            (
+                user_sessions::user_id.eq(if id % 3 == 0 { u } else { UserId(*id) }),
+                user_sessions::session_key.eq(crate::support::sha256_hex(&format!("s{id}"))),
+                user_sessions::expires_at.eq(now + Duration::days(1)),
+                user_sessions::ip_address.eq(address),
+                user_sessions::user_agent.eq("curl/8"),
+            )
+        })
+        .collect();
+    w.app
+        .exec(diesel::insert_into(user_sessions::table).values(sessions));
+    for g in 1..=120 {
+        w.app
+            .counter("login_ip", &format!("10.2.{g}"))
+            .count(g)
+            .insert();
+    }
+    assert!(w.app.plans_of(u).len() > 50);
     assert!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM plans WHERE user_id = $1").bind::<Integer, _>(u)
-        ) > 50
-    );
-    assert!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
-                .bind::<Integer, _>(u)
+        w.app.one::<i64, _>(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(u))
+                .count()
         ) > 30
     );
 

@@ -1,8 +1,7 @@
 //! The read-only plan view, plan moderation, and ending sessions.
 
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use wayfare::db::schema::user_sessions;
 
 use super::*;
 use crate::support::assert_is_redirect_to;
@@ -159,17 +158,24 @@ async fn the_sessions_page_lists_live_sessions_and_ends_one_or_all_of_a_user() {
     let bob = w.app.user("bob").insert();
     let bob_browser = w.app.signed_in(&bob).await;
     // Expired and ended rows are not live.
+    let now = chrono::Utc::now().naive_utc();
+    w.app
+        .exec(diesel::insert_into(user_sessions::table).values(vec![
+            (
+                user_sessions::user_id.eq(bob.id),
+                user_sessions::session_key.eq("expired-row"),
+                user_sessions::expires_at.eq(now - chrono::Duration::minutes(1)),
+            ),
+            (
+                user_sessions::user_id.eq(bob.id),
+                user_sessions::session_key.eq("ended-row"),
+                user_sessions::expires_at.eq(now + chrono::Duration::days(1)),
+            ),
+        ]));
     w.app.exec(
-        sql_query(
-            "INSERT INTO user_sessions (user_id, session_key, expires_at) VALUES \
-         ($1, 'expired-row', (now() AT TIME ZONE 'UTC') - interval '1 minute'), \
-         ($1, 'ended-row', (now() AT TIME ZONE 'UTC') + interval '1 day')",
-        )
-        .bind::<Integer, _>(bob.id),
+        diesel::update(user_sessions::table.filter(user_sessions::session_key.eq("ended-row")))
+            .set(user_sessions::is_active.eq(false)),
     );
-    w.app.exec(sql_query(
-        "UPDATE user_sessions SET is_active = false WHERE session_key = 'ended-row'",
-    ));
 
     let page = w.admin.get_html("/admin/sessions").await;
     let listed = select_all(
@@ -220,10 +226,7 @@ async fn the_sessions_page_lists_live_sessions_and_ends_one_or_all_of_a_user() {
         second.signed_in_email().await.as_deref(),
         Some(w.alice.email.as_str())
     );
-    assert_eq!(
-        w.app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        6 - 1
-    );
+    assert_eq!(w.app.one::<i64, _>(user_sessions::table.count()), 6 - 1);
 
     // End all of Bob's (from his user page by default).
     let response = w
@@ -233,9 +236,10 @@ async fn the_sessions_page_lists_live_sessions_and_ends_one_or_all_of_a_user() {
     assert_is_redirect_to(&response, &format!("/admin/users/{}", bob.id));
     assert_eq!(bob_browser.signed_in_email().await, None);
     assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
-                .bind::<Integer, _>(bob.id)
+        w.app.one::<i64, _>(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(bob.id))
+                .count()
         ),
         0
     );

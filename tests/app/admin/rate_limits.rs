@@ -1,10 +1,11 @@
 //! Today's rate-limit counters, in the table or in Redis, and their reset.
 
-use diesel::sql_query;
-use diesel::sql_types::{BigInt, Text};
+use diesel::prelude::*;
+use wayfare::db::schema::rate_limits;
+use wayfare::models::rate_limit::RateLimit;
 
 use super::*;
-use crate::support::{assert_is_redirect_to, spawn_app_with, unique};
+use crate::support::{assert_is_redirect_to, spawn_app_with, today, unique};
 
 // ---------------------------------------------------------------- rate limits
 
@@ -13,10 +14,11 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
     let w = world().await;
     let a = create_counter(&w.app, "login_ip", "10.0.0.1", 7);
     let b = create_counter(&w.app, "signup_ip", "10.0.0.2", 40);
-    w.app.exec(sql_query(
-        "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         VALUES ('10.0.0.9', 'login_ip', 999, (now() AT TIME ZONE 'UTC')::date - 1)",
-    ));
+    w.app
+        .counter("login_ip", "10.0.0.9")
+        .count(999)
+        .days_ago(1)
+        .insert();
     let page = w.admin.get_html("/admin/rate-limits").await;
     let identifiers = select_all(&page, "input[name=identifier]", "value");
     assert_eq!(
@@ -33,16 +35,22 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
         "40 sign-ups from one address is past the limit of 20"
     );
     assert_eq!(
-        w.app.count(sql_query("SELECT count(*) FROM rate_limits WHERE request_count = 0 AND reset_date = (now() AT TIME ZONE 'UTC')::date")),
+        w.app.one::<i64, _>(
+            rate_limits::table
+                .filter(rate_limits::request_count.eq(0))
+                .filter(rate_limits::reset_date.eq(today()))
+                .count()
+        ),
         1,
         "the logins' refunded address counter is there, at zero, and not listed (a successful login leaves no pair counter)"
     );
     let _ = (a, b);
 
     // Alice has used up her mails: the reset link is refused until her counter is reset.
+    let alice = w.alice.id.to_string();
     w.app.exec(
-        sql_query("UPDATE rate_limits SET request_count = 5 WHERE identifier = $1")
-            .bind::<Text, _>(w.alice.id.to_string()),
+        diesel::update(rate_limits::table.filter(rate_limits::identifier.eq(&alice)))
+            .set(rate_limits::request_count.eq(5)),
     );
     let blocked = w
         .app
@@ -52,7 +60,7 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
     assert_eq!(blocked.status(), StatusCode::OK);
     assert!(w.app.mails_to(&w.alice.email).is_empty());
 
-    let others = w.app.count(sql_query("SELECT count(*) FROM rate_limits"));
+    let others: i64 = w.app.one(rate_limits::table.count());
     let response = w
         .admin
         .post_form(
@@ -69,14 +77,12 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
         "The mail_account counter of {} is reset",
         w.alice.id
     )));
+    assert_eq!(w.app.one::<i64, _>(rate_limits::table.count()), others - 1);
     assert_eq!(
-        w.app.count(sql_query("SELECT count(*) FROM rate_limits")),
-        others - 1
-    );
-    assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM rate_limits WHERE identifier = $1")
-                .bind::<Text, _>(w.alice.id.to_string())
+        w.app.one::<i64, _>(
+            rate_limits::table
+                .filter(rate_limits::identifier.eq(&alice))
+                .count()
         ),
         0
     );
@@ -109,8 +115,12 @@ async fn rate_limits_list_todays_counters_highest_first_and_a_reset_lets_actions
 #[tokio::test]
 async fn rate_limits_page_pages_through_many_counters() {
     let w = world().await;
-    w.app.exec(sql_query("INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         SELECT '10.1.' || g, 'login_ip', g % 17, (now() AT TIME ZONE 'UTC')::date FROM generate_series(1, 140) g"));
+    for g in 1..=140 {
+        w.app
+            .counter("login_ip", &format!("10.1.{g}"))
+            .count(g % 17)
+            .insert();
+    }
     let mut listed = Vec::new();
     let mut link = Some("/admin/rate-limits".to_string());
     while let Some(path) = link {
@@ -118,14 +128,15 @@ async fn rate_limits_page_pages_through_many_counters() {
         listed.extend(select_all(&html, "input[name=identifier]", "value"));
         link = next_page(&html);
     }
-    let expected: Vec<String> = w
+    // Today's counters above zero, highest first, then newest first.
+    let mut counters: Vec<_> = w
         .app
-        .text(sql_query("SELECT (SELECT string_agg(identifier, ',' ORDER BY coalesce(request_count, 0) DESC, id DESC) \
-             FROM rate_limits WHERE reset_date = (now() AT TIME ZONE 'UTC')::date AND request_count > 0)::text AS v"))
-        .unwrap()
-        .split(',')
-        .map(str::to_string)
+        .all::<RateLimit, _>(rate_limits::table.select(RateLimit::as_select()))
+        .into_iter()
+        .filter(|c| c.reset_date == Some(today()) && c.request_count.is_some_and(|n| n > 0))
         .collect();
+    counters.sort_by_key(|c| std::cmp::Reverse((c.request_count.unwrap_or(0), c.id)));
+    let expected: Vec<String> = counters.into_iter().map(|c| c.identifier).collect();
     assert_eq!(listed, expected);
 }
 
@@ -139,8 +150,10 @@ async fn rate_limits_kept_in_redis_are_listed_and_reset_there() {
     .await;
     // Redis is shared by every test: give this test's accounts ids no other test uses, so
     // their login counters are their own.
+    // A sequence is no row of the app's: SQL says it.
     app.exec(
-        sql_query("SELECT setval('users_id_seq', $1, false)").bind::<BigInt, _>(unique_id_start()),
+        diesel::sql_query("SELECT setval('users_id_seq', $1, false)")
+            .bind::<diesel::sql_types::BigInt, _>(unique_id_start()),
     );
     let w = world_with(app).await;
     let identifier = unique("admin-test-");

@@ -1,8 +1,10 @@
 //! What each action on an account changes (and leaves alone), and the rules that protect
 //! staff accounts.
 
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
+use diesel::prelude::*;
+use wayfare::db::schema::{
+    archived_plan_activities, archived_plans, rate_limits, user_sessions, users,
+};
 
 use super::*;
 use crate::support::{PASSWORD, assert_is_redirect_to};
@@ -56,12 +58,7 @@ async fn deactivation_ends_every_session_at_once_and_activation_lets_them_back()
     assert_eq!(w.alice_browser.signed_in_email().await, None);
     assert_eq!(second_browser.signed_in_email().await, None);
     // Nobody else is touched: her plan stays, Bob and the staff member stay signed in.
-    assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(w.plan)
-        ),
-        1
-    );
+    assert!(w.app.plan_row(w.plan).is_some());
     assert_eq!(
         bob_browser.signed_in_email().await.as_deref(),
         Some(bob.email.as_str())
@@ -216,9 +213,11 @@ async fn the_last_active_staff_account_survives_staff_removing_each_other_at_onc
             ba.post_form(&path_a, &form_a),
             bb.post_form(&path_b, &form_b),
         );
+        // Deleted, demoted or deactivated: no longer staff.
         let still_staff = |u: &TestUser| {
-            app.count(sql_query("SELECT count(*) FROM users WHERE id = $1 AND is_staff AND is_active IS DISTINCT FROM false")
-.bind::<Integer, _>(u.id))
+            app.user_row(u.id).map_or(0, |row| {
+                i32::from(row.is_staff == Some(true) && row.is_active != Some(false))
+            })
         };
         let survivors = still_staff(&a) + still_staff(&b);
         assert_eq!(survivors, 1, "round {round} ({action}): exactly one stays");
@@ -235,7 +234,7 @@ async fn the_last_active_staff_account_survives_staff_removing_each_other_at_onc
             "round {round}: the loser lost their rights ({refused})"
         );
         // Clean slate for the next round: nobody but this round's pair is staff.
-        app.exec(sql_query("UPDATE users SET is_staff = false"));
+        app.exec(diesel::update(users::table).set(users::is_staff.eq(false)));
     }
 }
 
@@ -263,23 +262,20 @@ async fn a_password_reset_mail_goes_to_the_user_within_their_mail_limit() {
         "the account is unchanged"
     );
     // Counted like any reset mail (the world starts her at 2 today).
-    assert_eq!(
-        w.app
-            .text(
-                sql_query(
-                    "SELECT (SELECT request_count FROM rate_limits WHERE identifier = $1 \
-                 AND identifier_type = 'mail_account')::text AS v"
-                )
-                .bind::<Text, _>(w.alice.id.to_string())
-            )
-            .as_deref(),
-        Some("3")
-    );
+    let alice = w.alice.id.to_string();
+    let counts: Vec<_> = w
+        .app
+        .counters_of("mail_account")
+        .into_iter()
+        .filter(|c| c.identifier == alice)
+        .map(|c| c.request_count)
+        .collect();
+    assert_eq!(counts, [Some(3)]);
 
     // At the limit: refused with a message; no mail.
     w.app.exec(
-        sql_query("UPDATE rate_limits SET request_count = 100 WHERE identifier = $1")
-            .bind::<Text, _>(w.alice.id.to_string()),
+        diesel::update(rate_limits::table.filter(rate_limits::identifier.eq(&alice)))
+            .set(rate_limits::request_count.eq(100)),
     );
     let mails = w.app.mails().len();
     let page = follow(
@@ -315,11 +311,20 @@ async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
     let bob_plan = create_plan(&w.app, bob.id, "Bob's trip", "draft", false, None);
     create_activity(&w.app, bob_plan, "Bob's walk");
     let bob_browser = w.app.signed_in(&bob).await;
-    let archived = w.app.insert(sql_query("INSERT INTO archived_plans (id, user_id, title) VALUES (9001, $1, 'Old trip') RETURNING id")
-.bind::<Integer, _>(w.alice.id));
+    let archived: i32 = w.app.one(
+        diesel::insert_into(archived_plans::table)
+            .values((
+                archived_plans::id.eq(9001),
+                archived_plans::user_id.eq(w.alice.id),
+                archived_plans::title.eq("Old trip"),
+            ))
+            .returning(archived_plans::id),
+    );
     w.app.exec(
-        sql_query("INSERT INTO archived_plan_activities (plan_id, title) VALUES ($1, 'Old walk')")
-            .bind::<Integer, _>(archived),
+        diesel::insert_into(archived_plan_activities::table).values((
+            archived_plan_activities::plan_id.eq(archived),
+            archived_plan_activities::title.eq("Old walk"),
+        )),
     );
     create_plan(&w.app, w.alice.id, "Second trip", "draft", false, None);
 
@@ -331,9 +336,8 @@ async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
     assert!(page.contains("2 plans and 1 activity"), "{page}");
     assert!(page.contains("1 session"));
     assert_eq!(
-        w.app.count(sql_query(
-            "SELECT count(*) FROM users WHERE username = 'alice'"
-        )),
+        w.app
+            .one::<i64, _>(users::table.filter(users::username.eq("alice")).count()),
         1,
         "asking deletes nothing"
     );
@@ -350,58 +354,33 @@ async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
     );
 
     let alice = w.alice.id;
+    assert!(w.app.user_row(alice).is_none());
+    assert!(w.app.plans_of(alice).is_empty());
+    assert!(w.app.activities_of(w.plan).is_empty());
     assert_eq!(
-        w.app
-            .count(sql_query("SELECT count(*) FROM users WHERE id = $1").bind::<Integer, _>(alice)),
-        0
-    );
-    assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM plans WHERE user_id = $1").bind::<Integer, _>(alice)
+        w.app.one::<i64, _>(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(alice))
+                .count()
         ),
         0
     );
     assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(w.plan)
+        w.app.one::<i64, _>(
+            archived_plans::table
+                .filter(archived_plans::user_id.eq(alice))
+                .count()
         ),
         0
     );
     assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1")
-                .bind::<Integer, _>(alice)
-        ),
-        0
-    );
-    assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM archived_plans WHERE user_id = $1")
-                .bind::<Integer, _>(alice)
-        ),
-        0
-    );
-    assert_eq!(
-        w.app
-            .count(sql_query("SELECT count(*) FROM archived_plan_activities")),
+        w.app.one::<i64, _>(archived_plan_activities::table.count()),
         0
     );
     assert_eq!(w.alice_browser.signed_in_email().await, None);
     // Bob keeps everything.
-    assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM plans WHERE user_id = $1").bind::<Integer, _>(bob.id)
-        ),
-        1
-    );
-    assert_eq!(
-        w.app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(bob_plan)
-        ),
-        1
-    );
+    assert_eq!(w.app.plans_of(bob.id).len(), 1);
+    assert_eq!(w.app.activities_of(bob_plan).len(), 1);
     assert_eq!(
         bob_browser.signed_in_email().await.as_deref(),
         Some(bob.email.as_str())
@@ -415,13 +394,12 @@ async fn deleting_a_user_asks_first_then_takes_everything_they_own() {
 #[tokio::test]
 async fn the_user_page_shows_profile_providers_plans_and_sessions() {
     let w = world().await;
-    w.app.exec(
-        sql_query(
-            "UPDATE users SET first_name = 'Alice', last_name = 'Liddell', google_id = 'g-123' \
-         WHERE id = $1",
-        )
-        .bind::<Integer, _>(w.alice.id),
-    );
+    w.app
+        .exec(diesel::update(users::table.find(w.alice.id)).set((
+            users::first_name.eq("Alice"),
+            users::last_name.eq("Liddell"),
+            users::google_id.eq("g-123"),
+        )));
     let page = w
         .admin
         .get_html(&format!("/admin/users/{}", w.alice.id))

@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
+use diesel::prelude::*;
 use serde_json::json;
+use wayfare::db::schema::{plan_activities, plans};
+use wayfare::domain::PlanStatus;
 
 use super::browser_app;
-use crate::support::{Chrome, Driver, unique};
+use crate::support::{Chrome, Driver, decimal, time, unique};
 
 // ---------------------------------------------------------------- accessibility and phones
 
@@ -156,19 +157,23 @@ async fn the_main_pages_pass_axe_and_fit_a_375_px_phone() {
         .cost("42")
         .next_in_order()
         .insert();
-    app.exec(sql_query("UPDATE plan_activities SET actual_cost = 20, start_time = '10:00', end_time = '12:30', \
-         location_name = 'Castelo de São Jorge', latitude = 38.7139, longitude = -9.1335, \
-         activity_type = 'attraction', is_completed = true WHERE id = $1")
-.bind::<Integer, _>(castle));
+    app.exec(diesel::update(plan_activities::table.find(castle)).set((
+        plan_activities::actual_cost.eq(decimal("20")),
+        plan_activities::start_time.eq(time("10:00")),
+        plan_activities::end_time.eq(time("12:30")),
+        plan_activities::location_name.eq("Castelo de São Jorge"),
+        plan_activities::latitude.eq(decimal("38.7139")),
+        plan_activities::longitude.eq(decimal("-9.1335")),
+        plan_activities::activity_type.eq("attraction"),
+        plan_activities::is_completed.eq(true),
+    )));
     let token = unique("sharetoken_");
-    app.exec(
-        sql_query(
-            "UPDATE plans SET share_token = $1, status = 'published', is_public = true, \
-         description = 'Three days of tiles, trams and pastéis de nata.' WHERE id = $2",
-        )
-        .bind::<Text, _>(&token)
-        .bind::<Integer, _>(plan),
-    );
+    app.exec(diesel::update(plans::table.find(plan)).set((
+        plans::share_token.eq(&token),
+        plans::status.eq(PlanStatus::Published),
+        plans::is_public.eq(true),
+        plans::description.eq("Three days of tiles, trams and pastéis de nata."),
+    )));
 
     let mut problems = Vec::new();
     let visitor = driver.browser(&app, 1280).await;

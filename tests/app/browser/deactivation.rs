@@ -1,7 +1,7 @@
 //! Staff deactivate a user whose open browser is then signed out.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
+use wayfare::db::schema::user_sessions;
 
 use super::browser_app;
 use crate::support::{Driver, unique};
@@ -31,10 +31,10 @@ async fn staff_deactivate_a_user_whose_open_browser_is_signed_out_on_its_next_cl
         .await;
     assert!(admin.visible_text().await.contains("deactivated"));
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE id = $1 AND NOT is_active")
-                .bind::<Integer, _>(cy.id)
-        ),
+        app.user_row(cy.id)
+            .filter(|u| u.is_active == Some(false))
+            .iter()
+            .count(),
         1
     );
 
@@ -45,9 +45,11 @@ async fn staff_deactivate_a_user_whose_open_browser_is_signed_out_on_its_next_cl
     assert!(!user.exists("header a[href=\"/account\"]").await);
     assert!(!user.visible_text().await.contains("Cy's trip"));
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM user_sessions WHERE user_id = $1 AND is_active")
-                .bind::<Integer, _>(cy.id)
+        app.one::<i64, _>(
+            user_sessions::table
+                .filter(user_sessions::user_id.eq(cy.id))
+                .filter(user_sessions::is_active.eq(true))
+                .count()
         ),
         0
     );

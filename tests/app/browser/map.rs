@@ -1,8 +1,5 @@
 //! A click on the map fills the coordinates of an activity.
 
-use diesel::sql_query;
-use diesel::sql_types::{Double, Integer};
-
 use super::browser_app;
 use crate::support::{Driver, unique};
 
@@ -73,15 +70,17 @@ async fn a_click_on_the_map_fills_the_coordinates_of_an_activity() {
         ))
         .await;
     assert_eq!(
-        app.count(
-            sql_query(
-                "SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND title = 'Somewhere' \
-             AND abs(latitude - $2) < 0.000001 AND abs(longitude - $3) < 0.000001"
-            )
-            .bind::<Integer, _>(plan)
-            .bind::<Double, _>(lat)
-            .bind::<Double, _>(lng)
-        ),
+        app.activities_of(plan)
+            .iter()
+            .filter(|a| {
+                let near = |stored: &Option<bigdecimal::BigDecimal>, typed: f64| {
+                    stored.as_ref().is_some_and(|v| {
+                        (v.to_string().parse::<f64>().unwrap() - typed).abs() < 0.000001
+                    })
+                };
+                a.title == "Somewhere" && near(&a.latitude, lat) && near(&a.longitude, lng)
+            })
+            .count(),
         1
     );
     chrome.close().await;

@@ -1,11 +1,10 @@
 //! A traveller signs up, plans a trip, shares it, and another user copies it.
 
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
 use serde_json::json;
+use wayfare::models::user::User;
 
 use super::{activity_id, browser_app, day, eventually};
-use crate::support::{Driver, extract_link, unique};
+use crate::support::{Driver, date, decimal, extract_link, unique};
 
 #[tokio::test]
 async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it() {
@@ -13,6 +12,7 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         return;
     };
     let app = browser_app().await;
+    let accounts = |keep: &dyn Fn(&User) -> bool| app.users().iter().filter(|u| keep(u)).count();
     let chrome = driver.browser(&app, 1280).await;
 
     // Sign up, then confirm the address from the mail.
@@ -31,20 +31,14 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         .await;
     assert_eq!(chrome.path().await, crate::support::HOME);
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE username = $1 AND NOT is_verified")
-                .bind::<Text, _>(&name)
-        ),
+        accounts(&|u| u.username == name && u.is_verified == Some(false)),
         1
     );
     let mail = app.last_mail_to(&email);
     let link = extract_link(&app, &mail.body, "/verify-email/");
     chrome.goto(&link).await;
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM users WHERE username = $1 AND is_verified")
-                .bind::<Text, _>(&name)
-        ),
+        accounts(&|u| u.username == name && u.is_verified == Some(true)),
         1,
         "the link confirmed the address:\n{}",
         chrome.visible_text().await
@@ -68,9 +62,16 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("not on a plan page: {path}"));
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND title = 'Lisbon in July' AND start_date = DATE '2026-07-01' \
-             AND end_date = DATE '2026-07-03' AND budget = 1000 AND currency = 'EUR'")
-.bind::<Integer, _>(plan)),
+        app.plan_row(plan)
+            .filter(|p| {
+                p.title == "Lisbon in July"
+                    && p.start_date == Some(date("2026-07-01"))
+                    && p.end_date == Some(date("2026-07-03"))
+                    && p.budget == Some(decimal("1000"))
+                    && p.currency.as_deref() == Some("EUR")
+            })
+            .iter()
+            .count(),
         1
     );
 
@@ -178,17 +179,15 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         )
         .await;
     eventually("the tick to be saved", || {
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE id = $1 AND is_completed")
-                .bind::<Integer, _>(beach),
-        ) == 1
+        app.activity_row(beach)
+            .is_some_and(|a| a.is_completed == Some(true))
     })
     .await;
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND is_completed")
-                .bind::<Integer, _>(plan)
-        ),
+        app.activities_of(plan)
+            .iter()
+            .filter(|a| a.is_completed == Some(true))
+            .count(),
         1
     );
 
@@ -217,10 +216,10 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
         "the day over its share is marked in the chart"
     );
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plans WHERE id = $1 AND budget = 50")
-                .bind::<Integer, _>(plan)
-        ),
+        app.plan_row(plan)
+            .filter(|p| p.budget == Some(decimal("50")))
+            .iter()
+            .count(),
         1
     );
 
@@ -291,19 +290,23 @@ async fn a_traveller_signs_up_plans_a_trip_shares_it_and_another_user_copies_it(
     };
     assert_ne!(copy, plan);
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND user_id = $2 AND title = 'Lisbon in July' \
-             AND status = 'draft' AND budget IS NULL AND share_token IS NULL")
-.bind::<Integer, _>(copy)
-.bind::<Integer, _>(bo.id)),
+        app.plan_row(copy)
+            .filter(|p| {
+                p.user_id == bo.id
+                    && p.title == "Lisbon in July"
+                    && p.status == Some(wayfare::domain::PlanStatus::Draft)
+                    && p.budget.is_none()
+                    && p.share_token.is_none()
+            })
+            .iter()
+            .count(),
         1
     );
     assert_eq!(
-        app.count(
-            sql_query(
-                "SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND estimated_cost IS NULL"
-            )
-            .bind::<Integer, _>(copy)
-        ),
+        app.activities_of(copy)
+            .iter()
+            .filter(|a| a.estimated_cost.is_none())
+            .count(),
         3,
         "the activities, without the costs that were not shared"
     );

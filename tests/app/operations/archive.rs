@@ -2,12 +2,20 @@
 //! their activities, in batches that each commit whole; a crash between batches loses and
 //! doubles nothing, and a rerun finishes. Owners see and restore what was archived away.
 
+use diesel::dsl::min;
+use diesel::prelude::*;
 use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
+use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
+use serde_json::json;
+use wayfare::db::schema::{
+    archived_plan_activities, archived_plans, plan_activities, plans, users,
+};
 use wayfare::domain::ids::UserId;
 
-use super::support::{count, wayfare};
-use crate::support::{TestApp, assert_is_login_redirect, assert_is_redirect_to, spawn_app};
+use super::support::wayfare;
+use crate::support::{
+    TestApp, assert_is_login_redirect, assert_is_redirect_to, date, decimal, spawn_app, time,
+};
 
 /// Inserts `n` plans of `user` with `activities` activities each, all with the given
 /// status, last changed `age` ago (a PostgreSQL interval). Returns the first plan's id.
@@ -20,40 +28,82 @@ fn insert_plans(
     age: &str,
 ) -> i32 {
     let tag = crate::support::unique("t");
-    app.exec(
-        sql_query(
-            "INSERT INTO plans (user_id, title, destination, status, start_date, end_date, budget, \
-             currency, plan_data, created_at, updated_at) \
-             SELECT $1, $2 || ' trip ' || g, 'Porto, Portugal', $3, DATE '2021-05-01', \
-             DATE '2021-05-04', 1200.50, 'EUR', jsonb_build_object('notes', 'trip ' || g, \
-             'unknown_key', jsonb_build_array(g)), now() - $4::interval - interval '1 day', \
-             now() - $4::interval FROM generate_series(1, $5) g",
-        )
-        .bind::<Integer, _>(user)
-        .bind::<Text, _>(&tag)
-        .bind::<Text, _>(status)
-        .bind::<Text, _>(age)
-        .bind::<Integer, _>(n),
-    );
-    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, activity_type, scheduled_date, start_time, \
-         estimated_cost, order_index, metadata, created_at, updated_at) \
-         SELECT p.id, 'Step ' || k || ' of ' || p.title, 'attraction', DATE '2021-05-02', \
-         TIME '10:30', 12.25 * k, k, jsonb_build_object('k', k), p.created_at, p.updated_at \
-         FROM plans p, generate_series(1, $1) k WHERE p.title LIKE ($2 || ' trip %')")
-.bind::<Integer, _>(activities)
-.bind::<Text, _>(&tag));
-    app.text(
-        sql_query(
-            "SELECT (SELECT min(id) FROM plans WHERE title LIKE ($1 || ' trip %'))::text AS v",
-        )
-        .bind::<Text, _>(&tag),
-    )
-    .unwrap()
-    .parse()
-    .unwrap()
+    // `age` before the database's now, counted as PostgreSQL counts an interval.
+    let ago = |older: &str| {
+        diesel::dsl::sql::<Nullable<Timestamp>>("now() - ")
+            .bind::<Text, _>(age.to_string())
+            .sql("::interval - ")
+            .bind::<Text, _>(older.to_string())
+            .sql("::interval")
+    };
+    let trips: Vec<_> = (1..=n)
+        .map(|g| {
+            (
+                (
+                    plans::user_id.eq(user),
+                    plans::title.eq(format!("{tag} trip {g}")),
+                    plans::destination.eq("Porto, Portugal"),
+                    plans::status.eq(status.to_string()),
+                ),
+                (
+                    plans::start_date.eq(date("2021-05-01")),
+                    plans::end_date.eq(date("2021-05-04")),
+                    plans::budget.eq(decimal("1200.50")),
+                    plans::currency.eq("EUR"),
+                ),
+                plans::plan_data.eq(json!({"notes": format!("trip {g}"), "unknown_key": [g]})),
+                plans::created_at.eq(ago("1 day")),
+                plans::updated_at.eq(ago("0")),
+            )
+        })
+        .collect();
+    app.exec(diesel::insert_into(plans::table).values(trips));
+    let mine = || plans::table.filter(plans::title.like(format!("{tag} trip %")));
+    let made: Vec<(
+        i32,
+        String,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+    )> = app.all(mine().select((
+        plans::id,
+        plans::title,
+        plans::created_at,
+        plans::updated_at,
+    )));
+    let steps: Vec<_> = made
+        .iter()
+        .flat_map(|(id, title, created_at, updated_at)| {
+            (1..=activities).map(move |k| {
+                (
+                    (
+                        plan_activities::plan_id.eq(*id),
+                        plan_activities::title.eq(format!("Step {k} of {title}")),
+                        plan_activities::activity_type.eq("attraction"),
+                        plan_activities::scheduled_date.eq(date("2021-05-02")),
+                        plan_activities::start_time.eq(time("10:30")),
+                    ),
+                    (
+                        plan_activities::estimated_cost
+                            .eq(decimal("12.25") * decimal(&k.to_string())),
+                        plan_activities::order_index.eq(k),
+                        plan_activities::metadata.eq(json!({"k": k})),
+                        plan_activities::created_at.eq(*created_at),
+                        plan_activities::updated_at.eq(*updated_at),
+                    ),
+                )
+            })
+        })
+        .collect();
+    if !steps.is_empty() {
+        app.exec(diesel::insert_into(plan_activities::table).values(steps));
+    }
+    app.one::<Option<i32>, _>(mine().select(min(plans::id)))
+        .unwrap()
 }
 
-/// Both sides, live and archived, each plan with its activities from the same side.
+/// Both sides, live and archived, each plan with its activities from the same side. SQL,
+/// because the point is the same row in two tables, every column as PostgreSQL keeps it,
+/// and no model spans both (archived activities have none).
 const EVERY_PLAN: &str = "SELECT (SELECT json_agg(x ORDER BY (x->>'id')::int) FROM (\
     SELECT to_jsonb(p) || jsonb_build_object('activities', (SELECT coalesce(\
     json_agg(a ORDER BY a.id), '[]') FROM plan_activities a WHERE a.plan_id = p.id)) AS x \
@@ -76,11 +126,8 @@ fn archive(app: &TestApp, args: &[&str]) -> super::support::Ran {
 }
 
 fn is_archived(app: &TestApp, id: i32) -> bool {
-    let archived = app.count(
-        sql_query("SELECT count(*) FROM archived_plans WHERE id = $1").bind::<Integer, _>(id),
-    );
-    let live =
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(id));
+    let archived = app.one::<i64, _>(archived_plans::table.find(id).count());
+    let live = app.one::<i64, _>(plans::table.find(id).count());
     assert_eq!(archived + live, 1, "plan {id} is in exactly one place");
     archived == 1
 }
@@ -93,6 +140,7 @@ async fn archive_and_restore_round_trip_with_activities_dry_run_and_rerun() {
     let recent = insert_plans(&app, user.id, 1, 2, "archived", "200 days");
     let old_draft = insert_plans(&app, user.id, 1, 2, "draft", "5 years");
     let before = every_plan(&app);
+    // The row as PostgreSQL renders it, to compare with its copy in `archived_plans`.
     let old_row = app.text(
         sql_query("SELECT (SELECT to_jsonb(p) FROM plans p WHERE id = $1)::text AS v")
             .bind::<Integer, _>(old),
@@ -116,19 +164,14 @@ async fn archive_and_restore_round_trip_with_activities_dry_run_and_rerun() {
     );
     assert!(!is_archived(&app, old_draft), "only archived plans move");
     assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM archived_plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(old)
+        app.one::<i64, _>(
+            archived_plan_activities::table
+                .filter(archived_plan_activities::plan_id.eq(old))
+                .count()
         ),
         3
     );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(old)
-        ),
-        0
-    );
+    assert_eq!(app.activities_of(old).len(), 0);
     assert_eq!(
         app.text(
             sql_query("SELECT (SELECT to_jsonb(p) FROM archived_plans p WHERE id = $1)::text AS v")
@@ -164,13 +207,7 @@ async fn archive_and_restore_round_trip_with_activities_dry_run_and_rerun() {
         ),
         old_row
     );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(old)
-        ),
-        3
-    );
+    assert_eq!(app.activities_of(old).len(), 3);
     archive(&app, &["--restore", &recent.to_string()]).ok();
     assert_eq!(every_plan(&app), before);
 
@@ -193,10 +230,7 @@ async fn a_crash_between_batches_loses_and_doubles_nothing_and_a_rerun_finishes(
     let first = insert_plans(&app, user.id, 450, 2, "archived", "3 years");
     let keep = insert_plans(&app, user.id, 3, 2, "published", "3 years");
     let before = every_plan(&app);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities")),
-        906
-    );
+    assert_eq!(app.one::<i64, _>(plan_activities::table.count()), 906);
 
     let crash_after = |batches: &str| {
         wayfare(
@@ -213,15 +247,12 @@ async fn a_crash_between_batches_loses_and_doubles_nothing_and_a_rerun_finishes(
         err.contains("injected failure after 1 batches (200 plans archived)"),
         "{err}"
     );
+    assert_eq!(app.one::<i64, _>(archived_plans::table.count()), 200);
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM archived_plans")),
-        200
-    );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM archived_plan_activities")),
+        app.one::<i64, _>(archived_plan_activities::table.count()),
         400
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 253);
+    assert_eq!(app.one::<i64, _>(plans::table.count()), 253);
     assert_eq!(
         every_plan(&app),
         before,
@@ -230,38 +261,20 @@ async fn a_crash_between_batches_loses_and_doubles_nothing_and_a_rerun_finishes(
 
     // A second crash one batch later, then a rerun that finishes the job.
     crash_after("1");
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM archived_plans")),
-        400
-    );
+    assert_eq!(app.one::<i64, _>(archived_plans::table.count()), 400);
     assert_eq!(every_plan(&app), before);
     let out = archive(&app, &[]).ok();
     assert!(out.contains("archived 50 plans"), "{out}");
+    assert_eq!(app.one::<i64, _>(archived_plans::table.count()), 450);
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM archived_plans")),
-        450
-    );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM archived_plan_activities")),
+        app.one::<i64, _>(archived_plan_activities::table.count()),
         900
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 3);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities")),
-        6
-    );
+    assert_eq!(app.one::<i64, _>(plans::table.count()), 3);
+    assert_eq!(app.one::<i64, _>(plan_activities::table.count()), 6);
     assert!(is_archived(&app, first) && !is_archived(&app, keep));
     assert_eq!(every_plan(&app), before);
     assert!(archive(&app, &[]).ok().contains("archived 0 plans"));
-}
-
-/// The id a constant `INSERT … RETURNING id` (with its values bound) returns.
-fn returning_id<'q, Q>(conn: &mut diesel::PgConnection, query: Q) -> i32
-where
-    Q: diesel::RunQueryDsl<diesel::PgConnection>
-        + diesel::query_dsl::LoadQuery<'q, diesel::PgConnection, crate::support::Id>,
-{
-    query.get_result::<crate::support::Id>(conn).unwrap().id
 }
 
 #[test]
@@ -270,64 +283,72 @@ fn a_failed_batch_rolls_back_whole() {
     // (a conflicting row already sits in the archive) must leave its plans live.
     let db = crate::support::TestDatabase::create();
     let mut conn = db.admin_conn();
-    let user = returning_id(
-        &mut conn,
-        sql_query(
-            "INSERT INTO users (email, username, password_hash) VALUES \
-             ('x@example.com', 'x', 'x') RETURNING id",
-        ),
-    );
-    let plan = returning_id(
-        &mut conn,
-        sql_query(
-            "INSERT INTO plans (user_id, title, status, updated_at) VALUES \
-             ($1, 'Old', 'archived', now() - interval '3 years') RETURNING id",
-        )
-        .bind::<Integer, _>(user),
-    );
-    let activity = returning_id(
-        &mut conn,
-        sql_query("INSERT INTO plan_activities (plan_id, title) VALUES ($1, 'A') RETURNING id")
-            .bind::<Integer, _>(plan),
-    );
+    let user: i32 = diesel::insert_into(users::table)
+        .values((
+            users::email.eq("x@example.com"),
+            users::username.eq("x"),
+            users::password_hash.eq("x"),
+        ))
+        .returning(users::id)
+        .get_result(&mut conn)
+        .unwrap();
+    let three_years_ago = diesel::dsl::sql::<Nullable<Timestamp>>("now() - interval '3 years'");
+    let plan: i32 = diesel::insert_into(plans::table)
+        .values((
+            plans::user_id.eq(user),
+            plans::title.eq("Old"),
+            plans::status.eq("archived"),
+            plans::updated_at.eq(three_years_ago),
+        ))
+        .returning(plans::id)
+        .get_result(&mut conn)
+        .unwrap();
+    let activity: i32 = diesel::insert_into(plan_activities::table)
+        .values((
+            plan_activities::plan_id.eq(plan),
+            plan_activities::title.eq("A"),
+        ))
+        .returning(plan_activities::id)
+        .get_result(&mut conn)
+        .unwrap();
     // A stale copy of the activity in the archive (under an archived plan of its own).
-    diesel::RunQueryDsl::execute(
-        sql_query("INSERT INTO archived_plans (id, user_id, title) VALUES (-1, $1, 'Stale')")
-            .bind::<Integer, _>(user),
-        &mut conn,
-    )
-    .unwrap();
-    diesel::RunQueryDsl::execute(
-        sql_query("INSERT INTO archived_plan_activities (id, plan_id, title) VALUES ($1, -1, 'A')")
-            .bind::<Integer, _>(activity),
-        &mut conn,
-    )
-    .unwrap();
+    diesel::insert_into(archived_plans::table)
+        .values((
+            archived_plans::id.eq(-1),
+            archived_plans::user_id.eq(user),
+            archived_plans::title.eq("Stale"),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::insert_into(archived_plan_activities::table)
+        .values((
+            archived_plan_activities::id.eq(activity),
+            archived_plan_activities::plan_id.eq(-1),
+            archived_plan_activities::title.eq("A"),
+        ))
+        .execute(&mut conn)
+        .unwrap();
     let cutoff = wayfare::ops::archive::cutoff("2y").unwrap();
     let mut app_conn = db.conn();
     assert!(wayfare::ops::archive::archive(&mut app_conn, cutoff, None).is_err());
-    assert_eq!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(plan)
-        ),
-        1
-    );
-    assert_eq!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM plan_activities WHERE id = $1")
-                .bind::<Integer, _>(activity)
-        ),
-        1
-    );
-    assert_eq!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM archived_plans WHERE id = $1").bind::<Integer, _>(plan)
-        ),
-        0
-    );
+    let live_plans: i64 = plans::table
+        .find(plan)
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(live_plans, 1);
+    let live_activities: i64 = plan_activities::table
+        .find(activity)
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(live_activities, 1);
+    let archived: i64 = archived_plans::table
+        .find(plan)
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(archived, 0);
 }
 
 #[tokio::test]
@@ -391,25 +412,13 @@ async fn the_owner_sees_archived_plans_and_restores_one_and_nobody_else_can() {
             .await
             .contains("Nothing has been archived away.")
     );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM archived_plans")),
-        0
-    );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(id)
-        ),
-        2
-    );
+    assert_eq!(app.one::<i64, _>(archived_plans::table.count()), 0);
+    assert_eq!(app.activities_of(id).len(), 2);
 
     // Restoring twice is a 404, not an error page or a duplicate.
     let twice = browser
         .post_form(&format!("/plans/archive/{id}/restore"), &[])
         .await;
     assert_eq!(twice.status(), 404);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(id)),
-        1
-    );
+    assert_eq!(app.one::<i64, _>(plans::table.find(id).count()), 1);
 }

@@ -1,8 +1,6 @@
 //! Several `wayfare serve` instances behind a load balancer share everything through the
 //! database: sessions, logouts and rate limits.
 
-use diesel::sql_query;
-
 use super::support::{ScratchDir, serve, server_env};
 use crate::support::{Browser, FIREFOX, SESSION_COOKIE, spawn_app_with};
 
@@ -40,7 +38,7 @@ async fn two_instances_on_one_database_share_sessions_logouts_and_rate_limits() 
     assert!(list.contains("Oslo") && list.contains("Bergen"));
     let three = on_first.post_form("/plans", &plan("Tromsø")).await;
     assert_eq!(three.status(), 429, "two instances, one limit");
-    assert_eq!(first.count(sql_query("SELECT count(*) FROM plans")), 2);
+    assert_eq!(first.plan_count(), 2);
 
     // A login on the second works on the first too.
     let elsewhere = Browser::new(&second, FIREFOX);

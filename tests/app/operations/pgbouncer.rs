@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use diesel::connection::CacheSize;
 use diesel::prelude::*;
-use diesel::sql_query;
+use wayfare::db::schema::users;
 
 use super::support::{ScratchDir, as_postgres, free_port};
 use crate::support::{HOME, PASSWORD, TestDatabase, assert_is_redirect_to, spawn_app_with};
@@ -167,7 +167,7 @@ async fn the_app_works_behind_pgbouncer_in_transaction_pooling_mode() {
         &owner.signup("ulla@example.com", "ulla", PASSWORD).await,
         HOME,
     );
-    app.exec(sql_query("UPDATE users SET is_verified = true"));
+    app.exec(diesel::update(users::table).set(users::is_verified.eq(true)));
     let created = owner
         .post_form("/plans", &[("title", "Helsinki"), ("currency", "EUR")])
         .await;

@@ -7,34 +7,34 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wayfare::domain::ids::UserId;
 
-use diesel::sql_query;
-use diesel::sql_types::{Bool, Integer, Text};
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use diesel::sql_types::{Date, Integer, Nullable};
+use wayfare::db::schema::{rate_limits, user_sessions};
 
 use super::support::{ScratchDir, eventually, free_port, wayfare};
 use crate::support::{TestApp, spawn_app};
 
-fn add_session(app: &TestApp, user: UserId, key: &str, expires: &str, active: bool) {
-    app.exec(
-        sql_query(
-            "INSERT INTO user_sessions (user_id, session_key, session_data, expires_at, is_active) \
-             VALUES ($1, $2, '{}', now() AT TIME ZONE 'UTC' + $3::interval, $4)",
-        )
-        .bind::<Integer, _>(user)
-        .bind::<Text, _>(key)
-        .bind::<Text, _>(expires)
-        .bind::<Bool, _>(active),
-    );
+/// A session row expiring `expires` from now (negative: already expired).
+fn add_session(app: &TestApp, user: UserId, key: &str, expires: TimeDelta, active: bool) {
+    app.exec(diesel::insert_into(user_sessions::table).values((
+        user_sessions::user_id.eq(user),
+        user_sessions::session_key.eq(key),
+        user_sessions::session_data.eq("{}"),
+        user_sessions::expires_at.eq(chrono::Utc::now().naive_utc() + expires),
+        user_sessions::is_active.eq(active),
+    )));
 }
 
+/// A counter dated `days_ago` days before the cluster's today, as `purge` counts days.
 fn add_counter(app: &TestApp, identifier: &str, days_ago: i32) {
-    app.exec(
-        sql_query(
-            "INSERT INTO rate_limits (identifier, identifier_type, request_count, reset_date) \
-         VALUES ($1, 'ip', 5, CURRENT_DATE - $2)",
-        )
-        .bind::<Text, _>(&identifier)
-        .bind::<Integer, _>(days_ago),
-    );
+    let day = diesel::dsl::sql::<Nullable<Date>>("CURRENT_DATE - ").bind::<Integer, _>(days_ago);
+    app.exec(diesel::insert_into(rate_limits::table).values((
+        rate_limits::identifier.eq(identifier),
+        rate_limits::identifier_type.eq("ip"),
+        rate_limits::request_count.eq(5),
+        rate_limits::reset_date.eq(day),
+    )));
 }
 
 #[tokio::test]
@@ -42,9 +42,9 @@ async fn purge_removes_expired_and_ended_sessions_and_old_counters_and_keeps_the
     let app = spawn_app().await;
     let user = app.user("beatriz").insert();
     let browser = app.signed_in(&user).await;
-    add_session(&app, user.id, "expired", "-1 minute", true);
-    add_session(&app, user.id, "ended", "10 days", false);
-    add_session(&app, user.id, "soon", "1 hour", true);
+    add_session(&app, user.id, "expired", TimeDelta::minutes(-1), true);
+    add_session(&app, user.id, "ended", TimeDelta::days(10), false);
+    add_session(&app, user.id, "soon", TimeDelta::hours(1), true);
     add_counter(&app, "today", 0);
     add_counter(&app, "four-weeks", 29);
     add_counter(&app, "last-month", 31);
@@ -56,20 +56,21 @@ async fn purge_removes_expired_and_ended_sessions_and_old_counters_and_keeps_the
         "{out}"
     );
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT string_agg(session_key, ',' ORDER BY id) FROM user_sessions WHERE session_key IN ('expired', 'ended', 'soon'))::text AS v")),
-        Some("soon".into())
+        app.sessions()
+            .into_iter()
+            .map(|s| s.session_key)
+            .filter(|key| ["expired", "ended", "soon"].contains(&key.as_str()))
+            .collect::<Vec<_>>(),
+        ["soon"]
     );
+    assert_eq!(app.session_count(), 2, "the login's session and 'soon'");
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM user_sessions")),
-        2,
-        "the login's session and 'soon'"
-    );
-    assert_eq!(
-        app.text(sql_query(
-            "SELECT (SELECT string_agg(identifier, ',' ORDER BY id) FROM rate_limits \
-             WHERE identifier IN ('today', 'four-weeks', 'last-month', 'last-year'))::text AS v"
-        )),
-        Some("today,four-weeks".into())
+        app.counters()
+            .into_iter()
+            .map(|c| c.identifier)
+            .filter(|id| ["today", "four-weeks", "last-month", "last-year"].contains(&id.as_str()))
+            .collect::<Vec<_>>(),
+        ["today", "four-weeks"]
     );
     assert_eq!(
         browser.signed_in_email().await.as_deref(),
@@ -158,7 +159,7 @@ impl Drop for ServeProcess {
 async fn serve_purges_when_it_starts_and_logs_slow_requests_with_their_sql_count() {
     let app = spawn_app().await;
     let user = app.user("joana").insert();
-    add_session(&app, user.id, "expired", "-1 minute", true);
+    add_session(&app, user.id, "expired", TimeDelta::minutes(-1), true);
     add_counter(&app, "last-year", 400);
 
     let port = free_port().to_string();
@@ -172,10 +173,7 @@ async fn serve_purges_when_it_starts_and_logs_slow_requests_with_their_sql_count
     eventually(
         Duration::from_secs(15),
         "the hourly purge's first run",
-        || async {
-            app.count(sql_query("SELECT count(*) FROM user_sessions")) == 0
-                && app.count(sql_query("SELECT count(*) FROM rate_limits")) == 0
-        },
+        || async { app.session_count() == 0 && app.counters().is_empty() },
     )
     .await;
 

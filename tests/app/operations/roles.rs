@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::Text;
+use wayfare::db::schema::users;
 
 use super::support::{ScratchDir, count, serve, server_env, text, wayfare};
 use crate::support::{
@@ -100,7 +101,7 @@ async fn the_runtime_role_owns_nothing_and_cannot_switch_row_level_security_off(
         &browser.signup("rui@example.com", "rui", PASSWORD).await,
         HOME,
     );
-    app.exec(sql_query("UPDATE users SET is_verified = true"));
+    app.exec(diesel::update(users::table).set(users::is_verified.eq(true)));
     let created = browser
         .post_form(
             "/plans",
@@ -116,7 +117,7 @@ async fn the_runtime_role_owns_nothing_and_cannot_switch_row_level_security_off(
         count(&mut runtime, sql_query("SELECT count(*) FROM plans")),
         0
     );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 1);
+    assert_eq!(app.plan_count(), 1);
 }
 
 #[tokio::test]

@@ -2,36 +2,110 @@
 //! seeded accounts can log in; staff with a random password printed once, never the
 //! documented one; a production (https) server only with `--allow-production`.
 
-use diesel::sql_query;
-use diesel::sql_types::Text;
+use std::collections::HashSet;
 
-use super::support::{count, text, wayfare};
-use crate::support::{HOME, TestDatabase, assert_is_redirect_to, spawn_app};
+use diesel::prelude::*;
+use wayfare::db::schema::{plan_activities, plans, users};
+use wayfare::domain::ids::UserId;
+use wayfare::models::plan::Plan;
+use wayfare::models::plan_activity::PlanActivity;
+use wayfare::models::user::User;
+
+use super::support::wayfare;
+use crate::support::{HOME, TestDatabase, assert_is_redirect_to, decimal, spawn_app};
+
+/// Every account, plan and activity of a database, in id order, past row-level security.
+struct Rows {
+    users: Vec<User>,
+    plans: Vec<Plan>,
+    activities: Vec<PlanActivity>,
+}
+
+fn rows(conn: &mut PgConnection) -> Rows {
+    Rows {
+        users: users::table
+            .order(users::id)
+            .select(User::as_select())
+            .load(conn)
+            .unwrap(),
+        plans: plans::table
+            .order(plans::id)
+            .select(Plan::as_select())
+            .load(conn)
+            .unwrap(),
+        activities: plan_activities::table
+            .order(plan_activities::id)
+            .select(PlanActivity::as_select())
+            .load(conn)
+            .unwrap(),
+    }
+}
 
 /// Everything seeded except what is meant to differ: ids, timestamps, bcrypt salts and share
 /// tokens (random, but present or not alike). Rows are named by their owner's username.
 fn content(db: &TestDatabase, seed: u64) -> String {
-    let mut conn = db.admin_conn();
-    let users = text(
-        &mut conn,
-        sql_query(
-            "SELECT (SELECT json_agg(to_jsonb(u) - ARRAY['id', 'password_hash', 'created_at', \
-             'updated_at', 'last_login', 'date_joined'] ORDER BY u.id) FROM users u \
-             WHERE u.username LIKE ('s' || $1 || 'u%'))::text AS v",
-        )
-        .bind::<Text, _>(seed.to_string()),
-    );
-    let plans = text(&mut conn, sql_query("SELECT (SELECT json_agg(to_jsonb(p) - ARRAY['id', 'user_id', 'share_token', 'created_at', \
-             'updated_at'] || jsonb_build_object('owner', u.username, 'shared', \
-             p.share_token IS NOT NULL) ORDER BY p.id) \
-             FROM plans p JOIN users u ON u.id = p.user_id WHERE u.username LIKE ('s' || $1 || 'u%'))::text AS v")
-.bind::<Text, _>(seed.to_string()));
-    let activities = text(&mut conn, sql_query("SELECT (SELECT json_agg(to_jsonb(a) - ARRAY['id', 'plan_id', 'created_at', 'updated_at'] \
-             || jsonb_build_object('owner', u.username, 'plan', p.title) ORDER BY a.id) \
-             FROM plan_activities a JOIN plans p ON p.id = a.plan_id \
-             JOIN users u ON u.id = p.user_id WHERE u.username LIKE ('s' || $1 || 'u%'))::text AS v")
-.bind::<Text, _>(seed.to_string()));
-    format!("users: {users}\nplans: {plans}\nactivities: {activities}\n")
+    let all = rows(&mut db.admin_conn());
+    let prefix = format!("s{seed}u");
+    let owner = |id: UserId| {
+        all.users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.username.clone())
+    };
+    let seeded = |id: UserId| owner(id).is_some_and(|name| name.starts_with(&prefix));
+    let users: Vec<_> = all
+        .users
+        .iter()
+        .filter(|u| u.username.starts_with(&prefix))
+        .map(|u| {
+            (
+                (&u.email, &u.username, &u.first_name, &u.last_name),
+                (u.is_active, u.is_verified, u.is_staff),
+                (&u.google_id, &u.facebook_id),
+            )
+        })
+        .collect();
+    let plans: Vec<_> = all
+        .plans
+        .iter()
+        .filter(|p| seeded(p.user_id))
+        .map(|p| {
+            (
+                (&p.title, &p.description, &p.destination),
+                (p.start_date, p.end_date, &p.budget, &p.currency),
+                (p.status, &p.plan_data, p.is_public),
+                (owner(p.user_id), p.share_token.is_some()),
+            )
+        })
+        .collect();
+    let activities: Vec<_> = all
+        .activities
+        .iter()
+        .filter_map(|a| {
+            let plan = all.plans.iter().find(|p| p.id == a.plan_id)?;
+            seeded(plan.user_id).then(|| {
+                (
+                    (&a.title, &a.description, &a.activity_type, &a.location_name),
+                    (&a.latitude, &a.longitude, &a.address),
+                    (
+                        a.scheduled_date,
+                        a.start_time,
+                        a.end_time,
+                        a.duration_minutes,
+                    ),
+                    (
+                        &a.estimated_cost,
+                        &a.actual_cost,
+                        a.order_index,
+                        a.is_completed,
+                    ),
+                    &a.metadata,
+                    (owner(plan.user_id), &plan.title),
+                )
+            })
+        })
+        .collect();
+    format!("users: {users:?}\nplans: {plans:?}\nactivities: {activities:?}\n")
 }
 
 fn seed(db: &TestDatabase, seed: u64) -> String {
@@ -62,36 +136,19 @@ fn the_same_seed_gives_the_same_data_in_two_fresh_databases_with_the_promised_co
     );
     seed(&second, 42);
 
-    let mut conn = first.admin_conn();
+    let all = rows(&mut first.admin_conn());
+    assert_eq!(all.users.len(), 12);
+    assert_eq!(all.plans.len(), 12 * 5);
+    assert_eq!(all.activities.len(), 12 * 5 * 4);
+    let activities_of = |p: &Plan| all.activities.iter().filter(|a| a.plan_id == p.id).count();
     assert_eq!(
-        count(&mut conn, sql_query("SELECT count(*) FROM users")),
-        12
-    );
-    assert_eq!(
-        count(&mut conn, sql_query("SELECT count(*) FROM plans")),
-        12 * 5
-    );
-    assert_eq!(
-        count(&mut conn, sql_query("SELECT count(*) FROM plan_activities")),
-        12 * 5 * 4
-    );
-    assert_eq!(
-        count(
-            &mut conn,
-            sql_query(
-                "SELECT count(*) FROM plans p WHERE (SELECT count(*) FROM plan_activities a WHERE a.plan_id = p.id) <> 4"
-            )
-        ),
+        all.plans.iter().filter(|p| activities_of(p) != 4).count(),
         0,
         "every plan has exactly --activities-per-plan activities"
     );
+    let plans_of = |u: &User| all.plans.iter().filter(|p| p.user_id == u.id).count();
     assert_eq!(
-        count(
-            &mut conn,
-            sql_query(
-                "SELECT count(*) FROM users u WHERE (SELECT count(*) FROM plans p WHERE p.user_id = u.id) <> 5"
-            )
-        ),
+        all.users.iter().filter(|u| plans_of(u) != 5).count(),
         0,
         "every user has exactly --plans-per-user plans"
     );
@@ -106,13 +163,7 @@ fn the_same_seed_gives_the_same_data_in_two_fresh_databases_with_the_promised_co
 
     // Another seed is other data, and loads beside the first one.
     seed(&second, 7);
-    assert_eq!(
-        count(
-            &mut second.admin_conn(),
-            sql_query("SELECT count(*) FROM users")
-        ),
-        24
-    );
+    assert_eq!(rows(&mut second.admin_conn()).users.len(), 24);
     let other = content(&second, 7);
     assert_ne!(
         other.replace("s7u", "s42u"),
@@ -125,69 +176,83 @@ fn the_same_seed_gives_the_same_data_in_two_fresh_databases_with_the_promised_co
 fn seeded_data_looks_real() {
     let db = TestDatabase::create();
     seed(&db, 3);
-    let mut conn = db.admin_conn();
+    let all = rows(&mut db.admin_conn());
     // Several currencies and statuses, some public plans with a share link, a staff user,
     // dated itineraries inside each trip, real cities with coordinates nearby.
+    let distinct = |values: Vec<String>| values.into_iter().collect::<HashSet<_>>().len();
     assert!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM (SELECT DISTINCT currency FROM plans) c")
+        distinct(
+            all.plans
+                .iter()
+                .map(|p| format!("{:?}", p.currency))
+                .collect()
         ) >= 3
     );
     assert!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM (SELECT DISTINCT status FROM plans) s")
+        distinct(
+            all.plans
+                .iter()
+                .map(|p| format!("{:?}", p.status))
+                .collect()
         ) >= 2
     );
     assert!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM plans WHERE is_public AND share_token IS NOT NULL")
-        ) >= 1
+        all.plans
+            .iter()
+            .filter(|p| p.is_public == Some(true) && p.share_token.is_some())
+            .count()
+            >= 1
     );
     assert_eq!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM users WHERE is_staff")
-        ),
+        all.users
+            .iter()
+            .filter(|u| u.is_staff == Some(true))
+            .count(),
         1
     );
+    let plan_of = |a: &PlanActivity| all.plans.iter().find(|p| p.id == a.plan_id).unwrap();
+    let outside = all
+        .activities
+        .iter()
+        .filter(|a| {
+            let p = plan_of(a);
+            match (a.scheduled_date, p.start_date, p.end_date) {
+                (Some(day), Some(start), Some(end)) => day < start || day > end,
+                _ => false,
+            }
+        })
+        .count();
+    assert_eq!(outside, 0);
     assert_eq!(
-        count(
-            &mut conn,
-            sql_query(
-                "SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id \
-             WHERE a.scheduled_date NOT BETWEEN p.start_date AND p.end_date"
-            )
-        ),
+        all.plans
+            .iter()
+            .filter(|p| p.destination.is_none() || p.budget.is_none() || p.start_date.is_none())
+            .count(),
         0
     );
     assert_eq!(
-        count(
-            &mut conn,
-            sql_query(
-                "SELECT count(*) FROM plans WHERE destination IS NULL OR budget IS NULL OR start_date IS NULL"
-            )
-        ),
+        all.activities
+            .iter()
+            .filter(|a| a.latitude.is_none() || a.longitude.is_none())
+            .count(),
         0
     );
-    assert_eq!(
-        count(
-            &mut conn,
-            sql_query(
-                "SELECT count(*) FROM plan_activities WHERE latitude IS NULL OR longitude IS NULL"
-            )
-        ),
-        0
-    );
-    let lisbon_far_off = count(
-        &mut conn,
-        sql_query(
-            "SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.destination LIKE 'Lisbon%' \
-         AND (abs(a.latitude - 38.7223) > 0.1 OR abs(a.longitude + 9.1393) > 0.1)",
-        ),
-    );
+    let far = |value: &Option<bigdecimal::BigDecimal>, centre: &str| {
+        value
+            .as_ref()
+            .is_some_and(|v| (v - decimal(centre)).abs() > decimal("0.1"))
+    };
+    let lisbon_far_off = all
+        .activities
+        .iter()
+        .filter(|a| {
+            let in_lisbon = plan_of(a)
+                .destination
+                .as_deref()
+                .is_some_and(|d| d.starts_with("Lisbon"));
+            in_lisbon && (far(&a.latitude, "38.7223") || far(&a.longitude, "-9.1393"))
+        })
+        .count();
     assert_eq!(lisbon_far_off, 0, "activities are in the plan's city");
 }
 
@@ -237,22 +302,13 @@ async fn seeded_staff_get_random_passwords_printed_once_and_travellers_the_docum
         1,
         "printed once:\n{printed}"
     );
-    let mut conn = app.db.admin_conn();
+    let accounts = rows(&mut app.db.admin_conn()).users;
     assert_eq!(
-        count(
-            &mut conn,
-            sql_query("SELECT count(*) FROM users WHERE is_staff")
-        ),
+        accounts.iter().filter(|u| u.is_staff == Some(true)).count(),
         1
     );
-    assert!(
-        !text(
-            &mut conn,
-            sql_query("SELECT (SELECT string_agg(password_hash, ' ') FROM users)::text AS v")
-        )
-        .contains(&staff),
-        "stored only as a hash"
-    );
+    let hashes: Vec<&str> = accounts.iter().map(|u| u.password_hash.as_str()).collect();
+    assert!(!hashes.join(" ").contains(&staff), "stored only as a hash");
     assert!(
         !logs_in(&app, "s5u0", wayfare::ops::seed::SEED_PASSWORD).await,
         "the published password opens no staff account"
@@ -293,17 +349,13 @@ async fn seeding_a_production_server_needs_allow_production_and_publishes_no_pas
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
-    let mut conn = app.db.admin_conn();
-    for (table, sql) in [
-        ("users", "SELECT count(*) FROM users"),
-        ("plans", "SELECT count(*) FROM plans"),
-        ("plan_activities", "SELECT count(*) FROM plan_activities"),
+    let nothing = rows(&mut app.db.admin_conn());
+    for (table, n) in [
+        ("users", nothing.users.len()),
+        ("plans", nothing.plans.len()),
+        ("plan_activities", nothing.activities.len()),
     ] {
-        assert_eq!(
-            count(&mut conn, sql_query(sql)),
-            0,
-            "{table}: nothing is seeded"
-        );
+        assert_eq!(n, 0, "{table}: nothing is seeded");
     }
 
     args.push("--allow-production");

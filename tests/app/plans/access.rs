@@ -2,9 +2,9 @@
 //! get the same 404 on every route and method (POSTs with a valid CSRF token and a body
 //! the owner's would succeed with), and nothing changes.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use reqwest::StatusCode;
+use wayfare::db::schema::archived_plans;
 
 use super::*;
 use crate::support::spawn_app;
@@ -172,11 +172,13 @@ async fn another_user_and_a_missing_id_get_the_same_404_on_every_route_and_nothi
         .await;
     let version = form_version(&owner.browser, &format!("/plans/{plan}/edit")).await;
     let activity_version = version_of(&app, "plan_activities", activity);
-    let archived = app.insert(
-        sql_query(
-            "INSERT INTO archived_plans (user_id, title) VALUES ($1, 'Old trip') RETURNING id",
-        )
-        .bind::<Integer, _>(owner.user.id),
+    let archived: i32 = app.one(
+        diesel::insert_into(archived_plans::table)
+            .values((
+                archived_plans::user_id.eq(owner.user.id),
+                archived_plans::title.eq("Old trip"),
+            ))
+            .returning(archived_plans::id),
     );
     let own_plan = create_plan(&intruder.browser, &[("title", "Intruder's own")]).await;
     let own_activity = add_activity(

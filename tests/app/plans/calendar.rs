@@ -4,10 +4,10 @@
 use std::str::FromStr;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike};
 use reqwest::StatusCode;
+use wayfare::db::schema::plans;
 
 use super::*;
 use crate::support::spawn_app;
@@ -264,18 +264,37 @@ async fn dates_at_the_edge_of_what_the_database_holds_give_valid_calendars_and_p
     // Rows the forms would refuse, as an old import or a hand-made row left them; in a
     // zone fourteen hours ahead of UTC, and with a week-long duration.
     app.exec(
-        sql_query(
-            "UPDATE plans SET plan_data = '{\"timezone\": \"Pacific/Kiritimati\"}' WHERE id = $1",
-        )
-        .bind::<Integer, _>(id),
+        diesel::update(plans::table.find(id))
+            .set(plans::plan_data.eq(serde_json::json!({"timezone": "Pacific/Kiritimati"}))),
     );
-    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, scheduled_date, start_time, duration_minutes, order_index) VALUES \
-         ($1, 'Last day', '262142-12-31', NULL, NULL, 0), \
-         ($1, 'Last evening', '262142-12-31', '23:30', 10080, 1), \
-         ($1, 'Long ago', '4713-01-01 BC', '00:10', NULL, 0), \
-         ($1, 'New year 10000', '9999-12-31', NULL, NULL, 0), \
-         ($1, 'Late in 9999', '9999-12-31', '23:30', NULL, 1)")
-.bind::<Integer, _>(id));
+    let day = |year, month, day| NaiveDate::from_ymd_opt(year, month, day).unwrap();
+    let last_day = day(262142, 12, 31);
+    // 4713 BC, PostgreSQL's first year, is year -4712 counted with a year 0.
+    let long_ago = day(-4712, 1, 1);
+    let year_9999 = day(9999, 12, 31);
+    app.activity(id).title("Last day").on(last_day).insert();
+    app.activity(id)
+        .title("Last evening")
+        .on(last_day)
+        .starts("23:30")
+        .duration_minutes(10080)
+        .order_index(1)
+        .insert();
+    app.activity(id)
+        .title("Long ago")
+        .on(long_ago)
+        .starts("00:10")
+        .insert();
+    app.activity(id)
+        .title("New year 10000")
+        .on(year_9999)
+        .insert();
+    app.activity(id)
+        .title("Late in 9999")
+        .on(year_9999)
+        .starts("23:30")
+        .order_index(1)
+        .insert();
     let page = t.browser.get(&format!("/plans/{id}")).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Last evening"));

@@ -3,26 +3,27 @@
 //! 1900–2200, over-long text, oversized data) gets the list of what is wrong and creates
 //! nothing.
 
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Jsonb};
+use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use wayfare::db::schema::plans;
+use wayfare::domain::PlanStatus;
 
 use super::*;
-use crate::support::spawn_app;
+use crate::support::{activity_columns, date, decimal, spawn_app, time};
 
 /// A plan with every column and every kind of activity, made through the forms.
 async fn full_plan(app: &TestApp, t: &Traveller) -> i32 {
     let id = create_plan(&t.browser, &[("budget", "2000.10"), ("currency", "EUR")]).await;
-    app.exec(sql_query("UPDATE plans SET plan_data = $1 WHERE id = $2")
-.bind::<Jsonb, _>(json!({
+    app.exec(
+        diesel::update(plans::table.find(id)).set(plans::plan_data.eq(json!({
             "timezone": "Europe/Lisbon",
             "notes": "Ünïcødé notes, with \"quotes\"",
             "preferences": {"group_size": 2, "accessibility_needs": ["lift"]},
             "external_bookings": {"flights": [{"provider": "TAP", "cost": "99.90"}], "hotels": [], "activities": []},
             "mood": {"x": [1, 2.5, null]}
-        }))
-.bind::<Integer, _>(id));
+        }))),
+    );
     add_activity(
         &t.browser,
         app,
@@ -108,18 +109,14 @@ async fn export_then_import_gives_an_identical_plan() {
     assert_eq!(exported["activities"].as_array().unwrap().len(), 5);
     assert!(!String::from_utf8_lossy(&bytes).contains("share_token"));
 
-    let before = app.count(sql_query("SELECT count(*) FROM plans"));
+    let before = app.plan_count();
     let response = import_file(&t.browser, &bytes).await;
     let copy = plan_id_in(&response);
+    assert_eq!(app.plan_count(), before + 1);
+    let imported = app.plan_row(copy).unwrap();
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans")),
-        before + 1
-    );
-    assert_eq!(
-        app.text(sql_query("SELECT (SELECT user_id || '|' || status || '|' || is_public FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(copy))
-        .unwrap(),
-        format!("{}|draft|false", t.user.id),
+        (imported.user_id, imported.status, imported.is_public),
+        (t.user.id, Some(PlanStatus::Draft), Some(false)),
         "an import is a private draft of the importer"
     );
     let page = t.browser.get_html(&format!("/plans/{copy}")).await;
@@ -131,25 +128,21 @@ async fn export_then_import_gives_an_identical_plan() {
     assert_eq!(again, original, "the same plan, activities and plan_data");
 
     // And the rows themselves match column by column.
-    let rows = |plan: i32| {
-        app.text(
-            sql_query(
-                "SELECT (SELECT string_agg(concat_ws('|', title, description, activity_type, \
-             location_name, latitude, longitude, address, scheduled_date, start_time, end_time, \
-             duration_minutes, estimated_cost, actual_cost, order_index, is_completed, metadata), \
-             E'\\n' ORDER BY scheduled_date, order_index) \
-             FROM plan_activities WHERE plan_id = $1)::text AS v",
-            )
-            .bind::<Integer, _>(plan),
-        )
-        .unwrap()
+    let rows = |plan: i32| -> Vec<_> {
+        app.activities_by_day(plan)
+            .iter()
+            .map(|a| (activity_columns(a), a.is_completed))
+            .collect()
     };
     assert_eq!(rows(copy), rows(id));
     let plan = |plan: i32| {
-        app.text(sql_query("SELECT (SELECT concat_ws('|', title, description, destination, start_date, end_date, budget, \
-             currency, plan_data) FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(plan))
-        .unwrap()
+        let p = app.plan_row(plan).unwrap();
+        (
+            (p.title, p.description, p.destination),
+            (p.start_date, p.end_date),
+            (p.budget, p.currency),
+            p.plan_data,
+        )
     };
     assert_eq!(plan(copy), plan(id));
 
@@ -157,10 +150,7 @@ async fn export_then_import_gives_an_identical_plan() {
     again["plan"]["title"] = json!("Second import");
     let response = import_file(&t.browser, again.to_string().as_bytes()).await;
     plan_id_in(&response);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans")),
-        before + 2
-    );
+    assert_eq!(app.plan_count(), before + 2);
 }
 
 #[tokio::test]
@@ -188,31 +178,73 @@ async fn a_seed_style_file_with_an_itinerary_becomes_activities() {
     });
     let response = import_file(&t.browser, seed.to_string().as_bytes()).await;
     let id = plan_id_in(&response);
+    let plan = app.plan_row(id).unwrap();
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT concat_ws('|', title, start_date, end_date, currency, status) FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap(),
-        "Paris long weekend|2025-09-01|2025-09-03|USD|draft",
+        (
+            plan.title.as_str(),
+            plan.start_date,
+            plan.end_date,
+            plan.currency.as_deref(),
+            plan.status,
+        ),
+        (
+            "Paris long weekend",
+            Some(date("2025-09-01")),
+            Some(date("2025-09-03")),
+            Some("USD"),
+            Some(PlanStatus::Draft),
+        ),
         "the dates come from the itinerary"
     );
+    let activities: Vec<_> = app
+        .activities_by_day(id)
+        .into_iter()
+        .map(|a| {
+            (
+                a.scheduled_date,
+                a.order_index,
+                a.title,
+                a.location_name,
+                a.start_time,
+                a.duration_minutes,
+                a.estimated_cost,
+            )
+        })
+        .collect();
+    let some = |text: &str| Some(text.to_string());
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT string_agg(concat_ws('|', scheduled_date, order_index, title, location_name, \
-               start_time, duration_minutes, estimated_cost), E'\\n' ORDER BY scheduled_date, order_index) \
-             FROM plan_activities WHERE plan_id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap(),
-        "2025-09-01|0|Museum visit|City Museum|09:00:00|120|15.00\n\
-         2025-09-01|1|Lunch|Café|13:00:00|12.50\n\
-         2025-09-03|0|Walk along the Seine"
+        activities,
+        [
+            (
+                Some(date("2025-09-01")),
+                Some(0),
+                "Museum visit".to_string(),
+                some("City Museum"),
+                Some(time("09:00")),
+                Some(120),
+                Some(decimal("15.00")),
+            ),
+            (
+                Some(date("2025-09-01")),
+                Some(1),
+                "Lunch".to_string(),
+                some("Café"),
+                Some(time("13:00")),
+                None,
+                Some(decimal("12.50")),
+            ),
+            (
+                Some(date("2025-09-03")),
+                Some(0),
+                "Walk along the Seine".to_string(),
+                None,
+                None,
+                None,
+                None,
+            ),
+        ]
     );
-    let data: Value = serde_json::from_str(
-        &app.text(
-            sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
-                .bind::<Integer, _>(id),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let data: Value = plan.plan_data.unwrap();
     let mut expected = seed.clone();
     expected.as_object_mut().unwrap().remove("itinerary");
     expected.as_object_mut().unwrap().remove("title");
@@ -373,7 +405,7 @@ async fn a_bad_file_gets_a_clear_error_and_creates_nothing() {
     let response = post_file(&t.browser, "/plans/import", None, "plan.json", b"{}").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.snapshot(), before);
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 0);
+    assert_eq!(app.plan_count(), 0);
 
     // A seed-style object without a usable title still imports, under a default title.
     let response = import_file(

@@ -1,12 +1,12 @@
 //! The plan form: every field saved as typed, each invalid field refused beside it with
 //! the input kept and nothing written, on create and on edit.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
 use reqwest::StatusCode;
+use serde_json::json;
+use wayfare::domain::PlanStatus;
 
 use super::*;
-use crate::support::spawn_app;
+use crate::support::{date, decimal, spawn_app};
 
 #[tokio::test]
 async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
@@ -47,18 +47,33 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
         ],
     )
     .await;
-    let row = app
-        .text(sql_query("SELECT (SELECT concat_ws('|', user_id, title, description, destination, start_date, end_date, \
-             budget, currency, status, is_public, share_token IS NOT NULL, plan_data) \
-             FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap();
+    let plan = app.plan_row(id).unwrap();
     assert_eq!(
-        row,
-        format!(
-            "{}|{title}|Tiles, trams and custard tarts.|{destination}|2026-07-01|2026-07-05|\
-             99999999.99|JPY|draft|f|f|{{}}",
-            t.user.id
+        (
+            plan.user_id,
+            plan.title.as_str(),
+            plan.description.as_deref(),
+            plan.destination.as_deref(),
+            (plan.start_date, plan.end_date),
+            plan.budget,
+            plan.currency.as_deref(),
+            plan.status,
+            plan.is_public,
+            plan.share_token.is_some(),
+            plan.plan_data,
+        ),
+        (
+            t.user.id,
+            title.as_str(),
+            Some("Tiles, trams and custard tarts."),
+            Some(destination.as_str()),
+            (Some(date("2026-07-01")), Some(date("2026-07-05"))),
+            Some(decimal("99999999.99")),
+            Some("JPY"),
+            Some(PlanStatus::Draft),
+            Some(false),
+            false,
+            Some(json!({})),
         ),
         "a new plan is a private draft without a link"
     );
@@ -76,13 +91,28 @@ async fn the_new_plan_form_offers_every_column_and_saves_them_all() {
         ],
     )
     .await;
+    let plan = app.plan_row(id).unwrap();
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT concat_ws('|', coalesce(description, 'NULL'), coalesce(destination, 'NULL'), \
-             coalesce(start_date::text, 'NULL'), coalesce(budget::text, 'NULL'), currency, status, \
-             is_public, coalesce(share_token, 'NULL')) FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap(),
-        "NULL|NULL|NULL|NULL|USD|draft|f|NULL"
+        (
+            plan.description,
+            plan.destination,
+            plan.start_date,
+            plan.budget,
+            plan.currency.as_deref(),
+            plan.status,
+            plan.is_public,
+            plan.share_token,
+        ),
+        (
+            None,
+            None,
+            None,
+            None,
+            Some("USD"),
+            Some(PlanStatus::Draft),
+            Some(false),
+            None
+        )
     );
     let page = t.browser.get_html(&format!("/plans/{id}")).await;
     assert!(page.contains("Your plan is created"), "a flash says so");
@@ -200,11 +230,9 @@ async fn each_invalid_field_of_a_new_plan_is_refused_beside_it_and_nothing_is_wr
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     assert_refused(&app, &t.browser, "/plans", None).await;
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 0);
+    assert_eq!(app.plan_count(), 0);
     assert_eq!(
-        app.count(sql_query(
-            "SELECT count(*) FROM rate_limits WHERE identifier_type = 'plan_create'"
-        )),
+        app.counters_of("plan_create").len(),
         0,
         "a refused form is not counted"
     );
@@ -273,12 +301,28 @@ async fn an_edit_saves_every_field_and_clears_the_blank_ones() {
         )
         .await;
     crate::support::assert_is_redirect_to(&response, &format!("/plans/{id}"));
+    let plan = app.plan_row(id).unwrap();
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT concat_ws('|', title, coalesce(description, 'NULL'), destination, start_date, \
-             end_date, budget, currency, status, is_public) FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap(),
-        "Porto instead|NULL|Porto|2026-08-01|2026-08-01|0.00|GBP|draft|f"
+        (
+            plan.title.as_str(),
+            plan.description,
+            plan.destination.as_deref(),
+            (plan.start_date, plan.end_date),
+            plan.budget,
+            plan.currency.as_deref(),
+            plan.status,
+            plan.is_public,
+        ),
+        (
+            "Porto instead",
+            None,
+            Some("Porto"),
+            (Some(date("2026-08-01")), Some(date("2026-08-01"))),
+            Some(decimal("0.00")),
+            Some("GBP"),
+            Some(PlanStatus::Draft),
+            Some(false),
+        )
     );
     let page = t.browser.get_html(&format!("/plans/{id}")).await;
     assert!(page.contains("Your plan is saved"));

@@ -1,9 +1,9 @@
 //! The daily limit on new plans per user (`LIMIT_PLANS_PER_USER`): creating, copying and
 //! importing all count, and the one over the limit answers 429 and writes nothing.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use reqwest::StatusCode;
+use wayfare::db::schema::{plan_activities, plans};
 
 use super::*;
 use crate::support::spawn_app_with;
@@ -21,9 +21,9 @@ async fn the_daily_plan_creation_limit_answers_429_and_creates_nothing() {
         .await;
     let response = import_file(&t.browser, br#"{"notes": "imported"}"#).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 3);
+    assert_eq!(app.plan_count(), 3);
 
-    let before = app.count(sql_query("SELECT count(*) FROM plans"));
+    let before = app.plan_count();
     let refused = [
         t.browser.post_form("/plans", &plan_form(&[])).await,
         t.browser
@@ -37,7 +37,7 @@ async fn the_daily_plan_creation_limit_answers_429_and_creates_nothing() {
         let html = response.text().await.unwrap();
         assert!(html.contains("Try again in"), "{html}");
     }
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), before);
+    assert_eq!(app.plan_count(), before);
 
     // A form with errors is not counted and still shows its errors.
     let response = t
@@ -75,10 +75,7 @@ async fn the_daily_activity_creation_limit_answers_429_and_creates_nothing() {
         .post_form(&format!("/plans/{plan}/activities"), &[("title", "Three")])
         .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities")),
-        2
-    );
+    assert_eq!(app.activity_count(), 2);
 }
 
 #[tokio::test]
@@ -98,10 +95,13 @@ async fn imports_copies_and_duplicates_count_their_activities_and_a_refused_one_
     };
     let rows = || {
         (
-            app.count(sql_query("SELECT count(*) FROM plans WHERE user_id = $1")
-.bind::<Integer, _>(t.user.id)),
-            app.count(sql_query("SELECT count(*) FROM plan_activities a JOIN plans p ON p.id = a.plan_id WHERE p.user_id = $1")
-.bind::<Integer, _>(t.user.id)),
+            app.plans_of(t.user.id).len(),
+            app.one::<i64, _>(
+                plan_activities::table
+                    .inner_join(plans::table)
+                    .filter(plans::user_id.eq(t.user.id))
+                    .count(),
+            ),
         )
     };
     let refused = |response: reqwest::Response| {

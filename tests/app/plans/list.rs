@@ -1,8 +1,6 @@
 //! "My plans": newest change first, status filter, search, keyset pages, empty state.
 
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::Integer;
 use wayfare::db::schema::plans;
 
 use super::*;
@@ -80,14 +78,8 @@ async fn the_list_shows_newest_change_first_with_dates_status_budget_and_activit
     )
     .await;
     for (id, hours) in [(old, 3), (middle, 2), (new, 1)] {
-        app.exec(
-            sql_query(
-                "UPDATE plans SET updated_at = now() AT TIME ZONE 'UTC' - make_interval(hours => $1) \
-                 WHERE id = $2",
-            )
-            .bind::<Integer, _>(hours)
-            .bind::<Integer, _>(id),
-        );
+        let at = chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours);
+        app.exec(diesel::update(plans::table.find(id)).set(plans::updated_at.eq(at)));
     }
     for i in 0..3 {
         insert_activity(&app, middle, &format!("A{i}"), None, i);
@@ -206,17 +198,19 @@ async fn the_list_pages_through_45_plans_with_a_keyset_cursor_each_once() {
     let t = traveller(&app, "ana").await;
     let other = traveller(&app, "bob").await;
     // 45 plans; groups of five share one updated_at, so the cursor needs its id part.
-    app.exec(
-        sql_query(
-            "INSERT INTO plans (user_id, title, status, updated_at) \
-         SELECT $1, 'Trip ' || g, CASE WHEN g % 3 = 0 THEN 'published' ELSE 'draft' END, \
-                timestamp '2026-01-01' + (g / 5) * interval '1 day' \
-           FROM generate_series(1, 45) g",
-        )
-        .bind::<Integer, _>(t.user.id),
-    );
-    app.exec(sql_query("INSERT INTO plans (user_id, title) SELECT $1, 'Not mine ' || g FROM generate_series(1, 30) g")
-.bind::<Integer, _>(other.user.id));
+    let new_year = date("2026-01-01").and_hms_opt(0, 0, 0).unwrap();
+    for g in 1..=45 {
+        app.plan(&t.user)
+            .title(&format!("Trip {g}"))
+            .status(if g % 3 == 0 { "published" } else { "draft" })
+            .updated_at(new_year + chrono::Duration::days(g / 5))
+            .insert();
+    }
+    for g in 1..=30 {
+        app.plan(&other.user)
+            .title(&format!("Not mine {g}"))
+            .insert();
+    }
 
     let (ids, pages) = all_pages(&t.browser, "/plans").await;
     assert_eq!(pages, 3, "20 + 20 + 5");

@@ -1,9 +1,13 @@
 //! A page runs the same number of SQL statements whatever the number of activities or
 //! plans (no query per row).
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
+use rand::RngCore;
 use reqwest::StatusCode;
+use serde_json::json;
+use wayfare::db::schema::plans;
+use wayfare::domain::PlanStatus;
+use wayfare::domain::ids::PlanId;
 
 use super::*;
 use crate::support::spawn_app;
@@ -18,29 +22,39 @@ async fn statements(app: &TestApp, browser: &Browser, path: &str) -> u64 {
     app.queries.get() - before
 }
 
+/// `n` activities with every kind of column filled, spread over five days.
 fn add_activities(app: &TestApp, plan: i32, n: i32) {
-    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, activity_type, scheduled_date, start_time, \
-           estimated_cost, actual_cost, latitude, longitude, order_index, metadata) \
-         SELECT $1, 'Stop ' || g, (ARRAY['attraction','restaurant','transport'])[g % 3 + 1], \
-                date '2026-07-01' + (g % 5), time '08:00' + g * interval '5 minutes', g * 1.10, g * 0.95, \
-                38.7 + g * 0.001, -9.1 - g * 0.001, g, \
-                jsonb_build_object('tags', jsonb_build_array('t' || g), \
-                  'booking_info', jsonb_build_object('confirmation_number', 'C' || g)) \
-           FROM generate_series(1, $2) g")
-.bind::<Integer, _>(plan)
-.bind::<Integer, _>(n));
+    for g in 1..=n {
+        let minutes = 8 * 60 + g * 5;
+        app.activity(plan)
+            .title(&format!("Stop {g}"))
+            .kind(["attraction", "restaurant", "transport"][(g % 3) as usize])
+            .date(&format!("2026-07-{:02}", 1 + g % 5))
+            .starts(&format!("{:02}:{:02}", minutes / 60 % 24, minutes % 60))
+            .cost(&format!("{:.2}", f64::from(g) * 1.10))
+            .actual_cost(&format!("{:.2}", f64::from(g) * 0.95))
+            .at(
+                &format!("{:.3}", 38.7 + f64::from(g) * 0.001),
+                &format!("{:.3}", -9.1 - f64::from(g) * 0.001),
+            )
+            .order_index(g)
+            .metadata(json!({
+                "tags": [format!("t{g}")],
+                "booking_info": {"confirmation_number": format!("C{g}")},
+            }))
+            .insert();
+    }
 }
 
 fn add_plans(app: &TestApp, user: &TestUser, n: i32) {
-    app.exec(
-        sql_query(
-            "INSERT INTO plans (user_id, title, destination, start_date, end_date, budget) \
-         SELECT $1, 'Trip ' || g, 'Place ' || g, date '2026-07-01', date '2026-07-05', 100 \
-           FROM generate_series(1, $2) g",
-        )
-        .bind::<Integer, _>(user.id)
-        .bind::<Integer, _>(n),
-    );
+    for g in 1..=n {
+        app.plan(user)
+            .title(&format!("Trip {g}"))
+            .destination(&format!("Place {g}"))
+            .dates("2026-07-01", "2026-07-05")
+            .budget("100", "USD")
+            .insert();
+    }
 }
 
 #[tokio::test]
@@ -90,22 +104,19 @@ async fn the_plan_page_the_list_and_the_share_page_run_a_constant_number_of_stat
 
     add_activities(&app, plan, 49);
     add_plans(&app, &t.user, 49);
-    app.exec(
-        sql_query(
-            "UPDATE plans SET is_public = true, status = 'published', \
-           share_token = md5(random()::text) || md5(random()::text) \
-         WHERE user_id = $1 AND id <> $2",
-        )
-        .bind::<Integer, _>(t.user.id)
-        .bind::<Integer, _>(plan),
-    );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(plan)
-        ),
-        50
-    );
+    for other in app.plans_of(t.user.id) {
+        if other.id == PlanId(plan) {
+            continue;
+        }
+        let mut token = [0u8; 32];
+        rand::rng().fill_bytes(&mut token);
+        app.exec(diesel::update(plans::table.find(other.id)).set((
+            plans::is_public.eq(true),
+            plans::status.eq(PlanStatus::Published),
+            plans::share_token.eq(hex::encode(token)),
+        )));
+    }
+    assert_eq!(app.activities_of(plan).len(), 50);
     let mut many = Vec::new();
     for path in &paths {
         many.push(statements(&app, &t.browser, path).await);

@@ -1,12 +1,14 @@
 //! The owner's workflow (archive and back), "make a copy" and deletion with its
 //! confirmation page.
 
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use reqwest::StatusCode;
+use serde_json::json;
+use wayfare::db::schema::plans;
+use wayfare::domain::PlanStatus;
 
 use super::*;
-use crate::support::{assert_is_redirect_to, spawn_app};
+use crate::support::{activity_columns, assert_is_redirect_to, spawn_app};
 
 #[tokio::test]
 async fn the_plan_page_archives_a_plan_and_brings_it_back() {
@@ -64,19 +66,25 @@ async fn archiving_a_listed_plan_takes_it_off_explore_and_keeps_its_link() {
     let t = traveller(&app, "ana").await;
     let id = create_listed_plan(&t.browser, &[]).await;
     let columns = || {
-        app.text(sql_query("SELECT (SELECT concat_ws('|', status, is_public, share_token) FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap()
+        let plan = app.plan_row(id).unwrap();
+        (plan.status, plan.is_public, plan.share_token)
     };
     let token = app
         .plan_row(id)
         .and_then(|p| p.share_token)
         .expect("a listed plan has a link");
-    assert_eq!(columns(), format!("published|t|{token}"));
+    let link = Some(token.clone());
+    assert_eq!(
+        columns(),
+        (Some(PlanStatus::Published), Some(true), link.clone())
+    );
     t.browser
         .post_form(&format!("/plans/{id}/status"), &[("status", "archived")])
         .await;
-    assert_eq!(columns(), format!("archived|f|{token}"));
+    assert_eq!(
+        columns(),
+        (Some(PlanStatus::Archived), Some(false), link.clone())
+    );
     let anonymous = app.new_browser();
     assert!(
         !anonymous
@@ -96,11 +104,14 @@ async fn archiving_a_listed_plan_takes_it_off_explore_and_keeps_its_link() {
     t.browser
         .post_form(&format!("/plans/{id}/status"), &[("status", "draft")])
         .await;
-    assert_eq!(columns(), format!("draft|f|{token}"));
+    assert_eq!(
+        columns(),
+        (Some(PlanStatus::Draft), Some(false), link.clone())
+    );
     set_visibility(&t.browser, id, "public").await;
     assert_eq!(
         columns(),
-        format!("published|t|{token}"),
+        (Some(PlanStatus::Published), Some(true), link),
         "the link stays the same"
     );
 }
@@ -110,23 +121,36 @@ async fn a_copy_has_every_field_and_every_activity_as_a_private_draft() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
     let id = create_listed_plan(&t.browser, &[]).await;
-    app.exec(sql_query("UPDATE plans SET plan_data = '{\"notes\": \"Pack light\", \"mood\": {\"x\": [1, 2]}}' WHERE id = $1")
-.bind::<Integer, _>(id));
-    app.exec(sql_query("INSERT INTO plan_activities (plan_id, title, description, activity_type, location_name, \
-           latitude, longitude, address, scheduled_date, start_time, end_time, duration_minutes, \
-           estimated_cost, actual_cost, order_index, is_completed, metadata) VALUES \
-         ($1, 'Tram 28', 'Old town', 'transport', 'Martim Moniz', 38.71667000, -9.13333000, 'Praça', \
-          '2026-07-01', '09:00', '10:00', 60, 3.10, 3.00, 0, true, '{\"tags\": [\"iconic\"], \"x\": 1}'), \
-         ($1, 'Pastéis', NULL, 'restaurant', NULL, NULL, NULL, NULL, '2026-07-01', NULL, NULL, NULL, \
-          1.30, NULL, 1, false, '{}'), \
-         ($1, 'Someday', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, false, '{}')")
-.bind::<Integer, _>(id));
-    let source = || {
-        app.text(sql_query("SELECT (SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1) || \
-                    (SELECT json_agg(a ORDER BY a.id)::text FROM plan_activities a WHERE plan_id = $1))::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap()
-    };
+    app.exec(
+        diesel::update(plans::table.find(id))
+            .set(plans::plan_data.eq(json!({"notes": "Pack light", "mood": {"x": [1, 2]}}))),
+    );
+    app.activity(id)
+        .title("Tram 28")
+        .description("Old town")
+        .kind("transport")
+        .location("Martim Moniz")
+        .at("38.71667000", "-9.13333000")
+        .address("Praça")
+        .date("2026-07-01")
+        .starts("09:00")
+        .ends("10:00")
+        .duration_minutes(60)
+        .cost("3.10")
+        .actual_cost("3.00")
+        .completed()
+        .metadata(json!({"tags": ["iconic"], "x": 1}))
+        .insert();
+    app.activity(id)
+        .title("Pastéis")
+        .kind("restaurant")
+        .date("2026-07-01")
+        .cost("1.30")
+        .order_index(1)
+        .insert();
+    app.activity(id).title("Someday").insert();
+    // Every column of the plan and of its activities.
+    let source = || format!("{:?}", (app.plan_row(id), app.activities_of(id)));
     let source_before = source();
 
     let response = t
@@ -140,34 +164,41 @@ async fn a_copy_has_every_field_and_every_activity_as_a_private_draft() {
     assert!(page.contains("Copy of Lisbon in July"));
 
     let plan = |id: i32| {
-        app.text(sql_query("SELECT (SELECT concat_ws('|', user_id, description, destination, start_date, end_date, budget, \
-             currency, plan_data) FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap()
+        let p = app.plan_row(id).unwrap();
+        (
+            (p.user_id, p.description, p.destination),
+            (p.start_date, p.end_date),
+            (p.budget, p.currency),
+            p.plan_data,
+        )
     };
     assert_eq!(plan(copy), plan(id));
+    let copied = app.plan_row(copy).unwrap();
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT concat_ws('|', title, status, is_public, coalesce(share_token, 'none')) \
-             FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(copy))
-        .unwrap(),
-        "Copy of Lisbon in July|draft|f|none"
+        (
+            copied.title.as_str(),
+            copied.status,
+            copied.is_public,
+            copied.share_token
+        ),
+        (
+            "Copy of Lisbon in July",
+            Some(PlanStatus::Draft),
+            Some(false),
+            None
+        )
     );
-    let activities = |id: i32| {
-        app.text(sql_query("SELECT (SELECT string_agg(concat_ws('|', title, description, activity_type, location_name, \
-               latitude, longitude, address, scheduled_date, start_time, end_time, duration_minutes, \
-               estimated_cost, actual_cost, order_index, metadata), E'\\n' \
-               ORDER BY scheduled_date, order_index, title) FROM plan_activities WHERE plan_id = $1)::text AS v")
-.bind::<Integer, _>(id))
-        .unwrap()
+    let activities = |id: i32| -> Vec<_> {
+        app.activities_by_day(id)
+            .iter()
+            .map(activity_columns)
+            .collect()
     };
     assert_eq!(activities(copy), activities(id));
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND is_completed")
-                .bind::<Integer, _>(copy)
-        ),
-        0,
+    assert!(
+        app.activities_of(copy)
+            .iter()
+            .all(|a| a.is_completed != Some(true)),
         "a fresh copy has nothing done yet"
     );
 
@@ -222,22 +253,10 @@ async fn deleting_asks_first_then_removes_the_plan_and_its_activities() {
         .post_form(&format!("/plans/{id}/delete"), &[])
         .await;
     assert_is_redirect_to(&response, "/plans");
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1").bind::<Integer, _>(id)),
-        0
-    );
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1")
-                .bind::<Integer, _>(id)
-        ),
-        0
-    );
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), 1);
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities")),
-        1
-    );
+    assert!(app.plan_row(id).is_none());
+    assert!(app.activities_of(id).is_empty());
+    assert_eq!(app.plan_count(), 1);
+    assert_eq!(app.activity_count(), 1);
     let list = t.browser.get_html("/plans").await;
     assert!(list.contains("The plan and its activities are deleted."));
     assert_eq!(

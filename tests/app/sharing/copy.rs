@@ -3,14 +3,17 @@
 //! of unexpected shape); CSRF and sign-in are required; every other unsafe method on `/s/…`
 //! answers 405 and changes nothing.
 
-use diesel::sql_query;
-use diesel::sql_types::{Integer, Jsonb};
+use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use wayfare::db::schema::plans;
+use wayfare::domain::PlanStatus;
 
 use super::*;
 use crate::plans::{add_activity, plan_id_in};
-use crate::support::{assert_is_login_redirect, assert_is_redirect_to, spawn_app};
+use crate::support::{
+    assert_is_login_redirect, assert_is_redirect_to, date, decimal, spawn_app, time,
+};
 
 /// A shared plan with costs and bookings in every place, and a reader.
 async fn setup(
@@ -52,36 +55,34 @@ async fn setup(
         &[("title", "Walk"), ("scheduled_date", "2026-07-02")],
     )
     .await;
-    app.exec(sql_query("UPDATE plans SET plan_data = plan_data || $1 WHERE id = $2")
-.bind::<Jsonb, _>(json!({
-            "notes": "Shared notes",
-            "timezone": "Europe/Lisbon",
-            "external_bookings": {"flights": [{"provider": "TAP", "confirmation_number": "TP-1", "cost": "300.00"}], "hotels": [], "activities": []},
-            "accommodation": {"type": "hotel", "booking_details": {"confirmation_number": "HOTEL-1", "name": "Casa"}}
-        }))
-.bind::<Integer, _>(plan));
+    // Top-level keys replaced or added, as jsonb's `||` does.
+    let mut data = app.plan_row(plan).unwrap().plan_data.unwrap();
+    let added = json!({
+        "notes": "Shared notes",
+        "timezone": "Europe/Lisbon",
+        "external_bookings": {"flights": [{"provider": "TAP", "confirmation_number": "TP-1", "cost": "300.00"}], "hotels": [], "activities": []},
+        "accommodation": {"type": "hotel", "booking_details": {"confirmation_number": "HOTEL-1", "name": "Casa"}}
+    });
+    data.as_object_mut()
+        .unwrap()
+        .extend(added.as_object().unwrap().clone());
+    app.exec(diesel::update(plans::table.find(plan)).set(plans::plan_data.eq(data)));
     let reader = traveller(app, "reader").await;
     (owner, plan, token, reader)
 }
 
-/// The text a constant query (with its values bound) returns; `""` for NULL.
-fn row<'q, Q>(app: &TestApp, query: Q) -> String
-where
-    Q: diesel::RunQueryDsl<diesel::PgConnection>
-        + diesel::query_dsl::LoadQuery<'q, diesel::PgConnection, crate::support::TextValue>,
-{
-    app.text(query).unwrap_or_default()
+/// A plan's `plan_data`.
+fn data_of(app: &TestApp, plan: i32) -> Value {
+    app.plan_row(plan).unwrap().plan_data.unwrap()
 }
 
 #[tokio::test]
 async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden() {
     let app = spawn_app().await;
     let (owner, plan, token, reader) = setup(&app).await;
-    let source_before = row(
-        &app,
-        sql_query("SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1)::text AS v")
-            .bind::<Integer, _>(plan),
-    );
+    // Every column of the owner's plan.
+    let source = || format!("{:?}", app.plan_row(plan).unwrap());
+    let source_before = source();
 
     let page = reader.browser.get_html(&format!("/s/{token}")).await;
     assert!(page.contains(&format!("action=\"/s/{token}/copy\"")));
@@ -92,22 +93,26 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     let copy = plan_id_in(&response);
     let page = reader.browser.get_html(&format!("/plans/{copy}")).await;
     assert!(page.contains("The plan is copied into your plans as a draft."));
+    let copied = app.plan_row(copy).unwrap();
     assert_eq!(
-        row(&app, sql_query("SELECT (SELECT concat_ws('|', user_id, title, destination, start_date, end_date, \
-             coalesce(budget::text, 'no budget'), currency, status, is_public, coalesce(share_token, 'no link')) \
-             FROM plans WHERE id = $1)::text AS v")
-.bind::<Integer, _>(copy)),
-        format!(
-            "{}|Lisbon in July|Lisbon, Portugal|2026-07-01|2026-07-05|no budget|EUR|draft|f|no link",
-            reader.user.id
+        (
+            (
+                copied.user_id,
+                copied.title.as_str(),
+                copied.destination.as_deref()
+            ),
+            (copied.start_date, copied.end_date),
+            (copied.budget, copied.currency.as_deref()),
+            (copied.status, copied.is_public, copied.share_token),
+        ),
+        (
+            (reader.user.id, "Lisbon in July", Some("Lisbon, Portugal")),
+            (Some(date("2026-07-01")), Some(date("2026-07-05"))),
+            (None, Some("EUR")),
+            (Some(PlanStatus::Draft), Some(false), None),
         )
     );
-    let data: Value = serde_json::from_str(&row(
-        &app,
-        sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
-            .bind::<Integer, _>(copy),
-    ))
-    .unwrap();
+    let data = copied.plan_data.unwrap();
     assert_eq!(
         data.get("sharing"),
         None,
@@ -124,26 +129,53 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
     for hidden in ["TP-1", "HOTEL-1", "300.00", "BOAT-1", "+351 1"] {
         assert!(!text.contains(hidden), "{hidden} in {text}");
     }
+    let mut activities = app.activities_of(copy);
+    activities.sort_by_key(|a| (a.order_index.is_none(), a.order_index));
+    let activities: Vec<_> = activities
+        .into_iter()
+        .map(|a| {
+            (
+                (a.title, a.description, a.location_name, a.latitude),
+                (a.scheduled_date, a.start_time, a.end_time),
+                (a.estimated_cost, a.actual_cost),
+                (a.order_index, a.metadata),
+            )
+        })
+        .collect();
+    let text = |value: &str| Some(value.to_string());
     assert_eq!(
-        row(&app, sql_query("SELECT (SELECT string_agg(concat_ws('|', title, description, location_name, latitude, scheduled_date, \
-               start_time, end_time, coalesce(estimated_cost::text, '-'), coalesce(actual_cost::text, '-'), \
-               order_index, metadata), E'\\n' ORDER BY order_index) FROM plan_activities WHERE plan_id = $1)::text AS v")
-.bind::<Integer, _>(copy)),
-        "Boat trip|Bring a hat|Harbour|38.70000000|2026-07-02|10:00:00|12:00:00|-|-|0|{\"tags\": [\"sea\"], \"reviews\": {\"rating\": 4.0}}\n\
-         Walk|2026-07-02|-|-|1|{}"
+        activities,
+        [
+            (
+                (
+                    "Boat trip".to_string(),
+                    text("Bring a hat"),
+                    text("Harbour"),
+                    Some(decimal("38.70000000")),
+                ),
+                (
+                    Some(date("2026-07-02")),
+                    Some(time("10:00")),
+                    Some(time("12:00")),
+                ),
+                (None, None),
+                (
+                    Some(0),
+                    Some(json!({"tags": ["sea"], "reviews": {"rating": 4.0}})),
+                ),
+            ),
+            (
+                ("Walk".to_string(), None, None, None),
+                (Some(date("2026-07-02")), None, None),
+                (None, None),
+                (Some(1), Some(json!({}))),
+            ),
+        ]
     );
     // The reader owns it: it is listed, editable, and its own link is new.
     let list = reader.browser.get_html("/plans").await;
     assert!(list.contains(&format!("href=\"/plans/{copy}\"")));
-    assert_eq!(
-        row(
-            &app,
-            sql_query("SELECT (SELECT row_to_json(p)::text FROM plans p WHERE id = $1)::text AS v")
-                .bind::<Integer, _>(plan)
-        ),
-        source_before,
-        "the owner's plan is untouched"
-    );
+    assert_eq!(source(), source_before, "the owner's plan is untouched");
     assert_eq!(
         owner.browser.get(&format!("/plans/{copy}")).await.status(),
         StatusCode::NOT_FOUND
@@ -156,30 +188,27 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
         .post_form(&format!("/s/{token}/copy"), &[])
         .await;
     let copy = plan_id_in(&response);
-    let data: Value = serde_json::from_str(&row(
-        &app,
-        sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
-            .bind::<Integer, _>(copy),
-    ))
-    .unwrap();
+    let data = data_of(&app, copy);
     assert_eq!(data.get("sharing"), None);
     assert_eq!(
         data["external_bookings"]["flights"][0]["confirmation_number"],
         "TP-1"
     );
     assert_eq!(data["external_bookings"]["flights"][0]["cost"], "300.00");
+    assert_eq!(app.plan_row(copy).unwrap().budget, Some(decimal("900.00")));
     assert_eq!(
-        row(
-            &app,
-            sql_query("SELECT (SELECT budget::text FROM plans WHERE id = $1)::text AS v")
-                .bind::<Integer, _>(copy)
-        ),
-        "900.00"
-    );
-    assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND estimated_cost = 45 AND actual_cost = 40 \
-             AND metadata->'booking_info'->>'confirmation_number' = 'BOAT-1'")
-.bind::<Integer, _>(copy)),
+        app.activities_of(copy)
+            .iter()
+            .filter(|a| {
+                let booking = a
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.pointer("/booking_info/confirmation_number"));
+                a.estimated_cost == Some(decimal("45"))
+                    && a.actual_cost == Some(decimal("40"))
+                    && booking.and_then(Value::as_str) == Some("BOAT-1")
+            })
+            .count(),
         1
     );
 
@@ -190,22 +219,15 @@ async fn a_copy_is_the_readers_private_draft_without_the_link_or_what_was_hidden
         .post_form(&format!("/s/{token}/copy"), &[])
         .await;
     let copy = plan_id_in(&response);
-    let text = row(
-        &app,
-        sql_query("SELECT (SELECT plan_data::text FROM plans WHERE id = $1)::text AS v")
-            .bind::<Integer, _>(copy),
-    );
+    let text = data_of(&app, copy).to_string();
     assert!(text.contains("TP-1"), "{text}");
     assert!(!text.contains("300.00"), "a hidden cost came along: {text}");
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plan_activities WHERE plan_id = $1 AND (estimated_cost IS NOT NULL OR actual_cost IS NOT NULL)")
-.bind::<Integer, _>(copy)), 0);
-    assert_eq!(
-        app.count(
-            sql_query("SELECT count(*) FROM plans WHERE id = $1 AND budget IS NOT NULL")
-                .bind::<Integer, _>(copy)
-        ),
-        0
+    assert!(
+        app.activities_of(copy)
+            .iter()
+            .all(|a| a.estimated_cost.is_none() && a.actual_cost.is_none())
     );
+    assert_eq!(app.plan_row(copy).unwrap().budget, None);
 }
 
 #[tokio::test]
@@ -344,25 +366,26 @@ async fn a_copy_holds_exactly_what_the_shared_page_shows() {
             "the copy holds {hidden}: {copied}"
         );
     }
-    let data: Value = serde_json::from_str(
-        &app.text(
-            sql_query("SELECT (SELECT plan_data FROM plans WHERE id = $1)::text AS v")
-                .bind::<Integer, _>(copy),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let data = data_of(&app, copy);
     assert_eq!(
         data,
         json!({"notes": "Visible notes 77", "timezone": "Europe/Lisbon"}),
         "only the sections the page shows"
     );
+    let activities: Vec<_> = app
+        .activities_by_day(copy)
+        .into_iter()
+        .map(|a| (a.title, a.metadata))
+        .collect();
     assert_eq!(
-        app.text(sql_query("SELECT (SELECT string_agg(title || ' ' || metadata::text, ' / ' ORDER BY scheduled_date) \
-             FROM plan_activities WHERE plan_id = $1)::text AS v")
-.bind::<Integer, _>(copy))
-        .unwrap(),
-        "Hotel check-in {\"tags\": [\"visible-tag\"], \"reviews\": {\"rating\": 4.0}} / Odd one {}"
+        activities,
+        [
+            (
+                "Hotel check-in".to_string(),
+                Some(json!({"tags": ["visible-tag"], "reviews": {"rating": 4.0}}))
+            ),
+            ("Odd one".to_string(), Some(json!({}))),
+        ]
     );
     for shown in [
         "Visible notes 77",

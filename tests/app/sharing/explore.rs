@@ -6,10 +6,9 @@ use std::collections::HashSet;
 
 use chrono::Datelike;
 use diesel::prelude::*;
-use diesel::sql_query;
-use diesel::sql_types::Integer;
 use reqwest::StatusCode;
-use wayfare::db::schema::plans;
+use wayfare::db::schema::{plans, users};
+use wayfare::domain::PlanStatus;
 use wayfare::models::plan::Plan;
 
 use super::*;
@@ -69,18 +68,14 @@ async fn explore_lists_only_public_published_plans_of_verified_active_owners() {
     let listed_plan = create_listed_plan(&owner.browser, &[("title", "Listed")]).await;
     // Combinations the one choice never writes, as older rows may hold them: none is listed.
     let draft = create_plan(&owner.browser, &[("title", "Public draft")]).await;
-    app.exec(
-        sql_query("UPDATE plans SET is_public = true WHERE id = $1").bind::<Integer, _>(draft),
-    );
+    app.exec(diesel::update(plans::table.find(draft)).set(plans::is_public.eq(true)));
     let private = create_plan(&owner.browser, &[("title", "Private published")]).await;
     app.exec(
-        sql_query("UPDATE plans SET status = 'published' WHERE id = $1")
-            .bind::<Integer, _>(private),
+        diesel::update(plans::table.find(private)).set(plans::status.eq(PlanStatus::Published)),
     );
     let archived = create_listed_plan(&owner.browser, &[("title", "Public archived")]).await;
     app.exec(
-        sql_query("UPDATE plans SET status = 'archived' WHERE id = $1")
-            .bind::<Integer, _>(archived),
+        diesel::update(plans::table.find(archived)).set(plans::status.eq(PlanStatus::Archived)),
     );
     let revoked = create_listed_plan(&owner.browser, &[("title", "Revoked")]).await;
     owner
@@ -126,29 +121,35 @@ async fn explore_lists_only_public_published_plans_of_verified_active_owners() {
         );
     }
     // Changing any of the three conditions takes it off the list.
-    for (change, undo, id) in [
+    let plan = || plans::table.find(listed_plan);
+    let owner_row = || users::table.find(owner.user.id);
+    type Change<'a> = Box<dyn Fn() -> usize + 'a>;
+    let changes: [(&str, Change, Change); 3] = [
         (
-            "UPDATE plans SET status = 'draft' WHERE id = $1",
-            "UPDATE plans SET status = 'published' WHERE id = $1",
-            listed_plan,
+            "back to draft",
+            Box::new(|| app.exec(diesel::update(plan()).set(plans::status.eq(PlanStatus::Draft)))),
+            Box::new(|| {
+                app.exec(diesel::update(plan()).set(plans::status.eq(PlanStatus::Published)))
+            }),
         ),
         (
-            "UPDATE plans SET is_public = false WHERE id = $1",
-            "UPDATE plans SET is_public = true WHERE id = $1",
-            listed_plan,
+            "not public",
+            Box::new(|| app.exec(diesel::update(plan()).set(plans::is_public.eq(false)))),
+            Box::new(|| app.exec(diesel::update(plan()).set(plans::is_public.eq(true)))),
         ),
         (
-            "UPDATE users SET is_verified = false WHERE id = $1",
-            "UPDATE users SET is_verified = true WHERE id = $1",
-            owner.user.id.0,
+            "owner unverified",
+            Box::new(|| app.exec(diesel::update(owner_row()).set(users::is_verified.eq(false)))),
+            Box::new(|| app.exec(diesel::update(owner_row()).set(users::is_verified.eq(true)))),
         ),
-    ] {
-        app.exec(sql_query(change).bind::<Integer, _>(id));
+    ];
+    for (change, set, undo) in changes {
+        set();
         assert!(
             listed(&app, &anonymous.get_html("/explore").await).is_empty(),
             "{change}"
         );
-        app.exec(sql_query(undo).bind::<Integer, _>(id));
+        undo();
         assert_eq!(
             listed(&app, &anonymous.get_html("/explore").await),
             [listed_plan]
@@ -162,13 +163,22 @@ async fn explore_searches_filters_by_month_and_length_and_pages_through_everythi
     let app = spawn_app().await;
     let owner = traveller(&app, "ana").await;
     // 45 listed plans: destinations, months and lengths vary; updated_at repeats.
-    app.exec(sql_query("INSERT INTO plans (user_id, title, destination, start_date, end_date, status, is_public, share_token, updated_at) \
-         SELECT $1, 'Trip ' || g, (ARRAY['Kyoto', 'Lisbon', 'Oslo'])[g % 3 + 1], \
-                date '2026-01-10' + ((g % 12) * interval '1 month'), \
-                date '2026-01-10' + ((g % 12) * interval '1 month') + ((g % 20) * interval '1 day'), \
-                'published', true, md5('t' || g) || md5('u' || g), timestamp '2026-01-01' + (g / 4) * interval '1 hour' \
-           FROM generate_series(1, 45) g")
-.bind::<Integer, _>(owner.user.id));
+    let new_year = crate::support::date("2026-01-01")
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    for g in 1..=45u32 {
+        let start = crate::support::date("2026-01-10") + chrono::Months::new(g % 12);
+        let end = start + chrono::Days::new(u64::from(g % 20));
+        app.plan(&owner.user)
+            .title(&format!("Trip {g}"))
+            .destination(["Kyoto", "Lisbon", "Oslo"][(g % 3) as usize])
+            .dates(&start.to_string(), &end.to_string())
+            .status("published")
+            .public()
+            .share_token(&crate::support::sha256_hex(&format!("t{g}")))
+            .updated_at(new_year + chrono::Duration::hours(i64::from(g / 4)))
+            .insert();
+    }
     app.plan(&owner.user)
         .title("Kyoto but private")
         .status("published")
@@ -251,10 +261,7 @@ async fn explore_searches_filters_by_month_and_length_and_pages_through_everythi
 async fn listing_a_plan_on_explore_needs_a_verified_email() {
     let app = spawn_app().await;
     let t = traveller(&app, "ana").await;
-    app.exec(
-        sql_query("UPDATE users SET is_verified = false WHERE id = $1")
-            .bind::<Integer, _>(t.user.id),
-    );
+    app.exec(diesel::update(users::table.find(t.user.id)).set(users::is_verified.eq(false)));
     let plan = create_plan(&t.browser, &[]).await;
     let everyone = scraper::Selector::parse("input[name=visibility][value=public]").unwrap();
     let html = t.browser.get_html(&format!("/plans/{plan}")).await;
@@ -281,16 +288,15 @@ async fn listing_a_plan_on_explore_needs_a_verified_email() {
     // The other choices need no confirmed address.
     set_visibility(&t.browser, plan, "link").await;
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND share_token IS NOT NULL AND NOT is_public")
-.bind::<Integer, _>(plan)),
+        app.plan_row(plan)
+            .filter(|p| p.share_token.is_some() && p.is_public == Some(false))
+            .iter()
+            .count(),
         1
     );
 
     // Once the address is confirmed, the same choice lists it.
-    app.exec(
-        sql_query("UPDATE users SET is_verified = true WHERE id = $1")
-            .bind::<Integer, _>(t.user.id),
-    );
+    app.exec(diesel::update(users::table.find(t.user.id)).set(users::is_verified.eq(true)));
     let html = t.browser.get_html(&format!("/plans/{plan}")).await;
     let doc = scraper::Html::parse_document(&html);
     assert!(
@@ -303,8 +309,14 @@ async fn listing_a_plan_on_explore_needs_a_verified_email() {
     );
     set_visibility(&t.browser, plan, "public").await;
     assert_eq!(
-        app.count(sql_query("SELECT count(*) FROM plans WHERE id = $1 AND is_public AND status = 'published' AND share_token IS NOT NULL")
-.bind::<Integer, _>(plan)),
+        app.plan_row(plan)
+            .filter(|p| {
+                p.is_public == Some(true)
+                    && p.status == Some(PlanStatus::Published)
+                    && p.share_token.is_some()
+            })
+            .iter()
+            .count(),
         1
     );
     assert_eq!(

@@ -5,9 +5,10 @@
 use std::collections::HashSet;
 
 use base64::Engine;
-use diesel::sql_query;
-use diesel::sql_types::Integer;
+use diesel::prelude::*;
 use reqwest::StatusCode;
+use wayfare::db::schema::plans;
+use wayfare::domain::PlanStatus;
 
 use super::*;
 use crate::plans::{create_plan, set_visibility, texts};
@@ -132,13 +133,13 @@ async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any
     );
     // Copying through a dead link makes nothing.
     let other = traveller(&app, "bob").await;
-    let before = app.count(sql_query("SELECT count(*) FROM plans"));
+    let before = app.plan_count();
     let response = other
         .browser
         .post_form(&format!("/s/{second}/copy"), &[])
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.count(sql_query("SELECT count(*) FROM plans")), before);
+    assert_eq!(app.plan_count(), before);
 
     // Tokens that are not even plausible get the same page, without a lookup.
     for token in [
@@ -153,7 +154,7 @@ async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any
         assert_eq!(response.text().await.unwrap(), missing_page, "{token}");
     }
     // An empty token (a revoked link stored as '') never matches.
-    app.exec(sql_query("UPDATE plans SET share_token = '' WHERE id = $1").bind::<Integer, _>(plan));
+    app.exec(diesel::update(plans::table.find(plan)).set(plans::share_token.eq("")));
     assert_eq!(visitor.get("/s/").await.status(), StatusCode::NOT_FOUND);
 }
 
@@ -197,11 +198,10 @@ async fn one_choice_says_who_can_find_the_plan_and_the_page_says_who_sees_what()
     let t = traveller(&app, "ana").await;
     let plan = create_plan(&t.browser, &[]).await;
     let columns = || {
-        app.text(sql_query("SELECT (SELECT concat_ws('|', status, is_public, share_token IS NOT NULL) FROM plans \
-             WHERE id = $1)::text AS v")
-.bind::<Integer, _>(plan))
-        .unwrap()
+        let p = app.plan_row(plan).unwrap();
+        (p.status, p.is_public, p.share_token.is_some())
     };
+    let (draft, published) = (Some(PlanStatus::Draft), Some(PlanStatus::Published));
     let token = || app.plan_row(plan).and_then(|p| p.share_token);
     let listed = || async {
         app.new_browser()
@@ -234,10 +234,10 @@ async fn one_choice_says_who_can_find_the_plan_and_the_page_says_who_sees_what()
     ] {
         assert!(table.contains(line), "{line:?} in\n{table}");
     }
-    assert_eq!(columns(), "draft|f|f");
+    assert_eq!(columns(), (draft, Some(false), false));
 
     set_visibility(&t.browser, plan, "link").await;
-    assert_eq!(columns(), "draft|f|t");
+    assert_eq!(columns(), (draft, Some(false), true));
     let link = token().unwrap();
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
     assert_eq!(chosen(&page), "link");
@@ -245,7 +245,7 @@ async fn one_choice_says_who_can_find_the_plan_and_the_page_says_who_sees_what()
     assert!(!listed().await);
 
     set_visibility(&t.browser, plan, "public").await;
-    assert_eq!(columns(), "published|t|t");
+    assert_eq!(columns(), (published, Some(true), true));
     assert_eq!(
         token(),
         Some(link.clone()),
@@ -257,12 +257,12 @@ async fn one_choice_says_who_can_find_the_plan_and_the_page_says_who_sees_what()
     assert!(listed().await);
 
     set_visibility(&t.browser, plan, "link").await;
-    assert_eq!(columns(), "draft|f|t");
+    assert_eq!(columns(), (draft, Some(false), true));
     assert!(!listed().await);
     assert_eq!(token(), Some(link.clone()));
 
     set_visibility(&t.browser, plan, "private").await;
-    assert_eq!(columns(), "draft|f|f");
+    assert_eq!(columns(), (draft, Some(false), false));
     let visitor = app.new_browser();
     assert_eq!(
         visitor.get(&format!("/s/{link}")).await.status(),

@@ -4,9 +4,9 @@
 
 use diesel::prelude::*;
 use diesel::sql_query;
-use diesel::sql_types::{Integer, Text};
 use icalendar::Component;
 use reqwest::StatusCode;
+use serde_json::json;
 use wayfare::db::schema::plans;
 
 use super::*;
@@ -81,8 +81,7 @@ async fn plan_with_secrets(app: &TestApp) -> (crate::plans::Traveller, i32, Stri
         )
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    app.exec(sql_query("UPDATE plans SET plan_data = plan_data || '{\"notes\": \"Visible notes\"}' WHERE id = $1")
-.bind::<Integer, _>(plan));
+    merge_data(app, plan, json!({"notes": "Visible notes"}));
     (owner, plan, token)
 }
 
@@ -104,11 +103,8 @@ async fn share_views(app: &TestApp, token: &str) -> Vec<(String, String)> {
 async fn hidden_costs_and_bookings_never_reach_the_shared_page_or_calendar() {
     let app = spawn_app().await;
     let (owner, plan, token) = plan_with_secrets(&app).await;
-    let data = app.text(
-        sql_query("SELECT (SELECT plan_data->'sharing' FROM plans WHERE id = $1)::text AS v")
-            .bind::<Integer, _>(plan),
-    );
-    assert_eq!(data, None, "both hidden by default");
+    let data = app.plan_row(plan).unwrap().plan_data.unwrap();
+    assert_eq!(data.get("sharing"), None, "both hidden by default");
     let owners_page = owner.browser.get_html(&format!("/plans/{plan}")).await;
     assert!(owners_page.contains("4321.09") && owners_page.contains("FLIGHT-SECRET-9"));
 
@@ -206,6 +202,7 @@ async fn shared_costs_and_bookings_appear_when_the_owner_allows_them() {
 async fn the_shared_page_names_no_owner_and_shows_no_ids_or_edit_controls() {
     let app = spawn_app().await;
     // Ids nobody could mistake for anything else on the page.
+    // Sequences are no rows of the app's: SQL says it.
     app.exec(sql_query(
         "ALTER SEQUENCE users_id_seq RESTART WITH 7340011",
     ));
@@ -456,11 +453,17 @@ async fn markup_is_escaped_on_the_shared_page_explore_and_in_the_preview_meta_ta
             ],
         )
         .await;
-        app.exec(sql_query("UPDATE plans SET plan_data = plan_data || jsonb_build_object('notes', $1::text, 'timezone', 'Europe/Lisbon', \
-               'external_bookings', jsonb_build_object('flights', jsonb_build_array(jsonb_build_object('provider', $1::text, \
-               'confirmation_number', $1::text, 'starts_at', $1::text)))) WHERE id = $2")
-.bind::<Text, _>(payload)
-.bind::<Integer, _>(plan));
+        merge_data(
+            &app,
+            plan,
+            json!({
+                "notes": payload,
+                "timezone": "Europe/Lisbon",
+                "external_bookings": {"flights": [{
+                    "provider": payload, "confirmation_number": payload, "starts_at": payload
+                }]},
+            }),
+        );
         set_options(&app, &owner.browser, plan, true, true, payload).await;
 
         let anonymous = app.new_browser();

@@ -1,7 +1,7 @@
 //! Rate-limit counters over `NewRateLimit`.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Nullable};
+use diesel::sql_types::{Date, Integer, Nullable};
 use wayfare::db::schema::rate_limits;
 use wayfare::models::rate_limit::{NewRateLimit, RateLimit};
 
@@ -16,6 +16,7 @@ impl TestApp {
             kind: kind.to_string(),
             identifier: identifier.to_string(),
             count: 1,
+            days_ago: 0,
         }
     }
 }
@@ -25,6 +26,7 @@ pub struct CounterBuilder<'a> {
     kind: String,
     identifier: String,
     count: i32,
+    days_ago: i32,
 }
 
 impl CounterBuilder<'_> {
@@ -33,9 +35,17 @@ impl CounterBuilder<'_> {
         self
     }
 
-    /// Dated today as the app counts days (UTC), whatever the cluster's time zone.
+    /// Dated `days` before today: a counter of an earlier day, which no longer counts.
+    pub fn days_ago(mut self, days: i32) -> Self {
+        self.days_ago = days;
+        self
+    }
+
+    /// Dated today (or `days_ago`) as the app counts days (UTC), whatever the cluster's
+    /// time zone.
     pub fn insert(self) -> RateLimit {
-        let today = diesel::dsl::sql::<Nullable<Date>>("(now() AT TIME ZONE 'UTC')::date");
+        let day = diesel::dsl::sql::<Nullable<Date>>("(now() AT TIME ZONE 'UTC')::date - ")
+            .bind::<Integer, _>(self.days_ago);
         diesel::insert_into(rate_limits::table)
             .values((
                 &NewRateLimit {
@@ -43,7 +53,7 @@ impl CounterBuilder<'_> {
                     identifier_type: &self.kind,
                     request_count: self.count,
                 },
-                rate_limits::reset_date.eq(today),
+                rate_limits::reset_date.eq(day),
             ))
             .returning(RateLimit::as_returning())
             .get_result(&mut self.app.db.admin_conn())

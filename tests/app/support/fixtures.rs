@@ -34,6 +34,16 @@ pub fn date(value: &str) -> NaiveDate {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").unwrap()
 }
 
+/// Today as the app counts days (UTC), whatever the cluster's time zone.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A time of day written `HH:MM`.
+pub fn time(value: &str) -> chrono::NaiveTime {
+    chrono::NaiveTime::parse_from_str(value, "%H:%M").unwrap()
+}
+
 /// An exact decimal written as text (`"12.50"`).
 pub fn decimal(value: &str) -> BigDecimal {
     BigDecimal::from_str(value).unwrap()

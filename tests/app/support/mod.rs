@@ -13,6 +13,7 @@ mod mail;
 mod plans;
 mod rows;
 mod sessions;
+mod tables;
 mod webdriver;
 
 pub use app::*;
@@ -25,4 +26,5 @@ pub use http::*;
 pub use mail::*;
 pub use rows::*;
 pub use sessions::*;
+pub use tables::*;
 pub use webdriver::*;

@@ -1,6 +1,7 @@
 //! Plan and activity builders over `NewPlan` and `NewPlanActivity`, inserted as a superuser
 //! (past row-level security).
 
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use wayfare::db::schema::{plan_activities, plans};
 use wayfare::domain::ids::{PlanId, UserId};
@@ -22,6 +23,7 @@ impl TestApp {
         PlanBuilder {
             app: self,
             share_token: None,
+            updated_at: None,
             new: NewPlan {
                 user_id: owner.into(),
                 title: "Trip".into(),
@@ -44,6 +46,7 @@ impl TestApp {
         ActivityBuilder {
             app: self,
             next_in_order: false,
+            completed: false,
             new: NewPlanActivity {
                 plan_id: plan_id.into(),
                 title: "Stop".into(),
@@ -70,6 +73,7 @@ pub struct PlanBuilder<'a> {
     app: &'a TestApp,
     new: NewPlan,
     share_token: Option<String>,
+    updated_at: Option<NaiveDateTime>,
 }
 
 impl PlanBuilder<'_> {
@@ -122,6 +126,12 @@ impl PlanBuilder<'_> {
         self
     }
 
+    /// When it last changed (otherwise now, the column's default).
+    pub fn updated_at(mut self, at: NaiveDateTime) -> Self {
+        self.updated_at = Some(at);
+        self
+    }
+
     /// Three days in Lisbon from 2026-07-01 on a budget of 1000 EUR.
     pub fn lisbon_trip(self) -> Self {
         self.destination("Lisbon")
@@ -132,14 +142,19 @@ impl PlanBuilder<'_> {
     /// Through `models::plan::insert`, as a superuser (past row-level security).
     pub fn insert(self) -> Plan {
         let mut conn = self.app.db.admin_conn();
-        match self.share_token {
-            None => plan::insert(&mut conn, &self.new).unwrap(),
-            Some(token) => diesel::insert_into(plans::table)
-                .values((&self.new, plans::share_token.eq(token)))
-                .returning(Plan::as_returning())
-                .get_result(&mut conn)
-                .unwrap(),
+        if self.share_token.is_none() && self.updated_at.is_none() {
+            return plan::insert(&mut conn, &self.new).unwrap();
         }
+        // Columns `NewPlan` leaves to their defaults go into the same insert.
+        diesel::insert_into(plans::table)
+            .values((
+                &self.new,
+                self.share_token.map(|token| plans::share_token.eq(token)),
+                self.updated_at.map(|at| plans::updated_at.eq(at)),
+            ))
+            .returning(Plan::as_returning())
+            .get_result(&mut conn)
+            .unwrap()
     }
 }
 
@@ -147,6 +162,7 @@ pub struct ActivityBuilder<'a> {
     app: &'a TestApp,
     new: NewPlanActivity,
     next_in_order: bool,
+    completed: bool,
 }
 
 impl ActivityBuilder<'_> {
@@ -164,6 +180,68 @@ impl ActivityBuilder<'_> {
     /// The estimated cost, an exact decimal.
     pub fn cost(mut self, amount: &str) -> Self {
         self.new.estimated_cost = Some(decimal(amount));
+        self
+    }
+
+    /// The scheduled day, as a date (one no form would take, say).
+    pub fn on(mut self, day: NaiveDate) -> Self {
+        self.new.scheduled_date = Some(day);
+        self
+    }
+
+    pub fn duration_minutes(mut self, minutes: i32) -> Self {
+        self.new.duration_minutes = Some(minutes);
+        self
+    }
+
+    pub fn description(mut self, description: &str) -> Self {
+        self.new.description = Some(description.to_string());
+        self
+    }
+
+    pub fn address(mut self, address: &str) -> Self {
+        self.new.address = Some(address.to_string());
+        self
+    }
+
+    /// End time `HH:MM`.
+    pub fn ends(mut self, time: &str) -> Self {
+        self.new.end_time = Some(super::fixtures::time(time));
+        self
+    }
+
+    /// Already done (`NewPlanActivity` has no such column: it goes into the same insert).
+    pub fn completed(mut self) -> Self {
+        self.completed = true;
+        self
+    }
+
+    /// `attraction`, `restaurant`, `transport`…
+    pub fn kind(mut self, activity_type: &str) -> Self {
+        self.new.activity_type = Some(activity_type.parse().expect("an activity type"));
+        self
+    }
+
+    /// Start time `HH:MM`.
+    pub fn starts(mut self, time: &str) -> Self {
+        self.new.start_time = Some(super::fixtures::time(time));
+        self
+    }
+
+    pub fn actual_cost(mut self, amount: &str) -> Self {
+        self.new.actual_cost = Some(decimal(amount));
+        self
+    }
+
+    /// Latitude and longitude, exact decimals.
+    pub fn at(mut self, latitude: &str, longitude: &str) -> Self {
+        self.new.latitude = Some(decimal(latitude));
+        self.new.longitude = Some(decimal(longitude));
+        self
+    }
+
+    pub fn metadata(mut self, metadata: serde_json::Value) -> Self {
+        self.new.metadata = metadata;
         self
     }
 
@@ -194,6 +272,13 @@ impl ActivityBuilder<'_> {
                 .unwrap();
             self.new.order_index = others as i32;
         }
-        plan_activity::insert(&mut conn, &self.new).unwrap()
+        if !self.completed {
+            return plan_activity::insert(&mut conn, &self.new).unwrap();
+        }
+        diesel::insert_into(plan_activities::table)
+            .values((&self.new, plan_activities::is_completed.eq(true)))
+            .returning(PlanActivity::as_returning())
+            .get_result(&mut conn)
+            .unwrap()
     }
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::query_builder::QueryFragment;
 use diesel::query_dsl::LoadQuery;
 use diesel::query_dsl::methods::ExecuteDsl;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use wayfare::db::schema::{plan_activities, plans, users};
 use wayfare::domain::ids::{ActivityId, PlanId, UserId};
 use wayfare::models::plan::Plan;
@@ -21,13 +21,6 @@ use super::app::TestApp;
 pub struct Count {
     #[diesel(sql_type = BigInt)]
     pub count: i64,
-}
-
-/// The one column of a constant `INSERT … RETURNING id`.
-#[derive(QueryableByName)]
-pub struct Id {
-    #[diesel(sql_type = Integer)]
-    pub id: i32,
 }
 
 /// The one column of a constant `SELECT … AS v` returning text.
@@ -66,14 +59,6 @@ impl TestApp {
         E: RunQueryDsl<PgConnection> + ExecuteDsl<PgConnection, Pg> + QueryFragment<Pg>,
     {
         statement.execute(&mut self.admin()).unwrap()
-    }
-
-    /// The id a constant `INSERT … RETURNING id` with its values bound returns.
-    pub fn insert<'q, Q>(&self, query: Q) -> i32
-    where
-        Q: RunQueryDsl<PgConnection> + LoadQuery<'q, PgConnection, Id>,
-    {
-        self.one::<Id, _>(query).id
     }
 
     /// The result of a constant `SELECT count(*) …` with its values bound.

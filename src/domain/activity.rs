@@ -41,6 +41,8 @@ fn coordinate(raw: &str, limit: i32, what: &str) -> Result<Option<BigDecimal>, S
         return Ok(None);
     }
     let message = || format!("Enter a {what} between -{limit} and {limit}, like 48.8584.");
+    // A decimal comma ("48,8584") is read as the point it stands for.
+    let value = &value.replacen(',', ".", usize::from(!value.contains('.')));
     let unsigned = value.strip_prefix('-').unwrap_or(value);
     let (whole, decimals) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());

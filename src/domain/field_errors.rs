@@ -17,6 +17,18 @@ impl FieldErrors {
         self.0.push((field, message.into()));
     }
 
+    /// The value of a later check of the same form, or these errors and its together.
+    pub fn then<T>(mut self, checked: Result<T, FieldErrors>) -> Result<T, FieldErrors> {
+        match checked {
+            Ok(value) if self.is_empty() => Ok(value),
+            Ok(_) => Err(self),
+            Err(more) => {
+                self.append(more);
+                Err(self)
+            }
+        }
+    }
+
     /// Adds the errors of another check of the same form, after these.
     pub fn append(&mut self, other: FieldErrors) {
         self.0.extend(other.0);

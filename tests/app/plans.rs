@@ -16,6 +16,7 @@ use wayfare::db::schema::plan_activities;
 use crate::support::{Browser, TestApp, TestUser, date};
 
 mod access;
+mod amounts;
 pub mod calendar;
 mod conflicts;
 mod data;

@@ -11,6 +11,7 @@ use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::activity::{ACTIVITY_TYPES, ActivityInput};
 use crate::domain::ids::{ActivityId, PlanId, UserId};
+use crate::domain::money::Money;
 use crate::domain::plan::optional_date;
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
@@ -84,6 +85,15 @@ impl ActivityForm {
         plan_id: PlanId,
         existing: Option<&serde_json::Value>,
     ) -> Result<NewPlanActivity, FieldErrors> {
+        // Costs are read as typed ("1.240,00", "8 €").
+        let mut errors = FieldErrors::default();
+        let [estimated_cost, actual_cost] = Money::typed_fields(
+            [
+                ("estimated_cost", &self.estimated_cost),
+                ("actual_cost", &self.actual_cost),
+            ],
+            &mut errors,
+        );
         let input = ActivityInput {
             title: self.title.clone(),
             description: self.description.clone(),
@@ -96,8 +106,8 @@ impl ActivityForm {
             start_time: self.start_time.clone(),
             end_time: self.end_time.clone(),
             duration_minutes: self.duration_minutes.clone(),
-            estimated_cost: self.estimated_cost.clone(),
-            actual_cost: self.actual_cost.clone(),
+            estimated_cost,
+            actual_cost,
             confirmation_number: self.confirmation_number.clone(),
             provider: self.provider.clone(),
             cancellation_policy: self.cancellation_policy.clone(),
@@ -107,11 +117,8 @@ impl ActivityForm {
             rating: self.rating.clone(),
             tags: self.tags.clone(),
         };
-        Ok(NewPlanActivity::from_valid(
-            plan_id,
-            0,
-            input.validate(existing)?,
-        ))
+        let valid = errors.then(input.validate(existing))?;
+        Ok(NewPlanActivity::from_valid(plan_id, 0, valid))
     }
 }
 

@@ -203,7 +203,7 @@ impl BookingForm {
             starts_at: text("starts_at", &self.starts_at, &mut errors),
             ends_at: text("ends_at", &self.ends_at, &mut errors),
             cost: errors
-                .check("cost", Money::parse_optional(&self.cost))
+                .check("cost", Money::parse_typed(&self.cost))
                 .flatten()
                 .map(|m| display(&m.into_inner())),
             extra: Default::default(),

@@ -18,6 +18,7 @@ use crate::db::{Actor, Db};
 use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
 use crate::domain::ids::{ActivityId, PlanId};
+use crate::domain::money::Money;
 use crate::domain::plan::{CURRENCIES, PlanInput, ValidPlan, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
@@ -161,9 +162,18 @@ impl PlanForm {
 impl TryFrom<&PlanForm> for ValidPlan {
     type Error = FieldErrors;
 
-    /// The checked values, or every field's error beside its field.
+    /// The checked values, or every field's error beside its field. The budget is read
+    /// as typed ("2,500", "€1.240,00").
     fn try_from(form: &PlanForm) -> Result<Self, FieldErrors> {
-        form.input().validate()
+        let mut errors = FieldErrors::default();
+        let [budget] = Money::typed_fields([("budget", &form.budget)], &mut errors);
+        errors.then(
+            PlanInput {
+                budget,
+                ..form.input()
+            }
+            .validate(),
+        )
     }
 }
 

@@ -239,7 +239,7 @@ const BAD_FIELDS: &[(&str, &str, &str)] = &[
     ("duration_minutes", "10081", "between 0 and 10080"),
     ("duration_minutes", "1.5", "whole minutes"),
     ("estimated_cost", "-0.01", "cannot be negative"),
-    ("estimated_cost", "1.234", "two decimals"),
+    ("estimated_cost", "12.345,678", "two decimals"),
     ("estimated_cost", "100000000", "below 100,000,000"),
     ("actual_cost", "abc", "Enter an amount"),
     ("actual_cost", "-3", "cannot be negative"),

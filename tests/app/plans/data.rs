@@ -221,7 +221,7 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
     for (field, value, message) in [
         ("kind", "boats", "Choose a flight"),
         ("cost", "-3", "cannot be negative"),
-        ("cost", "1.999", "two decimals"),
+        ("cost", "1.234,567", "two decimals"),
         ("provider", "", "at least the provider"),
     ] {
         let mut form = vec![

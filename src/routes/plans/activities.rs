@@ -274,6 +274,18 @@ pub async fn update(
             )?)
         })
         .await?;
+    answer_edit(&state, current.layout, (plan_id, id), form, saved)
+}
+
+/// After an edit: to the activity's day when saved, else the form again, beside each
+/// error or with the newer version.
+fn answer_edit(
+    state: &AppState,
+    layout: Layout,
+    (plan_id, id): (PlanId, ActivityId),
+    mut form: ActivityForm,
+    saved: ActivitySaved,
+) -> Result<HttpResponse, AppError> {
     let (status, found, errors, newer) = match saved {
         ActivitySaved::Saved(saved) => {
             FlashMessage::info("The activity is saved.").send();
@@ -289,7 +301,6 @@ pub async fn update(
             Some(*current),
         ),
     };
-    let mut form = form;
     if let Some(newer) = &newer {
         // Submitting again saves over the newer version, on purpose.
         form.version = newer.version().to_string();
@@ -297,7 +308,7 @@ pub async fn update(
     render_with(
         status,
         &FormPage {
-            layout: current.layout,
+            layout,
             plan: found,
             activity_id: Some(id),
             form,

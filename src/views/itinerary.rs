@@ -145,6 +145,32 @@ pub fn today_on_trip(itinerary: &Itinerary, zone: Option<&str>) -> Option<NaiveD
         .then_some(today)
 }
 
+/// Where a trip stands on `today`: "in 12 days", "tomorrow", "day 3 of 6", "ended
+/// 5 days ago"; nothing without a start date.
+pub fn countdown(
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<String> {
+    let start = start?;
+    let end = end.unwrap_or(start);
+    let days = |from: NaiveDate, to: NaiveDate| to.signed_duration_since(from).num_days();
+    let plural = |n: i64| if n == 1 { "day" } else { "days" };
+    Some(if today < start {
+        match days(today, start) {
+            1 => "tomorrow".to_string(),
+            n => format!("in {n} {}", plural(n)),
+        }
+    } else if today <= end {
+        format!("day {} of {}", days(start, today) + 1, days(start, end) + 1)
+    } else {
+        match days(end, today) {
+            1 => "ended yesterday".to_string(),
+            n => format!("ended {n} {} ago", plural(n)),
+        }
+    })
+}
+
 /// A phone number as a `tel:` link wants it: digits and a leading plus, no spaces.
 pub fn tel_target(phone: &str) -> String {
     phone
@@ -322,6 +348,23 @@ pub(crate) mod tests {
         let outside: Vec<i32> = it.outside().map(|a| a.id.0).collect();
         assert_eq!(outside, vec![3, 2]);
         assert_eq!(it.undated().map(|a| a.id.0).collect::<Vec<_>>(), vec![1]);
+    }
+
+    #[test]
+    fn the_countdown_says_where_a_trip_stands() {
+        let d = |s: &str| NaiveDate::from_str(s).unwrap();
+        let (start, end) = (Some(d("2026-07-10")), Some(d("2026-07-15")));
+        let on = |today: &str| countdown(start, end, d(today));
+        assert_eq!(on("2026-06-28").as_deref(), Some("in 12 days"));
+        assert_eq!(on("2026-07-09").as_deref(), Some("tomorrow"));
+        assert_eq!(on("2026-07-12").as_deref(), Some("day 3 of 6"));
+        assert_eq!(on("2026-07-16").as_deref(), Some("ended yesterday"));
+        assert_eq!(on("2026-07-20").as_deref(), Some("ended 5 days ago"));
+        assert_eq!(countdown(None, end, d("2026-07-01")), None);
+        assert_eq!(
+            countdown(start, None, d("2026-07-10")).as_deref(),
+            Some("day 1 of 1")
+        );
     }
 
     #[test]

@@ -43,6 +43,38 @@ pub struct ListQuery {
     after: String,
 }
 
+impl From<&ListQuery> for ListFilter {
+    fn from(query: &ListQuery) -> Self {
+        ListFilter {
+            status: query.status.parse().ok(),
+            search: Some(query.q.trim().to_string())
+                .filter(|q| !q.is_empty() && q.chars().count() <= 100),
+            after: parse_cursor(&query.after),
+        }
+    }
+}
+
+impl ListPage {
+    fn countdown(&self, plan: &Plan) -> Option<String> {
+        itinerary::countdown(plan.start_date, plan.end_date, self.today)
+    }
+}
+
+impl ListQuery {
+    /// The same filters, from after `last`.
+    fn next_page(&self, last: &Plan) -> String {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        if !self.status.is_empty() {
+            url.append_pair("status", &self.status);
+        }
+        if !self.q.is_empty() {
+            url.append_pair("q", &self.q);
+        }
+        url.append_pair("after", &format!("{}.{}", last.version(), last.id));
+        format!("/plans?{}", url.finish())
+    }
+}
+
 pub struct PlanRow {
     pub plan: Plan,
     pub activity_count: i64,
@@ -58,6 +90,8 @@ struct ListPage {
     next_page: Option<String>,
     first_page: bool,
     statuses: [PlanStatus; 3],
+    /// For each trip's countdown.
+    today: chrono::NaiveDate,
 }
 
 fn parse_cursor(raw: &str) -> Option<(NaiveDateTime, PlanId)> {
@@ -71,12 +105,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let filter = ListFilter {
-        status: query.status.parse().ok(),
-        search: Some(query.q.trim().to_string())
-            .filter(|q| !q.is_empty() && q.chars().count() <= 100),
-        after: parse_cursor(&query.after),
-    };
+    let filter = ListFilter::from(&query);
     let user_id = current.id();
     let first_page = filter.after.is_none();
     let mut rows = db
@@ -86,16 +115,7 @@ pub async fn list(
         .await?;
     let next_page = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
-        let last = &rows[rows.len() - 1].0;
-        let mut url = url::form_urlencoded::Serializer::new(String::new());
-        if !query.status.is_empty() {
-            url.append_pair("status", &query.status);
-        }
-        if !query.q.is_empty() {
-            url.append_pair("q", &query.q);
-        }
-        url.append_pair("after", &format!("{}.{}", last.version(), last.id));
-        format!("/plans?{}", url.finish())
+        query.next_page(&rows[rows.len() - 1].0)
     });
     render(&ListPage {
         layout: current.layout,
@@ -111,6 +131,7 @@ pub async fn list(
         next_page,
         first_page,
         statuses: PlanStatus::ALL,
+        today: chrono::Utc::now().date_naive(),
     })
 }
 

@@ -104,3 +104,41 @@ async fn during_the_trip_today_is_marked_for_the_page_to_open_on() {
     let page = t.browser.get_html(&format!("/plans/{past}")).await;
     assert!(!page.contains("data-today"));
 }
+
+#[tokio::test]
+async fn the_plans_list_says_when_each_trip_is() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "lisbon").await;
+    let today = Utc::now().date_naive();
+    let day = |n: i64| (today + TimeDelta::days(n)).to_string();
+    for (title, start, end) in [
+        ("Soon", day(12), day(15)),
+        ("Now", day(-2), day(3)),
+        ("Over", day(-10), day(-5)),
+    ] {
+        create_plan(
+            &t.browser,
+            &[("title", title), ("start_date", &start), ("end_date", &end)],
+        )
+        .await;
+    }
+    create_plan(
+        &t.browser,
+        &[("title", "Someday"), ("start_date", ""), ("end_date", "")],
+    )
+    .await;
+    let page = t.browser.get_html("/plans").await;
+    let cards = texts(&page, "article.plan-card");
+    let card = |title: &str| cards.iter().find(|c| c.starts_with(title)).unwrap().clone();
+    assert!(card("Soon").contains("in 12 days"), "{}", card("Soon"));
+    assert!(card("Now").contains("day 3 of 6"), "{}", card("Now"));
+    assert!(
+        card("Over").contains("ended 5 days ago"),
+        "{}",
+        card("Over")
+    );
+    assert!(
+        texts(&page, ".countdown").len() == 3,
+        "no countdown without dates"
+    );
+}

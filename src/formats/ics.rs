@@ -96,8 +96,7 @@ fn times(zone: Option<Tz>, date: NaiveDate, a: &PlanActivity) -> Option<[String;
         Some(start) => {
             let begin = NaiveDateTime::new(date, start);
             let end = match a.end_time.filter(|e| *e != start) {
-                // An end before the start is the next morning.
-                Some(e) if e < start => NaiveDateTime::new(date.succ_opt()?, e),
+                Some(e) if a.ends_next_day() => NaiveDateTime::new(date.succ_opt()?, e),
                 Some(e) => NaiveDateTime::new(date, e),
                 None => begin.checked_add_signed(TimeDelta::minutes(
                     a.duration_minutes.filter(|d| *d > 0).unwrap_or(60).into(),

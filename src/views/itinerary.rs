@@ -48,6 +48,13 @@ pub struct Itinerary {
     pub unscheduled: Vec<PlanActivity>,
     /// For each activity whose time overlaps others' on its day, their titles.
     overlaps: HashMap<ActivityId, Vec<String>>,
+    /// The trip's first and last days, when set.
+    trip: (Option<NaiveDate>, Option<NaiveDate>),
+}
+
+/// Whether `date` falls within a trip from `start` to `end` (either may be open).
+fn in_trip((start, end): (Option<NaiveDate>, Option<NaiveDate>), date: NaiveDate) -> bool {
+    start.is_none_or(|s| date >= s) && end.is_none_or(|e| date <= e)
 }
 
 impl Itinerary {
@@ -71,7 +78,9 @@ impl Itinerary {
     }
     /// Dated, but not on one of the trip's days.
     pub fn is_outside(&self, activity: &PlanActivity) -> bool {
-        self.outside().any(|a| a.id == activity.id)
+        activity
+            .scheduled_date
+            .is_some_and(|d| !in_trip(self.trip, d))
     }
     /// "Louvre, Lunch" when this activity's time overlaps theirs.
     pub fn overlaps_of(&self, id: &ActivityId) -> Option<String> {
@@ -89,10 +98,11 @@ pub fn itinerary(
 ) -> Itinerary {
     let mut by_date: BTreeMap<NaiveDate, Vec<PlanActivity>> = BTreeMap::new();
     let mut unscheduled = Vec::new();
-    let in_trip = |d: NaiveDate| start.is_none_or(|s| d >= s) && end.is_none_or(|e| d <= e);
     for activity in activities {
         match activity.scheduled_date {
-            Some(date) if in_trip(date) => by_date.entry(date).or_default().push(activity),
+            Some(date) if in_trip((start, end), date) => {
+                by_date.entry(date).or_default().push(activity)
+            }
             _ => unscheduled.push(activity),
         }
     }
@@ -127,6 +137,7 @@ pub fn itinerary(
         days,
         unscheduled,
         overlaps,
+        trip: (start, end),
     }
 }
 
@@ -348,6 +359,17 @@ pub(crate) mod tests {
         let outside: Vec<i32> = it.outside().map(|a| a.id.0).collect();
         assert_eq!(outside, vec![3, 2]);
         assert_eq!(it.undated().map(|a| a.id.0).collect::<Vec<_>>(), vec![1]);
+        let flagged: Vec<i32> = it
+            .unscheduled
+            .iter()
+            .filter(|a| it.is_outside(a))
+            .map(|a| a.id.0)
+            .collect();
+        assert_eq!(
+            flagged,
+            vec![3, 2],
+            "only the dated strays carry the warning"
+        );
     }
 
     #[test]

@@ -41,6 +41,19 @@ impl FieldErrors {
             .map(|(_, m)| m.as_str())
     }
 
+    /// The errors in the order their fields appear on the form (`fields`; others last),
+    /// so the first one is the first wrong field a reader meets.
+    pub fn in_order(mut self, fields: &[&str]) -> Self {
+        self.0
+            .sort_by_key(|(f, _)| fields.iter().position(|x| x == f).unwrap_or(fields.len()));
+        self
+    }
+
+    /// Whether `field` has the first error found (the field a page focuses).
+    pub fn is_first(&self, field: &str) -> bool {
+        self.0.first().is_some_and(|(f, _)| *f == field)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -74,5 +87,22 @@ impl FieldErrors {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_put_in_the_form_order_and_the_first_is_known() {
+        let mut errors = FieldErrors::one("cost", "Not an amount.");
+        errors.add("secret", "Not on the form.");
+        errors.add("title", "Give a title.");
+        let errors = errors.in_order(&["title", "date", "cost"]);
+        let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["title", "cost", "secret"]);
+        assert!(errors.is_first("title"));
+        assert!(!errors.is_first("cost"));
     }
 }

@@ -218,7 +218,21 @@ pub fn field_error_at(html: &str, selector: &str) -> Option<String> {
         Some("true"),
         "{name} has an error but is not marked invalid"
     );
+    let message_id = next.value().id();
+    assert!(
+        message_id.is_some() && field.value().attr("aria-describedby") == message_id,
+        "{name}'s error is not tied to it by aria-describedby"
+    );
     Some(next.text().collect())
+}
+
+/// The names of the fields a page focuses when it opens (`autofocus`).
+pub fn autofocused(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse("[autofocus]").unwrap();
+    doc.select(&selector)
+        .map(|e| e.value().attr("name").unwrap_or("?").to_string())
+        .collect()
 }
 
 /// The `value` of the field `name` (an input's value or a textarea's text).

@@ -78,6 +78,31 @@ impl ActivityForm {
         }
     }
 
+    /// The fields in the order the form shows them.
+    const FIELDS: [&'static str; 21] = [
+        "title",
+        "activity_type",
+        "description",
+        "scheduled_date",
+        "start_time",
+        "end_time",
+        "duration_minutes",
+        "location_name",
+        "address",
+        "latitude",
+        "longitude",
+        "estimated_cost",
+        "actual_cost",
+        "confirmation_number",
+        "provider",
+        "cancellation_policy",
+        "phone",
+        "website",
+        "email",
+        "rating",
+        "tags",
+    ];
+
     /// The checked row (order_index is set by the caller), merging the form's metadata
     /// fields into `existing` so keys the form does not show survive.
     fn validate(
@@ -117,7 +142,9 @@ impl ActivityForm {
             rating: self.rating.clone(),
             tags: self.tags.clone(),
         };
-        let valid = errors.then(input.validate(existing))?;
+        let valid = errors
+            .then(input.validate(existing))
+            .map_err(|errors| errors.in_order(&Self::FIELDS))?;
         Ok(NewPlanActivity::from_valid(plan_id, 0, valid))
     }
 }

@@ -8,7 +8,9 @@ use serde_json::json;
 use wayfare::db::schema::plan_activities;
 use wayfare::domain::ids::PlanId;
 
-use crate::plans::{add_activity, create_plan, field_error, field_value, form_version, traveller};
+use crate::plans::{
+    add_activity, autofocused, create_plan, field_error, field_value, form_version, traveller,
+};
 use crate::support::{assert_is_redirect_to, date, decimal, spawn_app, time};
 
 /// A valid activity with every field filled.
@@ -290,6 +292,11 @@ async fn each_invalid_activity_field_is_refused_beside_it_and_nothing_is_written
             let error = field_error(&html, field)
                 .unwrap_or_else(|| panic!("{path}: no error beside {field} for {value:?}"));
             assert!(error.contains(message), "{field}={value:?}: {error}");
+            assert_eq!(
+                autofocused(&html),
+                [*field],
+                "the wrong field takes the focus"
+            );
             if *field != "activity_type" {
                 assert_eq!(
                     field_value(&html, field).as_deref(),
@@ -316,6 +323,31 @@ async fn each_invalid_activity_field_is_refused_beside_it_and_nothing_is_written
         app.activity_row(existing).map(|a| a.title).unwrap(),
         "Existing"
     );
+}
+
+#[tokio::test]
+async fn of_several_wrong_fields_the_first_on_the_form_takes_the_focus() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let plan = create_plan(&t.browser, &[]).await;
+    let form = full_form(&[
+        ("title", ""),
+        ("estimated_cost", "lots"),
+        ("website", "ftp://x"),
+    ]);
+    let response = t
+        .browser
+        .post_form(&format!("/plans/{plan}/activities"), &form)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    for field in ["title", "estimated_cost", "website"] {
+        assert!(
+            field_error(&html, field).is_some(),
+            "no error beside {field}"
+        );
+    }
+    assert_eq!(autofocused(&html), ["title"]);
 }
 
 #[tokio::test]

@@ -13,6 +13,12 @@ use actix_web_flash_messages::storage::{
     CookieMessageStore, FlashMessageStore, LoadError, StoreError,
 };
 
+/// Sends an info flash shown beside the element `place` of the page the response leads to
+/// (which must render `flashes_at(place)`), rather than at its top.
+pub fn info_at(place: &str, message: &str) {
+    FlashMessage::info(crate::layout::Flash::placed(place, message)).send();
+}
+
 pub struct FlashCookie {
     signed: CookieMessageStore,
     name: String,

@@ -30,13 +30,13 @@ impl Visitor {
             .map(|messages| {
                 messages
                     .iter()
-                    .map(|m| Flash {
-                        level: if m.level() == Level::Error {
+                    .map(|m| {
+                        let level = if m.level() == Level::Error {
                             FlashLevel::Error
                         } else {
                             FlashLevel::Info
-                        },
-                        message: m.content().to_string(),
+                        };
+                        Flash::from_content(level, m.content())
                     })
                     .collect()
             })

@@ -91,18 +91,18 @@ pub fn update(
     Ok(ActivitySaved::Saved(saved))
 }
 
-/// Deletes an activity and closes the gap in its day; the day it was on.
+/// Deletes an activity and closes the gap in its day; the plan and what was deleted.
 pub fn delete(
     conn: &mut PgConnection,
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
-) -> QueryResult<Option<NaiveDate>> {
+) -> QueryResult<(Plan, PlanActivity)> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     plan_activity::delete(conn, plan_id, id)?;
     plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
-    Ok(activity.scheduled_date)
+    Ok((found.plan, activity))
 }
 
 /// Ticks an activity off, or back on; the day it is on.

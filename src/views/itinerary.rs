@@ -141,6 +141,20 @@ pub fn itinerary(
     }
 }
 
+/// The id of the itinerary section that shows an activity dated `date` on a trip from
+/// `start` to `end`: its day, "outside" the trip's dates, or "unscheduled".
+pub fn section_id(
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    date: Option<NaiveDate>,
+) -> String {
+    match date {
+        Some(d) if in_trip((start, end), d) => format!("day-{d}"),
+        Some(_) => "outside".into(),
+        None => "unscheduled".into(),
+    }
+}
+
 /// Today where the trip is (its time zone, else UTC), when the trip is under way: the
 /// plan page opens on that day.
 pub fn today_on_trip(itinerary: &Itinerary, zone: Option<&str>) -> Option<NaiveDate> {

@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -14,6 +13,7 @@ use crate::domain::ids::{ActivityId, PlanId, UserId};
 use crate::domain::money::Money;
 use crate::domain::plan::optional_date;
 use crate::error::AppError;
+use crate::flash;
 use crate::models::plan::{self, Plan};
 use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
@@ -21,6 +21,7 @@ use crate::rate_limit::Kind;
 use crate::services::access::{self, Action};
 use crate::services::activities::{self, ActivitySaved, Move};
 use crate::state::AppState;
+use crate::views::itinerary::section_id;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -240,13 +241,21 @@ pub async fn create(
             state.settings.limits.activities_per_user,
         )
         .await?;
-    let date = row.scheduled_date;
-    db.write_as(Actor::User(user_id), move |conn| {
-        Ok(activities::create(conn, user_id, row)?)
-    })
-    .await?;
-    FlashMessage::info("The activity is added.").send();
-    Ok(see_other(&day_anchor(plan_id, date)))
+    let added = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(activities::create(conn, user_id, row)?)
+        })
+        .await?;
+    Ok(to_card(plan_id, added.id, Some("The activity is added.")))
+}
+
+/// To the activity's card on the plan page, with `message` beside it.
+fn to_card(plan_id: PlanId, id: ActivityId, message: Option<&str>) -> HttpResponse {
+    let card = format!("activity-{id}");
+    if let Some(message) = message {
+        flash::info_at(&card, message);
+    }
+    see_other(&format!("/plans/{plan_id}#{card}"))
 }
 
 fn day_anchor(plan_id: PlanId, date: Option<NaiveDate>) -> String {
@@ -314,10 +323,7 @@ fn answer_edit(
     saved: ActivitySaved,
 ) -> Result<HttpResponse, AppError> {
     let (status, found, errors, newer) = match saved {
-        ActivitySaved::Saved(saved) => {
-            FlashMessage::info("The activity is saved.").send();
-            return Ok(see_other(&day_anchor(plan_id, saved.scheduled_date)));
-        }
+        ActivitySaved::Saved(_) => return Ok(to_card(plan_id, id, Some("The activity is saved."))),
         ActivitySaved::Invalid { plan, errors } => {
             (StatusCode::UNPROCESSABLE_ENTITY, plan, errors, None)
         }
@@ -353,13 +359,15 @@ pub async fn delete(
     path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
-    let date = db
+    let (plan, deleted) = db
         .write_as(Actor::User(user_id), move |conn| {
             Ok(activities::delete(conn, user_id, plan_id, id)?)
         })
         .await?;
-    FlashMessage::info("The activity is deleted.").send();
-    Ok(see_other(&day_anchor(plan_id, date)))
+    // Beside the section it was in, where the user is looking.
+    let section = section_id(plan.start_date, plan.end_date, deleted.scheduled_date);
+    flash::info_at(&section, &format!("“{}” is deleted.", deleted.title));
+    Ok(see_other(&format!("/plans/{plan_id}#{section}")))
 }
 
 pub async fn toggle(
@@ -368,12 +376,11 @@ pub async fn toggle(
     path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
-    let date = db
-        .write_as(Actor::User(user_id), move |conn| {
-            Ok(activities::toggle(conn, user_id, plan_id, id)?)
-        })
-        .await?;
-    Ok(see_other(&day_anchor(plan_id, date)))
+    db.write_as(Actor::User(user_id), move |conn| {
+        Ok(activities::toggle(conn, user_id, plan_id, id)?)
+    })
+    .await?;
+    Ok(to_card(plan_id, id, None))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -397,12 +404,11 @@ pub async fn move_activity(
         "day" => Move::ToDay(optional_date(&form.date).map_err(AppError::BadRequest)?),
         _ => return Err(AppError::BadRequest("Choose up, down or a day.".into())),
     };
-    let date = db
-        .write_as(Actor::User(user_id), move |conn| {
-            Ok(activities::move_activity(conn, user_id, plan_id, id, to)?)
-        })
-        .await?;
-    Ok(see_other(&day_anchor(plan_id, date)))
+    db.write_as(Actor::User(user_id), move |conn| {
+        Ok(activities::move_activity(conn, user_id, plan_id, id, to)?)
+    })
+    .await?;
+    Ok(to_card(plan_id, id, None))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -75,10 +75,10 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
         .browser
         .post_form(&format!("/plans/{plan}/activities"), &full_form(&[]))
         .await;
-    assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-02"));
     let id: i32 = app
         .one::<Option<i32>, _>(plan_activities::table.select(max(plan_activities::id)))
         .unwrap();
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#activity-{id}"));
     let a = app.activity_row(id).unwrap();
     let text = |value: &str| Some(value.to_string());
     assert_eq!(
@@ -199,7 +199,10 @@ async fn every_field_of_an_activity_is_saved_and_shown_again() {
             &[("title", "Buy souvenirs")],
         )
         .await;
-    assert_is_redirect_to(&response, &format!("/plans/{plan}#unscheduled"));
+    let souvenirs: i32 = app
+        .one::<Option<i32>, _>(plan_activities::table.select(max(plan_activities::id)))
+        .unwrap();
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#activity-{souvenirs}"));
     // Boundaries are accepted.
     add_activity(
         &t.browser,

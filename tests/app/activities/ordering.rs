@@ -72,7 +72,7 @@ async fn up_and_down_swap_neighbours_within_a_day() {
     insert_activity(&app, plan, "Other day", D2, 0);
 
     let response = move_(&t.browser, plan, c, &[("direction", "up")]).await;
-    assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-01"));
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#activity-{c}"));
     assert_eq!(titles(&app, plan, D1), ["A", "C", "B"]);
     move_(&t.browser, plan, c, &[("direction", "up")]).await;
     assert_eq!(titles(&app, plan, D1), ["C", "A", "B"]);
@@ -145,7 +145,7 @@ async fn moving_to_another_day_appends_there_and_closes_the_gap() {
         &[("direction", "day"), ("date", "2026-07-02")],
     )
     .await;
-    assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-02"));
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#activity-{b}"));
     assert_eq!(
         day_order(&app, plan, D1),
         [("A".into(), 0), ("C".into(), 1)]
@@ -156,7 +156,7 @@ async fn moving_to_another_day_appends_there_and_closes_the_gap() {
     );
 
     let response = move_(&t.browser, plan, a, &[("direction", "day"), ("date", "")]).await;
-    assert_is_redirect_to(&response, &format!("/plans/{plan}#unscheduled"));
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#activity-{a}"));
     assert_eq!(titles(&app, plan, None), ["A"]);
     assert_eq!(day_order(&app, plan, D1), [("C".into(), 0)]);
     // Moving to the day it is on changes nothing.
@@ -363,7 +363,7 @@ async fn ticking_off_flips_completed_in_one_click() {
     assert!(page.contains("aria-pressed=\"false\""));
 
     let response = t.browser.post_form(&toggle, &[]).await;
-    assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-01"));
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#activity-{a}"));
     assert_eq!(completed(&app), 1);
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
     assert!(page.contains("aria-pressed=\"true\""));

@@ -5,8 +5,8 @@
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 
-use crate::plans::{create_plan, insert_activity, texts, traveller};
-use crate::support::spawn_app;
+use crate::plans::{add_activity, create_plan, insert_activity, texts, traveller};
+use crate::support::{assert_is_redirect_to, spawn_app};
 
 /// Elements a Tab press stops at, in document order, before the first activity's card.
 fn tab_stops_before_first_activity(html: &str) -> usize {
@@ -140,5 +140,60 @@ async fn the_plans_list_says_when_each_trip_is() {
     assert!(
         texts(&page, ".countdown").len() == 3,
         "no countdown without dates"
+    );
+}
+
+#[tokio::test]
+async fn messages_appear_beside_what_the_traveller_acted_on() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "porto").await;
+    let plan = create_plan(
+        &t.browser,
+        &[("start_date", "2026-07-01"), ("end_date", "2026-07-03")],
+    )
+    .await;
+    t.browser.get_html(&format!("/plans/{plan}")).await; // the "created" message, seen
+    let form = [
+        ("title", "Livraria Lello"),
+        ("scheduled_date", "2026-07-02"),
+    ];
+    let id = add_activity(&t.browser, &app, plan, &form).await;
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert_eq!(
+        texts(&page, &format!("#activity-{id} .flash")),
+        ["The activity is added."]
+    );
+    assert!(texts(&page, ".flashes .flash").is_empty(), "not at the top");
+    let again = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert!(texts(&again, ".flash").is_empty(), "shown once");
+
+    let response = t
+        .browser
+        .post_form(&format!("/plans/{plan}/activities/{id}/delete"), &[])
+        .await;
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-02"));
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert_eq!(
+        texts(&page, "#day-2026-07-02 .flash"),
+        ["“Livraria Lello” is deleted."]
+    );
+
+    // Dated outside the trip, and the last of its section: the section still says so.
+    let id = add_activity(
+        &t.browser,
+        &app,
+        plan,
+        &[("title", "Early train"), ("scheduled_date", "2026-06-30")],
+    )
+    .await;
+    let response = t
+        .browser
+        .post_form(&format!("/plans/{plan}/activities/{id}/delete"), &[])
+        .await;
+    assert_is_redirect_to(&response, &format!("/plans/{plan}#outside"));
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    assert_eq!(
+        texts(&page, "#outside .flash"),
+        ["“Early train” is deleted."]
     );
 }

@@ -20,6 +20,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// A share link that opens nothing: withdrawn, replaced, or never given out (the reader
+    /// cannot be told which without telling strangers which links once worked).
+    #[error("share link not working")]
+    LinkWithdrawn,
     /// Not signed in: redirect to the login page, then back to this path.
     #[error("login required")]
     LoginRequired(String),
@@ -78,7 +82,7 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::LinkWithdrawn => StatusCode::NOT_FOUND,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -112,6 +116,9 @@ impl ResponseError for AppError {
         };
         let detail = match self {
             AppError::BadRequest(message) | AppError::Invalid(message) => Some(message.as_str()),
+            AppError::LinkWithdrawn => Some(
+                "This share link no longer works: its owner withdrew it or replaced it with a new one. Ask them for the current link.",
+            ),
             _ => None,
         };
         let mut response = error_page(self.status_code(), detail, retry_after);

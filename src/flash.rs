@@ -19,6 +19,11 @@ pub fn info_at(place: &str, message: &str) {
     FlashMessage::info(crate::layout::Flash::placed(place, message)).send();
 }
 
+/// Like `info_at`, for a warning (something the user asked for did not happen).
+pub fn warning_at(place: &str, message: &str) {
+    FlashMessage::warning(crate::layout::Flash::placed(place, message)).send();
+}
+
 pub struct FlashCookie {
     signed: CookieMessageStore,
     name: String,

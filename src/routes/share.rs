@@ -62,7 +62,7 @@ async fn read(db: &Db, door: &Door) -> Result<SharedPlan, AppError> {
     match door.clone() {
         Door::Link(token) => {
             if !plausible(&token) {
-                return Err(AppError::NotFound);
+                return Err(AppError::LinkWithdrawn);
             }
             let (found, activities) = db
                 .read_replica_as(Actor::ShareToken(token.clone()), move |conn| {
@@ -70,7 +70,11 @@ async fn read(db: &Db, door: &Door) -> Result<SharedPlan, AppError> {
                     let activities = plan_activity::list_for_plan(conn, found.id)?;
                     Ok((found, activities))
                 })
-                .await?;
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => AppError::LinkWithdrawn,
+                    other => other,
+                })?;
             Ok(SharedPlan::of(&found, activities, Reader::Link))
         }
         Door::Explore(id) => {

@@ -4,7 +4,6 @@
 //! shows bookings or contact details, whatever the link shows (`views::shared`).
 
 use actix_web::{HttpResponse, web};
-use actix_web_flash_messages::FlashMessage;
 use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
@@ -12,6 +11,7 @@ use crate::db::{Actor, Db};
 use crate::domain::ids::PlanId;
 use crate::domain::plan::{Visibility, optional_text};
 use crate::error::AppError;
+use crate::flash;
 use crate::models::plan;
 use crate::pages::see_other;
 use crate::services::sharing::{self, LinkOptions, VisibilityChanged};
@@ -28,12 +28,14 @@ pub async fn share(
             Ok(sharing::renew_link(conn, user_id, id)?)
         })
         .await?;
-    FlashMessage::info(if had_link {
-        "A new share link is ready; the old one no longer works."
-    } else {
-        "Your share link is ready. Anyone with it can read the plan."
-    })
-    .send();
+    flash::info_at(
+        "sharing",
+        if had_link {
+            "A new share link is ready; the old one no longer works."
+        } else {
+            "Your share link is ready. Anyone with it can read the plan."
+        },
+    );
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
 
@@ -54,7 +56,7 @@ pub async fn revoke(
     })
     .await?;
     let message = "The share link is revoked: nobody can open it any more, and Explore no longer lists the plan.";
-    FlashMessage::info(message).send();
+    flash::info_at("sharing", message);
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
 
@@ -80,22 +82,24 @@ pub async fn visibility(
         })
         .await?;
     match changed {
-        VisibilityChanged::NeedsConfirmedEmail => FlashMessage::warning(
+        VisibilityChanged::NeedsConfirmedEmail => flash::warning_at(
+            "sharing",
             "Confirm your e-mail address to list a plan on Explore; who can find this one is unchanged.",
-        )
-        .send(),
-        VisibilityChanged::Changed(choice) => FlashMessage::info(match choice {
-            Visibility::Private => {
-                "Only you can find the plan now: its link no longer works, and Explore does not list it."
-            }
-            Visibility::Link => {
-                "Anyone with the link can read the plan; Explore does not list it."
-            }
-            Visibility::Public => {
-                "Explore lists the plan: anyone can find and read it there, without its bookings or contact details."
-            }
-        })
-        .send(),
+        ),
+        VisibilityChanged::Changed(choice) => flash::info_at(
+            "sharing",
+            match choice {
+                Visibility::Private => {
+                    "Only you can find the plan now: its link no longer works, and Explore does not list it."
+                }
+                Visibility::Link => {
+                    "Anyone with the link can read the plan; Explore does not list it."
+                }
+                Visibility::Public => {
+                    "Explore lists the plan: anyone can find and read it there, without its bookings or contact details."
+                }
+            },
+        ),
     }
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }
@@ -134,6 +138,6 @@ pub async fn options(
     if !saved {
         return Err(AppError::Conflict("the plan changed meanwhile".into()));
     }
-    FlashMessage::info("Sharing options saved.").send();
+    flash::info_at("sharing", "Sharing options saved.");
     Ok(see_other(&format!("/plans/{id}#sharing")))
 }

@@ -197,3 +197,46 @@ async fn messages_appear_beside_what_the_traveller_acted_on() {
         ["“Early train” is deleted."]
     );
 }
+
+#[tokio::test]
+async fn places_open_in_maps_and_each_control_names_the_activity_it_acts_on() {
+    let app = spawn_app().await;
+    let (owner, plan, token) = crate::sharing::shared_plan(&app, "kyoto", &[]).await;
+    let form = [
+        ("title", "Fushimi Inari"),
+        ("scheduled_date", "2026-07-01"),
+        ("latitude", "34.9671"),
+        ("longitude", "135.7727"),
+    ];
+    let id = add_activity(&owner.browser, &app, plan, &form).await;
+    let maps = "https://www.openstreetmap.org/?mlat=34.96710000&mlon=135.77270000#map=17/34.96710000/135.77270000";
+    let visitor = app.new_browser();
+    for page in [
+        owner.browser.get_html(&format!("/plans/{plan}")).await,
+        visitor.get_html(&format!("/s/{token}")).await,
+    ] {
+        let doc = scraper::Html::parse_document(&page);
+        let link = scraper::Selector::parse("li.activity a.open-in-maps").unwrap();
+        let link = doc.select(&link).next().expect("an open-in-maps link");
+        assert_eq!(link.value().attr("href"), Some(maps));
+        assert_eq!(
+            link.text().collect::<String>(),
+            "Open Fushimi Inari in maps"
+        );
+    }
+    let page = owner.browser.get_html(&format!("/plans/{plan}")).await;
+    let card = format!("#activity-{id} .activity-actions");
+    for control in [
+        "summary",
+        "a",
+        "button[value=up]",
+        "button[value=day]",
+        "button.danger",
+    ] {
+        let names = texts(&page, &format!("{card} {control}"));
+        assert!(
+            !names.is_empty() && names.iter().all(|n| n.ends_with("Fushimi Inari")),
+            "{control}: {names:?}"
+        );
+    }
+}

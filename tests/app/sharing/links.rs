@@ -85,22 +85,39 @@ async fn share_tokens_have_at_least_128_random_bits_are_url_safe_and_unique() {
 }
 
 #[tokio::test]
-async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_404_as_any_missing_page() {
+async fn a_new_link_or_a_revoked_one_kills_the_old_link_with_the_same_withdrawn_page_as_any_unknown_link()
+ {
     let app = spawn_app().await;
     let (owner, plan, first) = shared_plan(&app, "ana", &[]).await;
     let visitor = app.new_browser();
     for path in [format!("/s/{first}"), format!("/s/{first}/calendar.ics")] {
         assert_eq!(visitor.get(&path).await.status(), StatusCode::OK, "{path}");
     }
-    let missing_page = visitor.get("/no/such/page").await.text().await.unwrap();
+    // A dead link says that links get withdrawn; whether this one ever worked it does
+    // not tell.
     let unknown_token = visitor.get(&format!("/s/{}Q", "Zx9".repeat(14))).await;
     assert_eq!(unknown_token.status(), StatusCode::NOT_FOUND);
-    assert_eq!(unknown_token.text().await.unwrap(), missing_page);
+    let missing_page = unknown_token.text().await.unwrap();
+    assert!(missing_page.contains("its owner withdrew it or replaced it"));
+
+    // Replacing the link is behind a warning that the old one stops working.
+    let page = owner.browser.get_html(&format!("/plans/{plan}")).await;
+    let warning = crate::plans::texts(&page, "#sharing details.confirm-new-link > p");
+    assert!(
+        warning[0].contains("The current link stops working at once"),
+        "{warning:?}"
+    );
+    let replace =
+        format!("#sharing details.confirm-new-link form[action=\"/plans/{plan}/share\"] button");
+    assert_eq!(crate::plans::texts(&page, &replace), ["Replace the link"]);
 
     let second = share(&app, &owner.browser, plan).await;
     assert_ne!(second, first);
     let page = owner.browser.get_html(&format!("/plans/{plan}")).await;
-    assert!(page.contains("the old one no longer works"));
+    assert_eq!(
+        crate::plans::texts(&page, "#sharing .flash"),
+        ["A new share link is ready; the old one no longer works."]
+    );
     for path in [format!("/s/{first}"), format!("/s/{first}/calendar.ics")] {
         let response = visitor.get(&path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");

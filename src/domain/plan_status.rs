@@ -30,6 +30,15 @@ impl PlanStatus {
         PlanStatus::Archived,
     ];
 
+    /// What a traveller reads: where the plan stands.
+    pub const fn label(self) -> &'static str {
+        match self {
+            PlanStatus::Draft => "Being planned",
+            PlanStatus::Published => "Published",
+            PlanStatus::Archived => "Archived",
+        }
+    }
+
     /// The stored value, also the form's and the URL's.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -196,6 +196,75 @@ pub fn countdown(
     })
 }
 
+/// Where a trip stands, for grouping a traveller's trips: under way first, then the
+/// coming ones, the past ones, and those with no dates yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TripTime {
+    UnderWay,
+    Upcoming,
+    Past,
+    Undated,
+}
+
+impl TripTime {
+    pub fn of(start: Option<NaiveDate>, end: Option<NaiveDate>, today: NaiveDate) -> TripTime {
+        let Some(start) = start else {
+            return TripTime::Undated;
+        };
+        if today < start {
+            TripTime::Upcoming
+        } else if today <= end.unwrap_or(start) {
+            TripTime::UnderWay
+        } else {
+            TripTime::Past
+        }
+    }
+
+    pub fn heading(self) -> &'static str {
+        match self {
+            TripTime::UnderWay => "Under way",
+            TripTime::Upcoming => "Coming up",
+            TripTime::Past => "Past trips",
+            TripTime::Undated => "No dates yet",
+        }
+    }
+
+    /// Each group's order: the coming ones soonest first, the past ones latest first.
+    pub fn sort_key(self, start: Option<NaiveDate>) -> i64 {
+        let days = start.map_or(0, |d| i64::from(d.num_days_from_ce()));
+        match self {
+            TripTime::UnderWay | TripTime::Upcoming => days,
+            TripTime::Past => -days,
+            // Kept in the order given (last changed first).
+            TripTime::Undated => 0,
+        }
+    }
+}
+
+/// Trips grouped by where they stand on `today` (`dates` gives each one's start and end),
+/// the groups in `TripTime` order and each group by date.
+pub fn by_trip_time<T>(
+    trips: impl IntoIterator<Item = T>,
+    today: NaiveDate,
+    dates: impl Fn(&T) -> (Option<NaiveDate>, Option<NaiveDate>),
+) -> Vec<(TripTime, Vec<T>)> {
+    let mut groups: BTreeMap<TripTime, Vec<T>> = BTreeMap::new();
+    for trip in trips {
+        let (start, end) = dates(&trip);
+        groups
+            .entry(TripTime::of(start, end, today))
+            .or_default()
+            .push(trip);
+    }
+    groups
+        .into_iter()
+        .map(|(when, mut trips)| {
+            trips.sort_by_key(|t| when.sort_key(dates(t).0));
+            (when, trips)
+        })
+        .collect()
+}
+
 /// A phone number as a `tel:` link wants it: digits and a leading plus, no spaces.
 pub fn tel_target(phone: &str) -> String {
     phone

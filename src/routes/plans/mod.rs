@@ -29,7 +29,7 @@ use crate::services::plans::{self, Saved, Workflow};
 use crate::state::AppState;
 use crate::views::budget::Budget;
 use crate::views::chart::{self, Chart};
-use crate::views::itinerary::{self, Itinerary, numbering};
+use crate::views::itinerary::{self, Itinerary, TripTime, numbering};
 use crate::views::map::map_json;
 
 // ---------------------------------------------------------------- list
@@ -58,6 +58,17 @@ impl ListPage {
     fn countdown(&self, plan: &Plan) -> Option<String> {
         itinerary::countdown(plan.start_date, plan.end_date, self.today)
     }
+
+    fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The filter bar, when there is something to filter: more than a handful of plans,
+    /// or a filter already set.
+    fn shows_filters(&self) -> bool {
+        let shown: usize = self.groups.iter().map(|(_, rows)| rows.len()).sum();
+        shown > 5 || !self.first_page || !self.q.is_empty() || !self.status.is_empty()
+    }
 }
 
 impl ListQuery {
@@ -84,7 +95,8 @@ pub struct PlanRow {
 #[template(path = "plans/list.html")]
 struct ListPage {
     layout: Layout,
-    rows: Vec<PlanRow>,
+    /// This page's trips, under way, coming, past and undated apart, each group by date.
+    groups: Vec<(TripTime, Vec<PlanRow>)>,
     status: String,
     q: String,
     next_page: Option<String>,
@@ -117,21 +129,21 @@ pub async fn list(
         rows.truncate(PAGE_SIZE as usize);
         query.next_page(&rows[rows.len() - 1].0)
     });
+    let today = chrono::Utc::now().date_naive();
+    let rows = rows.into_iter().map(|(plan, activity_count)| PlanRow {
+        plan,
+        activity_count,
+    });
+    let groups = itinerary::by_trip_time(rows, today, |r| (r.plan.start_date, r.plan.end_date));
     render(&ListPage {
         layout: current.layout,
-        rows: rows
-            .into_iter()
-            .map(|(plan, activity_count)| PlanRow {
-                plan,
-                activity_count,
-            })
-            .collect(),
+        groups,
         status: query.status,
         q: query.q,
         next_page,
         first_page,
         statuses: PlanStatus::ALL,
-        today: chrono::Utc::now().date_naive(),
+        today,
     })
 }
 

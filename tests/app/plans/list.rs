@@ -1,4 +1,5 @@
-//! "My plans": newest change first, status filter, search, keyset pages, empty state.
+//! "My plans": trips under way, coming, past and undated apart, each by date; status
+//! filter, search, keyset pages, empty state.
 
 use diesel::prelude::*;
 use wayfare::db::schema::plans;
@@ -10,7 +11,7 @@ use wayfare::domain::ids::UserId;
 /// Plan ids in the order a list page links them.
 fn listed_ids(html: &str) -> Vec<i32> {
     let doc = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse(".plan-card h2 a").unwrap();
+    let selector = scraper::Selector::parse(".plan-card h3 a").unwrap();
     doc.select(&selector)
         .map(|a| {
             a.value().attr("href").unwrap()["/plans/".len()..]
@@ -86,31 +87,33 @@ async fn the_list_shows_newest_change_first_with_dates_status_budget_and_activit
     }
     insert_activity(&app, old, "Only one", None, 0);
 
+    // The two dated ones are past trips (same dates: last changed first), then the one
+    // with no dates.
     let html = t.browser.get_html("/plans").await;
-    assert_eq!(listed_ids(&html), vec![new, middle, old]);
+    assert_eq!(listed_ids(&html), vec![middle, old, new]);
     let cards = texts(&html, ".plan-card");
     assert!(
-        cards[0].contains("Newest") && cards[0].contains("No dates yet"),
-        "{}",
-        cards[0]
-    );
-    assert!(cards[0].contains("0 activities") && cards[0].contains("draft"));
-    assert!(
-        cards[1].contains("3 activities") && cards[1].contains("published"),
-        "{}",
-        cards[1]
-    );
-    assert!(!cards[1].contains("budget"), "no budget, none shown");
-    assert!(
-        cards[2].contains("Oslo")
-            && cards[2].contains("1 Jul 2026 – 5 Jul 2026")
-            && cards[2].contains("1 activity ")
-            && cards[2].contains("budget 1250.50 EUR"),
+        cards[2].contains("Newest") && cards[2].contains("No dates yet"),
         "{}",
         cards[2]
     );
+    assert!(cards[2].contains("0 activities") && cards[2].contains("Being planned"));
+    assert!(
+        cards[0].contains("3 activities") && cards[0].contains("Published"),
+        "{}",
+        cards[0]
+    );
+    assert!(!cards[0].contains("budget"), "no budget, none shown");
+    assert!(
+        cards[1].contains("Oslo")
+            && cards[1].contains("1 Jul 2026 – 5 Jul 2026")
+            && cards[1].contains("1 activity ")
+            && cards[1].contains("budget 1250.50 EUR"),
+        "{}",
+        cards[1]
+    );
 
-    // Editing the oldest brings it to the top.
+    // Editing the oldest brings it to the top of its group.
     let version = form_version(&t.browser, &format!("/plans/{old}/edit")).await;
     let mut form = plan_form(&[("title", "Oldest, edited")]);
     form.push(("version", &version));
@@ -119,7 +122,7 @@ async fn the_list_shows_newest_change_first_with_dates_status_budget_and_activit
         .await;
     assert_eq!(
         listed_ids(&t.browser.get_html("/plans").await),
-        vec![old, new, middle]
+        vec![old, middle, new]
     );
 
     // Someone else's plans are never listed.
@@ -241,4 +244,48 @@ async fn an_empty_list_invites_the_first_plan() {
     assert_eq!(next_page(&html), None);
     // Anonymous visitors are sent to log in.
     crate::support::assert_is_login_redirect(&app.new_browser().get("/plans").await);
+}
+
+#[tokio::test]
+async fn trips_under_way_coming_past_and_undated_are_listed_apart_each_by_date() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| today + chrono::Duration::days(n);
+    let trip = |title: &str, start: Option<i64>, end: Option<i64>| {
+        let mut plan = app.plan(&t.user).title(title);
+        if let Some(s) = start {
+            let (s, e) = (day(s).to_string(), day(end.unwrap_or(s)).to_string());
+            plan = plan.dates(&s, &e);
+        }
+        plan.insert().id.0
+    };
+    let later = trip("Later", Some(40), Some(45));
+    let past_old = trip("Long ago", Some(-300), Some(-290));
+    let now = trip("Now", Some(-1), Some(2));
+    let soon = trip("Soon", Some(3), Some(5));
+    let undated = trip("Some day", None, None);
+    let past_recent = trip("Last month", Some(-30), Some(-25));
+
+    let html = t.browser.get_html("/plans").await;
+    assert_eq!(
+        texts(&html, ".trip-group > h2"),
+        ["Under way", "Coming up", "Past trips", "No dates yet"]
+    );
+    assert_eq!(
+        listed_ids(&html),
+        [now, soon, later, past_recent, past_old, undated]
+    );
+    let cards = texts(&html, ".plan-card");
+    assert!(cards[1].contains("in 3 days"), "{}", cards[1]);
+    assert!(
+        html.find("role=\"search\"").is_some(),
+        "six plans: the filter bar is there"
+    );
+
+    // With a handful of plans there is nothing to filter.
+    let few = traveller(&app, "bob").await;
+    app.plan(&few.user).title("Only one").insert();
+    let html = few.browser.get_html("/plans").await;
+    assert!(!html.contains("role=\"search\""));
 }

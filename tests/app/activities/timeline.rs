@@ -76,7 +76,7 @@ async fn a_day_reads_in_time_order_with_overlaps_and_nights_shown() {
         &page,
         &format!("#activity-{breakfast} button[name=direction]"),
     );
-    assert_eq!(buttons, vec!["Move"]);
+    assert_eq!(buttons, vec!["Move Breakfast"]);
 }
 
 #[tokio::test]

@@ -318,8 +318,15 @@ pub async fn restore(settings: Settings, file: &std::path::Path, into: &str) -> 
 pub async fn purge(settings: Settings) -> anyhow::Result<()> {
     let purged = with_connection(&settings, |conn| Ok(crate::ops::purge::purge(conn)?)).await?;
     println!(
-        "purged {} expired sessions and {} old rate-limit rows",
-        purged.sessions, purged.rate_limits
+        "purged {} expired sessions, {} old rate-limit rows and {} {} kept for undo",
+        purged.sessions,
+        purged.rate_limits,
+        purged.deleted_items,
+        if purged.deleted_items == 1 {
+            "copy"
+        } else {
+            "copies"
+        }
     );
     Ok(())
 }

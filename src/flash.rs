@@ -9,6 +9,8 @@ use actix_web::cookie::{Cookie, Key, SameSite, time::Duration};
 use actix_web::dev::ResponseHead;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web_flash_messages::FlashMessage;
+
+use crate::domain::ids::DeletedItemId;
 use actix_web_flash_messages::storage::{
     CookieMessageStore, FlashMessageStore, LoadError, StoreError,
 };
@@ -22,6 +24,12 @@ pub fn info_at(place: &str, message: &str) {
 /// Like `info_at`, for a warning (something the user asked for did not happen).
 pub fn warning_at(place: &str, message: &str) {
     FlashMessage::warning(crate::layout::Flash::placed(place, message)).send();
+}
+
+/// Sends an info flash reporting a delete, with an "Undo" button that puts it back; beside
+/// the element `place` (`None`: at the top of the page).
+pub fn deleted(place: Option<&str>, message: &str, undo: DeletedItemId) {
+    FlashMessage::info(crate::layout::Flash::with_undo(place, message, undo.0)).send();
 }
 
 pub struct FlashCookie {

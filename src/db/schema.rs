@@ -54,6 +54,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    deleted_items (id) {
+        id -> Int4,
+        user_id -> Int4,
+        plan_id -> Int4,
+        activity_id -> Nullable<Int4>,
+        #[max_length = 255]
+        title -> Varchar,
+        plan_row -> Nullable<Jsonb>,
+        activity_rows -> Jsonb,
+        deleted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     plan_activities (id) {
         id -> Int4,
         plan_id -> Int4,
@@ -161,6 +175,7 @@ diesel::table! {
 }
 
 diesel::joinable!(archived_plan_activities -> archived_plans (plan_id));
+diesel::joinable!(deleted_items -> users (user_id));
 diesel::joinable!(plan_activities -> plans (plan_id));
 diesel::joinable!(plans -> users (user_id));
 diesel::joinable!(user_sessions -> users (user_id));
@@ -168,6 +183,7 @@ diesel::joinable!(user_sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     archived_plan_activities,
     archived_plans,
+    deleted_items,
     plan_activities,
     plans,
     rate_limits,

@@ -73,6 +73,10 @@ id_type!(
     /// `plan_activities.id`
     ActivityId
 );
+id_type!(
+    /// `deleted_items.id`: what "Undo" puts back
+    DeletedItemId
+);
 
 #[cfg(test)]
 mod tests {

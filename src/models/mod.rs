@@ -3,6 +3,7 @@
 //! `views` holds the joined read models of the staff pages and the account export.
 
 pub mod archive;
+pub mod deleted_item;
 pub mod plan;
 pub mod plan_activity;
 pub mod rate_limit;

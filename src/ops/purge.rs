@@ -1,10 +1,13 @@
-//! Removes what has expired: sessions past their expiry or ended, and rate-limit counters
-//! older than the retention. Run by `wayfare purge` and every hour inside `serve`.
+//! Removes what has expired: sessions past their expiry or ended, rate-limit counters
+//! older than the retention, and copies of deleted plans and activities past the undo
+//! window. Run by `wayfare purge` and every hour inside `serve`.
 
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 
-use crate::models::{rate_limit, user_session};
+use crate::db::Actor;
+use crate::models::{deleted_item, rate_limit, user_session};
+use crate::services::undo::UNDO_WINDOW;
 
 /// Rate-limit rows are kept this many days (the admin page shows today's).
 pub const RATE_LIMIT_RETENTION_DAYS: i64 = 30;
@@ -13,6 +16,7 @@ pub const RATE_LIMIT_RETENTION_DAYS: i64 = 30;
 pub struct Purged {
     pub sessions: usize,
     pub rate_limits: usize,
+    pub deleted_items: usize,
 }
 
 pub fn purge(conn: &mut PgConnection) -> QueryResult<Purged> {
@@ -20,9 +24,13 @@ pub fn purge(conn: &mut PgConnection) -> QueryResult<Purged> {
         let sessions = user_session::purge_expired(conn)?;
         let cutoff = (Utc::now() - TimeDelta::days(RATE_LIMIT_RETENTION_DAYS)).date_naive();
         let rate_limits = rate_limit::purge_before(conn, cutoff)?;
+        // Everyone's copies: row-level security shows them to staff only.
+        Actor::Staff.apply(conn)?;
+        let deleted_items = deleted_item::purge_older_than(conn, UNDO_WINDOW)?;
         Ok(Purged {
             sessions,
             rate_limits,
+            deleted_items,
         })
     })
 }
@@ -43,6 +51,7 @@ pub fn spawn_hourly(pool: crate::db::PgPool) {
                 Ok(Ok(purged)) => tracing::info!(
                     sessions = purged.sessions,
                     rate_limits = purged.rate_limits,
+                    deleted_items = purged.deleted_items,
                     "purged expired rows"
                 ),
                 Ok(Err(e)) => tracing::warn!(error = format!("{e:#}"), "hourly purge failed"),

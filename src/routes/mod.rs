@@ -105,6 +105,7 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(plans::delete_form))
             .route(web::post().to(plans::delete)),
     )
+    .service(resource("/undo/{id}").route(web::post().to(plans::undo)))
     .service(
         resource("/plans/{id}/details")
             .route(web::get().to(data::details_form))

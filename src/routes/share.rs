@@ -131,7 +131,7 @@ impl SharePage {
             shared.end_date,
             shared.activities.clone(),
         );
-        let budget = Budget::of(shared.budget.clone(), &itinerary);
+        let budget = Budget::of(shared.budget.clone(), &shared.currency, &itinerary);
         let calendar_url = state.link(&format!("{base}/calendar.ics"));
         SharePage {
             signed_in: visitor.user.is_some(),
@@ -141,7 +141,7 @@ impl SharePage {
                 shared.start_date,
                 shared.end_date,
             ),
-            day_chart: chart::chart(&budget.per_day),
+            day_chart: chart::chart(&budget.per_day, &budget.currency),
             map_json: map_json(&itinerary),
             tile_url: state.settings.tile_url.clone(),
             webcal_url: webcal(&calendar_url),

@@ -3,9 +3,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::domain::ids::{ActivityId, PlanId, UserId};
+use crate::domain::ids::{ActivityId, DeletedItemId, PlanId, UserId};
 
 use crate::domain::field_errors::FieldErrors;
+use crate::models::deleted_item;
 use crate::models::plan::Plan;
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 use crate::services::access::{self, Action};
@@ -91,18 +92,31 @@ pub fn update(
     Ok(ActivitySaved::Saved(saved))
 }
 
-/// Deletes an activity and closes the gap in its day; the plan and what was deleted.
+/// Deletes an activity, keeping a copy for "Undo", and closes the gap in its day.
 pub fn delete(
     conn: &mut PgConnection,
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
-) -> QueryResult<(Plan, PlanActivity)> {
+) -> QueryResult<Deleted> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
+    let undo = deleted_item::keep_activity(conn, user_id, plan_id, id)?;
     plan_activity::delete(conn, plan_id, id)?;
     plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
-    Ok((found.plan, activity))
+    Ok(Deleted {
+        plan: found.plan,
+        activity,
+        undo,
+    })
+}
+
+/// An activity just deleted, and how to undo that (`services::undo`).
+#[derive(Debug)]
+pub struct Deleted {
+    pub plan: Plan,
+    pub activity: PlanActivity,
+    pub undo: DeletedItemId,
 }
 
 /// Ticks an activity off, or back on; the day it is on.

@@ -13,3 +13,4 @@ pub mod login;
 pub mod plans;
 pub mod sharing;
 pub mod staff;
+pub mod undo;

@@ -3,12 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::domain::ids::{PlanId, UserId};
+use crate::domain::ids::{DeletedItemId, PlanId, UserId};
 use serde_json::Value;
 
 use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
 use crate::domain::plan::ValidPlan;
+use crate::models::deleted_item;
 use crate::models::plan::{self, NewPlan, Plan, PlanChanges};
 use crate::models::plan_activity::{self, PlanActivity};
 use crate::services::access::{self, Action};
@@ -141,9 +142,10 @@ pub fn set_workflow(
     Ok(())
 }
 
-/// Deletes the plan and its activities.
-pub fn delete(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<()> {
+/// Deletes the plan and its activities, keeping a copy for "Undo"; the copy's id.
+pub fn delete(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<DeletedItemId> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
+    let undo = deleted_item::keep_plan(conn, user_id, id)?;
     plan::delete_for_user(conn, found.owner_id(), id)?;
-    Ok(())
+    Ok(undo)
 }

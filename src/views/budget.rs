@@ -5,12 +5,14 @@ use std::collections::BTreeMap;
 
 use bigdecimal::{BigDecimal, Zero};
 
-use crate::domain::money::display;
 use crate::views::chart::Spend;
 use crate::views::itinerary::Itinerary;
+use crate::views::money::amount;
 
 #[derive(Debug)]
 pub struct Budget {
+    /// The plan's currency code, for showing amounts.
+    pub currency: String,
     pub budget: Option<BigDecimal>,
     pub estimated: BigDecimal,
     pub actual: BigDecimal,
@@ -28,7 +30,7 @@ impl Budget {
         !self.estimated.is_zero() || !self.actual.is_zero()
     }
 
-    pub fn of(budget: Option<BigDecimal>, itinerary: &Itinerary) -> Budget {
+    pub fn of(budget: Option<BigDecimal>, currency: &str, itinerary: &Itinerary) -> Budget {
         let all = || {
             itinerary
                 .days
@@ -80,6 +82,7 @@ impl Budget {
             })
             .collect();
         Budget {
+            currency: currency.to_string(),
             budget,
             estimated,
             actual,
@@ -99,19 +102,27 @@ impl Budget {
             .is_some_and(|b| self.estimated > *b || self.actual > *b)
     }
 
+    pub fn amount(&self, value: &BigDecimal) -> String {
+        amount(value, &self.currency)
+    }
     pub fn budget_text(&self) -> String {
-        self.budget.as_ref().map_or_else(|| "—".into(), display)
+        self.budget
+            .as_ref()
+            .map_or_else(|| "—".into(), |b| self.amount(b))
     }
     pub fn estimated_text(&self) -> String {
-        display(&self.estimated)
+        self.amount(&self.estimated)
     }
     pub fn actual_text(&self) -> String {
-        display(&self.actual)
+        self.amount(&self.actual)
     }
+    /// What is left, or by how much the spend is over ("€20.00 over").
     pub fn remaining_text(&self) -> String {
-        self.remaining()
-            .as_ref()
-            .map_or_else(|| "—".into(), display)
+        match self.remaining() {
+            None => "—".into(),
+            Some(r) if r < BigDecimal::zero() => format!("{} over", self.amount(&-r)),
+            Some(r) => self.amount(&r),
+        }
     }
     pub fn remaining_negative(&self) -> bool {
         self.remaining().is_some_and(|r| r < BigDecimal::zero())
@@ -138,10 +149,10 @@ mod tests {
                 activity(3, Some("2026-07-02"), "attraction", "100.00", "120.00"),
             ],
         );
-        let budget = Budget::of(Some(BigDecimal::from_str("200").unwrap()), &it);
-        assert_eq!(budget.estimated_text(), "100.30");
-        assert_eq!(budget.actual_text(), "120.30");
-        assert_eq!(budget.remaining_text(), "79.70");
+        let budget = Budget::of(Some(BigDecimal::from_str("200").unwrap()), "EUR", &it);
+        assert_eq!(budget.estimated_text(), "€100.30");
+        assert_eq!(budget.actual_text(), "€120.30");
+        assert_eq!(budget.remaining_text(), "€79.70");
         assert!(!budget.over_budget());
         // 200 over 2 days: day 2 spent 120 > 100.
         assert_eq!(
@@ -154,7 +165,7 @@ mod tests {
             .find(|t| t.label == "attraction")
             .unwrap();
         assert!(attraction.over, "actual above estimate");
-        let chart = chart(&budget.per_day);
+        let chart = chart(&budget.per_day, "EUR");
         assert_eq!(chart.rows[1].actual_width, BAR_AREA);
         assert_eq!(chart.rows[1].estimated_width, 300);
     }

@@ -2,7 +2,7 @@
 
 use bigdecimal::{BigDecimal, ToPrimitive, Zero};
 
-use crate::domain::money::display;
+use crate::views::money::amount;
 
 /// Estimated and actual spend of a group of activities.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,15 +12,6 @@ pub struct Spend {
     pub actual: BigDecimal,
     /// Marked in the page: over its share of the budget (days) or over its estimate (types).
     pub over: bool,
-}
-
-impl Spend {
-    pub fn estimated_text(&self) -> String {
-        display(&self.estimated)
-    }
-    pub fn actual_text(&self) -> String {
-        display(&self.actual)
-    }
 }
 
 /// A horizontal bar chart: estimated and actual per row, scaled to the largest value.
@@ -43,7 +34,8 @@ pub struct ChartRow {
 pub const BAR_AREA: u32 = 360;
 const ROW_HEIGHT: u32 = 34;
 
-pub fn chart(rows: &[Spend]) -> Chart {
+/// `currency`: the code amounts are shown in.
+pub fn chart(rows: &[Spend], currency: &str) -> Chart {
     let max = rows
         .iter()
         .flat_map(|r| [&r.estimated, &r.actual])
@@ -69,8 +61,8 @@ pub fn chart(rows: &[Spend]) -> Chart {
                 y: i as u32 * ROW_HEIGHT + 4,
                 estimated_width: width(&r.estimated),
                 actual_width: width(&r.actual),
-                estimated: display(&r.estimated),
-                actual: display(&r.actual),
+                estimated: amount(&r.estimated, currency),
+                actual: amount(&r.actual, currency),
                 over: r.over,
             })
             .collect(),

@@ -7,5 +7,6 @@ pub mod chart;
 pub mod dashboard;
 pub mod itinerary;
 pub mod map;
+pub mod money;
 pub mod session;
 pub mod shared;

@@ -74,7 +74,7 @@ pub const BOOKING_DETAILS: &[&str] = &[
     "FLIGHT-CONF-77",
 ];
 /// Costs the plan holds.
-pub const PLAN_COSTS: &[&str] = &["4321.09", "77.70", "300.77"];
+pub const PLAN_COSTS: &[&str] = &["432.19", "77.70", "300.77"];
 /// Strings no reader ever gets: preferences and accessibility needs, unknown keys at every
 /// level, and activity metadata of an unexpected shape.
 pub const NEVER_SHARED: &[&str] = &[
@@ -99,7 +99,7 @@ pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i3
     let (owner, plan, token) = shared_plan(
         app,
         &crate::support::unique("owner"),
-        &[("budget", "4321.09"), ("title", "Everything trip")],
+        &[("budget", "432.19"), ("title", "Everything trip")],
     )
     .await;
     add_activity(

@@ -190,14 +190,12 @@ pub fn toggle_completed(
     .execute(conn)
 }
 
-/// Gives one day's activities the positions 0, 1, 2… in the order of `ids`; activities of
-/// that day missing from `ids` follow in their current order. Call with the plan locked.
-pub fn renumber_day(
+/// One day's activities (`None`: not scheduled), in their order.
+pub fn day_ids(
     conn: &mut PgConnection,
     plan_id: PlanId,
     date: Option<chrono::NaiveDate>,
-    ids: &[ActivityId],
-) -> QueryResult<()> {
+) -> QueryResult<Vec<ActivityId>> {
     let query = plan_activities::table
         .filter(plan_activities::plan_id.eq(plan_id))
         .select(plan_activities::id)
@@ -206,11 +204,22 @@ pub fn renumber_day(
             plan_activities::id.asc(),
         ))
         .into_boxed();
-    let current: Vec<ActivityId> = match date {
+    match date {
         Some(d) => query.filter(plan_activities::scheduled_date.eq(d)),
         None => query.filter(plan_activities::scheduled_date.is_null()),
     }
-    .load(conn)?;
+    .load(conn)
+}
+
+/// Gives one day's activities the positions 0, 1, 2… in the order of `ids`; activities of
+/// that day missing from `ids` follow in their current order. Call with the plan locked.
+pub fn renumber_day(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    date: Option<chrono::NaiveDate>,
+    ids: &[ActivityId],
+) -> QueryResult<()> {
+    let current = day_ids(conn, plan_id, date)?;
     let ordered: Vec<ActivityId> = ids
         .iter()
         .copied()

@@ -250,7 +250,7 @@ pub async fn create(
 }
 
 /// To the activity's card on the plan page, with `message` beside it.
-fn to_card(plan_id: PlanId, id: ActivityId, message: Option<&str>) -> HttpResponse {
+pub(super) fn to_card(plan_id: PlanId, id: ActivityId, message: Option<&str>) -> HttpResponse {
     let card = format!("activity-{id}");
     if let Some(message) = message {
         flash::info_at(&card, message);
@@ -359,14 +359,16 @@ pub async fn delete(
     path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
-    let (plan, deleted) = db
+    let deleted = db
         .write_as(Actor::User(user_id), move |conn| {
             Ok(activities::delete(conn, user_id, plan_id, id)?)
         })
         .await?;
     // Beside the section it was in, where the user is looking.
-    let section = section_id(plan.start_date, plan.end_date, deleted.scheduled_date);
-    flash::info_at(&section, &format!("“{}” is deleted.", deleted.title));
+    let (plan, activity) = (&deleted.plan, &deleted.activity);
+    let section = section_id(plan.start_date, plan.end_date, activity.scheduled_date);
+    let message = format!("“{}” is deleted.", activity.title);
+    flash::deleted(Some(&section), &message, deleted.undo);
     Ok(see_other(&format!("/plans/{plan_id}#{section}")))
 }
 

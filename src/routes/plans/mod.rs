@@ -17,20 +17,23 @@ use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
-use crate::domain::ids::{ActivityId, PlanId};
+use crate::domain::ids::{ActivityId, DeletedItemId, PlanId};
 use crate::domain::money::Money;
-use crate::domain::plan::{CURRENCIES, PlanInput, ValidPlan, Visibility};
+use crate::domain::plan::{PlanInput, ValidPlan, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
+use crate::flash;
 use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, Saved, Workflow};
+use crate::services::undo::{self, NotRestored, Restored};
 use crate::state::AppState;
 use crate::views::budget::Budget;
 use crate::views::chart::{self, Chart};
 use crate::views::itinerary::{self, Itinerary, TripTime, numbering};
 use crate::views::map::map_json;
+use crate::views::money::{CURRENCY_PICKER, CurrencyPicker};
 
 // ---------------------------------------------------------------- list
 
@@ -235,7 +238,7 @@ struct FormPage {
     plan_id: Option<PlanId>,
     form: PlanForm,
     errors: FieldErrors,
-    currencies: &'static [&'static str],
+    currencies: &'static CurrencyPicker,
     /// The plan as someone else saved it meanwhile (the 409 page).
     newer: Option<Plan>,
 }
@@ -247,7 +250,7 @@ impl FormPage {
             plan_id,
             form,
             errors,
-            currencies: &CURRENCIES,
+            currencies: &CURRENCY_PICKER,
             newer: None,
         }
     }
@@ -351,15 +354,15 @@ pub async fn show(
         })
         .await?;
     let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, activities);
-    let budget = Budget::of(plan.budget.clone(), &itinerary);
+    let budget = Budget::of(plan.budget.clone(), plan.currency_or_default(), &itinerary);
     let verified = current.user.is_verified;
     let data = PlanData::from_value(plan.plan_data.as_ref());
     render(&ShowPage {
         layout: current.layout,
         today: itinerary::today_on_trip(&itinerary, data.timezone.as_deref()),
         data,
-        day_chart: chart::chart(&budget.per_day),
-        type_chart: chart::chart(&budget.per_type),
+        day_chart: chart::chart(&budget.per_day, &budget.currency),
+        type_chart: chart::chart(&budget.per_type, &budget.currency),
         map_json: map_json(&itinerary),
         tile_url: state.settings.tile_url.clone(),
         share_url: plan
@@ -550,10 +553,58 @@ pub async fn delete(
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    db.write_as(Actor::User(user_id), move |conn| {
-        Ok(plans::delete(conn, user_id, id)?)
-    })
-    .await?;
-    FlashMessage::info("The plan and its activities are deleted.").send();
+    let undo = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(plans::delete(conn, user_id, id)?)
+        })
+        .await?;
+    flash::deleted(None, "The plan and its activities are deleted.", undo);
     Ok(see_other("/plans"))
+}
+
+/// "Undo" on a delete's message: the plan or activity comes back where it was.
+pub async fn undo(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<DeletedItemId>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let outcome = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(undo::undo(conn, user_id, id)?)
+        })
+        .await?;
+    Ok(match outcome {
+        Ok(Restored::Plan {
+            id,
+            title,
+            activities,
+        }) => {
+            let with = match activities {
+                0 => String::new(),
+                1 => ", with its activity".into(),
+                n => format!(", with its {n} activities"),
+            };
+            FlashMessage::info(format!("“{title}” is back{with}.")).send();
+            see_other(&format!("/plans/{id}"))
+        }
+        Ok(Restored::Activity { plan_id, id, title }) => {
+            activities::to_card(plan_id, id, Some(&format!("“{title}” is back.")))
+        }
+        Err(NotRestored::PlanGone { title }) => {
+            FlashMessage::warning(format!(
+                "“{title}” cannot come back: its plan has been deleted since."
+            ))
+            .send();
+            see_other("/plans")
+        }
+        Err(NotRestored::TooLate) => {
+            FlashMessage::warning(format!(
+                "This can no longer be undone: a delete can be undone for {} minutes, once.",
+                undo::UNDO_WINDOW.as_secs() / 60
+            ))
+            .send();
+            see_other("/plans")
+        }
+    })
 }

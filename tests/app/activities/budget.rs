@@ -83,28 +83,28 @@ async fn budget_sums_are_exact_per_plan_day_and_type_and_overspending_stands_out
     assert_eq!(
         figures(&page),
         [
-            ("Budget".into(), "10.00".into()),
-            ("Estimated".into(), "4.30".into()),
-            ("Spent".into(), "6.30".into()),
-            ("Remaining".into(), "3.70".into()),
+            ("Budget".into(), "€10.00".into()),
+            ("Estimated".into(), "€4.30".into()),
+            ("Spent".into(), "€6.30".into()),
+            ("Remaining".into(), "€3.70".into()),
         ]
     );
     assert!(page.contains("Budget <small class=\"muted\">EUR</small>"));
     let rows = chart_rows(&page);
     assert!(
-        rows.contains(&("Day 1 (Wed 1 Jul)".into(), "0.30".into(), "0.30".into())),
+        rows.contains(&("Day 1 (Wed 1 Jul)".into(), "€0.30".into(), "€0.30".into())),
         "{rows:?}"
     );
     assert!(
-        rows.contains(&("Day 2 (Thu 2 Jul)".into(), "4.00".into(), "6.00".into())),
+        rows.contains(&("Day 2 (Thu 2 Jul)".into(), "€4.00".into(), "€6.00".into())),
         "{rows:?}"
     );
     assert!(
-        rows.contains(&("restaurant".into(), "0.30".into(), "0.30".into())),
+        rows.contains(&("restaurant".into(), "€0.30".into(), "€0.30".into())),
         "0.10 + 0.20 is 0.30: {rows:?}"
     );
-    assert!(rows.contains(&("attraction".into(), "4.00".into(), "6.00".into())));
-    assert!(rows.contains(&("activity".into(), "0.00".into(), "0.00".into())));
+    assert!(rows.contains(&("attraction".into(), "€4.00".into(), "€6.00".into())));
+    assert!(rows.contains(&("activity".into(), "€0.00".into(), "€0.00".into())));
     // Day 2 spent 6.00 of its 5.00; the attractions cost more than estimated.
     assert_eq!(marked_over(&page), ["Day 2 (Thu 2 Jul)", "attraction"]);
     assert!(
@@ -118,14 +118,14 @@ async fn budget_sums_are_exact_per_plan_day_and_type_and_overspending_stands_out
     assert_eq!(
         figures(&page),
         [
-            ("Budget".into(), "10.00".into()),
-            ("Estimated".into(), "14.29".into()),
-            ("Spent".into(), "11.30".into()),
-            ("Remaining".into(), "-1.30".into()),
+            ("Budget".into(), "€10.00".into()),
+            ("Estimated".into(), "€14.29".into()),
+            ("Spent".into(), "€11.30".into()),
+            ("Remaining".into(), "€1.30 over".into()),
         ]
     );
     let over = texts(&page, ".budget-figures strong.over");
-    assert_eq!(over, ["14.29", "-1.30"]);
+    assert_eq!(over, ["€14.29", "€1.30 over"]);
     assert_eq!(
         marked_over(&page),
         ["Day 1 (Wed 1 Jul)", "Day 2 (Thu 2 Jul)", "attraction"]
@@ -140,10 +140,10 @@ async fn budget_sums_are_exact_per_plan_day_and_type_and_overspending_stands_out
     )
     .await;
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
-    assert_eq!(figures(&page)[2].1, "11.31");
+    assert_eq!(figures(&page)[2].1, "€11.31");
     let rows = chart_rows(&page);
     assert!(
-        rows.contains(&("other".into(), "0.00".into(), "0.01".into())),
+        rows.contains(&("other".into(), "€0.00".into(), "€0.01".into())),
         "{rows:?}"
     );
 

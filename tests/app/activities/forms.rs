@@ -385,7 +385,7 @@ async fn the_second_of_two_activity_edits_from_one_version_is_a_409_that_keeps_t
     );
     let conflict = crate::plans::texts(&html, ".conflict").join(" ");
     assert!(conflict.contains("“Laptop edit”"), "{conflict}");
-    assert!(conflict.contains("estimated 20.00"), "{conflict}");
+    assert!(conflict.contains("estimated €20.00"), "{conflict}");
     let newer = field_value(&html, "version").unwrap();
     assert_ne!(newer, version);
 

@@ -84,8 +84,8 @@ async fn the_itinerary_shows_every_day_with_its_weekday_and_strays_apart() {
         "90 min",
         "restaurant",
         "Time Out Market",
-        "Estimated 25.00",
-        "Spent 23.40",
+        "Estimated €25.00",
+        "Spent €23.40",
     ] {
         assert!(timed.contains(shown), "{shown} in {timed}");
     }

@@ -1,5 +1,6 @@
-//! `wayfare purge` and the purge inside `serve`: expired and ended sessions and old
-//! rate-limit counters go; live sessions and recent counters stay.
+//! `wayfare purge` and the purge inside `serve`: expired and ended sessions, old
+//! rate-limit counters and deletes past their undo window go; live sessions, recent
+//! counters and deletes that can still be undone stay.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -37,6 +38,19 @@ fn add_counter(app: &TestApp, identifier: &str, days_ago: i32) {
     )));
 }
 
+/// A copy of a deleted activity, kept for undo, deleted `minutes_ago`.
+fn add_deleted(app: &TestApp, user: UserId, title: &str, minutes_ago: i32) {
+    app.exec(
+        diesel::sql_query(
+            "INSERT INTO deleted_items (user_id, plan_id, activity_id, title, activity_rows, \
+             deleted_at) VALUES ($1, 1, 1, $2, '[]', now() - make_interval(mins => $3))",
+        )
+        .bind::<Integer, _>(user)
+        .bind::<diesel::sql_types::Text, _>(title)
+        .bind::<Integer, _>(minutes_ago),
+    );
+}
+
 #[tokio::test]
 async fn purge_removes_expired_and_ended_sessions_and_old_counters_and_keeps_the_rest() {
     let app = spawn_app().await;
@@ -49,12 +63,20 @@ async fn purge_removes_expired_and_ended_sessions_and_old_counters_and_keeps_the
     add_counter(&app, "four-weeks", 29);
     add_counter(&app, "last-month", 31);
     add_counter(&app, "last-year", 400);
+    add_deleted(&app, user.id, "can still come back", 14);
+    add_deleted(&app, user.id, "too late", 16);
 
     let out = wayfare(&["purge"], &[("DATABASE_URL", &app.db.url)]).ok();
     assert!(
-        out.contains("purged 2 expired sessions and 2 old rate-limit rows"),
+        out.contains("purged 2 expired sessions, 2 old rate-limit rows and 1 copy kept for undo"),
         "{out}"
     );
+    let kept: Vec<String> = app
+        .rows_of("deleted_items")
+        .into_iter()
+        .map(|row| row["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kept, ["can still come back"]);
     assert_eq!(
         app.sessions()
             .into_iter()
@@ -79,7 +101,7 @@ async fn purge_removes_expired_and_ended_sessions_and_old_counters_and_keeps_the
 
     let again = wayfare(&["purge"], &[("DATABASE_URL", &app.db.url)]).ok();
     assert!(
-        again.contains("purged 0 expired sessions and 0 old rate-limit rows"),
+        again.contains("purged 0 expired sessions, 0 old rate-limit rows and 0 copies kept"),
         "{again}"
     );
 }

@@ -47,7 +47,7 @@ async fn the_second_of_two_edits_from_one_version_is_a_409_that_keeps_the_typing
     let conflict = texts(&html, ".conflict").join(" ");
     assert!(conflict.contains("Someone changed this plan"), "{conflict}");
     assert!(conflict.contains("Laptop title"), "{conflict}");
-    assert!(conflict.contains("900.00 EUR"), "{conflict}");
+    assert!(conflict.contains("€900.00"), "{conflict}");
     let newer = field_value(&html, "version").unwrap();
     assert_ne!(newer, version, "the form now carries the newer version");
 

@@ -108,7 +108,7 @@ async fn the_list_shows_newest_change_first_with_dates_status_budget_and_activit
         cards[1].contains("Oslo")
             && cards[1].contains("1 Jul 2026 – 5 Jul 2026")
             && cards[1].contains("1 activity ")
-            && cards[1].contains("budget 1250.50 EUR"),
+            && cards[1].contains("budget €1,250.50"),
         "{}",
         cards[1]
     );

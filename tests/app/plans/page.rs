@@ -174,7 +174,7 @@ async fn messages_appear_beside_what_the_traveller_acted_on() {
     assert_is_redirect_to(&response, &format!("/plans/{plan}#day-2026-07-02"));
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
     assert_eq!(
-        texts(&page, "#day-2026-07-02 .flash"),
+        texts(&page, "#day-2026-07-02 .flash > span"),
         ["“Livraria Lello” is deleted."]
     );
 
@@ -193,7 +193,7 @@ async fn messages_appear_beside_what_the_traveller_acted_on() {
     assert_is_redirect_to(&response, &format!("/plans/{plan}#outside"));
     let page = t.browser.get_html(&format!("/plans/{plan}")).await;
     assert_eq!(
-        texts(&page, "#outside .flash"),
+        texts(&page, "#outside .flash > span"),
         ["“Early train” is deleted."]
     );
 }

@@ -15,7 +15,7 @@ use crate::plans::{XSS, add_activity, assert_no_injected_markup, texts};
 use crate::support::spawn_app;
 
 /// Strings of the plan that only costs or bookings reveal.
-const COSTS: &[&str] = &["4321.09", "77.70", "88.80", "12.34"];
+const COSTS: &[&str] = &["432.19", "77.70", "88.80", "12.34"];
 const BOOKINGS: &[&str] = &[
     "CONF-SECRET-1",
     "ProviderSecret",
@@ -32,7 +32,7 @@ async fn plan_with_secrets(app: &TestApp) -> (crate::plans::Traveller, i32, Stri
     let (owner, plan, token) = shared_plan(
         app,
         "owner_username",
-        &[("budget", "4321.09"), ("title", "Secret-laden trip")],
+        &[("budget", "432.19"), ("title", "Secret-laden trip")],
     )
     .await;
     add_activity(
@@ -106,7 +106,7 @@ async fn hidden_costs_and_bookings_never_reach_the_shared_page_or_calendar() {
     let data = app.plan_row(plan).unwrap().plan_data.unwrap();
     assert_eq!(data.get("sharing"), None, "both hidden by default");
     let owners_page = owner.browser.get_html(&format!("/plans/{plan}")).await;
-    assert!(owners_page.contains("4321.09") && owners_page.contains("FLIGHT-SECRET-9"));
+    assert!(owners_page.contains("432.19") && owners_page.contains("FLIGHT-SECRET-9"));
 
     for (view, text) in share_views(&app, &token).await {
         for secret in COSTS.iter().chain(BOOKINGS) {
@@ -173,12 +173,12 @@ async fn shared_costs_and_bookings_appear_when_the_owner_allows_them() {
             assert!(
                 items
                     .iter()
-                    .any(|i| i.contains("Only spent") && i.contains("Spent 12.34")),
+                    .any(|i| i.contains("Only spent") && i.contains("Spent €12.34")),
                 "{items:?}"
             );
             assert!(
                 items.iter().any(|i| i.contains("Hotel check-in")
-                    && i.contains("Estimated 77.70 · Spent 88.80")
+                    && i.contains("Estimated €77.70 · Spent €88.80")
                     && i.contains("Confirmation CONF-SECRET-1")
                     && i.contains("contact@hotel.example")),
                 "{items:?}"

@@ -146,7 +146,7 @@ impl TestApp {
 }
 
 /// Every table, in the order snapshots list them.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 8] = [
     "users",
     "user_sessions",
     "rate_limits",
@@ -154,10 +154,11 @@ pub const TABLES: [&str; 7] = [
     "plan_activities",
     "archived_plans",
     "archived_plan_activities",
+    "deleted_items",
 ];
 
 /// Each table and the constant query that dumps it in id order.
-pub const DUMPS: [(&str, &str); 7] = [
+pub const DUMPS: [(&str, &str); 8] = [
     (
         "users",
         "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM users r",
@@ -185,5 +186,9 @@ pub const DUMPS: [(&str, &str); 7] = [
     (
         "archived_plan_activities",
         "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM archived_plan_activities r",
+    ),
+    (
+        "deleted_items",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM deleted_items r",
     ),
 ];

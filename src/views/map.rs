@@ -9,7 +9,9 @@ pub fn map_json(itinerary: &Itinerary) -> String {
     let point = |n: usize, a: &PlanActivity| {
         Some(serde_json::json!({
             "n": n,
+            "id": a.id,
             "title": a.title,
+            "time": time_range(a),
             "lat": a.latitude.as_ref()?.to_string().parse::<f64>().ok()?,
             "lng": a.longitude.as_ref()?.to_string().parse::<f64>().ok()?,
         }))
@@ -37,4 +39,13 @@ pub fn map_json(itinerary: &Itinerary) -> String {
         .collect();
     days.push(others);
     serde_json::json!({ "days": days }).to_string()
+}
+
+/// The popup's time, written as on the activity's card ("08:00–09:30").
+fn time_range(a: &PlanActivity) -> Option<String> {
+    let start = a.start_time?.format("%H:%M");
+    Some(match a.end_time {
+        Some(end) => format!("{start}–{}", end.format("%H:%M")),
+        None => start.to_string(),
+    })
 }

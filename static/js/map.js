@@ -4,7 +4,9 @@
   'use strict';
   if (!window.L) return;
   var ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
-  var COLOURS = ['#1d6fa5', '#b3261e', '#1e7a3a', '#8e44ad', '#d35400', '#16a085', '#7f8c8d'];
+  // Markers this close (about a metre) would hide each other: each further one is drawn
+  // SPREAD pixels away around the first, at any zoom.
+  var SPREAD = 28;
 
   function baseMap(el) {
     el.hidden = false;
@@ -13,8 +15,40 @@
     return map;
   }
 
-  function numberIcon(n) {
-    return L.divIcon({ className: 'map-number', html: String(n), iconSize: [26, 26], iconAnchor: [13, 13] });
+  // The map is one tab stop (its container: arrow keys pan, +/- zoom); the list beside it
+  // is the keyboard way to each activity, so the controls' links leave the tab order.
+  function oneTabStop(map, el, name) {
+    el.setAttribute('role', 'region');
+    el.setAttribute('aria-label', name);
+    el.querySelectorAll('.leaflet-control-container a').forEach(function (a) { a.tabIndex = -1; });
+  }
+
+  function dayColour(i) {
+    return getComputedStyle(document.documentElement).getPropertyValue('--wayfare-day-' + (i % 7)).trim();
+  }
+
+  function numberIcon(p, dayIndex, offset) {
+    var className = 'map-number' + (dayIndex === null ? '' : ' day-colour-' + (dayIndex % 7));
+    return L.divIcon({ className: className, html: String(p.n), iconSize: [26, 26], iconAnchor: [13 - offset[0], 13 - offset[1]] });
+  }
+
+  function popup(p) {
+    var box = document.createElement('div');
+    var title = document.createElement('strong');
+    title.textContent = p.n + '. ' + p.title;
+    box.appendChild(title);
+    if (p.time) {
+      box.appendChild(document.createElement('br'));
+      box.appendChild(document.createTextNode(p.time));
+    }
+    if (document.getElementById('activity-' + p.id)) {
+      var link = document.createElement('a');
+      link.href = '#activity-' + p.id;
+      link.textContent = 'Go to ' + p.title + ' in the itinerary';
+      box.appendChild(document.createElement('br'));
+      box.appendChild(link);
+    }
+    return box;
   }
 
   var planEl = document.getElementById('map');
@@ -25,21 +59,28 @@
     if (points.length) {
       var map = baseMap(planEl);
       var bounds = [];
+      var seen = {};
       data.days.forEach(function (day, i) {
+        var lastIsUnscheduled = i === data.days.length - 1;
+        var dayIndex = lastIsUnscheduled ? null : i;
         var line = [];
         day.forEach(function (p) {
-          var label = document.createElement('span');
-          label.textContent = p.n + '. ' + p.title;
-          L.marker([p.lat, p.lng], { icon: numberIcon(p.n), title: p.title }).bindPopup(label).addTo(map);
+          var place = p.lat.toFixed(5) + ',' + p.lng.toFixed(5);
+          var before = seen[place] || 0;
+          seen[place] = before + 1;
+          var angle = before * 2.4;
+          var offset = before ? [Math.round(SPREAD * Math.cos(angle)), Math.round(SPREAD * Math.sin(angle))] : [0, 0];
+          L.marker([p.lat, p.lng], { icon: numberIcon(p, dayIndex, offset), title: p.n + '. ' + p.title, keyboard: false })
+            .bindPopup(popup(p)).addTo(map);
           line.push([p.lat, p.lng]);
           bounds.push([p.lat, p.lng]);
         });
-        var lastIsUnscheduled = i === data.days.length - 1;
         if (line.length > 1 && !lastIsUnscheduled) {
-          L.polyline(line, { color: COLOURS[i % COLOURS.length], weight: 3, opacity: 0.8 }).addTo(map);
+          L.polyline(line, { color: dayColour(i), weight: 3, opacity: 0.8 }).addTo(map);
         }
       });
       map.fitBounds(bounds, { padding: [30, 30], maxZoom: 15 });
+      oneTabStop(map, planEl, 'Map of the numbered activities; the itinerary lists the same numbers');
     }
   }
 

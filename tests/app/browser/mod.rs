@@ -12,13 +12,15 @@ mod deactivation;
 mod map;
 mod oauth;
 mod traveller;
+mod walk;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use wayfare::db::schema::plan_activities;
 
-use crate::support::{TestApp, WAIT, date, spawn_app_with};
+use crate::support::{Chrome, TestApp, WAIT, date, spawn_app_with};
 
 /// Map tiles from the app itself (they 404): the machine is offline and the tests must
 /// send nothing anywhere else.
@@ -63,4 +65,25 @@ fn day(app: &TestApp, plan: i32, day: &str) -> Vec<String> {
             .order((a::order_index, a::id))
             .select(a::title),
     )
+}
+
+/// The whole page as a PNG, `width` px wide.
+pub(super) async fn screenshot(chrome: &Chrome, name: &str, width: u32) {
+    let height = chrome
+        .js("return document.documentElement.scrollHeight")
+        .await
+        .as_u64()
+        .unwrap_or(900)
+        .clamp(600, 6000) as u32;
+    chrome.resize(width, height).await;
+    let png = chrome.client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
+    chrome.resize(width, 900).await;
+}
+
+/// Where screenshots and printed pages go, for a person to look at.
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

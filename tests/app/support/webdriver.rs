@@ -106,6 +106,16 @@ impl Driver {
 
     /// A new browser with a profile of its own (no cookies, no cache), `width` px wide.
     pub async fn browser(&self, app: &TestApp, width: u32) -> Chrome {
+        self.browser_with(app, width, Scripts::On).await
+    }
+
+    /// The same, with the pages' scripts blocked, as for a reader who turned them off
+    /// (WebDriver's own scripts still run, so tests can look at the page).
+    pub async fn browser_without_scripts(&self, app: &TestApp, width: u32) -> Chrome {
+        self.browser_with(app, width, Scripts::Off).await
+    }
+
+    async fn browser_with(&self, app: &TestApp, width: u32, scripts: Scripts) -> Chrome {
         let profile = std::env::temp_dir().join(unique("wayfare-chrome-"));
         std::fs::create_dir_all(&profile).unwrap();
         self.profiles.lock().unwrap().push(profile.clone());
@@ -135,6 +145,9 @@ impl Driver {
             "goog:chromeOptions": {
                 "binary": self.chromium.display().to_string(),
                 "args": args,
+                "prefs": {
+                    "profile.managed_default_content_settings.javascript": scripts as u8,
+                },
             },
         });
         let Value::Object(capabilities) = capabilities else {
@@ -169,4 +182,11 @@ impl Drop for Driver {
             let _ = std::fs::remove_dir_all(profile);
         }
     }
+}
+
+/// Chromium's content setting for the pages' scripts: 1 allows them, 2 blocks them.
+#[derive(Clone, Copy)]
+enum Scripts {
+    On = 1,
+    Off = 2,
 }

@@ -17,7 +17,7 @@ use crate::domain::ids::{ActivityId, PlanId};
 use crate::error::AppError;
 use crate::formats::ics::{self, Calendar};
 use crate::models::plan::{self, ExploreFilter, PAGE_SIZE, Plan};
-use crate::models::plan_activity;
+use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{Layout, see_other};
 use crate::routes::plans::files::ics_response;
 use crate::services::plans;
@@ -121,6 +121,11 @@ impl SharePage {
     fn number(&self, id: &ActivityId) -> usize {
         numbering(&self.itinerary).get(id).copied().unwrap_or(0)
     }
+
+    /// The id of an activity's card, by its number: the share page shows no database ids.
+    fn card_id(&self, a: &PlanActivity) -> String {
+        format!("stop-{}", self.number(&a.id))
+    }
 }
 
 impl SharePage {
@@ -142,7 +147,7 @@ impl SharePage {
                 shared.end_date,
             ),
             day_chart: chart::chart(&budget.per_day, &budget.currency),
-            map_json: map_json(&itinerary),
+            map_json: map_json(&itinerary, |_, n| format!("stop-{n}")),
             tile_url: state.settings.tile_url.clone(),
             webcal_url: webcal(&calendar_url),
             calendar_url,

@@ -4,12 +4,13 @@ use crate::models::plan_activity::PlanActivity;
 use crate::views::itinerary::Itinerary;
 
 /// Activities with coordinates, numbered in itinerary order, grouped by day for one line
-/// per day.
-pub fn map_json(itinerary: &Itinerary) -> String {
+/// per day; `card` names the element id of an activity's card from the activity and its
+/// number (the share page's cards go by number: it shows no database ids).
+pub fn map_json(itinerary: &Itinerary, card: fn(&PlanActivity, usize) -> String) -> String {
     let point = |n: usize, a: &PlanActivity| {
         Some(serde_json::json!({
             "n": n,
-            "id": a.id,
+            "card": card(a, n),
             "title": a.title,
             "time": time_range(a),
             "lat": a.latitude.as_ref()?.to_string().parse::<f64>().ok()?,

@@ -41,9 +41,9 @@
       box.appendChild(document.createElement('br'));
       box.appendChild(document.createTextNode(p.time));
     }
-    if (document.getElementById('activity-' + p.id)) {
+    if (document.getElementById(p.card)) {
       var link = document.createElement('a');
-      link.href = '#activity-' + p.id;
+      link.href = '#' + p.card;
       link.textContent = 'Go to ' + p.title + ' in the itinerary';
       box.appendChild(document.createElement('br'));
       box.appendChild(link);

@@ -76,7 +76,7 @@ fn every_migration_reverts_and_reapplies_to_an_identical_schema() {
     assert_eq!(schema_dump(&mut conn), before);
 }
 
-const MIGRATIONS_COUNT: usize = 11;
+const MIGRATIONS_COUNT: usize = 12;
 
 /// A session of a user with the key `k`: the second one is refused.
 const NEW_SESSION: &str =

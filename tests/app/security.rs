@@ -53,6 +53,8 @@ pub struct Ids {
     pub user: String,
     pub session: String,
     pub archived: String,
+    /// A delete of the victim's that "Undo" could put back.
+    pub deleted: String,
     pub share_token: String,
     pub mail_token: String,
     pub provider: String,
@@ -68,6 +70,7 @@ impl Ids {
             user: value.into(),
             session: value.into(),
             archived: value.into(),
+            deleted: value.into(),
             share_token: value.into(),
             mail_token: value.into(),
             provider: value.into(),
@@ -84,6 +87,8 @@ pub fn instantiate(template: &str, ids: &Ids) -> String {
         &ids.session
     } else if template.starts_with("/plans/archive/") {
         &ids.archived
+    } else if template.starts_with("/undo/") {
+        &ids.deleted
     } else {
         &ids.plan
     };
@@ -164,6 +169,20 @@ impl World {
         );
         app.exec(diesel::delete(plans::table.find(old)));
         let victim_browser = app.signed_in(&victim).await;
+        // An activity the victim has just deleted, which only the victim may undo.
+        let deleted_title = unique("Victim-secret-deleted-");
+        let gone = app
+            .activity(plan)
+            .title(&deleted_title)
+            .date("2026-07-03")
+            .next_in_order()
+            .insert()
+            .id;
+        let response = victim_browser
+            .post_form(&format!("/plans/{plan}/activities/{gone}/delete"), &[])
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let deleted = app.rows_of("deleted_items")[0]["id"].to_string();
         let session = app.session_row_of(&victim_browser).unwrap().id;
 
         let mallory = app.user(&unique("mallory")).insert();
@@ -189,6 +208,7 @@ impl World {
                 title,
                 activity_title,
                 archived_title,
+                deleted_title,
                 victim.email.clone(),
                 share_token.clone(),
             ],
@@ -198,6 +218,7 @@ impl World {
                 user: victim.id.to_string(),
                 session: session.to_string(),
                 archived: old.to_string(),
+                deleted,
                 share_token,
                 mail_token: "AAAA.BBBB.CCCC".into(),
                 provider: "google".into(),
@@ -229,6 +250,11 @@ impl World {
             .into_iter()
             .filter(|a| archived.iter().any(|p| a["plan_id"] == p.id.0))
             .collect();
+        let deleted: Vec<_> = app
+            .rows_of("deleted_items")
+            .into_iter()
+            .filter(|d| d["user_id"] == v.0)
+            .collect();
         let sessions: Vec<UserSession> = app.all(
             s::table
                 .filter(s::user_id.eq(v))
@@ -243,6 +269,7 @@ impl World {
                 activities,
                 archived,
                 archived_activities,
+                deleted,
                 sessions
             )
         )

@@ -24,6 +24,7 @@ use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::flash;
 use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
+use crate::models::plan_activity::PlanActivity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, Saved, Workflow};
@@ -327,6 +328,11 @@ impl ShowPage {
         self.numbers.get(id).copied().unwrap_or(0)
     }
 
+    /// The id of an activity's card, which messages and the map's popups point at.
+    fn card_id(&self, a: &PlanActivity) -> String {
+        format!("activity-{}", a.id)
+    }
+
     /// The owner's actions on each activity hang off the plan's path (`plans/_activity.html`).
     fn owner_actions(&self) -> Option<String> {
         Some(format!("/plans/{}", self.plan.id))
@@ -363,7 +369,7 @@ pub async fn show(
         data,
         day_chart: chart::chart(&budget.per_day, &budget.currency),
         type_chart: chart::chart(&budget.per_type, &budget.currency),
-        map_json: map_json(&itinerary),
+        map_json: map_json(&itinerary, |a, _| format!("activity-{}", a.id)),
         tile_url: state.settings.tile_url.clone(),
         share_url: plan
             .share_token

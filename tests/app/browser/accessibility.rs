@@ -1,6 +1,5 @@
 //! The main pages pass axe-core and fit a 375 px phone; screenshots of each.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -8,7 +7,7 @@ use serde_json::json;
 use wayfare::db::schema::{plan_activities, plans};
 use wayfare::domain::PlanStatus;
 
-use super::browser_app;
+use super::{browser_app, screenshot};
 use crate::support::{Chrome, Driver, decimal, time, unique};
 
 // ---------------------------------------------------------------- accessibility and phones
@@ -79,26 +78,6 @@ async fn overflowing(chrome: &Chrome) -> Vec<String> {
         .iter()
         .map(|v| v.as_str().unwrap().to_string())
         .collect()
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The whole page as a PNG, `width` px wide.
-async fn screenshot(chrome: &Chrome, name: &str, width: u32) {
-    let height = chrome
-        .js("return document.documentElement.scrollHeight")
-        .await
-        .as_u64()
-        .unwrap_or(900)
-        .clamp(600, 6000) as u32;
-    chrome.resize(width, height).await;
-    let png = chrome.client.screenshot().await.unwrap();
-    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
-    chrome.resize(width, 900).await;
 }
 
 /// Checks one page at both widths: axe finds nothing critical or serious, nothing makes

@@ -89,6 +89,21 @@ pub fn duration(raw: &str) -> Result<Option<i32>, String> {
     }
 }
 
+/// The most nights one stay may span: a season's let, not a mistyped year.
+pub const MAX_NIGHTS: u32 = 90;
+
+/// A stay's nights, from its date: 1 to `MAX_NIGHTS`, empty for none.
+pub fn nights(raw: &str) -> Result<Option<u32>, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.parse::<u32>() {
+        Ok(n) if (1..=MAX_NIGHTS).contains(&n) => Ok(Some(n)),
+        _ => Err(format!("Enter whole nights from 1 to {MAX_NIGHTS}.")),
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BookingInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,6 +147,10 @@ pub struct Metadata {
     pub reviews: Option<Reviews>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// A stay (a hotel, a flat) over several nights from its date: shown on each night,
+    /// its cost spread over them in the per-day budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nights: Option<u32>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -233,6 +252,7 @@ pub struct ActivityInput {
     pub email: String,
     pub rating: String,
     pub tags: String,
+    pub nights: String,
 }
 
 impl ActivityInput {
@@ -254,6 +274,7 @@ impl ActivityInput {
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
             tags: meta.tags.join(", "),
+            nights: meta.nights.map(|n| n.to_string()).unwrap_or_default(),
             ..self
         }
     }
@@ -290,6 +311,10 @@ impl ActivityInput {
             );
         }
         let duration_minutes = errors.check("duration_minutes", duration(&self.duration_minutes));
+        let nights = errors.check("nights", nights(&self.nights)).flatten();
+        if nights.is_some() && matches!(scheduled_date, Some(None)) {
+            errors.add("nights", "Give the date of the first night too.");
+        }
         let estimated_cost = errors.check(
             "estimated_cost",
             Money::parse_optional(&self.estimated_cost),
@@ -356,6 +381,7 @@ impl ActivityInput {
         };
         meta.reviews = (reviews != Reviews::default()).then_some(reviews);
         meta.tags = tags.unwrap_or_default();
+        meta.nights = nights;
         let metadata = meta.to_value();
         if let Err(e) = check_metadata(&metadata) {
             errors.add("metadata", e);
@@ -424,6 +450,28 @@ mod tests {
         assert_eq!(rating("4.45").unwrap(), Some(4.5));
         assert!(rating("6").is_err());
         assert_eq!(tags(" a, b ,,c").unwrap(), vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_stay_has_whole_nights_from_a_date() {
+        assert_eq!(nights(" 3 ").unwrap(), Some(3));
+        assert_eq!(nights("").unwrap(), None);
+        for bad in ["0", "91", "2.5", "-1", "three"] {
+            assert!(nights(bad).is_err(), "{bad}");
+        }
+        let stay = |date: &str| ActivityInput {
+            title: "Hotel".into(),
+            scheduled_date: date.into(),
+            nights: "3".into(),
+            ..ActivityInput::default()
+        };
+        let valid = stay("2027-04-05").validate(None).unwrap();
+        assert_eq!(valid.metadata, serde_json::json!({"nights": 3}));
+        let read_back =
+            ActivityInput::default().with_metadata(&Metadata::from_value(Some(&valid.metadata)));
+        assert_eq!(read_back.nights, "3");
+        let errors = stay("").validate(None).unwrap_err();
+        assert!(errors.get("nights").unwrap().contains("first night"));
     }
 
     #[test]

@@ -92,10 +92,13 @@ fn utc(zone: Option<Tz>, date: NaiveDate, time: NaiveTime) -> Option<String> {
 
 /// DTSTART and DTEND of an activity on `date`, or `None` when they cannot be written.
 fn times(zone: Option<Tz>, date: NaiveDate, a: &PlanActivity) -> Option<[String; 2]> {
+    // A stay of several nights ends on its check-out day.
+    let last = date.checked_add_days(chrono::Days::new(u64::from(a.nights())))?;
     match a.start_time {
         Some(start) => {
             let begin = NaiveDateTime::new(date, start);
             let end = match a.end_time.filter(|e| *e != start) {
+                Some(e) if a.nights() > 1 => NaiveDateTime::new(last, e),
                 Some(e) if a.ends_next_day() => NaiveDateTime::new(date.succ_opt()?, e),
                 Some(e) => NaiveDateTime::new(date, e),
                 None => begin.checked_add_signed(TimeDelta::minutes(
@@ -109,7 +112,7 @@ fn times(zone: Option<Tz>, date: NaiveDate, a: &PlanActivity) -> Option<[String;
         }
         None => Some([
             format!("DTSTART;VALUE=DATE:{}", ics_date(date)?),
-            format!("DTEND;VALUE=DATE:{}", ics_date(date.succ_opt()?)?),
+            format!("DTEND;VALUE=DATE:{}", ics_date(last)?),
         ]),
     }
 }
@@ -221,6 +224,35 @@ mod tests {
             Some([
                 "DTSTART:20260402T233000Z".to_string(),
                 "DTEND:20260403T033000Z".to_string()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_stay_ends_on_its_check_out_day() {
+        let date = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        let nights = Some(serde_json::json!({"nights": 3}));
+        let untimed = PlanActivity {
+            metadata: nights.clone(),
+            ..at(date, None)
+        };
+        assert_eq!(
+            times(None, date, &untimed),
+            Some([
+                "DTSTART;VALUE=DATE:20260701".to_string(),
+                "DTEND;VALUE=DATE:20260704".to_string()
+            ])
+        );
+        let check_in = PlanActivity {
+            metadata: nights,
+            end_time: NaiveTime::from_hms_opt(11, 0, 0),
+            ..at(date, NaiveTime::from_hms_opt(15, 0, 0))
+        };
+        assert_eq!(
+            times(None, date, &check_in),
+            Some([
+                "DTSTART:20260701T150000Z".to_string(),
+                "DTEND:20260704T110000Z".to_string()
             ])
         );
     }

@@ -24,7 +24,7 @@ use crate::services::plans;
 use crate::state::AppState;
 use crate::views::budget::Budget;
 use crate::views::chart::{self, Chart};
-use crate::views::itinerary::{self, Itinerary, numbering};
+use crate::views::itinerary::{self, Itinerary, StayNight, numbering};
 use crate::views::map::map_json;
 use crate::views::shared::{Reader, SharedPlan, summary, webcal};
 
@@ -125,6 +125,11 @@ impl SharePage {
     /// The id of an activity's card, by its number: the share page shows no database ids.
     fn card_id(&self, a: &PlanActivity) -> String {
         format!("stop-{}", self.number(&a.id))
+    }
+
+    /// The card of the stay a later night belongs to.
+    fn stay_card(&self, night: &StayNight) -> String {
+        format!("stop-{}", self.number(&night.id))
     }
 }
 

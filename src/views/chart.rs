@@ -12,6 +12,8 @@ pub struct Spend {
     pub actual: BigDecimal,
     /// Marked in the page: over its share of the budget (days) or over its estimate (types).
     pub over: bool,
+    /// For a day over its share, why: its spend against the share and what weighs most.
+    pub why: Option<String>,
 }
 
 /// A horizontal bar chart: estimated and actual per row, scaled to the largest value.

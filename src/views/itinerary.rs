@@ -21,6 +21,18 @@ pub struct Day {
     /// rather than once per activity.
     pub short_label: String,
     pub activities: Vec<PlanActivity>,
+    /// Stays that began on an earlier day and are still on this night.
+    pub stays: Vec<StayNight>,
+}
+
+/// A stay's later night, shown on its day with a link to the stay's card.
+#[derive(Debug)]
+pub struct StayNight {
+    pub id: ActivityId,
+    pub title: String,
+    /// 2 for its second night, up to `nights`.
+    pub night: u32,
+    pub nights: u32,
 }
 
 impl Day {
@@ -31,6 +43,7 @@ impl Day {
             date,
             number,
             activities,
+            stays: Vec::new(),
         }
     }
     pub fn label(&self) -> String {
@@ -123,7 +136,7 @@ pub fn itinerary(
         _ => by_date.keys().copied().collect(),
     };
     let first = start.or_else(|| dates.first().copied());
-    let days = dates
+    let mut days: Vec<Day> = dates
         .into_iter()
         .map(|date| {
             // Checked: whatever dates the database holds, no arithmetic here can panic.
@@ -133,6 +146,7 @@ pub fn itinerary(
             Day::new(date, number, by_date.remove(&date).unwrap_or_default())
         })
         .collect();
+    add_later_nights(&mut days);
     Itinerary {
         days,
         unscheduled,
@@ -275,6 +289,35 @@ pub fn tel_target(phone: &str) -> String {
         .collect()
 }
 
+/// Each stay of several nights on the days of its second and later nights.
+fn add_later_nights(days: &mut [Day]) {
+    let index: HashMap<NaiveDate, usize> =
+        days.iter().enumerate().map(|(i, d)| (d.date, i)).collect();
+    let mut later = Vec::new();
+    for day in days.iter() {
+        for stay in day.activities.iter().filter(|a| a.nights() > 1) {
+            let nights = stay.nights();
+            let dates = std::iter::successors(day.date.succ_opt(), |d| d.succ_opt());
+            for (night, date) in (2..=nights).zip(dates) {
+                if let Some(&i) = index.get(&date) {
+                    later.push((
+                        i,
+                        StayNight {
+                            id: stay.id,
+                            title: stay.title.clone(),
+                            night,
+                            nights,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    for (i, night) in later {
+        days[i].stays.push(night);
+    }
+}
+
 /// Timed activities in start-time order, in the places timed activities hold in the
 /// manual order; untimed ones stay where the traveller put them.
 fn in_time_order(day: &mut [PlanActivity]) {
@@ -291,8 +334,12 @@ fn in_time_order(day: &mut [PlanActivity]) {
 
 /// Records, for each pair of activities whose times overlap, the other's title on both.
 fn find_overlaps(day: &[PlanActivity], overlaps: &mut HashMap<ActivityId, Vec<String>>) {
+    // A stay runs beside the day's plans (check-in 15:00 to check-out 11:00 is no clash).
+    let stay =
+        |a: &PlanActivity| a.nights() > 1 || a.activity_type.as_deref() == Some("accommodation");
     let spans: Vec<(&PlanActivity, (u32, u32))> = day
         .iter()
+        .filter(|a| !stay(a))
         .filter_map(|a| a.span_minutes().map(|span| (a, span)))
         .collect();
     for (i, (a, (a_start, a_end))) in spans.iter().enumerate() {
@@ -391,6 +438,55 @@ pub(crate) mod tests {
     fn day_one(activities: Vec<PlanActivity>) -> Itinerary {
         let d = NaiveDate::from_str("2026-07-01").ok();
         itinerary(d, d, activities)
+    }
+
+    pub(crate) fn stay(id: i32, date: &str, nights: u32, estimated: &str) -> PlanActivity {
+        PlanActivity {
+            metadata: Some(serde_json::json!({ "nights": nights })),
+            ..activity(id, Some(date), "accommodation", estimated, "")
+        }
+    }
+
+    #[test]
+    fn a_stay_shows_on_each_of_its_nights_within_the_trip() {
+        let d = |s: &str| Some(NaiveDate::from_str(s).unwrap());
+        let it = itinerary(
+            d("2026-07-01"),
+            d("2026-07-04"),
+            vec![
+                stay(1, "2026-07-01", 3, "900"),
+                stay(2, "2026-07-04", 2, ""),
+            ],
+        );
+        let nights: Vec<Vec<(i32, u32, u32)>> = it
+            .days
+            .iter()
+            .map(|d| {
+                d.stays
+                    .iter()
+                    .map(|s| (s.id.0, s.night, s.nights))
+                    .collect()
+            })
+            .collect();
+        // The second stay's second night falls after the trip: not shown.
+        assert_eq!(
+            nights,
+            vec![vec![], vec![(1, 2, 3)], vec![(1, 3, 3)], vec![]]
+        );
+        let time = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok();
+        let check_in = PlanActivity {
+            start_time: time("15:00"),
+            end_time: time("11:00"),
+            ..stay(1, "2026-07-01", 3, "")
+        };
+        let it = day_one(vec![check_in, at(2, "19:00", Some("21:00"))]);
+        assert_eq!(
+            it.overlaps_of(&ActivityId(2)),
+            None,
+            "a stay clashes with nothing"
+        );
+        assert_eq!(it.days[0].activities[0].nights(), 3);
+        assert_eq!(activity(3, None, "other", "", "").nights(), 1);
     }
 
     #[test]

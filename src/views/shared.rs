@@ -7,7 +7,8 @@
 //! | part of the plan                                   | link holders        | Explore (everyone) |
 //! | -------------------------------------------------- | ------------------- | ------------------ |
 //! | title, dates, destination, description, notes,     | yes                 | yes                |
-//! | time zone, itinerary (places, times, tags, rating) |                     |                    |
+//! | time zone, itinerary (places, times, nights, tags, |                     |                    |
+//! | rating)                                            |                     |                    |
 //! | costs: budget, estimated and spent                 | if the owner shares | if the owner shares|
 //! | bookings: confirmation numbers, providers, contact | if the owner shares | never              |
 //! | details, where they stay, how they arrive          |                     |                    |
@@ -219,6 +220,7 @@ fn activity(a: PlanActivity, shown: Shown) -> PlanActivity {
                 extra: Default::default(),
             }),
         tags: meta.tags,
+        nights: meta.nights,
         extra: Default::default(),
     };
     PlanActivity {

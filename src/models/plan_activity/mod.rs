@@ -76,6 +76,23 @@ impl PlanActivity {
     pub fn order(&self) -> i32 {
         self.order_index.unwrap_or(0)
     }
+    /// The nights a stay spans from its date (`metadata.nights`), 1 for everything else;
+    /// read straight from the JSON, as the plan page asks it of every activity.
+    pub fn nights(&self) -> u32 {
+        use crate::domain::activity::MAX_NIGHTS;
+        let stored = self
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("nights")?.as_u64());
+        stored.map_or(1, |n| n.clamp(1, u64::from(MAX_NIGHTS)) as u32)
+    }
+    /// The morning a stay of several nights ends.
+    pub fn check_out(&self) -> Option<chrono::NaiveDate> {
+        let nights = self.nights();
+        (nights > 1).then_some(())?;
+        self.scheduled_date?
+            .checked_add_days(chrono::Days::new(u64::from(nights)))
+    }
     /// An end before the start is the next morning (a night bus, a late show).
     pub fn ends_next_day(&self) -> bool {
         matches!((self.start_time, self.end_time), (Some(s), Some(e)) if e < s)

@@ -47,6 +47,7 @@ pub struct ActivityForm {
     pub email: String,
     pub rating: String,
     pub tags: String,
+    pub nights: String,
     pub version: String,
 }
 
@@ -75,12 +76,13 @@ impl ActivityForm {
             email: i.email,
             rating: i.rating,
             tags: i.tags,
+            nights: i.nights,
             version: a.version().to_string(),
         }
     }
 
     /// The fields in the order the form shows them.
-    const FIELDS: [&'static str; 21] = [
+    const FIELDS: [&'static str; 22] = [
         "title",
         "activity_type",
         "description",
@@ -88,6 +90,7 @@ impl ActivityForm {
         "start_time",
         "end_time",
         "duration_minutes",
+        "nights",
         "location_name",
         "address",
         "latitude",
@@ -142,6 +145,7 @@ impl ActivityForm {
             email: self.email.clone(),
             rating: self.rating.clone(),
             tags: self.tags.clone(),
+            nights: self.nights.clone(),
         };
         let valid = errors
             .then(input.validate(existing))

@@ -32,7 +32,7 @@ use crate::services::undo::{self, NotRestored, Restored};
 use crate::state::AppState;
 use crate::views::budget::Budget;
 use crate::views::chart::{self, Chart};
-use crate::views::itinerary::{self, Itinerary, TripTime, numbering};
+use crate::views::itinerary::{self, Itinerary, StayNight, TripTime, numbering};
 use crate::views::map::map_json;
 use crate::views::money::{CURRENCY_PICKER, CurrencyPicker};
 
@@ -331,6 +331,11 @@ impl ShowPage {
     /// The id of an activity's card, which messages and the map's popups point at.
     fn card_id(&self, a: &PlanActivity) -> String {
         format!("activity-{}", a.id)
+    }
+
+    /// The card of the stay a later night belongs to.
+    fn stay_card(&self, night: &StayNight) -> String {
+        format!("activity-{}", night.id)
     }
 
     /// The owner's actions on each activity hang off the plan's path (`plans/_activity.html`).

@@ -169,3 +169,113 @@ async fn budget_sums_are_exact_per_plan_day_and_type_and_overspending_stands_out
         "only over its (missing) estimate"
     );
 }
+
+#[tokio::test]
+async fn a_stay_shows_on_each_night_its_cost_spread_and_an_over_day_says_why() {
+    let app = spawn_app().await;
+    let t = traveller(&app, "ana").await;
+    // Four days, €600: €150 a day.
+    let plan = create_plan(
+        &t.browser,
+        &[
+            ("budget", "600"),
+            ("start_date", "2026-07-01"),
+            ("end_date", "2026-07-04"),
+            ("currency", "EUR"),
+        ],
+    )
+    .await;
+    let form = |nights: &'static str, date: &'static str| {
+        vec![
+            ("title", "Hotel Granvia"),
+            ("activity_type", "accommodation"),
+            ("scheduled_date", date),
+            ("estimated_cost", "900"),
+            ("nights", nights),
+        ]
+    };
+    // Nights that are not whole, out of range, or without a first night are refused.
+    for (nights, date, message) in [
+        ("0", "2026-07-01", "Enter whole nights from 1 to 90."),
+        ("2.5", "2026-07-01", "Enter whole nights from 1 to 90."),
+        ("91", "2026-07-01", "Enter whole nights from 1 to 90."),
+        ("3", "", "Give the date of the first night too."),
+    ] {
+        let before = app.snapshot();
+        let response = t
+            .browser
+            .post_form(&format!("/plans/{plan}/activities"), &form(nights, date))
+            .await;
+        assert_eq!(response.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        let html = response.text().await.unwrap();
+        assert_eq!(
+            texts(&html, "#nights-error"),
+            [message],
+            "{nights} {date:?}"
+        );
+        assert_eq!(app.snapshot(), before, "nothing written");
+    }
+    let hotel = add_activity(&t.browser, &app, plan, &form("3", "2026-07-01")).await;
+    assert_eq!(
+        app.activity_row(hotel).unwrap().metadata,
+        Some(serde_json::json!({"nights": 3}))
+    );
+    add_activity(
+        &t.browser,
+        &app,
+        plan,
+        &[
+            ("title", "Kaiseki dinner"),
+            ("scheduled_date", "2026-07-02"),
+            ("estimated_cost", "80"),
+        ],
+    )
+    .await;
+
+    let page = t.browser.get_html(&format!("/plans/{plan}")).await;
+    let card = texts(&page, &format!("#activity-{hotel} .activity-text > .muted"));
+    assert!(
+        card[0].contains("3 nights, check-out Sat 4 Jul"),
+        "{card:?}"
+    );
+    // On its second and third nights, with a link to its card; not on the fourth day.
+    for (day, night) in [
+        ("2026-07-02", "Night 2 of 3 at Hotel Granvia"),
+        ("2026-07-03", "Night 3 of 3 at Hotel Granvia"),
+    ] {
+        assert_eq!(
+            texts(&page, &format!("#day-{day} .stay-nights li")),
+            [night]
+        );
+    }
+    assert!(texts(&page, "#day-2026-07-04 .stay-nights li").is_empty());
+    assert!(page.contains(&format!("href=\"#activity-{hotel}\">Hotel Granvia</a>")));
+    // €300 a night, not €900 on its first day; the total counts it once.
+    let rows = chart_rows(&page);
+    let per_day: Vec<&str> = rows.iter().take(4).map(|r| r.1.as_str()).collect();
+    assert_eq!(per_day, ["€300.00", "€380.00", "€300.00", "€0.00"]);
+    assert_eq!(figures(&page)[1].1, "€980.00");
+    // Each day over its share says why, beside the day and in the budget.
+    let why = "Estimated €380.00, over the day's share of the budget (€150.00): \
+               Hotel Granvia (night 2 of 3) €300.00, Kaiseki dinner €80.00.";
+    assert_eq!(
+        texts(&page, "#day-2026-07-02 .over-reason"),
+        [format!("Over budget: {why}")]
+    );
+    assert!(texts(&page, "#day-2026-07-04 .over-reason").is_empty());
+    let listed = texts(&page, ".over-days li");
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert_eq!(listed[1], format!("Day 2 (Thu 2 Jul): {why}"));
+
+    // Friends with the link see the nights too, linked by stop number.
+    let token = crate::sharing::share(&app, &t.browser, plan).await;
+    let shared = app.new_browser().get_html(&format!("/s/{token}")).await;
+    assert_eq!(
+        texts(&shared, "#day-2026-07-03 .stay-nights li"),
+        ["Night 3 of 3 at Hotel Granvia"]
+    );
+    assert!(
+        shared.contains("href=\"#stop-1\">Hotel Granvia</a>"),
+        "the hotel is stop 1"
+    );
+}

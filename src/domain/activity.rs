@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::domain::money::Money;
 use crate::domain::plan::{optional_date, optional_text, required_text};
-use crate::domain::plan_data::Extra;
+use crate::domain::plan_data::{Booking, BookingDetails, Extra};
 use crate::domain::{ActivityType, Coordinates, FieldErrors};
 
 /// The most an activity's `metadata` may hold, as compact JSON: far more than the form's
@@ -405,6 +405,123 @@ impl ActivityInput {
     }
 }
 
+/// A date with an optional time as people typed them on the old booking forms
+/// ("2026-07-01 09:40", "2026-07-01T09:40"): `None` when it is not that.
+fn date_and_time(raw: &str) -> Option<(NaiveDate, Option<NaiveTime>)> {
+    let raw = raw.trim();
+    let (date, rest) = raw.split_at_checked(10)?;
+    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    let rest = rest.trim_start_matches(['T', ' ']);
+    if rest.is_empty() {
+        return Some((date, None));
+    }
+    let time = NaiveTime::parse_from_str(rest.get(..5)?, "%H:%M").ok()?;
+    Some((date, Some(time)))
+}
+
+/// Whole nights from one day to another, when they make a stay.
+fn nights_between(from: NaiveDate, to: NaiveDate) -> Option<u32> {
+    let nights = u32::try_from(to.signed_duration_since(from).num_days()).ok()?;
+    (2..=MAX_NIGHTS).contains(&nights).then_some(nights)
+}
+
+impl ActivityInput {
+    /// A booking kept in the trip details (`kind`: flights, hotels or activities) as an
+    /// activity of the itinerary with its booking details; what no field holds (a date
+    /// that is not one) goes into the description, and its other keys into the booking's
+    /// metadata (`with_kept_keys`), so nothing it said is lost.
+    pub fn from_booking(kind: &str, booking: &Booking) -> ActivityInput {
+        let (label, activity_type) = match kind {
+            "flights" => ("Flight", "transport"),
+            "hotels" => ("Hotel", "accommodation"),
+            _ => ("Booking", "activity"),
+        };
+        let title = match &booking.provider {
+            Some(p) => format!("{label} · {p}"),
+            None => label.to_string(),
+        };
+        let mut input = ActivityInput {
+            title,
+            activity_type: activity_type.into(),
+            estimated_cost: booking.cost.clone().unwrap_or_default(),
+            confirmation_number: booking.confirmation_number.clone().unwrap_or_default(),
+            provider: booking.provider.clone().unwrap_or_default(),
+            ..ActivityInput::default()
+        };
+        input.set_span(
+            booking.starts_at.as_deref(),
+            booking.ends_at.as_deref(),
+            activity_type == "accommodation",
+        );
+        input
+    }
+
+    /// The accommodation kept in the trip details as a stay in the itinerary.
+    pub fn from_stay(kind: Option<&str>, stay: &BookingDetails) -> ActivityInput {
+        let title = stay
+            .name
+            .clone()
+            .or_else(|| kind.map(str::to_string))
+            .unwrap_or_else(|| "Accommodation".into());
+        let mut input = ActivityInput {
+            title,
+            activity_type: "accommodation".into(),
+            address: stay.address.clone().unwrap_or_default(),
+            confirmation_number: stay.confirmation_number.clone().unwrap_or_default(),
+            ..ActivityInput::default()
+        };
+        input.set_span(stay.check_in.as_deref(), stay.check_out.as_deref(), true);
+        input
+    }
+
+    /// The metadata a kept booking's activity starts from: its keys no field shows, kept
+    /// under `booking_info`.
+    pub fn kept_keys(extra: &Extra) -> Value {
+        let booking = BookingInfo {
+            extra: extra.clone(),
+            ..BookingInfo::default()
+        };
+        Metadata {
+            booking_info: (!extra.is_empty()).then_some(booking),
+            ..Metadata::default()
+        }
+        .to_value()
+    }
+
+    /// Date, times and (for a stay) nights from a booking's start and end text.
+    fn set_span(&mut self, starts: Option<&str>, ends: Option<&str>, stay: bool) {
+        let start = starts.and_then(date_and_time);
+        let end = ends.and_then(date_and_time);
+        let mut unread = Vec::new();
+        match (starts, start) {
+            (_, Some((date, time))) => {
+                self.scheduled_date = date.to_string();
+                self.start_time = time.map(time_text).unwrap_or_default();
+            }
+            (Some(raw), None) if !raw.trim().is_empty() => unread.push(format!("From {raw}")),
+            _ => {}
+        }
+        match (ends, end, start) {
+            (_, Some((to, time)), Some((from, _))) => {
+                let nights = nights_between(from, to).filter(|_| stay);
+                self.nights = nights.map(|n| n.to_string()).unwrap_or_default();
+                let next_day = from.succ_opt() == Some(to);
+                if nights.is_some() || to == from || next_day {
+                    self.end_time = time.map(time_text).unwrap_or_default();
+                } else if let Some(raw) = ends {
+                    unread.push(format!("Until {raw}"));
+                }
+            }
+            (Some(raw), _, _) if !raw.trim().is_empty() => unread.push(format!("Until {raw}")),
+            _ => {}
+        }
+        if self.end_time == self.start_time {
+            self.end_time.clear();
+        }
+        self.description = unread.join(". ");
+    }
+}
+
 /// Metadata the database and the pages can hold: an object, no NUL, within the limit.
 pub fn check_metadata(metadata: &Value) -> Result<(), String> {
     if !metadata.is_object() {
@@ -472,6 +589,75 @@ mod tests {
         assert_eq!(read_back.nights, "3");
         let errors = stay("").validate(None).unwrap_err();
         assert!(errors.get("nights").unwrap().contains("first night"));
+    }
+
+    #[test]
+    fn bookings_from_the_trip_details_become_activities_without_losing_a_word() {
+        let flight = Booking {
+            provider: Some("TAP".into()),
+            confirmation_number: Some("X7K2P".into()),
+            starts_at: Some("2026-07-01 09:40".into()),
+            ends_at: Some("2026-07-01 11:05".into()),
+            cost: Some("240.50".into()),
+            extra: Extra::default(),
+        };
+        let input = ActivityInput::from_booking("flights", &flight);
+        assert_eq!(
+            (
+                input.title.as_str(),
+                input.activity_type.as_str(),
+                input.scheduled_date.as_str(),
+                input.start_time.as_str(),
+                input.end_time.as_str(),
+                input.estimated_cost.as_str(),
+                input.confirmation_number.as_str(),
+            ),
+            (
+                "Flight · TAP",
+                "transport",
+                "2026-07-01",
+                "09:40",
+                "11:05",
+                "240.50",
+                "X7K2P"
+            )
+        );
+        assert!(input.validate(None).is_ok());
+        let hotel = Booking {
+            starts_at: Some("2026-07-01".into()),
+            ends_at: Some("2026-07-04".into()),
+            ..Booking::default()
+        };
+        let input = ActivityInput::from_booking("hotels", &hotel);
+        assert_eq!(
+            (input.title.as_str(), input.nights.as_str()),
+            ("Hotel", "3")
+        );
+        let vague = Booking {
+            provider: Some("Ferry".into()),
+            starts_at: Some("early July".into()),
+            ends_at: Some("2026-07-09".into()),
+            ..Booking::default()
+        };
+        let input = ActivityInput::from_booking("activities", &vague);
+        assert_eq!(input.scheduled_date, "");
+        assert_eq!(input.description, "From early July. Until 2026-07-09");
+        let stay = BookingDetails {
+            name: Some("Casa Azul".into()),
+            address: Some("Rua Augusta 1".into()),
+            check_in: Some("2026-07-01".into()),
+            check_out: Some("2026-07-03".into()),
+            ..BookingDetails::default()
+        };
+        let input = ActivityInput::from_stay(Some("apartment"), &stay);
+        assert_eq!(
+            (
+                input.title.as_str(),
+                input.address.as_str(),
+                input.nights.as_str()
+            ),
+            ("Casa Azul", "Rua Augusta 1", "2")
+        );
     }
 
     #[test]

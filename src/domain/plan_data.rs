@@ -206,6 +206,26 @@ impl PlanData {
     pub fn bookings(&self) -> ExternalBookings {
         self.external_bookings.clone().unwrap_or_default()
     }
+
+    /// Takes the booking of the accommodation kept here out (its kind and wishes stay):
+    /// its kind and booking, when it has one.
+    pub fn take_stay(&mut self) -> Option<(Option<String>, BookingDetails)> {
+        let accommodation = self.accommodation.as_mut()?;
+        let details = std::mem::take(&mut accommodation.booking_details);
+        (details != BookingDetails::default()).then(|| (accommodation.kind.clone(), details))
+    }
+
+    /// Takes the `index`th booking of `kind` (flights, hotels, activities) out.
+    pub fn take_booking(&mut self, kind: &str, index: usize) -> Option<Booking> {
+        let bookings = self.external_bookings.as_mut()?;
+        let list = match kind {
+            "flights" => &mut bookings.flights,
+            "hotels" => &mut bookings.hotels,
+            "activities" => &mut bookings.activities,
+            _ => return None,
+        };
+        (index < list.len()).then(|| list.remove(index))
+    }
 }
 
 /// The most `plan_data` may hold: the raw editor's limit, and every import's and copy's.

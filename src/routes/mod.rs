@@ -111,7 +111,7 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(data::details_form))
             .route(web::post().to(data::details_save)),
     )
-    .service(resource("/plans/{id}/bookings").route(web::post().to(data::booking_add)))
+    .service(resource("/plans/{id}/bookings/move").route(web::post().to(data::booking_move)))
     .service(resource("/plans/{id}/bookings/delete").route(web::post().to(data::booking_delete)))
     .service(
         resource("/plans/{id}/data")

@@ -5,11 +5,14 @@ use diesel::prelude::*;
 
 use crate::domain::ids::{ActivityId, DeletedItemId, PlanId, UserId};
 
+use crate::domain::activity::ActivityInput;
 use crate::domain::field_errors::FieldErrors;
+use crate::domain::plan_data::PlanData;
 use crate::models::deleted_item;
 use crate::models::plan::Plan;
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 use crate::services::access::{self, Action};
+use crate::services::plans::{self, DataSaved};
 
 /// Adds an activity at the end of its day.
 pub fn create(
@@ -206,4 +209,68 @@ pub fn reorder_day(
         }
     }
     plan_activity::renumber_day(conn, plan_id, date, ids)
+}
+
+/// A booking kept in the plan's details from before bookings were activities.
+#[derive(Debug, Clone)]
+pub enum KeptBooking {
+    /// The accommodation's booking (name, address, confirmation, check-in and -out).
+    Stay,
+    /// The `index`th of a list: flights, hotels or activities.
+    Listed { kind: String, index: usize },
+}
+
+/// What became of moving a kept booking into the itinerary.
+#[derive(Debug)]
+pub enum BookingMoved {
+    Moved(PlanActivity),
+    /// Nothing was written: there is no such booking, or its fields do not make an
+    /// activity (the message says which).
+    Refused(Plan, String),
+    /// Someone saved the plan since the page was read.
+    Conflict(Plan),
+}
+
+/// Moves a kept booking into the itinerary as an activity with its booking details: the
+/// activity is added and the booking taken out of the plan's details in one transaction,
+/// under the plan's version, so a booking is never in both places or in neither.
+pub fn move_booking(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    plan_id: PlanId,
+    version: Option<NaiveDateTime>,
+    which: KeptBooking,
+) -> QueryResult<BookingMoved> {
+    let mut row = None;
+    let saved = plans::update_data(conn, user_id, plan_id, version, |plan| {
+        let mut data = PlanData::from_value(plan.plan_data.as_ref());
+        let (input, kept) = match &which {
+            KeptBooking::Stay => data.take_stay().map(|(kind, stay)| {
+                let kept = ActivityInput::kept_keys(&stay.extra);
+                (ActivityInput::from_stay(kind.as_deref(), &stay), kept)
+            }),
+            KeptBooking::Listed { kind, index } => data.take_booking(kind, *index).map(|b| {
+                let kept = ActivityInput::kept_keys(&b.extra);
+                (ActivityInput::from_booking(kind, &b), kept)
+            }),
+        }
+        .ok_or_else(|| "There is no such booking (it may have been moved already).".to_string())?;
+        let valid = input.validate(Some(&kept)).map_err(|errors| {
+            let problems: Vec<String> = errors.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            format!(
+                "This booking cannot become an activity ({}).",
+                problems.join(" ")
+            )
+        })?;
+        row = Some(NewPlanActivity::from_valid(plan_id, 0, valid));
+        Ok(data.to_value())
+    })?;
+    Ok(match (saved, row) {
+        (DataSaved::Saved(_), Some(row)) => BookingMoved::Moved(create(conn, user_id, row)?),
+        (DataSaved::Saved(plan), None) => {
+            BookingMoved::Refused(plan, "There is no such booking.".into())
+        }
+        (DataSaved::Invalid(plan, message), _) => BookingMoved::Refused(plan, message),
+        (DataSaved::Conflict(plan), _) => BookingMoved::Conflict(plan),
+    })
 }

@@ -174,11 +174,6 @@ const DETAILS: &[&str] = &[
     "group_size",
     "accessibility_needs",
     "accommodation_type",
-    "accommodation_name",
-    "accommodation_address",
-    "accommodation_confirmation",
-    "check_in",
-    "check_out",
     "accommodation_preferences",
     "arrival_method",
     "arrival_carrier",
@@ -197,15 +192,7 @@ const SIGNUP: &[&str] = &[
     "password_confirm",
 ];
 const LOGIN: &[&str] = &["login", "password", "next"];
-const BOOKING: &[&str] = &[
-    "kind",
-    "provider",
-    "confirmation_number",
-    "starts_at",
-    "ends_at",
-    "cost",
-    "version",
-];
+const KEPT_BOOKING: &[&str] = &["kind", "index", "version"];
 const RAW: &[&str] = &["plan_data", "version"];
 
 /// The rows of every table but `rate_limits` (failed logins are counted there on purpose),
@@ -635,8 +622,8 @@ fn form_endpoints(plan: PlanId, activity: ActivityId) -> Vec<(&'static str, Endp
         (
             "bookings",
             endpoint(
-                format!("/plans/{plan}/bookings"),
-                BOOKING,
+                format!("/plans/{plan}/bookings/move"),
+                KEPT_BOOKING,
                 false,
                 Some(("plans", plan)),
             ),
@@ -799,15 +786,8 @@ fn valid_form(name: &str) -> Vec<(String, String)> {
             ("timezone", "Europe/Lisbon".into()),
             ("notes", "Notes".into()),
             ("group_size", "2".into()),
-            ("check_in", "2026-07-01".into()),
         ],
-        "bookings" => vec![
-            ("kind", "flights".into()),
-            ("provider", "TAP".into()),
-            ("confirmation_number", "ABC123".into()),
-            ("starts_at", "2026-07-01T10:00".into()),
-            ("cost", "5".into()),
-        ],
+        "bookings" => vec![("kind", "flights".into()), ("index", "0".into())],
         "raw data" => vec![("plan_data", "{\"notes\": \"x\"}".into())],
         "visibility" => vec![("visibility", "link".into())],
         other => panic!("no valid form for {other}"),

@@ -134,10 +134,6 @@ pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i3
                 ("group_size", "2"),
                 ("accessibility_needs", "WHEELCHAIR-77"),
                 ("accommodation_type", "hotel"),
-                ("accommodation_name", "Hotel Seventy"),
-                ("accommodation_address", "77 Secret Street"),
-                ("accommodation_confirmation", "HOTEL-CONF-77"),
-                ("check_in", "2026-07-01"),
                 ("accommodation_preferences", "wifi-77"),
                 ("arrival_method", "flight"),
                 ("arrival_carrier", "SeatAir77"),
@@ -149,22 +145,15 @@ pub async fn plan_with_everything(app: &TestApp) -> (crate::plans::Traveller, i3
         )
         .await;
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
-    let version = version_of(app, "plans", plan);
-    let response = owner
-        .browser
-        .post_form(
-            &format!("/plans/{plan}/bookings"),
-            &[
-                ("kind", "flights"),
-                ("provider", "TAP"),
-                ("confirmation_number", "FLIGHT-CONF-77"),
-                ("starts_at", "2026-07-01 08:00"),
-                ("cost", "300.77"),
-                ("version", &version),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    // A stay's booking and a flight kept in the plan's details from before bookings were
+    // activities.
+    let mut data = app.plan_row(plan).unwrap().plan_data.unwrap();
+    data["accommodation"]["booking_details"] = json!({"name": "Hotel Seventy",
+        "address": "77 Secret Street", "confirmation_number": "HOTEL-CONF-77", "check_in": "2026-07-01"});
+    data["external_bookings"] = json!({"flights": [{"provider": "TAP",
+        "confirmation_number": "FLIGHT-CONF-77", "starts_at": "2026-07-01 08:00", "cost": "300.77"}],
+        "hotels": [], "activities": []});
+    app.exec(diesel::update(plans::table.find(plan)).set(plans::plan_data.eq(data)));
     // Keys no form writes, at every level, and an activity of unexpected shape.
     let mut data = app.plan_row(plan).unwrap().plan_data.unwrap();
     let set = |data: &mut Value, parent: &str, key: &str, value: &str| {

@@ -172,6 +172,9 @@ struct FormPage {
 #[serde(default)]
 pub struct NewQuery {
     date: String,
+    /// The kind to start with ("Add a stay": accommodation).
+    #[serde(rename = "type")]
+    activity_type: String,
 }
 
 async fn readable_plan(db: &Db, user_id: UserId, plan_id: PlanId) -> Result<Plan, AppError> {
@@ -193,8 +196,10 @@ pub async fn new_form(
         .ok()
         .flatten()
         .or(found.start_date);
+    let kind = ACTIVITY_TYPES.iter().find(|t| **t == query.activity_type);
     let form = ActivityForm {
         scheduled_date: date.map(|d| d.to_string()).unwrap_or_default(),
+        activity_type: kind.map(|t| t.to_string()).unwrap_or_default(),
         ..ActivityForm::default()
     };
     render(&FormPage {

@@ -10,18 +10,22 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
-use crate::domain::ids::{PlanId, UserId};
-use crate::domain::money::{Money, display};
+use crate::domain::activity::{BookingInfo, Metadata};
+use crate::domain::ids::{ActivityId, PlanId, UserId};
 use crate::domain::plan::{optional_text, timezone};
 use crate::domain::plan_data::{
-    Accommodation, Arrival, Booking, BookingDetails, ExternalBookings, MAX_DATA_BYTES, PlanData,
-    Preferences, Transportation,
+    Accommodation, Arrival, Booking, ExternalBookings, MAX_DATA_BYTES, PlanData, Preferences,
+    Transportation,
 };
 use crate::error::AppError;
+use crate::flash;
 use crate::models::plan::{self, Plan};
+use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render_with, see_other};
 use crate::services::access::{self, Action};
+use crate::services::activities::{self, BookingMoved, KeptBooking};
 use crate::services::plans::{self, DataSaved};
+use crate::views::money::amount;
 
 fn list(raw: &str) -> Vec<String> {
     raw.split(',')
@@ -40,11 +44,6 @@ pub struct DetailsForm {
     group_size: String,
     accessibility_needs: String,
     accommodation_type: String,
-    accommodation_name: String,
-    accommodation_address: String,
-    accommodation_confirmation: String,
-    check_in: String,
-    check_out: String,
     accommodation_preferences: String,
     arrival_method: String,
     arrival_carrier: String,
@@ -67,11 +66,6 @@ impl DetailsForm {
             group_size: prefs.group_size.map(|g| g.to_string()).unwrap_or_default(),
             accessibility_needs: prefs.accessibility_needs.join(", "),
             accommodation_type: acc.kind.unwrap_or_default(),
-            accommodation_name: acc.booking_details.name.unwrap_or_default(),
-            accommodation_address: acc.booking_details.address.unwrap_or_default(),
-            accommodation_confirmation: acc.booking_details.confirmation_number.unwrap_or_default(),
-            check_in: acc.booking_details.check_in.unwrap_or_default(),
-            check_out: acc.booking_details.check_out.unwrap_or_default(),
             accommodation_preferences: acc.preferences.join(", "),
             arrival_method: transport.arrival.method.unwrap_or_default(),
             arrival_carrier: transport.arrival.details.carrier.unwrap_or_default(),
@@ -82,7 +76,8 @@ impl DetailsForm {
         }
     }
 
-    /// Applies the form to `data`, leaving every key the form does not show as it was.
+    /// Applies the form to `data`, leaving every key the form does not show as it was (a
+    /// stay's booking is an activity of the itinerary, not a field here).
     fn apply(&self, data: &mut PlanData) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::default();
         let text = |field: &'static str, value: &str, max: usize, errors: &mut FieldErrors| {
@@ -116,29 +111,6 @@ impl DetailsForm {
                 50,
                 &mut errors,
             ),
-            booking_details: BookingDetails {
-                name: text(
-                    "accommodation_name",
-                    &self.accommodation_name,
-                    200,
-                    &mut errors,
-                ),
-                address: text(
-                    "accommodation_address",
-                    &self.accommodation_address,
-                    500,
-                    &mut errors,
-                ),
-                confirmation_number: text(
-                    "accommodation_confirmation",
-                    &self.accommodation_confirmation,
-                    100,
-                    &mut errors,
-                ),
-                check_in: text("check_in", &self.check_in, 50, &mut errors),
-                check_out: text("check_out", &self.check_out, 50, &mut errors),
-                ..acc_before.booking_details.clone()
-            },
             preferences: list(&self.accommodation_preferences),
             ..acc_before
         };
@@ -172,79 +144,111 @@ impl DetailsForm {
     }
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct BookingForm {
-    kind: String,
-    provider: String,
-    confirmation_number: String,
-    starts_at: String,
-    ends_at: String,
-    cost: String,
-    version: String,
-}
-
-impl BookingForm {
-    fn validate(&self) -> Result<(String, Booking), FieldErrors> {
-        let mut errors = FieldErrors::default();
-        if !["flights", "hotels", "activities"].contains(&self.kind.as_str()) {
-            errors.add("kind", "Choose a flight, a hotel or an activity.");
-        }
-        let text = |field: &'static str, value: &str, errors: &mut FieldErrors| {
-            errors.check(field, optional_text(value, 200)).flatten()
-        };
-        let booking = Booking {
-            provider: text("provider", &self.provider, &mut errors),
-            confirmation_number: text(
-                "confirmation_number",
-                &self.confirmation_number,
-                &mut errors,
-            ),
-            starts_at: text("starts_at", &self.starts_at, &mut errors),
-            ends_at: text("ends_at", &self.ends_at, &mut errors),
-            cost: errors
-                .check("cost", Money::parse_typed(&self.cost))
-                .flatten()
-                .map(|m| display(&m.into_inner())),
-            extra: Default::default(),
-        };
-        if booking.provider.is_none() && booking.confirmation_number.is_none() {
-            errors.add(
-                "provider",
-                "Give at least the provider or the confirmation number.",
-            );
-        }
-        if errors.is_empty() {
-            Ok((self.kind.clone(), booking))
-        } else {
-            Err(errors)
-        }
-    }
-}
-
-pub struct BookingRow {
+/// A booking kept in the plan's details from before bookings were activities: shown
+/// with a button that moves it into the itinerary (and, for listed ones, one that removes it).
+pub struct KeptRow {
+    /// `accommodation`, or the list it is in: flights, hotels, activities.
     pub kind: &'static str,
     pub label: &'static str,
     pub index: usize,
     pub booking: Booking,
 }
 
-fn booking_rows(bookings: &ExternalBookings) -> Vec<BookingRow> {
-    [
+/// The kept accommodation's booking first, then the listed ones.
+fn kept_rows(data: &PlanData) -> Vec<KeptRow> {
+    let stay = data
+        .accommodation
+        .as_ref()
+        .map(|a| &a.booking_details)
+        .filter(|d| **d != Default::default())
+        .map(|d| KeptRow {
+            kind: "accommodation",
+            label: "Accommodation",
+            index: 0,
+            booking: Booking {
+                provider: d.name.clone(),
+                confirmation_number: d.confirmation_number.clone(),
+                starts_at: d.check_in.clone(),
+                ends_at: d.check_out.clone(),
+                cost: None,
+                extra: Default::default(),
+            },
+        });
+    let bookings: ExternalBookings = data.bookings();
+    let listed: Vec<KeptRow> = [
         ("flights", "Flight", &bookings.flights),
         ("hotels", "Hotel", &bookings.hotels),
         ("activities", "Activity", &bookings.activities),
     ]
     .into_iter()
     .flat_map(|(kind, label, list)| {
-        list.iter().enumerate().map(move |(index, b)| BookingRow {
+        list.iter().enumerate().map(move |(index, b)| KeptRow {
             kind,
             label,
             index,
             booking: b.clone(),
         })
     })
-    .collect()
+    .collect();
+    stay.into_iter().chain(listed).collect()
+}
+
+/// A booking as the itinerary holds it: an activity with booking details, or a stay.
+pub struct Booked {
+    pub id: ActivityId,
+    pub title: String,
+    /// "Wed 1 Jul 2026 at 15:00 · 3 nights, check-out Sat 4 Jul".
+    pub when: String,
+    pub confirmation: Option<String>,
+    pub provider: Option<String>,
+    pub cost: Option<String>,
+}
+
+/// The plan's bookings, by date: activities with booking details, and every stay.
+fn booked(activities: Vec<PlanActivity>, currency: &str) -> Vec<Booked> {
+    let mut found: Vec<(PlanActivity, Option<BookingInfo>)> = activities
+        .into_iter()
+        .filter_map(|a| {
+            let booking = Metadata::from_value(a.metadata.as_ref()).booking_info;
+            let stay = a.nights() > 1 || a.activity_type.as_deref() == Some("accommodation");
+            (booking.is_some() || stay).then_some((a, booking))
+        })
+        .collect();
+    found.sort_by_key(|(a, _)| (a.scheduled_date.is_none(), a.scheduled_date, a.start_time));
+    found
+        .into_iter()
+        .map(|(a, booking)| {
+            let mut when: Vec<String> = Vec::new();
+            if let Some(date) = a.scheduled_date {
+                let time = a.start_time.map(|t| t.format(" at %H:%M").to_string());
+                when.push(format!(
+                    "{}{}",
+                    date.format("%a %-d %b %Y"),
+                    time.unwrap_or_default()
+                ));
+            }
+            if let Some(out) = a.check_out() {
+                when.push(format!(
+                    "{} nights, check-out {}",
+                    a.nights(),
+                    out.format("%a %-d %b")
+                ));
+            }
+            let booking = booking.unwrap_or_default();
+            Booked {
+                id: a.id,
+                when: when.join(" · "),
+                confirmation: booking.confirmation_number,
+                provider: booking.provider,
+                cost: a
+                    .estimated_cost
+                    .as_ref()
+                    .or(a.actual_cost.as_ref())
+                    .map(|c| amount(c, currency)),
+                title: a.title,
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -254,9 +258,8 @@ struct DetailsPage {
     plan: Plan,
     form: DetailsForm,
     errors: FieldErrors,
-    bookings: Vec<BookingRow>,
-    booking_form: BookingForm,
-    booking_errors: FieldErrors,
+    booked: Vec<Booked>,
+    kept: Vec<KeptRow>,
     conflict: bool,
 }
 
@@ -267,29 +270,39 @@ async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
     .await
 }
 
-fn page(
+/// The plan's activities, for the bookings they hold.
+async fn load_activities(
+    db: &Db,
+    user_id: UserId,
+    id: PlanId,
+) -> Result<Vec<PlanActivity>, AppError> {
+    db.read_as(Actor::User(user_id), move |conn| {
+        let found = access::plan(conn, user_id, id, Action::Read)?;
+        Ok(plan_activity::list_for_plan(conn, found.plan.id)?)
+    })
+    .await
+}
+
+/// The details page: the form as typed (or as saved), the itinerary's bookings and the
+/// ones kept from before.
+async fn page(
+    (db, user_id): (&Db, UserId),
     layout: Layout,
     found: Plan,
     form: Option<DetailsForm>,
-    errors: FieldErrors,
-    booking_form: BookingForm,
-    booking_errors: FieldErrors,
-    conflict: bool,
-) -> DetailsPage {
+    (errors, conflict): (FieldErrors, bool),
+) -> Result<DetailsPage, AppError> {
+    let activities = load_activities(db, user_id, found.id).await?;
     let data = PlanData::from_value(found.plan_data.as_ref());
-    DetailsPage {
+    Ok(DetailsPage {
         layout,
         form: form.unwrap_or_else(|| DetailsForm::from_data(&data, found.version())),
-        bookings: booking_rows(&data.bookings()),
-        booking_form: BookingForm {
-            version: found.version().to_string(),
-            ..booking_form
-        },
+        booked: booked(activities, found.currency_or_default()),
+        kept: kept_rows(&data),
         plan: found,
         errors,
-        booking_errors,
         conflict,
-    }
+    })
 }
 
 pub async fn details_form(
@@ -298,18 +311,16 @@ pub async fn details_form(
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
     let found = load(&db, current.id(), path.into_inner()).await?;
-    render_with(
-        StatusCode::OK,
-        &page(
-            current.layout,
-            found,
-            None,
-            FieldErrors::default(),
-            BookingForm::default(),
-            FieldErrors::default(),
-            false,
-        ),
+    let reader = (db.get_ref(), current.id());
+    let page = page(
+        reader,
+        current.layout,
+        found,
+        None,
+        (FieldErrors::default(), false),
     )
+    .await?;
+    render_with(StatusCode::OK, &page)
 }
 
 /// Reads, changes and saves `plan_data` in one transaction under the version rule.
@@ -331,13 +342,14 @@ async fn save_data(
     .await
 }
 
-/// The details page again, with what was typed: 422 with the errors, or 409 over the
-/// newer plan (submitting again saves over it, on purpose).
-fn retry(
+/// The details page again: 422 with what was typed and the errors, or 409 over the newer
+/// plan (with the form as typed, when there is one; submitting again saves over it, on
+/// purpose).
+async fn retry(
+    reader: (&Db, UserId),
     layout: Layout,
     (status, found, errors): (StatusCode, Plan, FieldErrors),
     details: Option<DetailsForm>,
-    booking: BookingForm,
 ) -> Result<HttpResponse, AppError> {
     let conflict = status == StatusCode::CONFLICT;
     let details = details.map(|mut form| {
@@ -346,23 +358,8 @@ fn retry(
         }
         form
     });
-    let (errors, booking_errors) = if details.is_some() {
-        (errors, FieldErrors::default())
-    } else {
-        (FieldErrors::default(), errors)
-    };
-    render_with(
-        status,
-        &page(
-            layout,
-            found,
-            details,
-            errors,
-            booking,
-            booking_errors,
-            conflict,
-        ),
-    )
+    let page = page(reader, layout, found, details, (errors, conflict)).await?;
+    render_with(status, &page)
 }
 
 pub async fn details_save(
@@ -382,91 +379,82 @@ pub async fn details_save(
             FlashMessage::info("The trip details are saved.").send();
             Ok(see_other(&format!("/plans/{id}")))
         }
-        DataSaved::Invalid(found, errors) => retry(
-            current.layout,
-            (StatusCode::UNPROCESSABLE_ENTITY, found, errors),
-            Some(form),
-            BookingForm::default(),
-        ),
-        DataSaved::Conflict(found) => retry(
-            current.layout,
-            (StatusCode::CONFLICT, found, FieldErrors::default()),
-            Some(form),
-            BookingForm::default(),
-        ),
+        DataSaved::Invalid(found, errors) => {
+            let failed = (StatusCode::UNPROCESSABLE_ENTITY, found, errors);
+            retry((&db, current.id()), current.layout, failed, Some(form)).await
+        }
+        DataSaved::Conflict(found) => {
+            let failed = (StatusCode::CONFLICT, found, FieldErrors::default());
+            retry((&db, current.id()), current.layout, failed, Some(form)).await
+        }
     }
 }
 
-pub async fn booking_add(
-    current: CurrentUser,
-    db: web::Data<Db>,
-    path: web::Path<PlanId>,
-    web::Form(form): web::Form<BookingForm>,
-) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let submitted = form.clone();
-    let outcome = save_data(&db, current.id(), id, &form.version, move |data| {
-        let (kind, booking) = submitted.validate()?;
-        let mut bookings = data.bookings();
-        match kind.as_str() {
-            "flights" => bookings.flights.push(booking),
-            "hotels" => bookings.hotels.push(booking),
-            _ => bookings.activities.push(booking),
-        }
-        data.external_bookings = Some(bookings);
-        Ok(())
-    })
-    .await?;
-    match outcome {
-        DataSaved::Saved(_) => {
-            FlashMessage::info("The booking is added.").send();
-            Ok(see_other(&format!("/plans/{id}/details#bookings")))
-        }
-        DataSaved::Invalid(found, errors) => retry(
-            current.layout,
-            (StatusCode::UNPROCESSABLE_ENTITY, found, errors),
-            None,
-            form,
-        ),
-        DataSaved::Conflict(found) => retry(
-            current.layout,
-            (StatusCode::CONFLICT, found, FieldErrors::default()),
-            None,
-            form,
-        ),
-    }
-}
-
+/// Which kept booking a button acts on.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct BookingDeleteForm {
+pub struct KeptForm {
     kind: String,
     index: usize,
     version: String,
+}
+
+/// Moves a kept booking into the itinerary: one booking, one activity.
+pub async fn booking_move(
+    current: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<PlanId>,
+    web::Form(form): web::Form<KeptForm>,
+) -> Result<HttpResponse, AppError> {
+    let (user_id, id) = (current.id(), path.into_inner());
+    let which = match form.kind.as_str() {
+        "accommodation" => KeptBooking::Stay,
+        kind => KeptBooking::Listed {
+            kind: kind.to_string(),
+            index: form.index,
+        },
+    };
+    let version = form.version.parse().ok().and_then(plan::version_time);
+    let moved = db
+        .write_as(Actor::User(user_id), move |conn| {
+            Ok(activities::move_booking(conn, user_id, id, version, which)?)
+        })
+        .await?;
+    match moved {
+        BookingMoved::Moved(activity) => {
+            let card = format!("activity-{}", activity.id);
+            let message = format!(
+                "“{}” is in the itinerary now, with its booking.",
+                activity.title
+            );
+            flash::info_at(&card, &message);
+            Ok(see_other(&format!("/plans/{id}#{card}")))
+        }
+        BookingMoved::Refused(found, message) => {
+            let errors = FieldErrors::one("bookings", message);
+            let failed = (StatusCode::UNPROCESSABLE_ENTITY, found, errors);
+            retry((&db, current.id()), current.layout, failed, None).await
+        }
+        BookingMoved::Conflict(found) => {
+            let failed = (StatusCode::CONFLICT, found, FieldErrors::default());
+            retry((&db, current.id()), current.layout, failed, None).await
+        }
+    }
 }
 
 pub async fn booking_delete(
     current: CurrentUser,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
-    web::Form(form): web::Form<BookingDeleteForm>,
+    web::Form(form): web::Form<KeptForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (kind, index) = (form.kind.clone(), form.index);
-    let outcome = save_data(&db, current.id(), id, &form.version, move |data| {
-        let mut bookings = data.bookings();
-        let list = match kind.as_str() {
-            "flights" => &mut bookings.flights,
-            "hotels" => &mut bookings.hotels,
-            "activities" => &mut bookings.activities,
-            _ => return Err(FieldErrors::default()),
-        };
-        if index >= list.len() {
-            return Err(FieldErrors::default());
-        }
-        list.remove(index);
-        data.external_bookings = Some(bookings);
-        Ok(())
+    let outcome = save_data(&db, current.id(), id, &form.version, move |data| match data
+        .take_booking(&kind, index)
+    {
+        Some(_) => Ok(()),
+        None => Err(FieldErrors::default()),
     })
     .await?;
     match outcome {
@@ -475,12 +463,10 @@ pub async fn booking_delete(
             Ok(see_other(&format!("/plans/{id}/details#bookings")))
         }
         DataSaved::Invalid(..) => Err(AppError::BadRequest("There is no such booking.".into())),
-        DataSaved::Conflict(found) => retry(
-            current.layout,
-            (StatusCode::CONFLICT, found, FieldErrors::default()),
-            None,
-            BookingForm::default(),
-        ),
+        DataSaved::Conflict(found) => {
+            let failed = (StatusCode::CONFLICT, found, FieldErrors::default());
+            retry((&db, current.id()), current.layout, failed, None).await
+        }
     }
 }
 

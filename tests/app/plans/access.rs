@@ -69,14 +69,13 @@ fn plan_routes(plan: i32, version: &str, activity: i32) -> Vec<Request> {
             &[("timezone", "Mars/Olympus"), ("version", version)],
         ),
         post(
-            p("/bookings"),
-            &[
-                ("kind", "flights"),
-                ("provider", "Evil Air"),
-                ("version", version),
-            ],
+            p("/bookings/move"),
+            &[("kind", "flights"), ("index", "0"), ("version", version)],
         ),
-        post(p("/bookings"), &[("kind", "boats"), ("version", version)]),
+        post(
+            p("/bookings/move"),
+            &[("kind", "accommodation"), ("version", version)],
+        ),
         post(
             p("/bookings/delete"),
             &[("kind", "flights"), ("index", "0"), ("version", version)],

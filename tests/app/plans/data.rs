@@ -18,7 +18,9 @@ fn with_unknown_keys() -> Value {
     json!({
         "mood": {"playlist": ["fado"], "level": 7},
         "preferences": {"budget_type": "budget", "group_size": 2, "accessibility_needs": [], "pets": true},
-        "accommodation": {"type": "hotel", "booking_details": {"floor": 3}, "preferences": ["wifi"], "stars": 4},
+        "accommodation": {"type": "hotel", "booking_details": {"name": "Casa Azul", "address": "Rua Augusta 1",
+            "confirmation_number": "CA-77", "check_in": "2026-07-01 15:00", "check_out": "2026-07-05 11:00", "floor": 3},
+            "preferences": ["wifi"], "stars": 4},
         "transportation": {
             "arrival": {"method": "flight", "details": {"seat": "12A"}, "terminal": "T1"},
             "local": {"methods": ["walking"], "pass": "Viva Viagem"},
@@ -95,11 +97,6 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
                 ("group_size", "3"),
                 ("accessibility_needs", "step-free, quiet room"),
                 ("accommodation_type", "apartment"),
-                ("accommodation_name", "Casa Azul"),
-                ("accommodation_address", "Rua Augusta 1"),
-                ("accommodation_confirmation", "CA-77"),
-                ("check_in", "2026-07-01 15:00"),
-                ("check_out", "2026-07-05 11:00"),
                 ("accommodation_preferences", "wifi, balcony"),
                 ("arrival_method", "flight"),
                 ("arrival_carrier", "TAP"),
@@ -123,7 +120,8 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
     assert_eq!(
         data["accommodation"]["booking_details"],
         json!({"name": "Casa Azul", "address": "Rua Augusta 1", "confirmation_number": "CA-77",
-               "check_in": "2026-07-01 15:00", "check_out": "2026-07-05 11:00", "floor": 3})
+               "check_in": "2026-07-01 15:00", "check_out": "2026-07-05 11:00", "floor": 3}),
+        "the stay's booking is not the form's to change"
     );
     assert_eq!(
         data["accommodation"]["preferences"],
@@ -140,72 +138,170 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
     let page = t.browser.get_html(&format!("/plans/{id}")).await;
     for shown in [
         "Sunscreen and a hat",
-        "Casa Azul",
-        "Confirmation CA-77",
         "Arrival by flight, TAP TP1350",
         "Europe/Lisbon",
     ] {
         assert!(page.contains(shown), "{shown}");
     }
 
-    // A booking added and one removed.
-    let version = form_version(&t.browser, &path).await;
-    let response = t
-        .browser
-        .post_form(
-            &format!("/plans/{id}/bookings"),
-            &[
-                ("kind", "hotels"),
-                ("provider", "Booking"),
-                ("confirmation_number", "BK-9"),
-                ("starts_at", "2026-07-01"),
-                ("ends_at", "2026-07-05"),
-                ("cost", "480.5"),
-                ("version", &version),
-            ],
-        )
-        .await;
-    assert_is_redirect_to(&response, &format!("/plans/{id}/details#bookings"));
-    let data = plan_data(&app, id);
-    assert_unknown_keys_kept(&data, "adding a booking");
-    assert_eq!(
-        data["external_bookings"]["hotels"],
-        json!([{"provider": "Booking", "confirmation_number": "BK-9", "starts_at": "2026-07-01",
-                "ends_at": "2026-07-05", "cost": "480.50"}])
-    );
+    // Bookings kept on the details page from before are listed, each with a way into the
+    // itinerary; there is no second place to enter one.
     let html = t.browser.get_html(&path).await;
-    assert!(html.contains("BK-9") && html.contains("480.50"));
-    assert!(html.contains("TP123"), "the seeded flight is listed too");
+    assert!(!html.contains("name=\"accommodation_name\""));
+    assert!(
+        !html.contains("action=\"/plans/{id}/bookings\""),
+        "no add-booking form"
+    );
+    assert!(html.contains(&format!(
+        "href=\"/plans/{id}/activities/new?type=accommodation\""
+    )));
+    let new_stay = t
+        .browser
+        .get_html(&format!("/plans/{id}/activities/new?type=accommodation"))
+        .await;
+    assert_eq!(
+        field_value(&new_stay, "activity_type").as_deref(),
+        Some("accommodation")
+    );
+    let kept = texts(&html, ".kept-bookings tbody tr td:nth-child(2)");
+    assert_eq!(kept, ["Casa Azul", "TAP"]);
 
+    // Moving the stay makes it an activity with its nights and booking, in one step.
+    let version = form_version(&t.browser, &path).await;
+    let move_it = |kind: &'static str, index: &'static str, version: String| {
+        let browser = t.browser.clone();
+        async move {
+            browser
+                .post_form(
+                    &format!("/plans/{id}/bookings/move"),
+                    &[("kind", kind), ("index", index), ("version", &version)],
+                )
+                .await
+        }
+    };
+    let response = move_it("accommodation", "0", version).await;
+    let stay_id: i32 = response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit("#activity-")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let stay = app.activity_row(stay_id).unwrap();
+    assert_eq!(
+        (
+            stay.title.as_str(),
+            stay.activity_type.as_deref(),
+            stay.address.as_deref(),
+            stay.scheduled_date.map(|d| d.to_string()),
+            stay.start_time.map(|t| t.to_string()),
+            stay.end_time.map(|t| t.to_string()),
+        ),
+        (
+            "Casa Azul",
+            Some("accommodation"),
+            Some("Rua Augusta 1"),
+            Some("2026-07-01".into()),
+            Some("15:00:00".into()),
+            Some("11:00:00".into())
+        )
+    );
+    assert_eq!(
+        stay.metadata,
+        Some(json!({"nights": 4, "booking_info": {"confirmation_number": "CA-77", "floor": 3}}))
+    );
+    let data = plan_data(&app, id);
+    assert_eq!(
+        data["accommodation"]["booking_details"],
+        json!({}),
+        "{data}"
+    );
+    assert_eq!(
+        data["accommodation"]["type"], "apartment",
+        "the wishes stay"
+    );
+    assert_eq!(data["accommodation"]["stars"], 4);
+
+    // The flight too, its seat kept with its booking.
+    let version = form_version(&t.browser, &path).await;
+    let response = move_it("flights", "0", version).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let flight = app
+        .activities_of(id)
+        .into_iter()
+        .find(|a| a.title == "Flight · TAP")
+        .expect("the flight is an activity");
+    assert_eq!(flight.activity_type.as_deref(), Some("transport"));
+    assert_eq!(
+        flight.metadata,
+        Some(
+            json!({"booking_info": {"confirmation_number": "TP123", "provider": "TAP", "seat": "12A"}})
+        )
+    );
+    let data = plan_data(&app, id);
+    assert_eq!(data["external_bookings"]["flights"], json!([]));
+    assert_eq!(
+        data["external_bookings"]["cars"],
+        json!([{"provider": "Hertz"}])
+    );
+
+    // The details page now lists what the itinerary holds; nothing is kept here twice.
+    let html = t.browser.get_html(&path).await;
+    assert_eq!(
+        texts(&html, ".booked tbody th"),
+        ["Casa Azul", "Flight · TAP"]
+    );
+    let when = texts(&html, ".booked tbody td:first-of-type");
+    assert_eq!(
+        when[0],
+        "Wed 1 Jul 2026 at 15:00 · 4 nights, check-out Sun 5 Jul"
+    );
+    assert!(texts(&html, ".kept-bookings").is_empty());
+    assert!(html.contains(&format!("href=\"/plans/{id}#activity-{stay_id}\"")));
+
+    // Moving what is no longer there, or over a stale version, writes nothing.
+    let version = form_version(&t.browser, &path).await;
+    let before = app.snapshot();
+    for (kind, index) in [("flights", "0"), ("accommodation", "0"), ("boats", "0")] {
+        let response = move_it(kind, index, version.clone()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(
+            texts(&html, "#bookings-error")[0].contains("no such booking"),
+            "{kind}"
+        );
+    }
+    assert_eq!(app.snapshot(), before);
+    app.exec(diesel::update(plans::table.find(id)).set(plans::plan_data.eq(json!({
+        "external_bookings": {"hotels": [{"provider": "Booking", "confirmation_number": "BK-9"}]}
+    }))));
+    let before = app.snapshot();
+    let response = move_it("hotels", "0", version.clone()).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(app.snapshot(), before);
+
+    // Removing a kept booking, and removing one that is not there.
     let version = form_version(&t.browser, &path).await;
     let response = t
         .browser
         .post_form(
             &format!("/plans/{id}/bookings/delete"),
-            &[("kind", "flights"), ("index", "0"), ("version", &version)],
+            &[("kind", "hotels"), ("index", "0"), ("version", &version)],
         )
         .await;
     assert_is_redirect_to(&response, &format!("/plans/{id}/details#bookings"));
-    let data = plan_data(&app, id);
-    assert_eq!(data["external_bookings"]["flights"], json!([]));
     assert_eq!(
-        data["external_bookings"]["hotels"][0]["provider"],
-        "Booking"
+        plan_data(&app, id)["external_bookings"]["hotels"],
+        json!([])
     );
-    // The removed flight's own unknown key is gone with it; every other stays.
-    for (pointer, expected) in UNKNOWN {
-        let expected: Value = serde_json::from_str(expected).unwrap();
-        assert_eq!(
-            data.pointer(pointer),
-            Some(&expected),
-            "{pointer} after a removal"
-        );
-    }
-
-    // Removing a booking that is not there changes nothing.
     let version = form_version(&t.browser, &path).await;
     let before = app.snapshot();
-    for (kind, index) in [("flights", "0"), ("hotels", "5"), ("boats", "0")] {
+    for (kind, index) in [("hotels", "0"), ("flights", "5"), ("boats", "0")] {
         let response = t
             .browser
             .post_form(
@@ -216,40 +312,7 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{kind} {index}");
     }
     assert_eq!(app.snapshot(), before);
-
-    // A bad booking is refused beside its fields.
-    for (field, value, message) in [
-        ("kind", "boats", "Choose a flight"),
-        ("cost", "-3", "cannot be negative"),
-        ("cost", "1.234,567", "two decimals"),
-        ("provider", "", "at least the provider"),
-    ] {
-        let mut form = vec![
-            ("kind", "flights"),
-            ("provider", "KLM"),
-            ("cost", "10"),
-            ("version", &version),
-        ];
-        form.retain(|(k, _)| *k != field);
-        form.push((field, value));
-        let response = t
-            .browser
-            .post_form(&format!("/plans/{id}/bookings"), &form)
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{field}"
-        );
-        let html = response.text().await.unwrap();
-        let error = field_error_at(
-            &html,
-            &format!("form[action$=\"/bookings\"] [name=\"{field}\"]"),
-        )
-        .unwrap_or_else(|| panic!("no error at {field}"));
-        assert!(error.contains(message), "{field}: {error}");
-        assert_eq!(app.snapshot(), before);
-    }
+    app.exec(diesel::update(plans::table.find(id)).set(plans::plan_data.eq(with_unknown_keys())));
 
     // The raw editor shows everything and saves a new object as typed.
     let html = t.browser.get_html(&format!("/plans/{id}/data")).await;
@@ -281,11 +344,6 @@ async fn keys_no_form_knows_survive_the_details_form_bookings_and_the_raw_editor
         "group_size",
         "accessibility_needs",
         "accommodation_type",
-        "accommodation_name",
-        "accommodation_address",
-        "accommodation_confirmation",
-        "check_in",
-        "check_out",
         "accommodation_preferences",
         "arrival_method",
         "arrival_carrier",

@@ -66,21 +66,12 @@ async fn plan_with_secrets(app: &TestApp) -> (crate::plans::Traveller, i32, Stri
         ],
     )
     .await;
-    let version = crate::plans::version_of(app, "plans", plan);
-    let response = owner
-        .browser
-        .post_form(
-            &format!("/plans/{plan}/bookings"),
-            &[
-                ("kind", "flights"),
-                ("provider", "AirSecret"),
-                ("confirmation_number", "FLIGHT-SECRET-9"),
-                ("starts_at", "2026-07-01 08:00"),
-                ("version", &version),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    merge_data(
+        app,
+        plan,
+        json!({"external_bookings": {"flights": [{"provider": "AirSecret",
+            "confirmation_number": "FLIGHT-SECRET-9", "starts_at": "2026-07-01 08:00"}]}}),
+    );
     merge_data(app, plan, json!({"notes": "Visible notes"}));
     (owner, plan, token)
 }

@@ -6,7 +6,7 @@ use fantoccini::wd::PrintConfiguration;
 use serde_json::{Value, json};
 
 use super::{browser_app, screenshot, screenshot_dir};
-use crate::support::{Driver, TestApp, TestUser, unique};
+use crate::support::{Chrome, Driver, TestApp, TestUser, unique};
 
 /// One activity of the week: day, start and end, title, kind, place, estimated cost.
 type Stop = (
@@ -19,142 +19,24 @@ type Stop = (
     &'static str,
 );
 
+/// One row a stop, as a traveller would list them.
+#[rustfmt::skip]
 const WEEK: [Stop; 15] = [
-    (
-        "2026-09-14",
-        "10:05",
-        "12:30",
-        "Flight from Amsterdam",
-        "transport",
-        "Lisbon Airport",
-        "180",
-    ),
-    (
-        "2026-09-14",
-        "14:00",
-        "15:00",
-        "Check in at Casa do Fado",
-        "accommodation",
-        "Rua da Regueira 12",
-        "390",
-    ),
-    (
-        "2026-09-14",
-        "19:30",
-        "22:00",
-        "Dinner and fado in Alfama",
-        "restaurant",
-        "Tasca do Chico",
-        "55",
-    ),
-    (
-        "2026-09-15",
-        "09:30",
-        "12:30",
-        "São Jorge Castle",
-        "attraction",
-        "Castelo de São Jorge",
-        "15",
-    ),
-    (
-        "2026-09-15",
-        "13:00",
-        "14:00",
-        "Tram 28 across the old town",
-        "transport",
-        "Martim Moniz",
-        "3",
-    ),
-    (
-        "2026-09-15",
-        "15:00",
-        "17:30",
-        "Tile museum",
-        "attraction",
-        "Museu Nacional do Azulejo",
-        "8",
-    ),
-    (
-        "2026-09-16",
-        "09:00",
-        "13:00",
-        "Belém: the monastery and the tower",
-        "attraction",
-        "Mosteiro dos Jerónimos",
-        "18",
-    ),
-    (
-        "2026-09-16",
-        "13:30",
-        "14:30",
-        "Pastéis de Belém",
-        "restaurant",
-        "Rua de Belém 84",
-        "9",
-    ),
-    (
-        "2026-09-16",
-        "16:00",
-        "18:00",
-        "MAAT by the river",
-        "attraction",
-        "Avenida Brasília",
-        "11",
-    ),
-    (
-        "2026-09-17",
-        "08:30",
-        "18:30",
-        "Day trip to Sintra",
-        "activity",
-        "Palácio da Pena",
-        "45",
-    ),
-    (
-        "2026-09-17",
-        "20:00",
-        "22:00",
-        "Dinner in Príncipe Real",
-        "restaurant",
-        "Rua Dom Pedro V 91",
-        "40",
-    ),
-    (
-        "2026-09-18",
-        "10:00",
-        "13:00",
-        "Surf lesson in Carcavelos",
-        "activity",
-        "Praia de Carcavelos",
-        "35",
-    ),
-    (
-        "2026-09-18",
-        "18:30",
-        "20:00",
-        "Sunset at the Miradouro",
-        "other",
-        "Miradouro da Senhora do Monte",
-        "0",
-    ),
-    (
-        "2026-09-19",
-        "10:00",
-        "11:30",
-        "LX Factory market",
-        "activity",
-        "Rua Rodrigues de Faria 103",
-        "20",
-    ),
-    (
-        "2026-09-19",
-        "16:40",
-        "20:55",
-        "Flight home",
-        "transport",
-        "Lisbon Airport",
-        "165",
-    ),
+    ("2026-09-14", "10:05", "12:30", "Flight from Amsterdam", "transport", "Lisbon Airport", "180"),
+    ("2026-09-14", "14:00", "15:00", "Check in at Casa do Fado", "accommodation", "Rua da Regueira 12", "390"),
+    ("2026-09-14", "19:30", "22:00", "Dinner and fado in Alfama", "restaurant", "Tasca do Chico", "55"),
+    ("2026-09-15", "09:30", "12:30", "São Jorge Castle", "attraction", "Castelo de São Jorge", "15"),
+    ("2026-09-15", "13:00", "14:00", "Tram 28 across the old town", "transport", "Martim Moniz", "3"),
+    ("2026-09-15", "15:00", "17:30", "Tile museum", "attraction", "Museu Nacional do Azulejo", "8"),
+    ("2026-09-16", "09:00", "13:00", "Belém: the monastery and the tower", "attraction", "Mosteiro dos Jerónimos", "18"),
+    ("2026-09-16", "13:30", "14:30", "Pastéis de Belém", "restaurant", "Rua de Belém 84", "9"),
+    ("2026-09-16", "16:00", "18:00", "MAAT by the river", "attraction", "Avenida Brasília", "11"),
+    ("2026-09-17", "08:30", "18:30", "Day trip to Sintra", "activity", "Palácio da Pena", "45"),
+    ("2026-09-17", "18:00", "22:00", "Dinner in Príncipe Real", "restaurant", "Rua Dom Pedro V 91", "40"),
+    ("2026-09-18", "10:00", "13:00", "Surf lesson in Carcavelos", "activity", "Praia de Carcavelos", "35"),
+    ("2026-09-18", "18:30", "20:00", "Sunset at the Miradouro", "other", "Miradouro da Senhora do Monte", "0"),
+    ("2026-09-19", "10:00", "11:30", "LX Factory market", "activity", "Rua Rodrigues de Faria 103", "20"),
+    ("2026-09-19", "16:40", "20:55", "Flight home", "transport", "Lisbon Airport", "165"),
 ];
 
 fn week_in_lisbon(app: &TestApp, owner: &TestUser) -> i32 {
@@ -232,26 +114,23 @@ fn pdf_pages(pdf: &[u8]) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn a_plan_of_fifteen_activities_prints_on_two_a4_pages_without_controls() {
-    let Some(driver) = Driver::start("print").await else {
-        return;
-    };
-    let app = browser_app().await;
-    let owner = app.user(&unique("ines")).insert();
-    let plan = week_in_lisbon(&app, &owner);
-    let chrome = driver.browser(&app, 1280).await;
-    chrome.log_in(&owner).await;
-    chrome.goto(&format!("/plans/{plan}")).await;
-    chrome
-        .wait_until("the page", "document.readyState === 'complete'")
-        .await;
-
-    chrome.emulate_media("print", "light").await;
+/// What the plan page prints in the colour `scheme`: every activity and detail, in ink
+/// that reads on white paper, and no navigation, controls, badges, map, charts or empty
+/// sections.
+async fn check_printed_page(chrome: &Chrome, scheme: &str) {
+    chrome.emulate_media("print", scheme).await;
     assert_eq!(chrome.js("return matchMedia('print').matches").await, true);
     let printed: Value = chrome
         .js(
             "const shown = e => e.getClientRects().length > 0;
+             // Relative luminance (WCAG) of a computed colour, rgb() or color(srgb).
+             const luminance = css => {
+               const srgb = css.startsWith('color(');
+               const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3)
+                 .map(v => srgb ? +v : v / 255)
+                 .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+               return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+             };
              const describe = e => e.tagName.toLowerCase() + (e.getAttribute('class') ? '.' + e.getAttribute('class') : '');
              return {
                controls: [...document.querySelectorAll(
@@ -262,16 +141,26 @@ async fn a_plan_of_fifteen_activities_prints_on_two_a4_pages_without_controls() 
                empty: [...document.querySelectorAll('main section, main article, main ul')]
                  .filter(shown).filter(e => !e.innerText.trim()).map(describe),
                text: document.body.innerText,
+               faint: [...document.querySelectorAll('main *')].filter(shown)
+                 .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+                 .filter(e => 1.05 / (luminance(getComputedStyle(e).color) + 0.05) < 4.5)
+                 .map(e => describe(e) + ' ' + getComputedStyle(e).color),
              };",
         )
         .await;
-    assert_eq!(printed["controls"], json!([]), "shown in print");
-    assert_eq!(printed["empty"], json!([]), "empty in print");
+    assert_eq!(printed["controls"], json!([]), "shown in print ({scheme})");
+    assert_eq!(printed["empty"], json!([]), "empty in print ({scheme})");
+    assert_eq!(
+        printed["faint"],
+        json!([]),
+        "under 4.5:1 on paper ({scheme})"
+    );
     let titles: Vec<&str> = WEEK.iter().map(|stop| stop.3).collect();
     assert_eq!(printed["titles"], json!(titles), "every activity, in order");
     assert_eq!(printed["days"], 6);
     let text = printed["text"].as_str().unwrap();
     for expected in [
+        "Overlaps with",
         "Casa do Fado",
         "X7K2LM",
         "LX-0000",
@@ -290,6 +179,27 @@ async fn a_plan_of_fifteen_activities_prints_on_two_a4_pages_without_controls() 
         "Open in maps",
     ] {
         assert!(!text.contains(control), "{control} printed:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_plan_of_fifteen_activities_prints_on_two_a4_pages_without_controls() {
+    let Some(driver) = Driver::start("print").await else {
+        return;
+    };
+    let app = browser_app().await;
+    let owner = app.user(&unique("ines")).insert();
+    let plan = week_in_lisbon(&app, &owner);
+    let chrome = driver.browser(&app, 1280).await;
+    chrome.log_in(&owner).await;
+    chrome.goto(&format!("/plans/{plan}")).await;
+    chrome
+        .wait_until("the page", "document.readyState === 'complete'")
+        .await;
+
+    // Pico's dark colours are for screens; a reader in dark mode prints black on white too.
+    for scheme in ["dark", "light"] {
+        check_printed_page(&chrome, scheme).await;
     }
     // As wide as the printed column: A4's 210 mm less print.css's margins, at 96 px an inch.
     screenshot(&chrome, "plan-print", 703).await;

@@ -87,6 +87,24 @@ const SCHEMES: [&str; 2] = ["light", "dark"];
 /// Checks one page at both widths in both colour schemes: axe finds no violation, nothing
 /// makes the page wider than a phone, and screenshots are saved (`-dark` for dark mode).
 async fn check_page(chrome: &Chrome, name: &str, path: &str, problems: &mut Vec<String>) {
+    check_visit(chrome, name, path, None, problems).await;
+}
+
+/// A form sent with bad input, from its submit button: the page that comes back with an
+/// error beside each field.
+struct BadInput<'a> {
+    submit: &'a str,
+    fields: &'a [(&'a str, &'a str)],
+}
+
+/// The same checks on `path`, or on what its form answers to `bad_input`.
+async fn check_visit(
+    chrome: &Chrome,
+    name: &str,
+    path: &str,
+    bad_input: Option<&BadInput<'_>>,
+    problems: &mut Vec<String>,
+) {
     for scheme in SCHEMES {
         chrome.emulate_media("screen", scheme).await;
         for width in [1280, 375] {
@@ -95,6 +113,16 @@ async fn check_page(chrome: &Chrome, name: &str, path: &str, problems: &mut Vec<
             chrome
                 .wait_until("the page", "document.readyState === 'complete'")
                 .await;
+            if let Some(bad) = bad_input {
+                for (css, value) in bad.fields {
+                    chrome.set_value(css, value).await;
+                }
+                chrome.click_to_page(bad.submit).await;
+                assert!(
+                    chrome.exists(".field-error").await,
+                    "{name}: no field errors"
+                );
+            }
             // The emulation holds across navigations; a page seen in the wrong scheme
             // would pass vacuously.
             let query = format!("matchMedia('(prefers-color-scheme: {scheme})').matches");
@@ -195,6 +223,22 @@ async fn the_main_pages_pass_axe_in_light_and_dark_mode_and_fit_a_375_px_phone()
     ] {
         check_page(&visitor, name, &path, &mut problems).await;
     }
+    let bad_signup = BadInput {
+        submit: "form[action=\"/signup\"] button[type=submit]",
+        fields: &[
+            ("#email", "not an address"),
+            ("#username", "x"),
+            ("#password", "short"),
+        ],
+    };
+    check_visit(
+        &visitor,
+        "signup-errors",
+        "/signup",
+        Some(&bad_signup),
+        &mut problems,
+    )
+    .await;
     visitor.close().await;
 
     let traveller = driver.browser(&app, 1280).await;
@@ -212,6 +256,22 @@ async fn the_main_pages_pass_axe_in_light_and_dark_mode_and_fit_a_375_px_phone()
     ] {
         check_page(&traveller, name, &path, &mut problems).await;
     }
+    let bad_activity = BadInput {
+        submit: "form[action$=\"/activities\"] button[type=submit]:not([name])",
+        fields: &[
+            ("#title", ""),
+            ("#latitude", "north"),
+            ("#estimated_cost", "a lot"),
+        ],
+    };
+    check_visit(
+        &traveller,
+        "activity-form-errors",
+        &format!("/plans/{plan}/activities/new"),
+        Some(&bad_activity),
+        &mut problems,
+    )
+    .await;
     traveller.close().await;
 
     let staff_browser = driver.browser(&app, 1280).await;

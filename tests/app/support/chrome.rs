@@ -201,6 +201,39 @@ impl Chrome {
         }
     }
 
+    /// Runs a Chrome DevTools Protocol command in this window, through chromedriver's
+    /// `goog/cdp/execute` (what WebDriver itself cannot do: emulating media, for one).
+    pub async fn cdp(&self, method: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp {
+                method: method.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {method} failed: {e}"))
+    }
+
+    /// Makes the page's CSS see `media` ("screen" or "print") and the colour `scheme`
+    /// ("light" or "dark"), until the next call; it holds across navigations.
+    pub async fn emulate_media(&self, media: &str, scheme: &str) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({
+                "media": media,
+                "features": [{"name": "prefers-color-scheme", "value": scheme}],
+            }),
+        )
+        .await;
+        let query = format!("(prefers-color-scheme: {scheme})");
+        let matches = self
+            .js_with(
+                "return matchMedia(arguments[0]).matches",
+                vec![json!(query)],
+            )
+            .await;
+        assert_eq!(matches, json!(true), "the page does not see {query}");
+    }
+
     /// Logs in through the login form.
     pub async fn log_in(&self, user: &TestUser) {
         self.goto("/login").await;
@@ -209,5 +242,28 @@ impl Chrome {
         self.click_to_page("form[action=\"/login\"] button[type=submit]")
             .await;
         assert_eq!(self.path().await, crate::support::HOME, "login failed");
+    }
+}
+
+/// chromedriver's endpoint for one DevTools command in the session's window.
+#[derive(Debug)]
+struct Cdp {
+    method: String,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.expect("a CDP command needs a session");
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({"cmd": self.method, "params": self.params});
+        (reqwest::Method::POST, Some(body.to_string()))
     }
 }

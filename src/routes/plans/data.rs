@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
@@ -20,6 +20,7 @@ use crate::domain::plan_data::{
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
 use crate::pages::{FieldErrors, Layout, render_with, see_other};
+use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, DataSaved};
 
@@ -30,7 +31,7 @@ fn list(raw: &str) -> Vec<String> {
         .collect()
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DetailsForm {
     timezone: String,
@@ -52,14 +53,49 @@ pub struct DetailsForm {
     arrival_time: String,
     local_methods: String,
     version: String,
+    /// The fields as the form was opened (`routes::merge`).
+    base: String,
 }
 
 impl DetailsForm {
+    /// The fields' labels on the form, for the messages of a merged save.
+    const LABELS: [(&'static str, &'static str); 18] = [
+        ("timezone", "Time zone"),
+        ("notes", "Notes"),
+        ("budget_type", "Budget style"),
+        ("travel_style", "Travel style"),
+        ("group_size", "Travellers"),
+        ("accessibility_needs", "Accessibility needs"),
+        ("accommodation_type", "Accommodation type"),
+        ("accommodation_name", "Accommodation name"),
+        ("accommodation_address", "Accommodation address"),
+        (
+            "accommodation_confirmation",
+            "Accommodation confirmation number",
+        ),
+        ("check_in", "Check-in"),
+        ("check_out", "Check-out"),
+        ("accommodation_preferences", "Accommodation wishes"),
+        ("arrival_method", "Arrival by"),
+        ("arrival_carrier", "Carrier"),
+        ("arrival_number", "Flight or train number"),
+        ("arrival_time", "Arrives"),
+        ("local_methods", "Getting around"),
+    ];
+
+    /// The form as it opens on the plan `found`.
+    fn of_plan(found: &Plan) -> Self {
+        Self::from_data(
+            &PlanData::from_value(found.plan_data.as_ref()),
+            found.version(),
+        )
+    }
+
     fn from_data(data: &PlanData, version: i64) -> Self {
         let prefs = data.preferences.clone().unwrap_or_default();
         let acc = data.accommodation.clone().unwrap_or_default();
         let transport = data.transportation.clone().unwrap_or_default();
-        DetailsForm {
+        merge::opened(DetailsForm {
             timezone: data.timezone.clone().unwrap_or_default(),
             notes: data.notes.clone().unwrap_or_default(),
             budget_type: prefs.budget_type.unwrap_or_default(),
@@ -79,7 +115,8 @@ impl DetailsForm {
             arrival_time: transport.arrival.details.arrives_at.unwrap_or_default(),
             local_methods: transport.local.methods.join(", "),
             version: version.to_string(),
-        }
+            base: String::new(),
+        })
     }
 
     /// Applies the form to `data`, leaving every key the form does not show as it was.
@@ -258,6 +295,8 @@ struct DetailsPage {
     booking_form: BookingForm,
     booking_errors: FieldErrors,
     conflict: bool,
+    /// What the details form took in of someone else's save.
+    merge: Merge,
 }
 
 async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
@@ -279,7 +318,7 @@ fn page(
     let data = PlanData::from_value(found.plan_data.as_ref());
     DetailsPage {
         layout,
-        form: form.unwrap_or_else(|| DetailsForm::from_data(&data, found.version())),
+        form: form.unwrap_or_else(|| DetailsForm::of_plan(&found)),
         bookings: booking_rows(&data.bookings()),
         booking_form: BookingForm {
             version: found.version().to_string(),
@@ -289,6 +328,7 @@ fn page(
         errors,
         booking_errors,
         conflict,
+        merge: Merge::default(),
     }
 }
 
@@ -320,81 +360,103 @@ async fn save_data(
     version: &str,
     change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors> + Send + 'static,
 ) -> Result<DataSaved<FieldErrors>, AppError> {
-    let version = version.parse().ok().and_then(plan::version_time);
+    let version = version.to_string();
     db.write_as(Actor::User(user_id), move |conn| {
-        Ok(plans::update_data(conn, user_id, id, version, |found| {
-            let mut data = PlanData::from_value(found.plan_data.as_ref());
-            change(&mut data)?;
-            Ok(data.to_value())
-        })?)
+        Ok(change_data(conn, user_id, id, &version, change)?)
     })
     .await
 }
 
+/// Changes `plan_data` with `change` over `version`, on the one connection of a request.
+fn change_data(
+    conn: &mut diesel::PgConnection,
+    user_id: UserId,
+    id: PlanId,
+    version: &str,
+    change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors>,
+) -> diesel::QueryResult<DataSaved<FieldErrors>> {
+    let version = version.parse().ok().and_then(plan::version_time);
+    plans::update_data(conn, user_id, id, version, |found| {
+        let mut data = PlanData::from_value(found.plan_data.as_ref());
+        change(&mut data)?;
+        Ok(data.to_value())
+    })
+}
+
 /// The details page again, with what was typed: 422 with the errors, or 409 over the
-/// newer plan (submitting again saves over it, on purpose).
+/// newer plan (a details form comes merged with it, `routes::merge`; a booking form
+/// submitted again saves over it, on purpose).
 fn retry(
     layout: Layout,
     (status, found, errors): (StatusCode, Plan, FieldErrors),
-    details: Option<DetailsForm>,
+    details: Option<(DetailsForm, Merge)>,
     booking: BookingForm,
 ) -> Result<HttpResponse, AppError> {
     let conflict = status == StatusCode::CONFLICT;
-    let details = details.map(|mut form| {
-        if conflict {
-            form.version = found.version().to_string();
-        }
-        form
-    });
+    let (details, merge) = details.unzip();
+    let merge = merge.unwrap_or_default();
     let (errors, booking_errors) = if details.is_some() {
         (errors, FieldErrors::default())
     } else {
         (FieldErrors::default(), errors)
     };
-    render_with(
-        status,
-        &page(
-            layout,
-            found,
-            details,
-            errors,
-            booking,
-            booking_errors,
-            conflict,
-        ),
-    )
+    let mut page = page(
+        layout,
+        found,
+        details,
+        merge.mark(errors),
+        booking,
+        booking_errors,
+        conflict,
+    );
+    page.merge = merge;
+    render_with(status, &page)
 }
 
+/// Saves the trip details, merged with what someone else saved meanwhile when the form was
+/// opened on an older version (`routes::merge`).
 pub async fn details_save(
     current: CurrentUser,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
     web::Form(form): web::Form<DetailsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let submitted = form.clone();
-    match save_data(&db, current.id(), id, &form.version, move |data| {
-        submitted.apply(data)
-    })
-    .await?
-    {
-        DataSaved::Saved(_) => {
-            FlashMessage::info("The trip details are saved.").send();
-            Ok(see_other(&format!("/plans/{id}")))
+    let (user_id, id) = (current.id(), path.into_inner());
+    let outcome = db
+        .write_as(Actor::User(user_id), move |conn| {
+            merge::save(form, &DetailsForm::LABELS, DetailsForm::of_plan, |form| {
+                Ok(
+                    match change_data(conn, user_id, id, &form.version, |d| form.apply(d))? {
+                        DataSaved::Saved(saved) => Attempt::Saved(saved),
+                        DataSaved::Invalid(found, errors) => Attempt::Invalid(found, errors),
+                        DataSaved::Conflict(found) => Attempt::Conflict(found),
+                    },
+                )
+            })
+        })
+        .await?;
+    let (status, found, form, errors, merge) = match outcome {
+        Outcome::Saved(_, merge) => {
+            FlashMessage::info(merge.saved_message("The trip details are saved.")).send();
+            return Ok(see_other(&format!("/plans/{id}")));
         }
-        DataSaved::Invalid(found, errors) => retry(
-            current.layout,
-            (StatusCode::UNPROCESSABLE_ENTITY, found, errors),
-            Some(form),
-            BookingForm::default(),
+        Outcome::Invalid(found, form, errors, merge) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, found, form, errors, merge)
+        }
+        Outcome::Conflict(found, form, merge) => (
+            StatusCode::CONFLICT,
+            found,
+            form,
+            FieldErrors::default(),
+            merge,
         ),
-        DataSaved::Conflict(found) => retry(
-            current.layout,
-            (StatusCode::CONFLICT, found, FieldErrors::default()),
-            Some(form),
-            BookingForm::default(),
-        ),
-    }
+    };
+    retry(
+        current.layout,
+        (status, found, errors),
+        Some((form, merge)),
+        BookingForm::default(),
+    )
 }
 
 pub async fn booking_add(

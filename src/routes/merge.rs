@@ -140,22 +140,22 @@ where
     let base = read_base(&mine)?;
     let their_fields = fields(&theirs);
     let three = three_way(&fields(&mine), &base, &their_fields)?;
-    let mut merged: Map<String, Value> = three.merged.clone().into_iter().collect();
-    for meta in [VERSION, BASE] {
-        merged.insert(meta.into(), theirs.get(meta).cloned().unwrap_or_default());
-    }
-    let merged = from_map(merged)?;
+    let merged = from_map(over(three.merged.clone().into_iter().collect(), &theirs))?;
     merge.record(&three, &their_fields, labels);
     Some((merged, !three.clashes.is_empty()))
 }
 
-/// `form` with the version and base of `theirs`.
+/// `form` as typed, with the version and base of `theirs`.
 fn with_opening<F: Serialize + DeserializeOwned>(form: &F, theirs: &F) -> Option<F> {
-    let (mut mine, theirs) = (to_map(form)?, to_map(theirs)?);
+    from_map(over(to_map(form)?, &to_map(theirs)?))
+}
+
+/// A form's fields with the version and base of `theirs`: the form over the current row.
+fn over(mut fields: Map<String, Value>, theirs: &Map<String, Value>) -> Map<String, Value> {
     for meta in [VERSION, BASE] {
-        mine.insert(meta.into(), theirs.get(meta).cloned().unwrap_or_default());
+        fields.insert(meta.into(), theirs.get(meta).cloned().unwrap_or_default());
     }
-    from_map(mine)
+    fields
 }
 
 /// A save merged with someone else's, for the form and the messages: the fields they changed
@@ -209,6 +209,10 @@ impl Merge {
             errors.add_note(&change.field, change.note.clone());
         }
         errors
+    }
+
+    pub fn has_taken(&self) -> bool {
+        self.changed.iter().any(|c| c.note == FieldNote::Taken)
     }
 
     pub fn has_clashes(&self) -> bool {

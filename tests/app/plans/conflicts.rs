@@ -342,17 +342,22 @@ async fn a_plan_field_changed_in_both_browsers_is_a_409_with_both_values_and_sav
         "the form is on the current version now"
     );
 
-    // Saving the form as it came back: my title, their budget, my destination.
+    // Meanwhile the laptop changes the description too.
+    let third = typed(
+        &opened(&laptop, &path, &path).await,
+        &[("description", "Typed on the laptop")],
+    );
+    assert_is_redirect_to(&send(&laptop, &path, &third).await, &format!("/plans/{id}"));
+
+    // Saving the form as it came back writes my fields only: my title and destination,
+    // their budget and their newer description.
     let again = as_shown(&html, &path);
     assert_is_redirect_to(&send(&phone, &path, &again).await, &format!("/plans/{id}"));
     let plan = app.plan_row(id).unwrap();
     assert_eq!(plan.title, "Phone title");
     assert_eq!(plan.destination.as_deref(), Some("Sintra"));
     assert_eq!(plan.budget, Some(crate::support::decimal("900")));
-    assert_eq!(
-        plan.description.as_deref(),
-        Some("Tiles, trams and custard tarts.")
-    );
+    assert_eq!(plan.description.as_deref(), Some("Typed on the laptop"));
 }
 
 #[tokio::test]

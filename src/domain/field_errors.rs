@@ -1,9 +1,28 @@
 //! The errors of one form (or one imported row), each tied to the field it is about, so a
 //! page shows it beside the field and an import names the field in its list.
 
-/// Errors of a form, each shown beside its field.
+/// Errors of a form, each shown beside its field; and, when a save met someone else's, a
+/// note beside each field they changed (`routes::merge`).
 #[derive(Debug, Default)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+pub struct FieldErrors(Vec<(&'static str, String)>, Vec<(String, FieldNote)>);
+
+/// What someone else changed in a field while its form was open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldNote {
+    /// Their value is in the field: this user had left it alone.
+    Taken,
+    /// This user changed it too: the field holds this user's value, and this is theirs.
+    SavedMeanwhile(String),
+}
+
+impl FieldNote {
+    pub fn saved_meanwhile(&self) -> Option<&str> {
+        match self {
+            FieldNote::Taken => None,
+            FieldNote::SavedMeanwhile(theirs) => Some(theirs),
+        }
+    }
+}
 
 impl FieldErrors {
     /// The errors of a form with one problem.
@@ -32,6 +51,7 @@ impl FieldErrors {
     /// Adds the errors of another check of the same form, after these.
     pub fn append(&mut self, other: FieldErrors) {
         self.0.extend(other.0);
+        self.1.extend(other.1);
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
@@ -54,8 +74,27 @@ impl FieldErrors {
         self.0.first().is_some_and(|(f, _)| *f == field)
     }
 
+    /// Whether there is no error (notes are none).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn add_note(&mut self, field: &str, note: FieldNote) {
+        self.1.push((field.to_string(), note));
+    }
+
+    pub fn note(&self, field: &str) -> Option<&FieldNote> {
+        self.1.iter().find(|(f, _)| f == field).map(|(_, n)| n)
+    }
+
+    /// The ids of what is said beside `field` (its error, its note), for `aria-describedby`.
+    pub fn described_by(&self, field: &str) -> Option<String> {
+        let error = self.get(field).map(|_| format!("{field}-error"));
+        let note = self.note(field).map(|_| format!("{field}-note"));
+        match (error, note) {
+            (Some(e), Some(n)) => Some(format!("{e} {n}")),
+            (e, n) => e.or(n),
+        }
     }
 
     /// Every error in the order found, with the field it belongs to.

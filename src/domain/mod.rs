@@ -9,6 +9,7 @@ pub mod currency;
 pub mod email;
 pub mod field_errors;
 pub mod ids;
+pub mod merge;
 pub mod money;
 pub mod password;
 pub mod plan;

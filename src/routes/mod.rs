@@ -5,6 +5,7 @@ pub mod accounts;
 mod admin;
 mod health;
 mod home;
+mod merge;
 mod metrics;
 mod oauth;
 mod plans;

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
@@ -18,12 +18,13 @@ use crate::models::plan::{self, Plan};
 use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
+use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::services::access::{self, Action};
 use crate::services::activities::{self, ActivitySaved, Move};
 use crate::state::AppState;
 use crate::views::itinerary::section_id;
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ActivityForm {
     pub title: String,
@@ -49,12 +50,14 @@ pub struct ActivityForm {
     pub tags: String,
     pub nights: String,
     pub version: String,
+    /// The fields as the form was opened (`routes::merge`).
+    pub base: String,
 }
 
 impl ActivityForm {
     fn from_activity(a: &PlanActivity) -> Self {
         let i = ActivityInput::from_activity(a);
-        ActivityForm {
+        merge::opened(ActivityForm {
             title: i.title,
             description: i.description,
             activity_type: i.activity_type,
@@ -78,8 +81,34 @@ impl ActivityForm {
             tags: i.tags,
             nights: i.nights,
             version: a.version().to_string(),
-        }
+            base: String::new(),
+        })
     }
+
+    /// The fields' labels on the form, for the messages of a merged save.
+    const LABELS: [(&'static str, &'static str); 21] = [
+        ("title", "Title"),
+        ("activity_type", "Type"),
+        ("description", "Description"),
+        ("scheduled_date", "Date"),
+        ("start_time", "Starts"),
+        ("end_time", "Ends"),
+        ("duration_minutes", "Duration"),
+        ("location_name", "Place"),
+        ("address", "Address"),
+        ("latitude", "Latitude"),
+        ("longitude", "Longitude"),
+        ("estimated_cost", "Estimated cost"),
+        ("actual_cost", "Actually spent"),
+        ("confirmation_number", "Confirmation number"),
+        ("provider", "Booked with"),
+        ("cancellation_policy", "Cancellation"),
+        ("phone", "Phone"),
+        ("website", "Website"),
+        ("email", "E-mail"),
+        ("rating", "Rating"),
+        ("tags", "Tags"),
+    ];
 
     /// The fields in the order the form shows them.
     const FIELDS: [&'static str; 22] = [
@@ -166,6 +195,8 @@ struct FormPage {
     types: [&'static str; 6],
     tile_url: String,
     newer: Option<PlanActivity>,
+    /// What the form took in of someone else's save.
+    merge: Merge,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -211,6 +242,7 @@ pub async fn new_form(
         types: ACTIVITY_TYPES,
         tile_url: state.settings.tile_url.clone(),
         newer: None,
+        merge: Merge::default(),
     })
 }
 
@@ -237,6 +269,7 @@ pub async fn create(
                     types: ACTIVITY_TYPES,
                     tile_url: state.settings.tile_url.clone(),
                     newer: None,
+                    merge: Merge::default(),
                 },
             );
         }
@@ -295,9 +328,12 @@ pub async fn edit_form(
         types: ACTIVITY_TYPES,
         tile_url: state.settings.tile_url.clone(),
         newer: None,
+        merge: Merge::default(),
     })
 }
 
+/// Saves an edit, merged with what someone else saved meanwhile when the form was opened
+/// on an older version (`routes::merge`).
 pub async fn update(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -306,47 +342,58 @@ pub async fn update(
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
-    let version = form.version.parse().ok().and_then(plan::version_time);
-    let submitted = form.clone();
-    let saved = db
+    let shown = |(_, current): &(Plan, Box<PlanActivity>)| ActivityForm::from_activity(current);
+    let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(activities::update(
-                conn,
-                user_id,
-                (plan_id, id),
-                version,
-                |metadata| submitted.validate(plan_id, metadata),
-            )?)
+            merge::save(form, &ActivityForm::LABELS, shown, |form| {
+                let version = form.version.parse().ok().and_then(plan::version_time);
+                let saved = activities::update(conn, user_id, (plan_id, id), version, |m| {
+                    form.validate(plan_id, m)
+                })?;
+                Ok(match saved {
+                    ActivitySaved::Saved(saved) => Attempt::Saved(saved),
+                    ActivitySaved::Invalid { plan, errors } => Attempt::Invalid(plan, errors),
+                    ActivitySaved::Conflict { plan, current } => Attempt::Conflict((plan, current)),
+                })
+            })
         })
         .await?;
-    answer_edit(&state, current.layout, (plan_id, id), form, saved)
+    answer_edit(&state, current.layout, (plan_id, id), outcome)
 }
 
-/// After an edit: to the activity's day when saved, else the form again, beside each
-/// error or with the newer version.
+/// What became of an edit of an activity (`routes::merge`).
+type EditOutcome = Outcome<ActivityForm, PlanActivity, Plan, (Plan, Box<PlanActivity>)>;
+
+/// After an edit: to the activity's card when saved, else the form again, beside each
+/// error or merged with the newer version.
 fn answer_edit(
     state: &AppState,
     layout: Layout,
     (plan_id, id): (PlanId, ActivityId),
-    mut form: ActivityForm,
-    saved: ActivitySaved,
+    outcome: EditOutcome,
 ) -> Result<HttpResponse, AppError> {
-    let (status, found, errors, newer) = match saved {
-        ActivitySaved::Saved(_) => return Ok(to_card(plan_id, id, Some("The activity is saved."))),
-        ActivitySaved::Invalid { plan, errors } => {
-            (StatusCode::UNPROCESSABLE_ENTITY, plan, errors, None)
+    let (status, found, form, errors, newer, merge) = match outcome {
+        Outcome::Saved(_, merge) => {
+            let message = merge.saved_message("The activity is saved.");
+            return Ok(to_card(plan_id, id, Some(&message)));
         }
-        ActivitySaved::Conflict { plan, current } => (
+        Outcome::Invalid(plan, form, errors, merge) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            plan,
+            form,
+            errors,
+            None,
+            merge,
+        ),
+        Outcome::Conflict((plan, current), form, merge) => (
             StatusCode::CONFLICT,
             plan,
+            form,
             FieldErrors::default(),
             Some(*current),
+            merge,
         ),
     };
-    if let Some(newer) = &newer {
-        // Submitting again saves over the newer version, on purpose.
-        form.version = newer.version().to_string();
-    }
     render_with(
         status,
         &FormPage {
@@ -354,10 +401,11 @@ fn answer_edit(
             plan: found,
             activity_id: Some(id),
             form,
-            errors,
+            errors: merge.mark(errors),
             types: ACTIVITY_TYPES,
             tile_url: state.settings.tile_url.clone(),
             newer,
+            merge,
         },
     )
 }

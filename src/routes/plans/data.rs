@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
@@ -22,6 +22,7 @@ use crate::flash;
 use crate::models::plan::{self, Plan};
 use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render_with, see_other};
+use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::services::access::{self, Action};
 use crate::services::activities::{self, BookingMoved, KeptBooking};
 use crate::services::plans::{self, DataSaved};
@@ -34,7 +35,7 @@ fn list(raw: &str) -> Vec<String> {
         .collect()
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DetailsForm {
     timezone: String,
@@ -51,14 +52,41 @@ pub struct DetailsForm {
     arrival_time: String,
     local_methods: String,
     version: String,
+    /// The fields as the form was opened (`routes::merge`).
+    base: String,
 }
 
 impl DetailsForm {
+    /// The fields' labels on the form, for the messages of a merged save.
+    const LABELS: [(&'static str, &'static str); 13] = [
+        ("timezone", "Time zone"),
+        ("notes", "Notes"),
+        ("budget_type", "Budget style"),
+        ("travel_style", "Travel style"),
+        ("group_size", "Travellers"),
+        ("accessibility_needs", "Accessibility needs"),
+        ("accommodation_type", "Accommodation type"),
+        ("accommodation_preferences", "Accommodation wishes"),
+        ("arrival_method", "Arrival by"),
+        ("arrival_carrier", "Carrier"),
+        ("arrival_number", "Flight or train number"),
+        ("arrival_time", "Arrives"),
+        ("local_methods", "Getting around"),
+    ];
+
+    /// The form as it opens on the plan `found`.
+    fn of_plan(found: &Plan) -> Self {
+        Self::from_data(
+            &PlanData::from_value(found.plan_data.as_ref()),
+            found.version(),
+        )
+    }
+
     fn from_data(data: &PlanData, version: i64) -> Self {
         let prefs = data.preferences.clone().unwrap_or_default();
         let acc = data.accommodation.clone().unwrap_or_default();
         let transport = data.transportation.clone().unwrap_or_default();
-        DetailsForm {
+        merge::opened(DetailsForm {
             timezone: data.timezone.clone().unwrap_or_default(),
             notes: data.notes.clone().unwrap_or_default(),
             budget_type: prefs.budget_type.unwrap_or_default(),
@@ -73,7 +101,8 @@ impl DetailsForm {
             arrival_time: transport.arrival.details.arrives_at.unwrap_or_default(),
             local_methods: transport.local.methods.join(", "),
             version: version.to_string(),
-        }
+            base: String::new(),
+        })
     }
 
     /// Applies the form to `data`, leaving every key the form does not show as it was (a
@@ -261,6 +290,8 @@ struct DetailsPage {
     booked: Vec<Booked>,
     kept: Vec<KeptRow>,
     conflict: bool,
+    /// What the details form took in of someone else's save.
+    merge: Merge,
 }
 
 async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
@@ -296,12 +327,13 @@ async fn page(
     let data = PlanData::from_value(found.plan_data.as_ref());
     Ok(DetailsPage {
         layout,
-        form: form.unwrap_or_else(|| DetailsForm::from_data(&data, found.version())),
+        form: form.unwrap_or_else(|| DetailsForm::of_plan(&found)),
         booked: booked(activities, found.currency_or_default()),
         kept: kept_rows(&data),
         plan: found,
         errors,
         conflict,
+        merge: Merge::default(),
     })
 }
 
@@ -331,63 +363,92 @@ async fn save_data(
     version: &str,
     change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors> + Send + 'static,
 ) -> Result<DataSaved<FieldErrors>, AppError> {
-    let version = version.parse().ok().and_then(plan::version_time);
+    let version = version.to_string();
     db.write_as(Actor::User(user_id), move |conn| {
-        Ok(plans::update_data(conn, user_id, id, version, |found| {
-            let mut data = PlanData::from_value(found.plan_data.as_ref());
-            change(&mut data)?;
-            Ok(data.to_value())
-        })?)
+        Ok(change_data(conn, user_id, id, &version, change)?)
     })
     .await
 }
 
+/// Changes `plan_data` with `change` over `version`, on the one connection of a request.
+fn change_data(
+    conn: &mut diesel::PgConnection,
+    user_id: UserId,
+    id: PlanId,
+    version: &str,
+    change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors>,
+) -> diesel::QueryResult<DataSaved<FieldErrors>> {
+    let version = version.parse().ok().and_then(plan::version_time);
+    plans::update_data(conn, user_id, id, version, |found| {
+        let mut data = PlanData::from_value(found.plan_data.as_ref());
+        change(&mut data)?;
+        Ok(data.to_value())
+    })
+}
+
 /// The details page again: 422 with what was typed and the errors, or 409 over the newer
-/// plan (with the form as typed, when there is one; submitting again saves over it, on
-/// purpose).
+/// plan (a details form comes merged with it, `routes::merge`).
 async fn retry(
     reader: (&Db, UserId),
     layout: Layout,
     (status, found, errors): (StatusCode, Plan, FieldErrors),
-    details: Option<DetailsForm>,
+    details: Option<(DetailsForm, Merge)>,
 ) -> Result<HttpResponse, AppError> {
     let conflict = status == StatusCode::CONFLICT;
-    let details = details.map(|mut form| {
-        if conflict {
-            form.version = found.version().to_string();
-        }
-        form
-    });
-    let page = page(reader, layout, found, details, (errors, conflict)).await?;
+    let (details, merge) = details.unzip();
+    let merge = merge.unwrap_or_default();
+    let mut page = page(
+        reader,
+        layout,
+        found,
+        details,
+        (merge.mark(errors), conflict),
+    )
+    .await?;
+    page.merge = merge;
     render_with(status, &page)
 }
 
+/// Saves the trip details, merged with what someone else saved meanwhile when the form was
+/// opened on an older version (`routes::merge`).
 pub async fn details_save(
     current: CurrentUser,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
     web::Form(form): web::Form<DetailsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let submitted = form.clone();
-    match save_data(&db, current.id(), id, &form.version, move |data| {
-        submitted.apply(data)
-    })
-    .await?
-    {
-        DataSaved::Saved(_) => {
-            FlashMessage::info("The trip details are saved.").send();
-            Ok(see_other(&format!("/plans/{id}")))
+    let (user_id, id) = (current.id(), path.into_inner());
+    let outcome = db
+        .write_as(Actor::User(user_id), move |conn| {
+            merge::save(form, &DetailsForm::LABELS, DetailsForm::of_plan, |form| {
+                Ok(
+                    match change_data(conn, user_id, id, &form.version, |d| form.apply(d))? {
+                        DataSaved::Saved(saved) => Attempt::Saved(saved),
+                        DataSaved::Invalid(found, errors) => Attempt::Invalid(found, errors),
+                        DataSaved::Conflict(found) => Attempt::Conflict(found),
+                    },
+                )
+            })
+        })
+        .await?;
+    let (status, found, form, errors, merge) = match outcome {
+        Outcome::Saved(_, merge) => {
+            FlashMessage::info(merge.saved_message("The trip details are saved.")).send();
+            return Ok(see_other(&format!("/plans/{id}")));
         }
-        DataSaved::Invalid(found, errors) => {
-            let failed = (StatusCode::UNPROCESSABLE_ENTITY, found, errors);
-            retry((&db, current.id()), current.layout, failed, Some(form)).await
+        Outcome::Invalid(found, form, errors, merge) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, found, form, errors, merge)
         }
-        DataSaved::Conflict(found) => {
-            let failed = (StatusCode::CONFLICT, found, FieldErrors::default());
-            retry((&db, current.id()), current.layout, failed, Some(form)).await
-        }
-    }
+        Outcome::Conflict(found, form, merge) => (
+            StatusCode::CONFLICT,
+            found,
+            form,
+            FieldErrors::default(),
+            merge,
+        ),
+    };
+    let failed = (status, found, errors);
+    retry((&db, user_id), current.layout, failed, Some((form, merge))).await
 }
 
 /// Which kept booking a button acts on.

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
 use chrono::NaiveDateTime;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
@@ -26,6 +26,7 @@ use crate::flash;
 use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
 use crate::models::plan_activity::PlanActivity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
+use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, Saved, Workflow};
 use crate::services::undo::{self, NotRestored, Restored};
@@ -155,7 +156,7 @@ pub async fn list(
 
 /// The plan's own fields. Who can find the plan is not here: it is one choice in the plan
 /// page's sharing section (`sharing::visibility`).
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanForm {
     pub title: String,
@@ -166,12 +167,25 @@ pub struct PlanForm {
     pub budget: String,
     pub currency: String,
     pub version: String,
+    /// The fields as the form was opened (`routes::merge`).
+    pub base: String,
 }
 
 impl PlanForm {
+    /// The fields in the order the form shows them, with their labels.
+    const LABELS: [(&'static str, &'static str); 7] = [
+        ("title", "Title"),
+        ("destination", "Destination"),
+        ("start_date", "Start date"),
+        ("end_date", "End date"),
+        ("budget", "Budget"),
+        ("currency", "Currency"),
+        ("description", "Description"),
+    ];
+
     fn from_plan(p: &Plan) -> Self {
         let input = PlanInput::from_plan(p);
-        PlanForm {
+        merge::opened(PlanForm {
             title: input.title,
             description: input.description,
             destination: input.destination,
@@ -180,7 +194,8 @@ impl PlanForm {
             budget: input.budget,
             currency: input.currency,
             version: p.version().to_string(),
-        }
+            base: String::new(),
+        })
     }
 
     fn input(&self) -> PlanInput {
@@ -242,6 +257,8 @@ struct FormPage {
     currencies: &'static CurrencyPicker,
     /// The plan as someone else saved it meanwhile (the 409 page).
     newer: Option<Plan>,
+    /// What the form took in of someone else's save.
+    merge: Merge,
 }
 
 impl FormPage {
@@ -253,6 +270,7 @@ impl FormPage {
             errors,
             currencies: &CURRENCY_PICKER,
             newer: None,
+            merge: Merge::default(),
         }
     }
 }
@@ -410,6 +428,8 @@ pub async fn edit_form(
     ))
 }
 
+/// Saves the plan's fields, merged with what someone else saved meanwhile when the form
+/// was opened on an older version (`routes::merge`).
 pub async fn update(
     current: CurrentUser,
     db: web::Data<Db>,
@@ -417,39 +437,45 @@ pub async fn update(
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let changes = match PlanChanges::try_from(&form) {
-        Ok(changes) => changes,
-        Err(errors) => {
-            // The plan must exist and be theirs before we show anything about it.
-            db.read_as(Actor::User(user_id), move |conn| {
-                Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
-            })
-            .await?;
-            return render_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage::new(current.layout, Some(id), form, errors),
-            );
-        }
-    };
-    let version = form.version.parse().ok().and_then(plan::version_time);
-    let saved = db
+    let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plans::update(conn, user_id, id, version, &changes)?)
+            merge::save(form, &PlanForm::LABELS, PlanForm::from_plan, |form| {
+                let changes = match PlanChanges::try_from(form) {
+                    Ok(changes) => changes,
+                    Err(errors) => {
+                        // The plan must exist and be theirs before we show anything about it.
+                        let found = access::plan(conn, user_id, id, Action::Read)?.plan;
+                        return Ok(Attempt::Invalid(found, errors));
+                    }
+                };
+                let version = form.version.parse().ok().and_then(plan::version_time);
+                Ok(match plans::update(conn, user_id, id, version, &changes)? {
+                    Saved::Saved(saved) => Attempt::Saved(saved),
+                    Saved::Conflict(newer) => Attempt::Conflict(newer),
+                })
+            })
         })
         .await?;
-    match saved {
-        Saved::Saved(_) => {
-            FlashMessage::info("Your plan is saved.").send();
-            Ok(see_other(&format!("/plans/{id}")))
+    let (status, form, errors, newer, merge) = match outcome {
+        Outcome::Saved(_, merge) => {
+            FlashMessage::info(merge.saved_message("Your plan is saved.")).send();
+            return Ok(see_other(&format!("/plans/{id}")));
         }
-        Saved::Conflict(newer) => {
-            let mut page = FormPage::new(current.layout, Some(id), form, FieldErrors::default());
-            // Submitting again saves over the newer version, on purpose.
-            page.form.version = newer.version().to_string();
-            page.newer = Some(newer);
-            render_with(StatusCode::CONFLICT, &page)
+        Outcome::Invalid(_, form, errors, merge) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, form, errors, None, merge)
         }
-    }
+        Outcome::Conflict(newer, form, merge) => (
+            StatusCode::CONFLICT,
+            form,
+            FieldErrors::default(),
+            Some(newer),
+            merge,
+        ),
+    };
+    let mut page = FormPage::new(current.layout, Some(id), form, merge.mark(errors));
+    page.newer = newer;
+    page.merge = merge;
+    render_with(status, &page)
 }
 
 // ---------------------------------------------------------------- status, copy, delete

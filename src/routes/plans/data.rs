@@ -17,8 +17,10 @@ use crate::domain::plan_data::{
     Accommodation, Arrival, Booking, BookingDetails, ExternalBookings, MAX_DATA_BYTES, PlanData,
     Preferences, Transportation,
 };
+use crate::domain::time_zone::TimeZone;
 use crate::error::AppError;
 use crate::models::plan::{self, Plan};
+use crate::models::plan_activity::PlanActivity;
 use crate::pages::{FieldErrors, Layout, render_with, see_other};
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, DataSaved};
@@ -258,6 +260,40 @@ struct DetailsPage {
     booking_form: BookingForm,
     booking_errors: FieldErrors,
     conflict: bool,
+    zones: ZonePicker,
+}
+
+/// The time-zone choices: the zone found from the plan's places first, then every zone.
+pub struct ZonePicker {
+    /// The zone found, and where from ("from the destination").
+    pub suggested: Option<(TimeZone, &'static str)>,
+    pub all: &'static [&'static str],
+}
+
+impl ZonePicker {
+    /// The zone of the destination, else of the first activity with coordinates.
+    fn of(data: &PlanData, activities: &[PlanActivity]) -> Self {
+        let degrees = |v: &Option<bigdecimal::BigDecimal>| v.as_ref()?.to_string().parse().ok();
+        let from_activity = || {
+            activities.iter().find_map(|a| {
+                let zone = TimeZone::at(degrees(&a.latitude)?, degrees(&a.longitude)?)?;
+                Some((zone, "from the first activity with a place"))
+            })
+        };
+        ZonePicker {
+            suggested: data
+                .destination_zone()
+                .map(|zone| (zone, "from the destination"))
+                .or_else(from_activity),
+            all: TimeZone::names(),
+        }
+    }
+
+    /// The suggested zone's name, when it is `name`.
+    fn is_suggested(&self, name: &str) -> bool {
+        self.suggested
+            .is_some_and(|(zone, _)| zone.as_str() == name)
+    }
 }
 
 async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
@@ -278,6 +314,7 @@ fn page(
 ) -> DetailsPage {
     let data = PlanData::from_value(found.plan_data.as_ref());
     DetailsPage {
+        zones: ZonePicker::of(&data, &[]),
         layout,
         form: form.unwrap_or_else(|| DetailsForm::from_data(&data, found.version())),
         bookings: booking_rows(&data.bookings()),
@@ -297,19 +334,24 @@ pub async fn details_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.id(), path.into_inner()).await?;
-    render_with(
-        StatusCode::OK,
-        &page(
-            current.layout,
-            found,
-            None,
-            FieldErrors::default(),
-            BookingForm::default(),
-            FieldErrors::default(),
-            false,
-        ),
-    )
+    let (user_id, id) = (current.id(), path.into_inner());
+    let (found, activities) = db
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok(plans::read_with_activities(conn, user_id, id)?)
+        })
+        .await?;
+    let zones = ZonePicker::of(&PlanData::from_value(found.plan_data.as_ref()), &activities);
+    let mut shown = page(
+        current.layout,
+        found,
+        None,
+        FieldErrors::default(),
+        BookingForm::default(),
+        FieldErrors::default(),
+        false,
+    );
+    shown.zones = zones;
+    render_with(StatusCode::OK, &shown)
 }
 
 /// Reads, changes and saves `plan_data` in one transaction under the version rule.

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod flash;
 pub mod formats;
+pub mod geocoder;
 pub mod headers;
 pub mod layout;
 pub mod mail;

@@ -29,6 +29,8 @@ pub enum Kind {
     /// Failed password checks of one (account, client) pair: the back-off.
     LoginPair,
     ProfileUpdate,
+    /// Place searches of one user (the form's and the suggestions').
+    PlaceSearch,
 }
 
 impl Kind {
@@ -42,6 +44,7 @@ impl Kind {
             Kind::ActivityCreate => "activity_create",
             Kind::LoginPair => "login_pair",
             Kind::ProfileUpdate => "profile_update",
+            Kind::PlaceSearch => "place_search",
         }
     }
 }

@@ -98,6 +98,11 @@ impl Application {
             oauth: OAuth::new(settings.oauth.clone(), &settings.public_url)?,
             metrics,
             limiter,
+            geocoder: settings
+                .geocoder
+                .as_ref()
+                .map(|g| crate::geocoder::Geocoder::new(g, &settings.public_url))
+                .transpose()?,
             settings: settings.clone(),
         });
 

@@ -19,6 +19,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub oauth: OAuth,
     pub metrics: crate::metrics::Metrics,
+    /// The place search, when `GEOCODER_URL` is set.
+    pub geocoder: Option<crate::geocoder::Geocoder>,
 }
 
 impl AppState {

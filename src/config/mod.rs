@@ -3,6 +3,7 @@
 //! Every variable has a safe default for local use, except the secrets a production server
 //! (one whose `PUBLIC_URL` is https) must set: it refuses to start without them.
 
+pub mod geocoder;
 pub mod oauth;
 
 use std::fmt;
@@ -93,6 +94,8 @@ pub struct Settings {
     pub slow_request: Duration,
     /// `TILE_URL`: map tiles ({z}/{x}/{y}); OpenStreetMap's by default.
     pub tile_url: String,
+    /// The place search (`GEOCODER_*`); `None` leaves the place fields typed by hand.
+    pub geocoder: Option<geocoder::GeocoderSettings>,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
     /// proxy that sets it; otherwise clients could pick their own address). Default false.
     pub trust_forwarded_for: bool,
@@ -141,6 +144,8 @@ pub struct RateLimits {
     pub plans_per_user: u32,
     /// `LIMIT_ACTIVITIES_PER_USER` (2000).
     pub activities_per_user: u32,
+    /// `LIMIT_PLACE_SEARCHES_PER_USER`: place searches (form and suggestions) (500).
+    pub place_searches_per_user: u32,
 }
 
 /// Where the environment comes from; tests pass a map instead of the process environment.
@@ -276,6 +281,7 @@ impl Settings {
                 mails_per_account: parse(env, "LIMIT_MAILS_PER_ACCOUNT", 5)?,
                 plans_per_user: parse(env, "LIMIT_PLANS_PER_USER", 200)?,
                 activities_per_user: parse(env, "LIMIT_ACTIVITIES_PER_USER", 2000)?,
+                place_searches_per_user: parse(env, "LIMIT_PLACE_SEARCHES_PER_USER", 500)?,
             },
             trust_forwarded_for: parse(env, "TRUST_FORWARDED_FOR", false)?,
             oauth: [oauth::Provider::Google, oauth::Provider::Facebook]
@@ -287,6 +293,7 @@ impl Settings {
             tile_url: env
                 .var("TILE_URL")
                 .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
+            geocoder: geocoder::GeocoderSettings::from_env(env)?,
             data_dir,
         })
     }
@@ -468,6 +475,27 @@ mod tests {
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2") && !printed.contains("swordfish"));
         assert!(!printed.contains(s.secret_key.expose()));
+    }
+
+    #[test]
+    fn the_geocoder_is_optional_and_checked() {
+        assert!(Settings::from_source(&env(&[])).unwrap().geocoder.is_none());
+        let photon = Settings::from_source(&env(&[
+            ("GEOCODER_URL", "https://photon.example.org"),
+            ("GEOCODER_KIND", "photon"),
+        ]))
+        .unwrap()
+        .geocoder
+        .unwrap();
+        assert_eq!(photon.kind, geocoder::GeocoderKind::Photon);
+        let err = Settings::from_source(&env(&[("GEOCODER_URL", "ftp://x")])).unwrap_err();
+        assert!(err.to_string().starts_with("GEOCODER_URL is not"), "{err}");
+        let err = Settings::from_source(&env(&[
+            ("GEOCODER_URL", "https://geo.example.org"),
+            ("GEOCODER_KIND", "google"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("nominatim or photon"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::domain::time_zone::TimeZone;
+
 pub type Extra = Map<String, Value>;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -134,6 +136,15 @@ pub struct Sharing {
     pub extra: Extra,
 }
 
+/// Where the destination is, as chosen from the place search (or typed on the plan form).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanData {
     pub preferences: Option<Preferences>,
@@ -143,6 +154,8 @@ pub struct PlanData {
     pub external_bookings: Option<ExternalBookings>,
     pub timezone: Option<String>,
     pub sharing: Option<Sharing>,
+    /// `destination_location`: the destination's coordinates.
+    pub destination_location: Option<Location>,
     /// Every other key, and any known key whose shape we could not read.
     pub extra: Extra,
 }
@@ -169,6 +182,7 @@ impl PlanData {
             external_bookings: take(&mut map, "external_bookings"),
             timezone: take(&mut map, "timezone"),
             sharing: take(&mut map, "sharing"),
+            destination_location: take(&mut map, "destination_location"),
             extra: map,
         }
     }
@@ -196,6 +210,10 @@ impl PlanData {
             self.timezone.as_ref().map(|v| Value::String(v.clone())),
         );
         put("sharing", self.sharing.as_ref().map(json));
+        put(
+            "destination_location",
+            self.destination_location.as_ref().map(json),
+        );
         Value::Object(map)
     }
 
@@ -225,6 +243,34 @@ impl PlanData {
             _ => return None,
         };
         (index < list.len()).then(|| list.remove(index))
+    }
+
+    /// Puts the destination at `at` (latitude, longitude), or nowhere. A plan without a time
+    /// zone takes the one found there; one the traveller chose is kept.
+    pub fn locate_destination(&mut self, at: Option<(f64, f64)>) {
+        let Some((latitude, longitude)) = at else {
+            self.destination_location = None;
+            return;
+        };
+        let extra = self
+            .destination_location
+            .take()
+            .map(|l| l.extra)
+            .unwrap_or_default();
+        self.destination_location = Some(Location {
+            latitude,
+            longitude,
+            extra,
+        });
+        if self.timezone.is_none() {
+            self.timezone = TimeZone::at(latitude, longitude).map(|tz| tz.as_str().to_string());
+        }
+    }
+
+    /// The zone found from the destination's coordinates.
+    pub fn destination_zone(&self) -> Option<TimeZone> {
+        let l = self.destination_location.as_ref()?;
+        TimeZone::at(l.latitude, l.longitude)
     }
 }
 
@@ -281,6 +327,27 @@ mod tests {
         let parsed = PlanData::from_value(Some(&data));
         assert_eq!(parsed.preferences.as_ref().unwrap().group_size, Some(3));
         assert_eq!(parsed.to_value(), data);
+    }
+
+    #[test]
+    fn a_located_destination_brings_its_time_zone_once() {
+        let mut data = PlanData::from_value(Some(
+            &json!({"destination_location": {"latitude": 1.0, "longitude": 2.0, "source": "x"}}),
+        ));
+        data.locate_destination(Some((35.0116, 135.7681)));
+        assert_eq!(data.timezone.as_deref(), Some("Asia/Tokyo"));
+        assert_eq!(
+            data.to_value(),
+            json!({"timezone": "Asia/Tokyo", "destination_location": {"latitude": 35.0116, "longitude": 135.7681, "source": "x"}})
+        );
+        data.locate_destination(Some((38.7223, -9.1393)));
+        assert_eq!(
+            data.timezone.as_deref(),
+            Some("Asia/Tokyo"),
+            "a zone set is kept"
+        );
+        data.locate_destination(None);
+        assert!(data.destination_location.is_none());
     }
 
     #[test]

@@ -93,6 +93,7 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/plans/archive").route(web::get().to(plans::archive::list)))
     .service(resource("/plans/archive/{id}/restore").route(web::post().to(plans::archive::restore)))
+    .service(resource("/places").route(web::get().to(plans::places::suggestions)))
     .service(resource("/plans/{id}").route(web::get().to(plans::show)))
     .service(
         resource("/plans/{id}/edit")

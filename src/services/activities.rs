@@ -37,6 +37,19 @@ pub fn find(
     Ok((found.plan, activity))
 }
 
+/// An activity with its plan and all the plan's activities (the form's map opens on
+/// them), for whoever may read the plan.
+pub fn find_in_plan(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    plan_id: PlanId,
+    id: ActivityId,
+) -> QueryResult<(Plan, PlanActivity, Vec<PlanActivity>)> {
+    let (found, activity) = find(conn, user_id, plan_id, id)?;
+    let all = plan_activity::list_for_plan(conn, plan_id)?;
+    Ok((found, activity, all))
+}
+
 /// What became of an edit of an activity.
 #[derive(Debug)]
 pub enum ActivitySaved {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::domain::PlanStatus;
 use crate::domain::checked::CheckedPlan;
 use crate::domain::plan::ValidPlan;
+use crate::domain::plan_data::PlanData;
 use crate::models::deleted_item;
 use crate::models::plan::{self, NewPlan, Plan, PlanChanges};
 use crate::models::plan_activity::{self, PlanActivity};
@@ -39,8 +40,17 @@ pub fn new_draft(owner: UserId, plan: ValidPlan, plan_data: Value) -> NewPlan {
     }
 }
 
-pub fn create(conn: &mut PgConnection, owner: UserId, fields: ValidPlan) -> QueryResult<Plan> {
-    plan::insert(conn, &new_draft(owner, fields, serde_json::json!({})))
+/// A new draft from the plan form; `destination_at` (latitude, longitude) locates its
+/// destination and gives the plan that place's time zone.
+pub fn create(
+    conn: &mut PgConnection,
+    owner: UserId,
+    fields: ValidPlan,
+    destination_at: Option<(f64, f64)>,
+) -> QueryResult<Plan> {
+    let mut data = PlanData::default();
+    data.locate_destination(destination_at);
+    plan::insert(conn, &new_draft(owner, fields, data.to_value()))
 }
 
 /// A checked plan with its activities (an import or a copy) as a new draft of `owner`.
@@ -80,6 +90,54 @@ pub fn update(
         match plan::update_versioned(conn, before.owner_id(), id, version, changes)? {
             Some(saved) => Saved::Saved(saved),
             None => Saved::Conflict(before.plan),
+        },
+    )
+}
+
+/// What the plan form says of where the destination is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DestinationAt {
+    /// The form did not say: as it was.
+    Unchanged,
+    /// Its coordinates were cleared.
+    Nowhere,
+    /// (latitude, longitude).
+    At(f64, f64),
+}
+
+/// `update`, then, once saved, the destination's coordinates (and, for a plan without a
+/// time zone, the zone found there) into `plan_data`, in the same transaction.
+pub fn update_with_destination(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    id: PlanId,
+    version: Option<NaiveDateTime>,
+    changes: &PlanChanges,
+    destination: DestinationAt,
+) -> QueryResult<Saved<Plan>> {
+    let saved = match update(conn, user_id, id, version, changes)? {
+        Saved::Saved(saved) => saved,
+        conflict => return Ok(conflict),
+    };
+    let at = match destination {
+        DestinationAt::Unchanged => return Ok(Saved::Saved(saved)),
+        DestinationAt::Nowhere => None,
+        DestinationAt::At(latitude, longitude) => Some((latitude, longitude)),
+    };
+    let mut data = PlanData::from_value(saved.plan_data.as_ref());
+    data.locate_destination(at);
+    let data = data.to_value();
+    if Some(&data) == saved.plan_data.as_ref() {
+        return Ok(Saved::Saved(saved));
+    }
+    let Some(version) = saved.updated_at else {
+        return Ok(Saved::Saved(saved));
+    };
+    // The row is ours and locked since `update`: this matches the version just written.
+    Ok(
+        match plan::update_data_versioned(conn, saved.user_id, id, version, &data)? {
+            Some(located) => Saved::Saved(located),
+            None => Saved::Saved(saved),
         },
     )
 }

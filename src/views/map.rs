@@ -1,5 +1,6 @@
 //! What the map script draws, for the plan page and the share page.
 
+use crate::domain::plan_data::PlanData;
 use crate::models::plan_activity::PlanActivity;
 use crate::views::itinerary::Itinerary;
 
@@ -49,4 +50,23 @@ fn time_range(a: &PlanActivity) -> Option<String> {
         Some(end) => format!("{start}–{}", end.format("%H:%M")),
         None => start.to_string(),
     })
+}
+
+/// Where the activity form's map picker opens when the activity has no coordinates yet:
+/// on the plan's destination, else around the plan's activities that have coordinates;
+/// empty (the whole world) when neither is known.
+pub fn picker_start(plan_data: &PlanData, activities: &[PlanActivity]) -> String {
+    if let Some(at) = &plan_data.destination_location {
+        return serde_json::json!({ "center": [at.latitude, at.longitude] }).to_string();
+    }
+    let degrees = |v: &Option<bigdecimal::BigDecimal>| v.as_ref()?.to_string().parse::<f64>().ok();
+    let points: Vec<[f64; 2]> = activities
+        .iter()
+        .filter_map(|a| Some([degrees(&a.latitude)?, degrees(&a.longitude)?]))
+        .collect();
+    if points.is_empty() {
+        String::new()
+    } else {
+        serde_json::json!({ "bounds": points }).to_string()
+    }
 }

@@ -169,6 +169,8 @@ impl SharedPlan {
             external_bookings: self.bookings.clone(),
             timezone: self.timezone.clone(),
             sharing: None,
+            // Not on the share page: the copy's owner chooses their own.
+            destination_location: None,
             extra: Default::default(),
         }
         .to_value()

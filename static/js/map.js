@@ -93,12 +93,26 @@
     if (hint) hint.hidden = false;
     var marker = null;
     var start = lat.value && lng.value ? [parseFloat(lat.value), parseFloat(lng.value)] : null;
+    // Without coordinates yet: on the plan's destination, else around its activities.
+    var around = pickerEl.dataset.start ? JSON.parse(pickerEl.dataset.start) : {};
     if (start && !isNaN(start[0]) && !isNaN(start[1])) {
       marker = L.marker(start).addTo(picker);
       picker.setView(start, 14);
+    } else if (around.center) {
+      picker.setView(around.center, 12);
+    } else if (around.bounds) {
+      picker.fitBounds(around.bounds, { padding: [30, 30], maxZoom: 14 });
     } else {
       picker.setView([20, 0], 2);
     }
+    pickerEl.dataset.opened = JSON.stringify(picker.getCenter());
+    // A place chosen from the search (places.js) moves the marker there.
+    document.addEventListener('wayfare:place', function () {
+      var p = [parseFloat(lat.value), parseFloat(lng.value)];
+      if (isNaN(p[0]) || isNaN(p[1])) return;
+      if (marker) marker.setLatLng(p); else marker = L.marker(p).addTo(picker);
+      picker.setView(p, 14);
+    });
     picker.on('click', function (e) {
       var p = e.latlng.wrap();
       lat.value = p.lat.toFixed(6);

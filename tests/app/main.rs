@@ -14,6 +14,7 @@ mod mail_links;
 mod malformed;
 mod oauth;
 mod operations;
+mod places;
 mod plans;
 mod rate_limits;
 mod schema;

@@ -117,8 +117,8 @@ pub fn ensure_running(data_dir: &Path) -> Result<LocalCluster, LocalDbError> {
         // The cluster outlived DATA_DIR (it lives outside it): a new password for its superuser.
         server::reset_superuser_password(&bin, &cluster_dir, as_root, superuser_password)?;
     }
-    let port = server::read_port(&cluster_dir)?;
     server::start(&bin, &cluster_dir, as_root)?;
+    let port = server::read_port(&cluster_dir)?;
     let cluster = LocalCluster {
         port,
         data_dir,

@@ -114,6 +114,23 @@ pub fn start(bin: &Path, cluster_dir: &Path, as_root: bool) -> Result<(), LocalD
         return Ok(());
     }
     tracing::info!(dir = %cluster_dir.display(), "starting the embedded PostgreSQL cluster");
+    // While it was stopped, another program (another checkout's cluster) may have taken its
+    // port: it moves to a free one rather than fail to start.
+    let port = read_port(cluster_dir)?;
+    if TcpListener::bind(("127.0.0.1", port)).is_err() {
+        let moved = free_port()?;
+        tracing::warn!(
+            port,
+            moved,
+            "the embedded cluster's port is taken: it moves"
+        );
+        let conf = cluster_dir.join("postgresql.conf");
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(&conf)
+            .map_err(|e| io_error(&conf, e))?;
+        writeln!(file, "port = {moved}").map_err(|e| io_error(&conf, e))?;
+    }
     let log = cluster_dir.join("server.log");
     let started = run(
         &pg_ctl,
@@ -194,8 +211,17 @@ pub fn read_port(cluster_dir: &Path) -> Result<u16, LocalDbError> {
 }
 
 fn free_port() -> Result<u16, LocalDbError> {
-    // Ports near PostgreSQL's own, skipping the ones a system server already holds.
-    (54330..54400)
+    // Ports near PostgreSQL's own, skipping the ones a system server already holds, looked
+    // for from a place in the range that differs per process and moment, so that clusters
+    // made at once (several checkouts, tests) rarely reach for the same one.
+    const FIRST: u16 = 54330;
+    const COUNT: u16 = 70;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let offset = ((std::process::id() ^ nanos) % u32::from(COUNT)) as u16;
+    (0..COUNT)
+        .map(|i| FIRST + (offset + i) % COUNT)
         .find(|port| TcpListener::bind(("127.0.0.1", *port)).is_ok())
         .ok_or_else(|| LocalDbError::Setup("no free port between 54330 and 54400".into()))
 }

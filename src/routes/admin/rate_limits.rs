@@ -39,7 +39,7 @@ impl Counter {
     }
 }
 
-const KINDS: [Kind; 8] = [
+const KINDS: [Kind; 9] = [
     Kind::LoginIp,
     Kind::LoginAccount,
     Kind::LoginPair,
@@ -48,6 +48,7 @@ const KINDS: [Kind; 8] = [
     Kind::MailAccount,
     Kind::PlanCreate,
     Kind::ActivityCreate,
+    Kind::PlaceSearch,
 ];
 
 /// The daily limit of a kind; failed logins of an account and of a pair have none (the
@@ -62,6 +63,7 @@ fn limit_of(kind: &str, limits: &RateLimits) -> Option<u32> {
         Kind::MailAccount => limits.mails_per_account,
         Kind::PlanCreate => limits.plans_per_user,
         Kind::ActivityCreate => limits.activities_per_user,
+        Kind::PlaceSearch => limits.place_searches_per_user,
     })
 }
 

@@ -12,17 +12,21 @@ use crate::domain::activity::{ACTIVITY_TYPES, ActivityInput};
 use crate::domain::ids::{ActivityId, PlanId, UserId};
 use crate::domain::money::Money;
 use crate::domain::plan::optional_date;
+use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::flash;
+use crate::geocoder::Place;
 use crate::models::plan::{self, Plan};
 use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
-use crate::services::access::{self, Action};
+use crate::routes::plans::places::{self, PlaceFields, PlaceSearch, PlaceStep};
 use crate::services::activities::{self, ActivitySaved, Move};
+use crate::services::plans;
 use crate::state::AppState;
 use crate::views::itinerary::section_id;
+use crate::views::map::picker_start;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -52,6 +56,9 @@ pub struct ActivityForm {
     pub version: String,
     /// The fields as the form was opened (`routes::merge`).
     pub base: String,
+    /// The place search's field and buttons.
+    #[serde(flatten, skip_serializing)]
+    pub places: PlaceFields,
 }
 
 impl ActivityForm {
@@ -82,11 +89,20 @@ impl ActivityForm {
             nights: i.nights,
             version: a.version().to_string(),
             base: String::new(),
+            places: PlaceFields::default(),
         })
     }
 
+    /// The place chosen from the search, in the place fields.
+    fn fill_place(&mut self, place: Place) {
+        self.location_name = place.name;
+        self.address = place.address;
+        self.latitude = place.latitude;
+        self.longitude = place.longitude;
+    }
+
     /// The fields' labels on the form, for the messages of a merged save.
-    const LABELS: [(&'static str, &'static str); 21] = [
+    const LABELS: [(&'static str, &'static str); 22] = [
         ("title", "Title"),
         ("activity_type", "Type"),
         ("description", "Description"),
@@ -94,6 +110,7 @@ impl ActivityForm {
         ("start_time", "Starts"),
         ("end_time", "Ends"),
         ("duration_minutes", "Duration"),
+        ("nights", "Nights"),
         ("location_name", "Place"),
         ("address", "Address"),
         ("latitude", "Latitude"),
@@ -197,6 +214,9 @@ struct FormPage {
     newer: Option<PlanActivity>,
     /// What the form took in of someone else's save.
     merge: Merge,
+    places: PlaceSearch,
+    /// Where the map picker opens without coordinates (`views::map::picker_start`).
+    picker_start: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,11 +228,65 @@ pub struct NewQuery {
     activity_type: String,
 }
 
-async fn readable_plan(db: &Db, user_id: UserId, plan_id: PlanId) -> Result<Plan, AppError> {
-    db.read_as(Actor::User(user_id), move |conn| {
-        Ok(access::plan(conn, user_id, plan_id, Action::Read)?.plan)
+/// The plan, and where the form's map opens, for whoever may read it.
+async fn readable_plan(
+    db: &Db,
+    user_id: UserId,
+    plan_id: PlanId,
+) -> Result<(Plan, String), AppError> {
+    let (found, activities) = db
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok(plans::read_with_activities(conn, user_id, plan_id)?)
+        })
+        .await?;
+    let start = picker_start(&PlanData::from_value(found.plan_data.as_ref()), &activities);
+    Ok((found, start))
+}
+
+/// "Search places" or one of its results was pressed: the form again, as typed (or with
+/// the chosen place filled in), and nothing saved. `None` when the form is to be saved.
+async fn place_step(
+    current: &CurrentUser,
+    state: &AppState,
+    db: &Db,
+    (plan_id, activity_id): (PlanId, Option<ActivityId>),
+    form: &ActivityForm,
+) -> Result<Option<HttpResponse>, AppError> {
+    if !form.places.pressed() {
+        return Ok(None);
+    }
+    let user_id = current.id();
+    // Only someone who may read the plan searches from its form.
+    let (found, picker_start) = readable_plan(db, user_id, plan_id).await?;
+    let Some(step) = places::step(state, db, user_id, &form.places).await? else {
+        return Ok(None);
+    };
+    let mut form = form.clone();
+    let places = match step {
+        PlaceStep::Listed(shown) => shown,
+        PlaceStep::Chosen(place, shown) => {
+            form.fill_place(place);
+            shown
+        }
+    };
+    form.places = PlaceFields {
+        place_query: form.places.place_query,
+        ..PlaceFields::default()
+    };
+    render(&FormPage {
+        layout: current.layout.clone(),
+        plan: found,
+        activity_id,
+        form,
+        errors: FieldErrors::default(),
+        types: ACTIVITY_TYPES,
+        tile_url: state.settings.tile_url.clone(),
+        newer: None,
+        merge: Merge::default(),
+        places,
+        picker_start,
     })
-    .await
+    .map(Some)
 }
 
 pub async fn new_form(
@@ -222,7 +296,7 @@ pub async fn new_form(
     path: web::Path<PlanId>,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let found = readable_plan(&db, current.id(), path.into_inner()).await?;
+    let (found, picker_start) = readable_plan(&db, current.id(), path.into_inner()).await?;
     let date = optional_date(&query.date)
         .ok()
         .flatten()
@@ -243,6 +317,8 @@ pub async fn new_form(
         tile_url: state.settings.tile_url.clone(),
         newer: None,
         merge: Merge::default(),
+        places: PlaceSearch::for_form(&state),
+        picker_start,
     })
 }
 
@@ -254,7 +330,10 @@ pub async fn create(
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, plan_id) = (current.id(), path.into_inner());
-    let found = readable_plan(&db, user_id, plan_id).await?;
+    if let Some(page) = place_step(&current, &state, &db, (plan_id, None), &form).await? {
+        return Ok(page);
+    }
+    let (found, picker_start) = readable_plan(&db, user_id, plan_id).await?;
     let row = match form.validate(plan_id, None) {
         Ok(row) => row,
         Err(errors) => {
@@ -270,6 +349,8 @@ pub async fn create(
                     tile_url: state.settings.tile_url.clone(),
                     newer: None,
                     merge: Merge::default(),
+                    places: PlaceSearch::for_form(&state),
+                    picker_start,
                 },
             );
         }
@@ -314,11 +395,12 @@ pub async fn edit_form(
     path: web::Path<(PlanId, ActivityId)>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
-    let (found, activity) = db
+    let (found, activity, all) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(activities::find(conn, user_id, plan_id, id)?)
+            Ok(activities::find_in_plan(conn, user_id, plan_id, id)?)
         })
         .await?;
+    let picker_start = picker_start(&PlanData::from_value(found.plan_data.as_ref()), &all);
     render(&FormPage {
         layout: current.layout,
         plan: found,
@@ -329,6 +411,8 @@ pub async fn edit_form(
         tile_url: state.settings.tile_url.clone(),
         newer: None,
         merge: Merge::default(),
+        places: PlaceSearch::for_form(&state),
+        picker_start,
     })
 }
 
@@ -342,6 +426,9 @@ pub async fn update(
     web::Form(form): web::Form<ActivityForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
+    if let Some(page) = place_step(&current, &state, &db, (plan_id, Some(id)), &form).await? {
+        return Ok(page);
+    }
     let shown = |(_, current): &(Plan, Box<PlanActivity>)| ActivityForm::from_activity(current);
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
@@ -394,6 +481,7 @@ fn answer_edit(
             merge,
         ),
     };
+    let found_data = found.plan_data.clone();
     render_with(
         status,
         &FormPage {
@@ -406,6 +494,8 @@ fn answer_edit(
             tile_url: state.settings.tile_url.clone(),
             newer,
             merge,
+            places: PlaceSearch::for_form(state),
+            picker_start: picker_start(&PlanData::from_value(found_data.as_ref()), &[]),
         },
     )
 }

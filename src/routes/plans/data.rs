@@ -17,6 +17,7 @@ use crate::domain::plan_data::{
     Accommodation, Arrival, Booking, ExternalBookings, MAX_DATA_BYTES, PlanData, Preferences,
     Transportation,
 };
+use crate::domain::time_zone::TimeZone;
 use crate::error::AppError;
 use crate::flash;
 use crate::models::plan::{self, Plan};
@@ -292,6 +293,40 @@ struct DetailsPage {
     conflict: bool,
     /// What the details form took in of someone else's save.
     merge: Merge,
+    zones: ZonePicker,
+}
+
+/// The time-zone choices: the zone found from the plan's places first, then every zone.
+pub struct ZonePicker {
+    /// The zone found, and where from ("from the destination").
+    pub suggested: Option<(TimeZone, &'static str)>,
+    pub all: &'static [&'static str],
+}
+
+impl ZonePicker {
+    /// The zone of the destination, else of the first activity with coordinates.
+    fn of(data: &PlanData, activities: &[PlanActivity]) -> Self {
+        let degrees = |v: &Option<bigdecimal::BigDecimal>| v.as_ref()?.to_string().parse().ok();
+        let from_activity = || {
+            activities.iter().find_map(|a| {
+                let zone = TimeZone::at(degrees(&a.latitude)?, degrees(&a.longitude)?)?;
+                Some((zone, "from the first activity with a place"))
+            })
+        };
+        ZonePicker {
+            suggested: data
+                .destination_zone()
+                .map(|zone| (zone, "from the destination"))
+                .or_else(from_activity),
+            all: TimeZone::names(),
+        }
+    }
+
+    /// The suggested zone's name, when it is `name`.
+    fn is_suggested(&self, name: &str) -> bool {
+        self.suggested
+            .is_some_and(|(zone, _)| zone.as_str() == name)
+    }
 }
 
 async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
@@ -325,7 +360,9 @@ async fn page(
 ) -> Result<DetailsPage, AppError> {
     let activities = load_activities(db, user_id, found.id).await?;
     let data = PlanData::from_value(found.plan_data.as_ref());
+    let zones = ZonePicker::of(&data, &activities);
     Ok(DetailsPage {
+        zones,
         layout,
         form: form.unwrap_or_else(|| DetailsForm::of_plan(&found)),
         booked: booked(activities, found.currency_or_default()),

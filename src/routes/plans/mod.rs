@@ -4,18 +4,21 @@ pub mod activities;
 pub mod archive;
 pub mod data;
 pub mod files;
+pub mod places;
 pub mod sharing;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web_flash_messages::FlashMessage;
 use askama::Template;
+use bigdecimal::BigDecimal;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::extractors::CurrentUser;
 use crate::db::{Actor, Db};
 use crate::domain::PlanStatus;
+use crate::domain::activity::{latitude, longitude};
 use crate::domain::checked::CheckedPlan;
 use crate::domain::ids::{ActivityId, DeletedItemId, PlanId};
 use crate::domain::money::Money;
@@ -23,12 +26,14 @@ use crate::domain::plan::{PlanInput, ValidPlan, Visibility};
 use crate::domain::plan_data::PlanData;
 use crate::error::AppError;
 use crate::flash;
+use crate::geocoder::Place;
 use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
 use crate::models::plan_activity::PlanActivity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
+use crate::routes::plans::places::{PlaceFields, PlaceSearch, PlaceStep};
 use crate::services::access::{self, Action};
-use crate::services::plans::{self, Saved, Workflow};
+use crate::services::plans::{self, DestinationAt, Saved, Workflow};
 use crate::services::undo::{self, NotRestored, Restored};
 use crate::state::AppState;
 use crate::views::budget::Budget;
@@ -169,6 +174,13 @@ pub struct PlanForm {
     pub version: String,
     /// The fields as the form was opened (`routes::merge`).
     pub base: String,
+    /// The destination's coordinates (`plan_data.destination_location`); absent from a
+    /// post that does not show them, which leaves them as they are.
+    pub destination_latitude: Option<String>,
+    pub destination_longitude: Option<String>,
+    /// The place search's field and buttons.
+    #[serde(flatten, skip_serializing)]
+    pub places: PlaceFields,
 }
 
 impl PlanForm {
@@ -185,7 +197,12 @@ impl PlanForm {
 
     fn from_plan(p: &Plan) -> Self {
         let input = PlanInput::from_plan(p);
+        let at = PlanData::from_value(p.plan_data.as_ref()).destination_location;
+        let degrees = |v: Option<f64>| Some(v.map(|d| d.to_string()).unwrap_or_default());
         merge::opened(PlanForm {
+            destination_latitude: degrees(at.as_ref().map(|l| l.latitude)),
+            destination_longitude: degrees(at.as_ref().map(|l| l.longitude)),
+            places: PlaceFields::default(),
             title: input.title,
             description: input.description,
             destination: input.destination,
@@ -196,6 +213,44 @@ impl PlanForm {
             version: p.version().to_string(),
             base: String::new(),
         })
+    }
+
+    /// The place chosen from the search: its name (within the column's 100 characters)
+    /// and coordinates.
+    fn fill_place(&mut self, place: Place) {
+        self.destination = place.name.chars().take(100).collect();
+        self.destination_latitude = Some(place.latitude);
+        self.destination_longitude = Some(place.longitude);
+    }
+
+    /// Where the destination is, checked like an activity's coordinates.
+    fn destination_at(&self) -> Result<DestinationAt, FieldErrors> {
+        let (Some(lat), Some(lng)) = (&self.destination_latitude, &self.destination_longitude)
+        else {
+            return Ok(DestinationAt::Unchanged);
+        };
+        let mut errors = FieldErrors::default();
+        let lat = errors.check("destination_latitude", latitude(lat));
+        let lng = errors.check("destination_longitude", longitude(lng));
+        let degrees = |d: &BigDecimal| d.to_string().parse::<f64>().ok();
+        match (lat, lng) {
+            (Some(None), Some(None)) => Ok(DestinationAt::Nowhere),
+            (Some(Some(lat)), Some(Some(lng))) => match (degrees(&lat), degrees(&lng)) {
+                (Some(lat), Some(lng)) => Ok(DestinationAt::At(lat, lng)),
+                _ => {
+                    errors.add("destination_latitude", "Enter a latitude like 35.0116.");
+                    Err(errors)
+                }
+            },
+            (Some(_), Some(_)) => {
+                errors.add(
+                    "destination_longitude",
+                    "Give both latitude and longitude, or neither.",
+                );
+                Err(errors)
+            }
+            _ => Err(errors),
+        }
     }
 
     fn input(&self) -> PlanInput {
@@ -259,6 +314,7 @@ struct FormPage {
     newer: Option<Plan>,
     /// What the form took in of someone else's save.
     merge: Merge,
+    places: PlaceSearch,
 }
 
 impl FormPage {
@@ -271,21 +327,85 @@ impl FormPage {
             currencies: &CURRENCY_PICKER,
             newer: None,
             merge: Merge::default(),
+            places: PlaceSearch::default(),
         }
+    }
+
+    /// With the place search, when the server has one.
+    fn searching(mut self, state: &AppState) -> Self {
+        self.places = PlaceSearch::for_form(state);
+        self
     }
 }
 
-pub async fn new_form(current: CurrentUser) -> Result<HttpResponse, AppError> {
+/// "Search places" or one of its results was pressed: the form again, as typed (or with
+/// the chosen place as the destination), nothing saved; `None` when it is to be saved.
+async fn place_step(
+    current: &CurrentUser,
+    state: &AppState,
+    db: &Db,
+    plan_id: Option<PlanId>,
+    form: &PlanForm,
+) -> Result<Option<HttpResponse>, AppError> {
+    if !form.places.pressed() {
+        return Ok(None);
+    }
+    let user_id = current.id();
+    if let Some(id) = plan_id {
+        // Only someone who may read the plan searches from its form.
+        db.read_as(Actor::User(user_id), move |conn| {
+            Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
+        })
+        .await?;
+    }
+    let Some(step) = places::step(state, db, user_id, &form.places).await? else {
+        return Ok(None);
+    };
+    let mut form = form.clone();
+    let places = match step {
+        PlaceStep::Listed(shown) => shown,
+        PlaceStep::Chosen(place, shown) => {
+            form.fill_place(place);
+            shown
+        }
+    };
+    form.places = PlaceFields {
+        place_query: form.places.place_query,
+        ..PlaceFields::default()
+    };
+    let mut page = FormPage::new(
+        current.layout.clone(),
+        plan_id,
+        form,
+        FieldErrors::default(),
+    );
+    page.places = places;
+    render(&page).map(Some)
+}
+
+/// The plan's fields and where its destination is, or every error beside its field.
+fn checked(form: &PlanForm) -> Result<(ValidPlan, DestinationAt), FieldErrors> {
+    let plan = ValidPlan::try_from(form);
+    let at = form.destination_at();
+    match (plan, at) {
+        (Ok(plan), Ok(at)) => Ok((plan, at)),
+        (Err(mut errors), Err(more)) => {
+            errors.append(more);
+            Err(errors)
+        }
+        (Err(errors), _) | (_, Err(errors)) => Err(errors),
+    }
+}
+
+pub async fn new_form(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     let form = PlanForm {
         currency: "USD".into(),
         ..PlanForm::default()
     };
-    render(&FormPage::new(
-        current.layout,
-        None,
-        form,
-        FieldErrors::default(),
-    ))
+    render(&FormPage::new(current.layout, None, form, FieldErrors::default()).searching(&state))
 }
 
 /// Creates a plan as a private draft: only its owner can find it until they choose
@@ -296,20 +416,27 @@ pub async fn create(
     db: web::Data<Db>,
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
-    let fields = match ValidPlan::try_from(&form) {
-        Ok(fields) => fields,
+    if let Some(page) = place_step(&current, &state, &db, None, &form).await? {
+        return Ok(page);
+    }
+    let (fields, at) = match checked(&form) {
+        Ok(checked) => checked,
         Err(errors) => {
             return render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage::new(current.layout, None, form, errors),
+                &FormPage::new(current.layout, None, form, errors).searching(&state),
             );
         }
+    };
+    let at = match at {
+        DestinationAt::At(latitude, longitude) => Some((latitude, longitude)),
+        DestinationAt::Unchanged | DestinationAt::Nowhere => None,
     };
     let user_id = current.id();
     state.count_new_plan(&db, user_id).await?;
     let created = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plans::create(conn, user_id, fields)?)
+            Ok(plans::create(conn, user_id, fields, at)?)
         })
         .await?;
     FlashMessage::info("Your plan is created. Add the first activity.").send();
@@ -411,6 +538,7 @@ pub async fn show(
 
 pub async fn edit_form(
     current: CurrentUser,
+    state: web::Data<AppState>,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
@@ -420,27 +548,36 @@ pub async fn edit_form(
             Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
         })
         .await?;
-    render(&FormPage::new(
-        current.layout,
-        Some(id),
-        PlanForm::from_plan(&found),
-        FieldErrors::default(),
-    ))
+    render(
+        &FormPage::new(
+            current.layout,
+            Some(id),
+            PlanForm::from_plan(&found),
+            FieldErrors::default(),
+        )
+        .searching(&state),
+    )
 }
 
 /// Saves the plan's fields, merged with what someone else saved meanwhile when the form
 /// was opened on an older version (`routes::merge`).
 pub async fn update(
     current: CurrentUser,
+    state: web::Data<AppState>,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
     web::Form(form): web::Form<PlanForm>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
+    if let Some(page) = place_step(&current, &state, &db, Some(id), &form).await? {
+        return Ok(page);
+    }
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
             merge::save(form, &PlanForm::LABELS, PlanForm::from_plan, |form| {
-                let changes = match PlanChanges::try_from(form) {
+                let checked =
+                    checked(form).and_then(|(_, at)| Ok((PlanChanges::try_from(form)?, at)));
+                let (changes, at) = match checked {
                     Ok(changes) => changes,
                     Err(errors) => {
                         // The plan must exist and be theirs before we show anything about it.
@@ -449,7 +586,9 @@ pub async fn update(
                     }
                 };
                 let version = form.version.parse().ok().and_then(plan::version_time);
-                Ok(match plans::update(conn, user_id, id, version, &changes)? {
+                let saved =
+                    plans::update_with_destination(conn, user_id, id, version, &changes, at)?;
+                Ok(match saved {
                     Saved::Saved(saved) => Attempt::Saved(saved),
                     Saved::Conflict(newer) => Attempt::Conflict(newer),
                 })
@@ -472,7 +611,8 @@ pub async fn update(
             merge,
         ),
     };
-    let mut page = FormPage::new(current.layout, Some(id), form, merge.mark(errors));
+    let mut page =
+        FormPage::new(current.layout, Some(id), form, merge.mark(errors)).searching(&state);
     page.newer = newer;
     page.merge = merge;
     render_with(status, &page)

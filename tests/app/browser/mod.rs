@@ -11,6 +11,7 @@ mod accessibility;
 mod deactivation;
 mod map;
 mod oauth;
+mod places;
 mod print;
 mod traveller;
 mod walk;

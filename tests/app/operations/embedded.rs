@@ -141,6 +141,16 @@ fn the_embedded_cluster_lets_nobody_in_without_a_password_and_keeps_the_password
         ),
         OWNER_ROLE
     );
+    drop(admin);
+
+    // Stopped, its port taken by another program: the next start moves it to a free one.
+    local::stop(data_dir.path()).unwrap();
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", cluster.port)).unwrap();
+    let again = local::ensure_running(data_dir.path()).unwrap();
+    assert_ne!(again.port, cluster.port);
+    assert_eq!(port_of(&again.cluster_dir), again.port);
+    assert_passwords_required(&again.data_dir, again.port);
+    drop(squatter);
 }
 
 /// `wayfare serve` as the README starts it: from the checkout, nothing set but the port.
@@ -295,6 +305,8 @@ async fn a_checkout_in_a_private_directory_serves_with_its_cluster_outside_and_f
         let ran = wayfare(&["migrate"], &[("DATA_DIR", data_dir.to_str().unwrap())]);
         assert!(ran.success, "{}\n{}", ran.stdout, ran.stderr);
         assert_eq!(local::cluster_dir(&data_dir).unwrap(), cluster_dir);
+        // Its port, or another when that one was taken while it was stopped.
+        let port_db = port_of(&cluster_dir);
         let runtime_url = url(
             APP_ROLE,
             Some(&password_in(&data_dir, APP_ROLE)),

@@ -322,6 +322,13 @@ impl ZonePicker {
         }
     }
 
+    /// A name that is none of the zones (typed in the raw editor, or posted by hand), shown
+    /// as it is so that saving it is refused beside the field rather than clearing it.
+    fn unknown<'a>(&self, name: &'a str) -> Option<&'a str> {
+        let name = name.trim();
+        (!name.is_empty() && self.all.binary_search(&name).is_err()).then_some(name)
+    }
+
     /// The suggested zone's name, when it is `name`.
     fn is_suggested(&self, name: &str) -> bool {
         self.suggested

@@ -451,11 +451,37 @@ async fn the_trip_time_zone_must_be_an_iana_name() {
         );
         let html = response.text().await.unwrap();
         assert!(field_error(&html, "timezone").unwrap().contains(message));
-        // The zones are a list: a name that is none of them is not offered back.
-        assert_eq!(field_value(&html, "timezone"), None, "{value}");
+        // A name that is none of the zones stays chosen, so saving it again is refused
+        // rather than clearing it.
+        assert_eq!(
+            field_value(&html, "timezone").as_deref(),
+            Some(value),
+            "{value}"
+        );
         assert_eq!(field_value(&html, "notes").as_deref(), Some("kept"));
         assert_eq!(app.snapshot(), before);
     }
+    // One stored by the raw editor is shown the same way when the page opens.
+    app.exec(
+        diesel::update(plans::table.find(id))
+            .set(plans::plan_data.eq(json!({"timezone": "Japan time"}))),
+    );
+    let html = t.browser.get_html(&path).await;
+    assert_eq!(
+        field_value(&html, "timezone").as_deref(),
+        Some("Japan time")
+    );
+    let version = form_version(&t.browser, &path).await;
+    let response = t
+        .browser
+        .post_form(&path, &[("timezone", "Japan time"), ("version", &version)])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        plan_data(&app, id)["timezone"],
+        "Japan time",
+        "refused, not cleared"
+    );
     let version = form_version(&t.browser, &path).await;
     let response = t
         .browser

@@ -79,6 +79,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Whether a merge left a note beside some field.
+    pub fn has_notes(&self) -> bool {
+        !self.1.is_empty()
+    }
+
     pub fn add_note(&mut self, field: &str, note: FieldNote) {
         self.1.push((field.to_string(), note));
     }

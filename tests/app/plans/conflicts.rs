@@ -514,6 +514,8 @@ async fn an_activity_field_changed_in_both_browsers_is_a_409_and_saving_again_ke
         field_value(&html, "title").as_deref(),
         Some("Castle at dusk")
     );
+    // The notes are where the reader can see them: the folded section opens.
+    assert!(html.contains("<details open>"), "{html}");
     assert_eq!(field_value(&html, "start_time").as_deref(), Some("08:00"));
     assert_eq!(
         field_value(&html, "description").as_deref(),

@@ -21,7 +21,7 @@ use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
-use crate::routes::plans::places::{self, PlaceFields, PlaceSearch, PlaceStep};
+use crate::routes::plans::places::{self, PlaceFields, PlaceSearch};
 use crate::services::activities::{self, ActivitySaved, Move};
 use crate::services::plans;
 use crate::state::AppState;
@@ -262,17 +262,8 @@ async fn place_step(
         return Ok(None);
     };
     let mut form = form.clone();
-    let places = match step {
-        PlaceStep::Listed(shown) => shown,
-        PlaceStep::Chosen(place, shown) => {
-            form.fill_place(place);
-            shown
-        }
-    };
-    form.places = PlaceFields {
-        place_query: form.places.place_query,
-        ..PlaceFields::default()
-    };
+    let places = step.shown(|place| form.fill_place(place));
+    form.places = form.places.query_only();
     render(&FormPage {
         layout: current.layout.clone(),
         plan: found,

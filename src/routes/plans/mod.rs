@@ -31,7 +31,7 @@ use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
 use crate::models::plan_activity::PlanActivity;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
-use crate::routes::plans::places::{PlaceFields, PlaceSearch, PlaceStep};
+use crate::routes::plans::places::{PlaceFields, PlaceSearch};
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, DestinationAt, Saved, Workflow};
 use crate::services::undo::{self, NotRestored, Restored};
@@ -362,17 +362,8 @@ async fn place_step(
         return Ok(None);
     };
     let mut form = form.clone();
-    let places = match step {
-        PlaceStep::Listed(shown) => shown,
-        PlaceStep::Chosen(place, shown) => {
-            form.fill_place(place);
-            shown
-        }
-    };
-    form.places = PlaceFields {
-        place_query: form.places.place_query,
-        ..PlaceFields::default()
-    };
+    let places = step.shown(|place| form.fill_place(place));
+    form.places = form.places.query_only();
     let mut page = FormPage::new(
         current.layout.clone(),
         plan_id,

@@ -60,6 +60,29 @@ pub enum PlaceStep {
     Chosen(Place, PlaceSearch),
 }
 
+impl PlaceStep {
+    /// The search to show with the form again, once `fill` has put a chosen place into it.
+    pub fn shown(self, fill: impl FnOnce(Place)) -> PlaceSearch {
+        match self {
+            PlaceStep::Listed(shown) => shown,
+            PlaceStep::Chosen(place, shown) => {
+                fill(place);
+                shown
+            }
+        }
+    }
+}
+
+impl PlaceFields {
+    /// The search field alone, as the form shows it again: no button pressed.
+    pub fn query_only(&self) -> PlaceFields {
+        PlaceFields {
+            place_query: self.place_query.clone(),
+            ..PlaceFields::default()
+        }
+    }
+}
+
 impl PlaceSearch {
     pub fn for_form(state: &AppState) -> Self {
         PlaceSearch {

@@ -18,6 +18,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A member of a plan whose role does not allow what they asked (a stranger gets
+    /// `NotFound`).
+    #[error("the member's role does not allow this")]
+    RoleForbids,
     #[error("not found")]
     NotFound,
     /// A share link that opens nothing: withdrawn, replaced, or never given out (the reader
@@ -41,6 +45,15 @@ pub enum AppError {
     Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::services::ServiceError> for AppError {
+    fn from(e: crate::services::ServiceError) -> Self {
+        match e {
+            crate::services::ServiceError::Db(e) => e.into(),
+            crate::services::ServiceError::Forbidden => AppError::RoleForbids,
+        }
+    }
 }
 
 impl From<DieselError> for AppError {
@@ -81,7 +94,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::RoleForbids => StatusCode::FORBIDDEN,
             AppError::NotFound | AppError::LinkWithdrawn => StatusCode::NOT_FOUND,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -116,6 +129,9 @@ impl ResponseError for AppError {
         };
         let detail = match self {
             AppError::BadRequest(message) | AppError::Invalid(message) => Some(message.as_str()),
+            AppError::RoleForbids => Some(
+                "Your role on this plan does not allow this. Ask the plan's owner if you need to change it.",
+            ),
             AppError::LinkWithdrawn => Some(
                 "This share link no longer works: its owner withdrew it or replaced it with a new one. Ask them for the current link.",
             ),

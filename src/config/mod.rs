@@ -96,6 +96,8 @@ pub struct Settings {
     pub tile_url: String,
     /// The place search (`GEOCODER_*`); `None` leaves the place fields typed by hand.
     pub geocoder: Option<geocoder::GeocoderSettings>,
+    /// Planning together: invitations, members, digests.
+    pub collaboration: Collaboration,
     /// `TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For` (only behind a
     /// proxy that sets it; otherwise clients could pick their own address). Default false.
     pub trust_forwarded_for: bool,
@@ -118,6 +120,22 @@ impl SessionLifetimes {
             (self.idle, self.absolute)
         }
     }
+}
+
+/// Limits of planning together.
+#[derive(Clone, Copy, Debug)]
+pub struct Collaboration {
+    /// `INVITATION_TTL_DAYS`: how long an invitation's link works (7).
+    pub invitation_ttl: Duration,
+    /// `MAX_MEMBERS_PER_PLAN`: members besides the owner (50).
+    pub max_members_per_plan: u32,
+    /// `MAX_PENDING_INVITATIONS_PER_PLAN`: invitations sent and not yet accepted (20).
+    pub max_pending_invitations_per_plan: u32,
+    /// `LIMIT_INVITATIONS_PER_USER`: invitation mails one user may send in a day, new and
+    /// sent again (50).
+    pub invitations_per_user: u32,
+    /// `DIGEST_INTERVAL_SECS`: at most one digest of changes per member this often (3600).
+    pub digest_interval: Duration,
 }
 
 /// How many of each action one client may take per day (UTC).
@@ -294,6 +312,17 @@ impl Settings {
                 .var("TILE_URL")
                 .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
             geocoder: geocoder::GeocoderSettings::from_env(env)?,
+            collaboration: Collaboration {
+                invitation_ttl: secs(env, "INVITATION_TTL_DAYS", 7)? * 86_400,
+                max_members_per_plan: parse(env, "MAX_MEMBERS_PER_PLAN", 50)?,
+                max_pending_invitations_per_plan: parse(
+                    env,
+                    "MAX_PENDING_INVITATIONS_PER_PLAN",
+                    20,
+                )?,
+                invitations_per_user: parse(env, "LIMIT_INVITATIONS_PER_USER", 50)?,
+                digest_interval: secs(env, "DIGEST_INTERVAL_SECS", HOUR)?,
+            },
             data_dir,
         })
     }

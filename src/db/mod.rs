@@ -78,18 +78,25 @@ pub fn migration_status(conn: &mut PgConnection) -> anyhow::Result<MigrationStat
 #[derive(Clone, Debug)]
 pub enum Actor {
     User(UserId),
+    /// A signed-in user holding an invitation's link: they see the invitation whose token
+    /// hash this is, and the plan it opens, and may join it.
+    Invitee(UserId, String),
     Staff,
     ShareToken(String),
     Explore,
 }
 
 impl Actor {
-    fn setting(&self) -> (&'static str, String) {
+    fn settings(&self) -> Vec<(&'static str, String)> {
         match self {
-            Actor::User(id) => ("app.user_id", id.to_string()),
-            Actor::Staff => ("app.staff", "on".into()),
-            Actor::ShareToken(token) => ("app.share_token", token.clone()),
-            Actor::Explore => ("app.explore", "on".into()),
+            Actor::User(id) => vec![("app.user_id", id.to_string())],
+            Actor::Invitee(id, token_hash) => vec![
+                ("app.user_id", id.to_string()),
+                ("app.invitation", token_hash.clone()),
+            ],
+            Actor::Staff => vec![("app.staff", "on".into())],
+            Actor::ShareToken(token) => vec![("app.share_token", token.clone())],
+            Actor::Explore => vec![("app.explore", "on".into())],
         }
     }
 
@@ -99,21 +106,25 @@ impl Actor {
         conn.batch_execute(&self.set_config_sql())
     }
 
-    /// The statement that sets the actor; `as_actor` sends it in the same message as
-    /// `BEGIN`. The value is a user id, `on`, or a share token from a URL: anything but the
-    /// characters tokens are made of becomes the empty string, which matches no plan.
+    /// The settings as one `SELECT`, values inlined (a batch cannot bind parameters): only
+    /// characters of ids, tokens and hashes pass; anything else becomes the empty string,
+    /// which no policy matches.
     fn set_config_sql(&self) -> String {
-        let (name, value) = self.setting();
-        let safe = value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        let value = if safe { value.as_str() } else { "" };
-        format!("SELECT set_config('{name}', '{value}', true)")
+        let calls: Vec<String> = self
+            .settings()
+            .into_iter()
+            .map(|(name, value)| {
+                let safe = value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                let value = if safe { value.as_str() } else { "" };
+                format!("set_config('{name}', '{value}', true)")
+            })
+            .collect();
+        format!("SELECT {}", calls.join(", "))
     }
 }
 
-/// The pools a request may use: writes and a user's own pages go to `primary`; pages that
-/// show other people's data may read from `replica` (the primary when none is configured).
 #[derive(Clone)]
 pub struct Db {
     pub primary: PgPool,
@@ -265,6 +276,14 @@ mod tests {
         assert_eq!(
             Actor::ShareToken("aB3_-x".into()).set_config_sql(),
             "SELECT set_config('app.share_token', 'aB3_-x', true)"
+        );
+    }
+
+    #[test]
+    fn an_invitee_carries_their_id_and_the_token_hash() {
+        assert_eq!(
+            Actor::Invitee(UserId(7), "ab12".into()).set_config_sql(),
+            "SELECT set_config('app.user_id', '7', true), set_config('app.invitation', 'ab12', true)"
         );
     }
 

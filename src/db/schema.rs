@@ -96,6 +96,52 @@ diesel::table! {
 }
 
 diesel::table! {
+    plan_changes (id) {
+        id -> Int8,
+        plan_id -> Int4,
+        user_id -> Nullable<Int4>,
+        activity_id -> Nullable<Int4>,
+        #[max_length = 40]
+        action -> Varchar,
+        #[max_length = 300]
+        summary -> Varchar,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    plan_invitations (id) {
+        id -> Int4,
+        plan_id -> Int4,
+        #[max_length = 255]
+        email -> Varchar,
+        #[max_length = 20]
+        role -> Varchar,
+        #[max_length = 64]
+        token_hash -> Varchar,
+        invited_by -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_by -> Nullable<Int4>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    plan_members (id) {
+        id -> Int4,
+        plan_id -> Int4,
+        user_id -> Int4,
+        #[max_length = 20]
+        role -> Varchar,
+        invited_by -> Nullable<Int4>,
+        notify_changes -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     plans (id) {
         id -> Int4,
         user_id -> Int4,
@@ -177,6 +223,10 @@ diesel::table! {
 diesel::joinable!(archived_plan_activities -> archived_plans (plan_id));
 diesel::joinable!(deleted_items -> users (user_id));
 diesel::joinable!(plan_activities -> plans (plan_id));
+diesel::joinable!(plan_changes -> plans (plan_id));
+diesel::joinable!(plan_changes -> users (user_id));
+diesel::joinable!(plan_invitations -> plans (plan_id));
+diesel::joinable!(plan_members -> plans (plan_id));
 diesel::joinable!(plans -> users (user_id));
 diesel::joinable!(user_sessions -> users (user_id));
 
@@ -185,6 +235,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     archived_plans,
     deleted_items,
     plan_activities,
+    plan_changes,
+    plan_invitations,
+    plan_members,
     plans,
     rate_limits,
     user_sessions,

@@ -77,6 +77,10 @@ id_type!(
     /// `deleted_items.id`: what "Undo" puts back
     DeletedItemId
 );
+id_type!(
+    /// `plan_invitations.id`
+    InvitationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,8 @@ pub mod archive;
 pub mod deleted_item;
 pub mod plan;
 pub mod plan_activity;
+pub mod plan_change;
+pub mod plan_member;
 pub mod rate_limit;
 pub mod user;
 pub mod user_session;

@@ -3,31 +3,55 @@
 
 use diesel::prelude::*;
 
+use crate::db::schema::{plan_members, plans};
+use crate::domain::MemberRole;
 use crate::domain::ids::{PlanId, UserId};
-
-use crate::models::plan::{self, Plan};
+use crate::models::plan::Plan;
+use crate::services::{ServiceError, ServiceResult};
 
 /// What a user is about to do to a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// See it: its page, its files, its calendar.
+    /// See it: its page, its files, its calendar, its members and history.
     Read,
-    /// Change its fields, details and activities.
+    /// Change its fields, details, bookings and activities.
     Edit,
-    /// Delete, archive or share it, and choose who can find it.
+    /// Delete, archive or share it, choose who can find it, and manage its members.
     Manage,
 }
 
-/// A user's part in a plan. Today a plan has one person on it, its owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A user's part in a plan: its owner (`plans.user_id`) or a member in a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Owner,
+    Editor,
+    Viewer,
 }
 
 impl Role {
     pub fn allows(self, action: Action) -> bool {
         match self {
-            Role::Owner => matches!(action, Action::Read | Action::Edit | Action::Manage),
+            Role::Owner => true,
+            Role::Editor => matches!(action, Action::Read | Action::Edit),
+            Role::Viewer => action == Action::Read,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Editor => MemberRole::Editor.label(),
+            Role::Viewer => MemberRole::Viewer.label(),
+        }
+    }
+}
+
+impl From<MemberRole> for Role {
+    fn from(role: MemberRole) -> Self {
+        match role {
+            MemberRole::Editor => Role::Editor,
+            MemberRole::Viewer => Role::Viewer,
         }
     }
 }
@@ -44,25 +68,52 @@ impl PlanAccess {
     pub fn owner_id(&self) -> UserId {
         self.plan.user_id
     }
+
+    /// Whether the user may also do `action` (what the page offers them).
+    pub fn can(&self, action: Action) -> bool {
+        self.role.allows(action)
+    }
 }
 
-/// The plan `plan_id` if `user_id` may do `action` to it. A plan they may not act on
-/// answers `NotFound`, exactly like one that does not exist, so ids reveal nothing. Changes
-/// lock the plan row for the transaction: edits of one plan and its activities' order are
-/// serialized.
+/// The plan `plan_id` if `user_id` may do `action` to it. A plan they are not on (or a
+/// missing one) is `NotFound`, exactly like one that does not exist, so ids reveal nothing;
+/// a member whose role does not allow `action` is `Forbidden`. Changes lock the plan row for
+/// the transaction: edits of one plan and its activities' order are serialized.
 pub fn plan(
     conn: &mut PgConnection,
     user_id: UserId,
     plan_id: PlanId,
     action: Action,
-) -> QueryResult<PlanAccess> {
-    let found = match action {
-        Action::Read => plan::find_for_user(conn, user_id, plan_id)?,
-        Action::Edit | Action::Manage => plan::lock_for_user(conn, user_id, plan_id)?,
+) -> ServiceResult<PlanAccess> {
+    let (found, member_role): (Plan, Option<MemberRole>) = plans::table
+        .left_join(
+            plan_members::table.on(plan_members::plan_id
+                .eq(plans::id)
+                .and(plan_members::user_id.eq(user_id))),
+        )
+        .filter(plans::id.eq(plan_id))
+        .filter(
+            plans::user_id
+                .eq(user_id)
+                .or(plan_members::user_id.is_not_null()),
+        )
+        .select((Plan::as_select(), plan_members::role.nullable()))
+        .first(conn)?;
+    let role = match member_role {
+        _ if found.user_id == user_id => Role::Owner,
+        Some(role) => Role::from(role),
+        None => return Err(diesel::result::Error::NotFound.into()),
     };
-    let role = Role::Owner;
     if !role.allows(action) {
-        return Err(diesel::result::Error::NotFound);
+        return Err(ServiceError::Forbidden);
     }
-    Ok(PlanAccess { plan: found, role })
+    let plan = match action {
+        Action::Read => found,
+        Action::Edit | Action::Manage => plans::table
+            .find(plan_id)
+            .select(Plan::as_select())
+            .for_update()
+            .first(conn)?,
+    };
+    Ok(PlanAccess { plan, role })
 }

@@ -11,6 +11,7 @@ use crate::domain::plan_data::PlanData;
 use crate::models::deleted_item;
 use crate::models::plan::Plan;
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
+use crate::services::ServiceResult;
 use crate::services::access::{self, Action};
 use crate::services::plans::{self, DataSaved};
 
@@ -19,10 +20,10 @@ pub fn create(
     conn: &mut PgConnection,
     user_id: UserId,
     mut row: NewPlanActivity,
-) -> QueryResult<PlanActivity> {
+) -> ServiceResult<PlanActivity> {
     access::plan(conn, user_id, row.plan_id, Action::Edit)?;
     row.order_index = plan_activity::next_order_index(conn, row.plan_id, row.scheduled_date)?;
-    plan_activity::insert(conn, &row)
+    Ok(plan_activity::insert(conn, &row)?)
 }
 
 /// The plan and one of its activities, for whoever may read the plan.
@@ -31,7 +32,7 @@ pub fn find(
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
-) -> QueryResult<(Plan, PlanActivity)> {
+) -> ServiceResult<(Plan, PlanActivity)> {
     let found = access::plan(conn, user_id, plan_id, Action::Read)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     Ok((found.plan, activity))
@@ -44,7 +45,7 @@ pub fn find_in_plan(
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
-) -> QueryResult<(Plan, PlanActivity, Vec<PlanActivity>)> {
+) -> ServiceResult<(Plan, PlanActivity, Vec<PlanActivity>)> {
     let (found, activity) = find(conn, user_id, plan_id, id)?;
     let all = plan_activity::list_for_plan(conn, plan_id)?;
     Ok((found, activity, all))
@@ -75,7 +76,7 @@ pub fn update(
     (plan_id, id): (PlanId, ActivityId),
     version: Option<NaiveDateTime>,
     validate: impl FnOnce(Option<&serde_json::Value>) -> Result<NewPlanActivity, FieldErrors>,
-) -> QueryResult<ActivitySaved> {
+) -> ServiceResult<ActivitySaved> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
     let before = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     let mut row = match validate(before.metadata.as_ref()) {
@@ -114,7 +115,7 @@ pub fn delete(
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
-) -> QueryResult<Deleted> {
+) -> ServiceResult<Deleted> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     let undo = deleted_item::keep_activity(conn, user_id, plan_id, id)?;
@@ -141,7 +142,7 @@ pub fn toggle(
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
-) -> QueryResult<Option<NaiveDate>> {
+) -> ServiceResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     plan_activity::toggle_completed(conn, plan_id, id)?;
@@ -167,7 +168,7 @@ pub fn move_activity(
     plan_id: PlanId,
     id: ActivityId,
     to: Move,
-) -> QueryResult<Option<NaiveDate>> {
+) -> ServiceResult<Option<NaiveDate>> {
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     let day = activity.scheduled_date;
@@ -209,19 +210,19 @@ pub fn reorder_day(
     plan_id: PlanId,
     date: Option<NaiveDate>,
     ids: &[ActivityId],
-) -> QueryResult<()> {
+) -> ServiceResult<()> {
     access::plan(conn, user_id, plan_id, Action::Edit)?;
     let activities = plan_activity::list_for_plan(conn, plan_id)?;
     for id in ids {
         let Some(activity) = activities.iter().find(|a| a.id == *id) else {
-            return Err(diesel::result::Error::NotFound);
+            return Err(diesel::result::Error::NotFound.into());
         };
         if activity.scheduled_date != date {
             plan_activity::move_to_day(conn, plan_id, *id, date)?;
             plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
         }
     }
-    plan_activity::renumber_day(conn, plan_id, date, ids)
+    Ok(plan_activity::renumber_day(conn, plan_id, date, ids)?)
 }
 
 /// A booking kept in the plan's details from before bookings were activities.
@@ -253,7 +254,7 @@ pub fn move_booking(
     plan_id: PlanId,
     version: Option<NaiveDateTime>,
     which: KeptBooking,
-) -> QueryResult<BookingMoved> {
+) -> ServiceResult<BookingMoved> {
     let mut row = None;
     let saved = plans::update_data(conn, user_id, plan_id, version, |plan| {
         let mut data = PlanData::from_value(plan.plan_data.as_ref());

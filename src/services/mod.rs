@@ -14,3 +14,15 @@ pub mod plans;
 pub mod sharing;
 pub mod staff;
 pub mod undo;
+
+/// What a service can fail with besides the database: a member whose role does not allow
+/// what they asked (403; a stranger's request is the database's `NotFound`, 404).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error("the member's role does not allow this")]
+    Forbidden,
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -13,6 +13,7 @@ use crate::domain::plan_data::PlanData;
 use crate::models::deleted_item;
 use crate::models::plan::{self, NewPlan, Plan, PlanChanges};
 use crate::models::plan_activity::{self, PlanActivity};
+use crate::services::ServiceResult;
 use crate::services::access::{self, Action};
 
 /// What became of an edit made against a version of a row.
@@ -68,7 +69,7 @@ pub fn read_with_activities(
     conn: &mut PgConnection,
     user_id: UserId,
     id: PlanId,
-) -> QueryResult<(Plan, Vec<PlanActivity>)> {
+) -> ServiceResult<(Plan, Vec<PlanActivity>)> {
     let found = access::plan(conn, user_id, id, Action::Read)?.plan;
     let activities = plan_activity::list_for_plan(conn, id)?;
     Ok((found, activities))
@@ -81,7 +82,7 @@ pub fn update(
     id: PlanId,
     version: Option<NaiveDateTime>,
     changes: &PlanChanges,
-) -> QueryResult<Saved<Plan>> {
+) -> ServiceResult<Saved<Plan>> {
     let before = access::plan(conn, user_id, id, Action::Edit)?;
     let Some(version) = version else {
         return Ok(Saved::Conflict(before.plan));
@@ -114,7 +115,7 @@ pub fn update_with_destination(
     version: Option<NaiveDateTime>,
     changes: &PlanChanges,
     destination: DestinationAt,
-) -> QueryResult<Saved<Plan>> {
+) -> ServiceResult<Saved<Plan>> {
     let saved = match update(conn, user_id, id, version, changes)? {
         Saved::Saved(saved) => saved,
         conflict => return Ok(conflict),
@@ -160,7 +161,7 @@ pub fn update_data<E>(
     id: PlanId,
     version: Option<NaiveDateTime>,
     change: impl FnOnce(&Plan) -> Result<Value, E>,
-) -> QueryResult<DataSaved<E>> {
+) -> ServiceResult<DataSaved<E>> {
     let before = access::plan(conn, user_id, id, Action::Edit)?;
     let data = match change(&before.plan) {
         Ok(data) => data,
@@ -190,7 +191,7 @@ pub fn set_workflow(
     user_id: UserId,
     id: PlanId,
     to: Workflow,
-) -> QueryResult<()> {
+) -> ServiceResult<()> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
     let status = match to {
         Workflow::Archive => PlanStatus::Archived,
@@ -201,7 +202,11 @@ pub fn set_workflow(
 }
 
 /// Deletes the plan and its activities, keeping a copy for "Undo"; the copy's id.
-pub fn delete(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<DeletedItemId> {
+pub fn delete(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    id: PlanId,
+) -> ServiceResult<DeletedItemId> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
     let undo = deleted_item::keep_plan(conn, user_id, id)?;
     plan::delete_for_user(conn, found.owner_id(), id)?;

@@ -9,11 +9,12 @@ use crate::domain::ids::{PlanId, UserId};
 use crate::domain::plan::Visibility;
 use crate::domain::plan_data::PlanData;
 use crate::models::{plan, user};
+use crate::services::ServiceResult;
 use crate::services::access::{self, Action};
 
 /// Makes a new link, replacing the old one (which stops working at once). Whether there was
 /// one before.
-pub fn renew_link(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> QueryResult<bool> {
+pub fn renew_link(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> ServiceResult<bool> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
     plan::set_share_token(conn, found.owner_id(), id, Some(&plan::new_share_token()))?;
     Ok(found.plan.share_token.is_some())
@@ -34,7 +35,7 @@ pub fn set_visibility(
     user_id: UserId,
     id: PlanId,
     choice: Visibility,
-) -> QueryResult<VisibilityChanged> {
+) -> ServiceResult<VisibilityChanged> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
     if choice == Visibility::Public && !user::find(conn, user_id)?.verified() {
         return Ok(VisibilityChanged::NeedsConfirmedEmail);
@@ -58,7 +59,7 @@ pub fn set_link_options(
     id: PlanId,
     version: Option<NaiveDateTime>,
     options: LinkOptions,
-) -> QueryResult<bool> {
+) -> ServiceResult<bool> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
     let Some(version) = version else {
         return Ok(false);

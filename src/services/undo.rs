@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::domain::ids::{ActivityId, DeletedItemId, PlanId, UserId};
 use crate::models::{deleted_item, plan_activity};
 use crate::services::access::{self, Action};
+use crate::services::{ServiceError, ServiceResult};
 
 /// How long a delete can be undone; older copies are purged.
 pub const UNDO_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -40,7 +41,7 @@ pub fn undo(
     conn: &mut PgConnection,
     user_id: UserId,
     id: DeletedItemId,
-) -> QueryResult<Result<Restored, NotRestored>> {
+) -> ServiceResult<Result<Restored, NotRestored>> {
     let Some(item) = deleted_item::find_recent(conn, user_id, id, UNDO_WINDOW)? else {
         return Ok(Err(NotRestored::TooLate));
     };
@@ -54,7 +55,7 @@ pub fn undo(
     };
     // Back into a plan the user may still edit, checked like every edit.
     let found = match access::plan(conn, user_id, item.plan_id, Action::Edit) {
-        Err(diesel::result::Error::NotFound) => {
+        Err(ServiceError::Db(diesel::result::Error::NotFound)) => {
             return Ok(Err(NotRestored::PlanGone { title: item.title }));
         }
         found => found?,

@@ -421,7 +421,7 @@ fn change_data(
     id: PlanId,
     version: &str,
     change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors>,
-) -> diesel::QueryResult<DataSaved<FieldErrors>> {
+) -> crate::services::ServiceResult<DataSaved<FieldErrors>> {
     let version = version.parse().ok().and_then(plan::version_time);
     plans::update_data(conn, user_id, id, version, |found| {
         let mut data = PlanData::from_value(found.plan_data.as_ref());

@@ -91,7 +91,7 @@ async fn the_runtime_role_owns_nothing_and_cannot_switch_row_level_security_off(
             &mut owner,
             sql_query("SELECT count(*) FROM pg_policies WHERE tablename = 'plans'")
         ),
-        4
+        7
     );
 
     // The pages still work as the runtime role: sign up, plan, see it; a query without an

@@ -7,8 +7,8 @@ DROP POLICY activities_read ON plan_activities;
 CREATE POLICY activities_of_visible_plans ON plan_activities
     USING (EXISTS (SELECT 1 FROM plans WHERE plans.id = plan_activities.plan_id));
 
-DROP TRIGGER plans_owner_changes_by_owner ON plans;
-DROP FUNCTION plans_owner_changes_by_owner();
+DROP TRIGGER plans_owner_columns_by_owner ON plans;
+DROP FUNCTION plans_owner_columns_by_owner();
 DROP POLICY plans_editor ON plans;
 DROP POLICY plans_member ON plans;
 DROP FUNCTION plan_owned(integer);

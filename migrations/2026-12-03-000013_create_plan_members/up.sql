@@ -59,23 +59,24 @@ CREATE POLICY plans_editor ON plans FOR UPDATE
     USING (plan_member_role(id) = 'editor')
     WITH CHECK (plan_member_role(id) = 'editor');
 
--- Only the owner hands a plan over: an editor's update (which the policies allow) cannot
--- move it to someone else, not even by a query that forgets its filter.
-CREATE FUNCTION plans_owner_changes_by_owner() RETURNS trigger
+-- Only the owner hands a plan over, shares it or makes it public: an editor's update (which
+-- the policies allow) cannot touch those columns, not even by a query that forgets its filter.
+CREATE FUNCTION plans_owner_columns_by_owner() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF NEW.user_id IS DISTINCT FROM OLD.user_id
+    IF (NEW.user_id, NEW.share_token, NEW.is_public)
+           IS DISTINCT FROM (OLD.user_id, OLD.share_token, OLD.is_public)
        AND nullif(current_setting('app.user_id', true), '') IS NOT NULL
        AND nullif(current_setting('app.user_id', true), '')::integer <> OLD.user_id THEN
-        RAISE EXCEPTION 'only the owner of plan % hands it over', OLD.id
+        RAISE EXCEPTION 'only the owner of plan % hands it over or shares it', OLD.id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER plans_owner_changes_by_owner BEFORE UPDATE OF user_id ON plans
-    FOR EACH ROW EXECUTE FUNCTION plans_owner_changes_by_owner();
+CREATE TRIGGER plans_owner_columns_by_owner BEFORE UPDATE OF user_id, share_token, is_public
+    ON plans FOR EACH ROW EXECUTE FUNCTION plans_owner_columns_by_owner();
 
 -- Activities: whoever sees the plan reads them; its owner, its editors and staff change them.
 DROP POLICY activities_of_visible_plans ON plan_activities;

@@ -431,3 +431,193 @@ fn row_level_security_shows_an_unfiltered_query_only_the_actors_rows() {
     // The setting lasts one transaction only.
     assert_eq!(count(&mut conn, "SELECT count(*) FROM plans"), 0);
 }
+
+#[test]
+fn row_level_security_lets_members_read_editors_write_and_nobody_else_even_when_a_query_forgets() {
+    use wayfare::db::Actor;
+    let db = TestDatabase::create();
+    let mut admin = db.admin_conn();
+    let owner = user(&mut admin, "olga@example.com", "olga").unwrap();
+    let editor = user(&mut admin, "ed@example.com", "ed").unwrap();
+    let viewer = user(&mut admin, "vi@example.com", "vi").unwrap();
+    let stranger = user(&mut admin, "st@example.com", "st").unwrap();
+    let plan: i32 = diesel::sql_query(
+        "INSERT INTO plans (user_id, title) VALUES ($1, 'Lisbon') RETURNING id AS v",
+    )
+    .bind::<Integer, _>(owner)
+    .get_result::<IntValue>(&mut admin)
+    .unwrap()
+    .v;
+    for statement in [
+        format!("INSERT INTO plan_activities (plan_id, title) VALUES ({plan}, 'Tram 28')"),
+        format!(
+            "INSERT INTO plan_members (plan_id, user_id, role) VALUES ({plan}, {editor}, 'editor'), ({plan}, {viewer}, 'viewer')"
+        ),
+        format!(
+            "INSERT INTO plan_changes (plan_id, user_id, action, summary) VALUES ({plan}, {owner}, 'plan_created', 'Created')"
+        ),
+        format!(
+            "INSERT INTO plan_invitations (plan_id, email, role, token_hash, expires_at) VALUES ({plan}, 'x@example.com', 'viewer', 'abc', now() + interval '1 day')"
+        ),
+    ] {
+        exec(&mut admin, sql_query(statement)).unwrap();
+    }
+
+    let mut conn = db.conn();
+    let as_user = |id: i32, sql: &str, conn: &mut PgConnection| -> QueryResult<usize> {
+        conn.transaction(|conn| {
+            Actor::User(id.into()).apply(conn)?;
+            sql_query(sql).execute(conn)
+        })
+    };
+    let seen = |id: i32, table: &str, conn: &mut PgConnection| -> i64 {
+        conn.transaction(|conn| {
+            Actor::User(id.into()).apply(conn)?;
+            Ok::<_, Error>(count(conn, &format!("SELECT count(*) FROM {table}")))
+        })
+        .unwrap()
+    };
+
+    // Reading: members see the plan, its activities, members and history; the invitations
+    // are the owner's; a stranger sees nothing at all.
+    for (who, expected) in [
+        (owner, [1, 1, 2, 1, 1]),
+        (editor, [1, 1, 2, 1, 0]),
+        (viewer, [1, 1, 2, 1, 0]),
+        (stranger, [0, 0, 0, 0, 0]),
+    ] {
+        let counts = [
+            "plans",
+            "plan_activities",
+            "plan_members",
+            "plan_changes",
+            "plan_invitations",
+        ]
+        .map(|table| seen(who, table, &mut conn));
+        assert_eq!(counts, expected, "user {who}");
+    }
+
+    // Writing with no filter at all: a viewer and a stranger change nothing.
+    for who in [viewer, stranger] {
+        for sql in [
+            "UPDATE plans SET title = 'hacked'",
+            "DELETE FROM plans",
+            "UPDATE plan_activities SET title = 'hacked'",
+            "DELETE FROM plan_activities",
+            "UPDATE plan_members SET role = 'editor'",
+            "UPDATE plan_invitations SET role = 'editor'",
+            "DELETE FROM plan_invitations",
+            "UPDATE plan_changes SET summary = 'rewritten'",
+            "DELETE FROM plan_changes",
+        ] {
+            assert_eq!(as_user(who, sql, &mut conn).unwrap(), 0, "{who}: {sql}");
+        }
+        // Only their own membership row may go (leaving): a stranger has none.
+        assert_eq!(
+            as_user(who, "DELETE FROM plan_members", &mut conn).unwrap(),
+            usize::from(who == viewer)
+        );
+        exec(
+            &mut admin,
+            sql_query(format!(
+                "INSERT INTO plan_members (plan_id, user_id, role) VALUES ({plan}, {viewer}, 'viewer') ON CONFLICT DO NOTHING"
+            )),
+        )
+        .unwrap();
+        for sql in [
+            format!("INSERT INTO plan_activities (plan_id, title) VALUES ({plan}, 'planted')"),
+            format!(
+                "INSERT INTO plan_members (plan_id, user_id, role) VALUES ({plan}, {stranger}, 'editor')"
+            ),
+            format!(
+                "INSERT INTO plan_invitations (plan_id, email, role, token_hash, expires_at) VALUES ({plan}, 'y@example.com', 'editor', 'def', now() + interval '1 day')"
+            ),
+            format!(
+                "INSERT INTO plan_changes (plan_id, user_id, action, summary) VALUES ({plan}, {owner}, 'forged', 'In the owner''s name')"
+            ),
+        ] {
+            assert!(as_user(who, &sql, &mut conn).is_err(), "{who}: {sql}");
+        }
+    }
+
+    // An editor changes the plan and its activities, but neither deletes the plan, nor
+    // takes it over, nor shares it, nor manages its members.
+    assert_eq!(
+        as_user(
+            editor,
+            "UPDATE plans SET title = 'Lisbon and Sintra'",
+            &mut conn
+        )
+        .unwrap(),
+        1
+    );
+    assert_eq!(
+        as_user(
+            editor,
+            "UPDATE plan_activities SET title = 'Tram 12'",
+            &mut conn
+        )
+        .unwrap(),
+        1
+    );
+    assert_eq!(as_user(editor, "DELETE FROM plans", &mut conn).unwrap(), 0);
+    for sql in [
+        format!("UPDATE plans SET user_id = {editor}"),
+        "UPDATE plans SET share_token = 'leaked'".to_string(),
+        "UPDATE plans SET is_public = true".to_string(),
+    ] {
+        assert!(as_user(editor, &sql, &mut conn).is_err(), "editor: {sql}");
+    }
+    assert_eq!(
+        as_user(editor, "UPDATE plan_members SET role = 'editor'", &mut conn).unwrap(),
+        0
+    );
+    assert!(
+        as_user(
+            editor,
+            &format!(
+                "INSERT INTO plan_members (plan_id, user_id, role) VALUES ({plan}, {stranger}, 'viewer')"
+            ),
+            &mut conn
+        )
+        .is_err()
+    );
+    assert_eq!(
+        as_user(editor, "DELETE FROM plan_invitations", &mut conn).unwrap(),
+        0
+    );
+
+    // The owner manages members; an invitee joins only with the invitation's token, in its
+    // role, as themselves.
+    assert_eq!(
+        as_user(owner, "UPDATE plan_members SET role = 'viewer'", &mut conn).unwrap(),
+        2
+    );
+    let join = |token: &str, who: i32, role: &str, conn: &mut PgConnection| {
+        conn.transaction(|conn| {
+            Actor::Invitee(stranger.into(), token.into()).apply(conn)?;
+            sql_query(format!(
+                "INSERT INTO plan_members (plan_id, user_id, role) VALUES ({plan}, {who}, '{role}')"
+            ))
+            .execute(conn)
+        })
+    };
+    assert!(join("wrong", stranger, "viewer", &mut conn).is_err());
+    assert!(
+        join("abc", stranger, "editor", &mut conn).is_err(),
+        "not its role"
+    );
+    assert!(
+        join("abc", owner, "viewer", &mut conn).is_err(),
+        "not themselves"
+    );
+    assert_eq!(join("abc", stranger, "viewer", &mut conn).unwrap(), 1);
+    assert_eq!(seen(stranger, "plans", &mut conn), 1, "a member now");
+    assert_eq!(seen(stranger, "plan_invitations", &mut conn), 0);
+}
+
+#[derive(QueryableByName)]
+struct IntValue {
+    #[diesel(sql_type = Integer)]
+    v: i32,
+}

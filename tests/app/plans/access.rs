@@ -13,13 +13,13 @@ const MISSING: i32 = 987_654_321;
 
 /// One request: GET or POST, its path, and its form.
 #[derive(Clone, Debug)]
-struct Request {
-    post: bool,
-    path: String,
-    form: Vec<(String, String)>,
+pub(super) struct Request {
+    pub post: bool,
+    pub path: String,
+    pub form: Vec<(String, String)>,
 }
 
-fn get(path: String) -> Request {
+pub(super) fn get(path: String) -> Request {
     Request {
         post: false,
         path,
@@ -27,7 +27,7 @@ fn get(path: String) -> Request {
     }
 }
 
-fn post(path: String, form: &[(&str, &str)]) -> Request {
+pub(super) fn post(path: String, form: &[(&str, &str)]) -> Request {
     Request {
         post: true,
         path,
@@ -39,7 +39,7 @@ fn post(path: String, form: &[(&str, &str)]) -> Request {
 }
 
 /// Every route about one plan, with bodies that would be accepted from its owner.
-fn plan_routes(plan: i32, version: &str, activity: i32) -> Vec<Request> {
+pub(super) fn plan_routes(plan: i32, version: &str, activity: i32) -> Vec<Request> {
     let p = |rest: &str| format!("/plans/{plan}{rest}");
     let mut edit = plan_form(&[("title", "Taken over")]);
     edit.push(("version", version));
@@ -112,7 +112,7 @@ fn plan_routes(plan: i32, version: &str, activity: i32) -> Vec<Request> {
 }
 
 /// Every route about one activity of one plan.
-fn activity_routes(plan: i32, activity: i32, version: &str) -> Vec<Request> {
+pub(super) fn activity_routes(plan: i32, activity: i32, version: &str) -> Vec<Request> {
     let a = |rest: &str| format!("/plans/{plan}/activities/{activity}{rest}");
     vec![
         get(a("/edit")),
@@ -134,7 +134,7 @@ fn activity_routes(plan: i32, activity: i32, version: &str) -> Vec<Request> {
     ]
 }
 
-async fn send(browser: &Browser, request: &Request) -> reqwest::Response {
+pub(super) async fn send(browser: &Browser, request: &Request) -> reqwest::Response {
     if request.post {
         let form: Vec<(&str, &str)> = request
             .form

@@ -146,7 +146,7 @@ impl TestApp {
 }
 
 /// Every table, in the order snapshots list them.
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 11] = [
     "users",
     "user_sessions",
     "rate_limits",
@@ -155,10 +155,13 @@ pub const TABLES: [&str; 8] = [
     "archived_plans",
     "archived_plan_activities",
     "deleted_items",
+    "plan_members",
+    "plan_invitations",
+    "plan_changes",
 ];
 
 /// Each table and the constant query that dumps it in id order.
-pub const DUMPS: [(&str, &str); 8] = [
+pub const DUMPS: [(&str, &str); 11] = [
     (
         "users",
         "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM users r",
@@ -190,5 +193,17 @@ pub const DUMPS: [(&str, &str); 8] = [
     (
         "deleted_items",
         "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM deleted_items r",
+    ),
+    (
+        "plan_members",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM plan_members r",
+    ),
+    (
+        "plan_invitations",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM plan_invitations r",
+    ),
+    (
+        "plan_changes",
+        "SELECT coalesce(json_agg(r ORDER BY r.id), '[]')::text AS v FROM plan_changes r",
     ),
 ];

@@ -85,6 +85,28 @@ pub fn plan(
     plan_id: PlanId,
     action: Action,
 ) -> ServiceResult<PlanAccess> {
+    decide(conn, user_id, plan_id, action, action != Action::Read)
+}
+
+/// The plan for the page of a form that leads to `action` (the edit form, the delete
+/// question): decided exactly like `plan`, without the lock, since the page writes nothing
+/// (it reads in a read-only transaction).
+pub fn form(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    plan_id: PlanId,
+    action: Action,
+) -> ServiceResult<PlanAccess> {
+    decide(conn, user_id, plan_id, action, false)
+}
+
+fn decide(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    plan_id: PlanId,
+    action: Action,
+    lock: bool,
+) -> ServiceResult<PlanAccess> {
     let (found, member_role): (Plan, Option<MemberRole>) = plans::table
         .left_join(
             plan_members::table.on(plan_members::plan_id
@@ -107,13 +129,14 @@ pub fn plan(
     if !role.allows(action) {
         return Err(ServiceError::Forbidden);
     }
-    let plan = match action {
-        Action::Read => found,
-        Action::Edit | Action::Manage => plans::table
+    let plan = if lock {
+        plans::table
             .find(plan_id)
             .select(Plan::as_select())
             .for_update()
-            .first(conn)?,
+            .first(conn)?
+    } else {
+        found
     };
     Ok(PlanAccess { plan, role })
 }

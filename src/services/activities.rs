@@ -26,20 +26,20 @@ pub fn create(
     Ok(plan_activity::insert(conn, &row)?)
 }
 
-/// The plan and one of its activities, for whoever may read the plan.
+/// The plan and one of its activities, for whoever may edit the plan (the activity's form).
 pub fn find(
     conn: &mut PgConnection,
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
 ) -> ServiceResult<(Plan, PlanActivity)> {
-    let found = access::plan(conn, user_id, plan_id, Action::Read)?;
+    let found = access::form(conn, user_id, plan_id, Action::Edit)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     Ok((found.plan, activity))
 }
 
 /// An activity with its plan and all the plan's activities (the form's map opens on
-/// them), for whoever may read the plan.
+/// them), for whoever may edit the plan.
 pub fn find_in_plan(
     conn: &mut PgConnection,
     user_id: UserId,

@@ -64,13 +64,15 @@ pub fn create_with_activities(
     plan::insert_with_activities(conn, &new_plan, checked.activities, &checked.completed)
 }
 
-/// The plan and its activities, for whoever may read it.
+/// The plan and its activities, for whoever may read it, or (`Action::Edit`) for a form
+/// that changes them.
 pub fn read_with_activities(
     conn: &mut PgConnection,
     user_id: UserId,
     id: PlanId,
+    action: Action,
 ) -> ServiceResult<(Plan, Vec<PlanActivity>)> {
-    let found = access::plan(conn, user_id, id, Action::Read)?.plan;
+    let found = access::form(conn, user_id, id, action)?.plan;
     let activities = plan_activity::list_for_plan(conn, id)?;
     Ok((found, activities))
 }

@@ -22,6 +22,7 @@ use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::routes::plans::places::{self, PlaceFields, PlaceSearch};
+use crate::services::access::Action;
 use crate::services::activities::{self, ActivitySaved, Move};
 use crate::services::plans;
 use crate::state::AppState;
@@ -236,7 +237,12 @@ async fn readable_plan(
 ) -> Result<(Plan, String), AppError> {
     let (found, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_with_activities(conn, user_id, plan_id)?)
+            Ok(plans::read_with_activities(
+                conn,
+                user_id,
+                plan_id,
+                Action::Edit,
+            )?)
         })
         .await?;
     let start = picker_start(&PlanData::from_value(found.plan_data.as_ref()), &activities);

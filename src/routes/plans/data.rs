@@ -336,9 +336,10 @@ impl ZonePicker {
     }
 }
 
-async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<Plan, AppError> {
+/// The plan for a page about `action` on it (reading its details, editing its raw data).
+async fn load(db: &Db, user_id: UserId, id: PlanId, action: Action) -> Result<Plan, AppError> {
     db.read_as(Actor::User(user_id), move |conn| {
-        Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
+        Ok(access::form(conn, user_id, id, action)?.plan)
     })
     .await
 }
@@ -386,7 +387,7 @@ pub async fn details_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.id(), path.into_inner()).await?;
+    let found = load(&db, current.id(), path.into_inner(), Action::Read).await?;
     let reader = (db.get_ref(), current.id());
     let page = page(
         reader,
@@ -612,7 +613,7 @@ pub async fn raw_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.id(), path.into_inner()).await?;
+    let found = load(&db, current.id(), path.into_inner(), Action::Edit).await?;
     let json =
         serde_json::to_string_pretty(found.plan_data.as_ref().unwrap_or(&serde_json::json!({})))
             .unwrap_or_default();

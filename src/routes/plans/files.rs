@@ -18,6 +18,7 @@ use crate::formats::ics::{self, Calendar};
 use crate::formats::plan_file;
 use crate::models::plan_activity::PlanActivity;
 use crate::pages::{Layout, render, render_with, see_other};
+use crate::services::access::Action;
 use crate::services::plans;
 use crate::state::AppState;
 
@@ -79,7 +80,12 @@ pub async fn calendar(
     let (user_id, id) = (current.id(), path.into_inner());
     let (found, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_with_activities(conn, user_id, id)?)
+            Ok(plans::read_with_activities(
+                conn,
+                user_id,
+                id,
+                Action::Read,
+            )?)
         })
         .await?;
     let data = PlanData::from_value(found.plan_data.as_ref());
@@ -101,7 +107,12 @@ pub async fn export(
     let (user_id, id) = (current.id(), path.into_inner());
     let (found, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_with_activities(conn, user_id, id)?)
+            Ok(plans::read_with_activities(
+                conn,
+                user_id,
+                id,
+                Action::Read,
+            )?)
         })
         .await?;
     let file = plan_file::export(&found, &activities);

@@ -354,7 +354,7 @@ async fn place_step(
     if let Some(id) = plan_id {
         // Only someone who may read the plan searches from its form.
         db.read_as(Actor::User(user_id), move |conn| {
-            Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
+            Ok(access::form(conn, user_id, id, Action::Edit)?.plan)
         })
         .await?;
     }
@@ -497,7 +497,12 @@ pub async fn show(
     let (user_id, id) = (current.id(), path.into_inner());
     let (plan, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_with_activities(conn, user_id, id)?)
+            Ok(plans::read_with_activities(
+                conn,
+                user_id,
+                id,
+                Action::Read,
+            )?)
         })
         .await?;
     let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, activities);
@@ -536,7 +541,7 @@ pub async fn edit_form(
     let (user_id, id) = (current.id(), path.into_inner());
     let found = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
+            Ok(access::form(conn, user_id, id, Action::Edit)?.plan)
         })
         .await?;
     render(
@@ -572,7 +577,7 @@ pub async fn update(
                     Ok(changes) => changes,
                     Err(errors) => {
                         // The plan must exist and be theirs before we show anything about it.
-                        let found = access::plan(conn, user_id, id, Action::Read)?.plan;
+                        let found = access::plan(conn, user_id, id, Action::Edit)?.plan;
                         return Ok(Attempt::Invalid(found, errors));
                     }
                 };
@@ -658,7 +663,12 @@ pub async fn duplicate(
     // A missing or foreign plan answers 404 before anything is counted.
     let (source, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_with_activities(conn, user_id, id)?)
+            Ok(plans::read_with_activities(
+                conn,
+                user_id,
+                id,
+                Action::Read,
+            )?)
         })
         .await?;
     let title: String = format!("Copy of {}", source.title)
@@ -706,7 +716,7 @@ pub async fn delete_form(
     let (user_id, id) = (current.id(), path.into_inner());
     let found = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(access::plan(conn, user_id, id, Action::Read)?.plan)
+            Ok(access::form(conn, user_id, id, Action::Manage)?.plan)
         })
         .await?;
     render(&DeletePage {

@@ -80,8 +80,17 @@ pub fn count_for_plan(conn: &mut PgConnection, plan_id: PlanId) -> QueryResult<i
         .get_result(conn)
 }
 
-/// Adds a member. No `RETURNING`: a joining invitee may not read the row back within the
-/// statement that adds it.
+/// Adds a member who is not one yet: a plain insert, which is all an invitee's policies
+/// allow (an upsert would also need them to see and update the row). No `RETURNING`: a
+/// joining invitee may not read the row back within the statement that adds it.
+pub fn insert_new(conn: &mut PgConnection, new: &NewPlanMember) -> QueryResult<usize> {
+    diesel::insert_into(plan_members::table)
+        .values(new)
+        .execute(conn)
+}
+
+/// Adds a member, or gives an existing one the new role. No `RETURNING`: a joining
+/// invitee may not read the row back within the statement that adds it.
 pub fn insert(conn: &mut PgConnection, new: &NewPlanMember) -> QueryResult<usize> {
     diesel::insert_into(plan_members::table)
         .values(new)

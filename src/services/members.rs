@@ -470,7 +470,7 @@ pub fn accept(
         if members >= i64::from(limits.max_members_per_plan) {
             return Ok(Accepted::Full);
         }
-        plan_member::insert(
+        plan_member::insert_new(
             conn,
             &NewPlanMember {
                 plan_id,

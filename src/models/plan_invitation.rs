@@ -133,6 +133,19 @@ pub fn find_open_for_email(
 }
 
 /// One of the plan's invitations, by id.
+pub fn find(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    id: InvitationId,
+) -> QueryResult<PlanInvitation> {
+    plan_invitations::table
+        .filter(plan_invitations::plan_id.eq(plan_id))
+        .filter(plan_invitations::id.eq(id))
+        .select(PlanInvitation::as_select())
+        .first(conn)
+}
+
+/// One of the plan's invitations, by id, locked for the rest of the transaction.
 pub fn find_for_plan(
     conn: &mut PgConnection,
     plan_id: PlanId,

@@ -112,6 +112,88 @@ fn expiry(limits: &Collaboration) -> chrono::DateTime<Utc> {
         + chrono::TimeDelta::from_std(limits.invitation_ttl).unwrap_or(chrono::TimeDelta::days(7))
 }
 
+/// What inviting an address would come to, before anything is written.
+enum Decision {
+    AlreadyOn,
+    Refused(FieldErrors),
+    /// Send the address's open invitation again.
+    Renew(PlanInvitation),
+    Insert,
+}
+
+/// The rules of inviting `email` (the owner only): an address already on the plan gets
+/// nothing, an open invitation is sent again, a new one must fit the plan's limits.
+fn decide(
+    conn: &mut PgConnection,
+    access: &PlanAccess,
+    owner_email: &str,
+    email: &str,
+    limits: &Collaboration,
+) -> QueryResult<Decision> {
+    let plan_id = access.plan.id;
+    if owner_email.eq_ignore_ascii_case(email)
+        || plan_member::has_member_with_email(conn, plan_id, email)?
+    {
+        return Ok(Decision::AlreadyOn);
+    }
+    if let Some(open) = plan_invitation::find_open_for_email(conn, plan_id, email)? {
+        return Ok(Decision::Renew(open));
+    }
+    let members = plan_member::count_for_plan(conn, plan_id)?;
+    let pending = plan_invitation::count_pending(conn, plan_id)?;
+    let max_members = i64::from(limits.max_members_per_plan);
+    if members + pending >= max_members {
+        return Ok(Decision::Refused(FieldErrors::one(
+            "email",
+            format!(
+                "A plan can have {max_members} members besides its owner, invitations waiting for an answer included: remove a member or revoke an invitation first."
+            ),
+        )));
+    }
+    let max_pending = i64::from(limits.max_pending_invitations_per_plan);
+    if pending >= max_pending {
+        return Ok(Decision::Refused(FieldErrors::one(
+            "email",
+            format!(
+                "{pending} invitations are waiting for an answer, the most a plan can have: revoke one, or wait until one is accepted."
+            ),
+        )));
+    }
+    Ok(Decision::Insert)
+}
+
+/// What inviting would come to, read only: whether a mail would go out (and be counted
+/// against the inviter's daily limit). Editors, viewers and strangers are refused here,
+/// before anything is counted.
+pub fn review_invite(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    plan_id: PlanId,
+    invite: &Invite,
+    limits: &Collaboration,
+) -> ServiceResult<Reviewed> {
+    let access = access::plan(conn, user_id, plan_id, Action::Read)?;
+    if !access.can(Action::Manage) {
+        return Err(ServiceError::Forbidden);
+    }
+    let owner = user::find(conn, user_id)?;
+    Ok(
+        match decide(conn, &access, &owner.email, invite.email.as_ref(), limits)? {
+            Decision::AlreadyOn => Reviewed::AlreadyOn,
+            Decision::Refused(errors) => Reviewed::Refused(errors),
+            Decision::Renew(_) | Decision::Insert => Reviewed::SendsMail,
+        },
+    )
+}
+
+/// What `review_invite` found.
+#[derive(Debug)]
+pub enum Reviewed {
+    SendsMail,
+    AlreadyOn,
+    Refused(FieldErrors),
+}
+
 /// Invites `invite.email` to the plan (its owner only).
 pub fn invite(
     conn: &mut PgConnection,
@@ -123,49 +205,29 @@ pub fn invite(
     let access = access::plan(conn, user_id, plan_id, Action::Manage)?;
     let owner = user::find(conn, user_id)?;
     let email = invite.email.as_ref();
-    if owner.email.eq_ignore_ascii_case(email)
-        || plan_member::has_member_with_email(conn, plan_id, email)?
-    {
-        return Ok(Invited::AlreadyOn);
-    }
     let title = access.plan.title.clone();
     let token = Token::generate();
-    if let Some(open) = plan_invitation::find_open_for_email(conn, plan_id, email)? {
-        let renewed = plan_invitation::renew(
-            conn,
-            open.id,
-            &token.hash,
-            expiry(limits),
-            invite.role,
-            user_id,
-        )?;
-        return Ok(Invited::SentAgain(mail_for(
-            &renewed,
-            token,
-            &title,
-            owner.username,
-            limits,
-        )));
-    }
-    let members = plan_member::count_for_plan(conn, plan_id)?;
-    let pending = plan_invitation::count_pending(conn, plan_id)?;
-    let max_members = i64::from(limits.max_members_per_plan);
-    if members + pending >= max_members {
-        return Ok(Invited::Refused(FieldErrors::one(
-            "email",
-            format!(
-                "A plan can have {max_members} members besides its owner, invitations waiting for an answer included: remove a member or revoke an invitation first."
-            ),
-        )));
-    }
-    let max_pending = i64::from(limits.max_pending_invitations_per_plan);
-    if pending >= max_pending {
-        return Ok(Invited::Refused(FieldErrors::one(
-            "email",
-            format!(
-                "{pending} invitations are waiting for an answer, the most a plan can have: revoke one, or wait until one is accepted."
-            ),
-        )));
+    match decide(conn, &access, &owner.email, email, limits)? {
+        Decision::AlreadyOn => return Ok(Invited::AlreadyOn),
+        Decision::Refused(errors) => return Ok(Invited::Refused(errors)),
+        Decision::Renew(open) => {
+            let renewed = plan_invitation::renew(
+                conn,
+                open.id,
+                &token.hash,
+                expiry(limits),
+                invite.role,
+                user_id,
+            )?;
+            return Ok(Invited::SentAgain(mail_for(
+                &renewed,
+                token,
+                &title,
+                owner.username,
+                limits,
+            )));
+        }
+        Decision::Insert => {}
     }
     let invitation = plan_invitation::insert(
         conn,
@@ -198,6 +260,25 @@ pub fn invite(
         owner.username,
         limits,
     )))
+}
+
+/// Whether the invitation can be sent again (it is the plan's, open, and the user owns the
+/// plan), read only: checked before the mail is counted.
+pub fn review_resend(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    plan_id: PlanId,
+    id: InvitationId,
+) -> ServiceResult<()> {
+    let access = access::plan(conn, user_id, plan_id, Action::Read)?;
+    if !access.can(Action::Manage) {
+        return Err(ServiceError::Forbidden);
+    }
+    let found = plan_invitation::find(conn, plan_id, id)?;
+    if found.accepted_at.is_some() || found.revoked_at.is_some() {
+        return Err(diesel::result::Error::NotFound.into());
+    }
+    Ok(())
 }
 
 /// Sends an open invitation again with a new link; the old link stops working.

@@ -23,7 +23,7 @@ use crate::pages::{Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::services::access::{Action, Role};
 use crate::services::members::{
-    self, Accepted, InvitationMail, Invite, Invited, Left, Members, Opened, Transferred,
+    self, Accepted, InvitationMail, Invite, Invited, Left, Members, Opened, Reviewed, Transferred,
 };
 use crate::state::AppState;
 
@@ -151,9 +151,23 @@ pub async fn invite(
         Ok(invite) => invite,
         Err(errors) => return refused(current, &db, id, form, errors).await,
     };
-    count_mail(&state, &db, user_id).await?;
     let limits = state.settings.collaboration;
     let address = invite.email.as_ref().to_string();
+    // Read first: what editors, viewers and strangers may not do, what is refused and
+    // what sends no mail is answered before anything is counted.
+    let checked = invite.clone();
+    let reviewed = db
+        .read_as(Actor::User(user_id), move |conn| {
+            Ok(members::review_invite(
+                conn, user_id, id, &checked, &limits,
+            )?)
+        })
+        .await?;
+    match reviewed {
+        Reviewed::SendsMail => count_mail(&state, &db, user_id).await?,
+        Reviewed::AlreadyOn => return Ok(invitation_sent(id, &address)),
+        Reviewed::Refused(errors) => return refused(current, &db, id, form, errors).await,
+    }
     let invited = db
         .write_as(Actor::User(user_id), move |conn| {
             Ok(members::invite(conn, user_id, id, &invite, &limits)?)
@@ -176,8 +190,13 @@ pub async fn invite(
             return refused(current, &db, id, form, errors).await;
         }
     }
+    Ok(invitation_sent(id, &address))
+}
+
+/// The one answer to inviting an address that the page does not list yet.
+fn invitation_sent(id: PlanId, address: &str) -> HttpResponse {
     FlashMessage::info(format!("Invitation sent to {address}.")).send();
-    Ok(see_other(&format!("/plans/{id}/members")))
+    see_other(&format!("/plans/{id}/members"))
 }
 
 /// Counts one invitation mail against the user's daily limit: 429 past it.
@@ -225,6 +244,10 @@ pub async fn resend(
     path: web::Path<(PlanId, InvitationId)>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (id, invitation_id)) = (current.id(), path.into_inner());
+    db.read_as(Actor::User(user_id), move |conn| {
+        Ok(members::review_resend(conn, user_id, id, invitation_id)?)
+    })
+    .await?;
     count_mail(&state, &db, user_id).await?;
     let limits = state.settings.collaboration;
     let renewed = db
@@ -282,7 +305,7 @@ pub async fn change_role(
     let role: MemberRole = match form.role.parse() {
         Ok(role) => role,
         Err(message) => {
-            let errors = FieldErrors::one("role", message);
+            let errors = FieldErrors::one("member_role", message);
             return refused(current, &db, id, InviteForm::default(), errors).await;
         }
     };

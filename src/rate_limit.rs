@@ -31,6 +31,8 @@ pub enum Kind {
     ProfileUpdate,
     /// Place searches of one user (the form's and the suggestions').
     PlaceSearch,
+    /// Invitation mails one user sends to join their plans, new and sent again.
+    InvitationMail,
 }
 
 impl Kind {
@@ -45,6 +47,7 @@ impl Kind {
             Kind::LoginPair => "login_pair",
             Kind::ProfileUpdate => "profile_update",
             Kind::PlaceSearch => "place_search",
+            Kind::InvitationMail => "invitation_mail",
         }
     }
 }

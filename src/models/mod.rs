@@ -7,6 +7,7 @@ pub mod deleted_item;
 pub mod plan;
 pub mod plan_activity;
 pub mod plan_change;
+pub mod plan_invitation;
 pub mod plan_member;
 pub mod rate_limit;
 pub mod user;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{plan_members, users};
+use crate::db::schema::{plan_members, plans, users};
 use crate::domain::MemberRole;
 use crate::domain::ids::{PlanId, UserId};
 
@@ -80,8 +80,17 @@ pub fn count_for_plan(conn: &mut PgConnection, plan_id: PlanId) -> QueryResult<i
         .get_result(conn)
 }
 
-/// Adds a member. No `RETURNING`: a joining invitee may not read the row back within the
-/// statement that adds it.
+/// Adds a member who is not one yet: a plain insert, which is all an invitee's policies
+/// allow (an upsert would also need them to see and update the row). No `RETURNING`: a
+/// joining invitee may not read the row back within the statement that adds it.
+pub fn insert_new(conn: &mut PgConnection, new: &NewPlanMember) -> QueryResult<usize> {
+    diesel::insert_into(plan_members::table)
+        .values(new)
+        .execute(conn)
+}
+
+/// Adds a member, or gives an existing one the new role. No `RETURNING`: a joining
+/// invitee may not read the row back within the statement that adds it.
 pub fn insert(conn: &mut PgConnection, new: &NewPlanMember) -> QueryResult<usize> {
     diesel::insert_into(plan_members::table)
         .values(new)
@@ -142,4 +151,58 @@ pub fn longest_standing_editor(
         .select(plan_members::user_id)
         .first(conn)
         .optional()
+}
+
+/// Whether an account with this e-mail address (compared case-insensitively) is a member.
+pub fn has_member_with_email(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    email: &str,
+) -> QueryResult<bool> {
+    use diesel::dsl::{exists, sql};
+    use diesel::sql_types::{Bool, Text};
+    diesel::select(exists(
+        plan_members::table
+            .inner_join(users::table.on(users::id.eq(plan_members::user_id)))
+            .filter(plan_members::plan_id.eq(plan_id))
+            .filter(
+                sql::<Bool>("lower(users.email) = lower(")
+                    .bind::<Text, _>(email.to_string())
+                    .sql(")"),
+            ),
+    ))
+    .get_result(conn)
+}
+
+/// A plan of `owner` that an editor would take over: the plan, its title and its
+/// longest-standing editor (as `longest_standing_editor` picks them).
+#[derive(Debug, Clone, Queryable)]
+pub struct Heir {
+    pub plan_id: PlanId,
+    pub title: String,
+    pub editor_id: UserId,
+    pub editor_username: String,
+}
+
+/// For each plan `owner` owns that has an editor, that plan's longest-standing editor: one
+/// statement, whatever the number of plans.
+pub fn heirs_of_owner(conn: &mut PgConnection, owner: UserId) -> QueryResult<Vec<Heir>> {
+    plan_members::table
+        .inner_join(plans::table.on(plans::id.eq(plan_members::plan_id)))
+        .inner_join(users::table.on(users::id.eq(plan_members::user_id)))
+        .filter(plans::user_id.eq(owner))
+        .filter(plan_members::role.eq(MemberRole::Editor))
+        .distinct_on(plan_members::plan_id)
+        .order((
+            plan_members::plan_id.asc(),
+            plan_members::created_at.asc(),
+            plan_members::id.asc(),
+        ))
+        .select((
+            plan_members::plan_id,
+            plans::title,
+            plan_members::user_id,
+            users::username,
+        ))
+        .load(conn)
 }

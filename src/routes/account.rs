@@ -21,7 +21,7 @@ use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::accounts::{send_verification, taken_errors};
 use crate::services::accounts::{
-    self, PasswordChanged, ProfileChange, ProfileReview, ProfileSaved,
+    self, Handover, PasswordChanged, ProfileChange, ProfileReview, ProfileSaved,
 };
 use crate::services::login::{account_key, check_current_password};
 use crate::state::AppState;
@@ -453,6 +453,8 @@ struct DeletePage {
     has_password: bool,
     username: String,
     error: Option<String>,
+    /// The plans that go to their longest-standing editors instead of being deleted.
+    handovers: Vec<Handover>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -463,23 +465,31 @@ pub struct DeleteForm {
 }
 
 impl DeletePage {
-    fn new(layout: Layout, found: User, error: Option<&str>) -> Self {
+    fn new(layout: Layout, found: User, handovers: Vec<Handover>, error: Option<&str>) -> Self {
         DeletePage {
             layout,
             has_password: found.has_password(),
             username: found.username,
             error: error.map(str::to_string),
+            handovers,
         }
     }
+}
+
+/// The account and the plans its deletion would hand over.
+async fn deletion_subject(db: &Db, id: UserId) -> Result<(User, Vec<Handover>), AppError> {
+    db.read_as(Actor::User(id), move |conn| {
+        Ok((user::find(conn, id)?, accounts::handovers(conn, id)?))
+    })
+    .await
 }
 
 pub async fn delete_form(
     current: CurrentUser,
     db: web::Data<Db>,
 ) -> Result<HttpResponse, AppError> {
-    let id = current.id();
-    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
-    render(&DeletePage::new(current.layout, found, None))
+    let (found, handovers) = deletion_subject(&db, current.id()).await?;
+    render(&DeletePage::new(current.layout, found, handovers, None))
 }
 
 pub async fn delete(
@@ -490,16 +500,33 @@ pub async fn delete(
     web::Form(form): web::Form<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = current.id();
-    let found = db.read(move |conn| Ok(user::find(conn, id)?)).await?;
+    let (found, handovers) = deletion_subject(&db, id).await?;
     if let Some(error) = deletion_refused(&req, &state, &db, &found, form).await? {
-        let page = DeletePage::new(current.layout, found, Some(error));
+        let page = DeletePage::new(current.layout, found, handovers, Some(error));
         return render_with(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    // Plans, activities and sessions go with the user (ON DELETE CASCADE).
-    db.write(move |conn| Ok(user::delete(conn, id)?)).await?;
-    tracing::info!(user_id = id.0, "account deleted by its owner");
+    // Plans with an editor go to their longest-standing one; the rest, with activities,
+    // sessions and memberships, go with the user (ON DELETE CASCADE).
+    let handed = db
+        .write_as(Actor::User(id), move |conn| {
+            Ok(accounts::delete_account(conn, id)?)
+        })
+        .await?;
+    tracing::info!(
+        user_id = id.0,
+        handed_over = handed.len(),
+        "account deleted by its owner"
+    );
     current.session.purge();
-    FlashMessage::info("Your account and everything in it have been deleted.").send();
+    FlashMessage::info(if handed.is_empty() {
+        "Your account and everything in it have been deleted.".to_string()
+    } else {
+        format!(
+            "Your account has been deleted; {} of your plans went to their editors.",
+            handed.len()
+        )
+    })
+    .send();
     Ok(see_other("/"))
 }
 

@@ -42,6 +42,8 @@ pub struct SignupForm {
     password_confirm: String,
     first_name: String,
     last_name: String,
+    /// Where to go once signed up (an invitation's page, say): a path on this site only.
+    next: String,
 }
 
 #[derive(Template)]
@@ -56,14 +58,19 @@ struct SignupPage {
 pub async fn signup_form(
     visitor: Visitor,
     state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let next = safe_next(&query.next).unwrap_or_default().to_string();
     if visitor.user.is_some() {
-        return Ok(see_other(HOME));
+        return Ok(see_other(landing(&next)));
     }
     render(&SignupPage {
         layout: visitor.layout,
         providers: state.oauth.configured(),
-        form: SignupForm::default(),
+        form: SignupForm {
+            next,
+            ..SignupForm::default()
+        },
         errors: FieldErrors::default(),
     })
 }
@@ -87,8 +94,9 @@ pub async fn signup(
     visitor: Visitor,
     state: web::Data<AppState>,
     db: web::Data<Db>,
-    web::Form(form): web::Form<SignupForm>,
+    web::Form(mut form): web::Form<SignupForm>,
 ) -> Result<HttpResponse, AppError> {
+    form.next = safe_next(&form.next).unwrap_or_default().to_string();
     let NewAccount { profile, password } = match NewAccount::try_from(&form) {
         Ok(account) => account,
         Err(errors) => return signup_failed(&state, visitor, form, errors),
@@ -111,7 +119,13 @@ pub async fn signup(
     };
     state.metrics.signups.inc();
     let sent = send_verification(&state, &db, created.id, &created.email).await;
-    let response = signed_in(&req, &visitor.session, created.id, &state, HOME)?;
+    let response = signed_in(
+        &req,
+        &visitor.session,
+        created.id,
+        &state,
+        landing(&form.next),
+    )?;
     FlashMessage::info(match sent {
         Ok(()) => format!("Welcome to Wayfare! We sent a link to {} to confirm your address.", created.email),
         Err(_) => "Welcome to Wayfare! We could not send the confirmation mail; send it again from this page.".into(),

@@ -79,7 +79,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 fn plan_routes(cfg: &mut web::ServiceConfig) {
-    use plans::{activities, data, files};
+    use plans::{activities, data, files, members};
     cfg.service(
         resource("/plans")
             .route(web::get().to(plans::list))
@@ -125,6 +125,32 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/plans/{id}/share/options").route(web::post().to(plans::sharing::options)))
     .service(
         resource("/plans/{id}/share/visibility").route(web::post().to(plans::sharing::visibility)),
+    )
+    .service(
+        resource("/plans/{id}/members")
+            .route(web::get().to(members::page))
+            .route(web::post().to(members::invite)),
+    )
+    .service(
+        resource("/plans/{id}/members/{user_id}/role").route(web::post().to(members::change_role)),
+    )
+    .service(
+        resource("/plans/{id}/members/{user_id}/remove").route(web::post().to(members::remove)),
+    )
+    .service(
+        resource("/plans/{id}/invitations/{invitation_id}/resend")
+            .route(web::post().to(members::resend)),
+    )
+    .service(
+        resource("/plans/{id}/invitations/{invitation_id}/revoke")
+            .route(web::post().to(members::revoke)),
+    )
+    .service(resource("/plans/{id}/transfer").route(web::post().to(members::transfer)))
+    .service(resource("/plans/{id}/leave").route(web::post().to(members::leave)))
+    .service(
+        resource("/invitations/{token}")
+            .route(web::get().to(members::invitation))
+            .route(web::post().to(members::accept)),
     )
     .service(resource("/s/{token}").route(web::get().to(share::show)))
     .service(resource("/s/{token}/calendar.ics").route(web::get().to(share::calendar)))

@@ -7,7 +7,8 @@ use diesel::result::{DatabaseErrorKind, Error};
 use crate::domain::ids::UserId;
 use crate::domain::profile::Profile;
 use crate::models::user::{self, NewUser, User, UserChanges};
-use crate::models::user_session;
+use crate::models::{plan_member, user_session};
+use crate::services::members;
 
 /// What became of a sign-up.
 #[derive(Debug)]
@@ -242,4 +243,26 @@ pub fn reset_password(
     Ok(PasswordReset::Reset {
         unlinked: unlinked > 0,
     })
+}
+
+/// A plan that goes to its longest-standing editor when its owner's account is deleted.
+pub use crate::models::plan_member::Heir as Handover;
+
+/// The plans the account's deletion would hand over, each to its longest-standing editor
+/// (the others are deleted with the account). What the deletion page lists.
+pub fn handovers(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Vec<Handover>> {
+    plan_member::heirs_of_owner(conn, user_id)
+}
+
+/// Deletes the account. First each plan it owns with an editor goes to its
+/// longest-standing editor; everything else (its other plans, activities, sessions and
+/// memberships) goes with it by `ON DELETE CASCADE`. Row security: the account's own
+/// actor, or staff's. The plans handed over.
+pub fn delete_account(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Vec<Handover>> {
+    let handed = handovers(conn, user_id)?;
+    for heir in &handed {
+        members::hand_over(conn, heir.plan_id, user_id, heir.editor_id)?;
+    }
+    user::delete(conn, user_id)?;
+    Ok(handed)
 }

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod activities;
 pub mod linking;
 pub mod login;
+pub mod members;
 pub mod plans;
 pub mod sharing;
 pub mod staff;

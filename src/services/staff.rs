@@ -130,7 +130,9 @@ pub fn delete_user(
     staff::lock(conn, id)?;
     let preview = deletion_preview(conn, id)?;
     archive::delete_for_user(conn, id)?;
-    user::delete(conn, id)?;
+    // Plans with an editor go to their longest-standing one, as when owners delete
+    // their own accounts.
+    crate::services::accounts::delete_account(conn, id)?;
     Ok(Outcome::Done(preview))
 }
 

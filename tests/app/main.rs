@@ -12,6 +12,7 @@ mod faults;
 mod health;
 mod mail_links;
 mod malformed;
+mod members;
 mod oauth;
 mod operations;
 mod places;

@@ -4,9 +4,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::{PAGE_SIZE, Plan};
-use crate::db::schema::{plan_activities, plans};
-use crate::domain::PlanStatus;
+use crate::db::schema::{plan_activities, plan_members, plans, users};
 use crate::domain::ids::{PlanId, UserId};
+use crate::domain::{MemberRole, PlanStatus};
 
 /// A plan without its (possibly large) `plan_data`, for lists.
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -93,6 +93,34 @@ pub fn list_for_user(
     Ok(rows.into_iter().map(|(p, n)| (p, n.unwrap_or(0))).collect())
 }
 
+/// The most plans "Shared with me" lists.
+pub const SHARED_LIMIT: i64 = 100;
+
+/// A plan someone else owns and the user is a member of.
+#[derive(Debug, Clone, Queryable)]
+pub struct SharedPlan {
+    pub plan: PlanSummary,
+    pub role: MemberRole,
+    pub owner_username: String,
+}
+
+/// The plans shared with a user, newest membership first: one statement on
+/// `idx_plan_members_user`, at most `SHARED_LIMIT` rows (row security: `Actor::User`).
+pub fn shared_with_user(conn: &mut PgConnection, user_id: UserId) -> QueryResult<Vec<SharedPlan>> {
+    plan_members::table
+        .inner_join(plans::table.on(plans::id.eq(plan_members::plan_id)))
+        .inner_join(users::table.on(users::id.eq(plans::user_id)))
+        .filter(plan_members::user_id.eq(user_id))
+        .order((plan_members::created_at.desc(), plan_members::id.desc()))
+        .limit(SHARED_LIMIT)
+        .select((
+            PlanSummary::as_select(),
+            plan_members::role,
+            users::username,
+        ))
+        .load(conn)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ExploreFilter {
     pub search: Option<String>,
@@ -114,7 +142,6 @@ const LISTED: &str =
 /// One plan Explore lists, by id (row-level security: `Actor::Explore`); anything else is
 /// `NotFound`.
 pub fn find_listed(conn: &mut PgConnection, id: PlanId) -> QueryResult<Plan> {
-    use crate::db::schema::users;
     use diesel::dsl::sql;
     use diesel::sql_types::Bool;
     plans::table
@@ -130,7 +157,6 @@ pub fn find_listed(conn: &mut PgConnection, id: PlanId) -> QueryResult<Plan> {
 /// Public, published plans of verified users (row-level security: `Actor::Explore`), one
 /// page, newest change first, with the name their owners chose to show.
 pub fn explore(conn: &mut PgConnection, filter: &ExploreFilter) -> QueryResult<Vec<Plan>> {
-    use crate::db::schema::users;
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Integer};
     let mut query = plans::table

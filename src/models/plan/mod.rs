@@ -14,7 +14,8 @@ mod moderation;
 mod sharing;
 
 pub use list::{
-    ExploreFilter, ListFilter, PlanSummary, explore, find_listed, like_pattern, list_for_user,
+    ExploreFilter, ListFilter, PlanSummary, SHARED_LIMIT, SharedPlan, explore, find_listed,
+    like_pattern, list_for_user, shared_with_user,
 };
 pub use moderation::{Moderation, moderate};
 pub use sharing::{find_by_share_token, new_share_token, set_share_token, set_visibility};
@@ -185,6 +186,24 @@ pub fn set_status(
             .filter(plans::user_id.eq(user_id)),
     )
     .set((plans::status.eq(status), plans::is_public.eq(false)))
+    .execute(conn)
+}
+
+/// Hands plan `id` from `from` to `to`. Row security lets this through only when the
+/// request's user (`from`) is a member of the plan by then (`plans_editor`'s check): see
+/// `services::members::transfer` for the order of statements.
+pub fn set_owner(
+    conn: &mut PgConnection,
+    id: PlanId,
+    from: UserId,
+    to: UserId,
+) -> QueryResult<usize> {
+    diesel::update(
+        plans::table
+            .filter(plans::id.eq(id))
+            .filter(plans::user_id.eq(from)),
+    )
+    .set(plans::user_id.eq(to))
     .execute(conn)
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{audit, back_to, page_link, split_page};
 use crate::auth::extractors::StaffUser;
-use crate::config::RateLimits;
+use crate::config::{Collaboration, RateLimits};
 use crate::db::{Actor, Db};
 use crate::error::AppError;
 use crate::models::rate_limit::{self, CounterCursor};
@@ -39,7 +39,7 @@ impl Counter {
     }
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 10] = [
     Kind::LoginIp,
     Kind::LoginAccount,
     Kind::LoginPair,
@@ -49,11 +49,12 @@ const KINDS: [Kind; 9] = [
     Kind::PlanCreate,
     Kind::ActivityCreate,
     Kind::PlaceSearch,
+    Kind::InvitationMail,
 ];
 
 /// The daily limit of a kind; failed logins of an account and of a pair have none (the
 /// first sends a notice, the second backs off).
-fn limit_of(kind: &str, limits: &RateLimits) -> Option<u32> {
+fn limit_of(kind: &str, limits: &RateLimits, collaboration: &Collaboration) -> Option<u32> {
     let kind = KINDS.into_iter().find(|k| k.as_str() == kind)?;
     Some(match kind {
         Kind::LoginAccount | Kind::LoginPair => return None,
@@ -64,6 +65,7 @@ fn limit_of(kind: &str, limits: &RateLimits) -> Option<u32> {
         Kind::PlanCreate => limits.plans_per_user,
         Kind::ActivityCreate => limits.activities_per_user,
         Kind::PlaceSearch => limits.place_searches_per_user,
+        Kind::InvitationMail => collaboration.invitations_per_user,
     })
 }
 
@@ -201,7 +203,11 @@ pub async fn list(
         }
     };
     for counter in &mut counters {
-        counter.limit = limit_of(&counter.kind, &state.settings.limits);
+        counter.limit = limit_of(
+            &counter.kind,
+            &state.settings.limits,
+            &state.settings.collaboration,
+        );
     }
     render(&ListPage {
         layout: staff.layout,

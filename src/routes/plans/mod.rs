@@ -4,6 +4,7 @@ pub mod activities;
 pub mod archive;
 pub mod data;
 pub mod files;
+pub mod members;
 pub mod places;
 pub mod sharing;
 
@@ -114,6 +115,8 @@ struct ListPage {
     statuses: [PlanStatus; 3],
     /// For each trip's countdown.
     today: chrono::NaiveDate,
+    /// Plans others own and the user is a member of (on the first page only).
+    shared: Vec<plan::SharedPlan>,
 }
 
 fn parse_cursor(raw: &str) -> Option<(NaiveDateTime, PlanId)> {
@@ -130,9 +133,14 @@ pub async fn list(
     let filter = ListFilter::from(&query);
     let user_id = current.id();
     let first_page = filter.after.is_none();
-    let mut rows = db
+    let (mut rows, shared) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plan::list_for_user(conn, user_id, &filter)?)
+            let shared = if first_page {
+                plan::shared_with_user(conn, user_id)?
+            } else {
+                Vec::new()
+            };
+            Ok((plan::list_for_user(conn, user_id, &filter)?, shared))
         })
         .await?;
     let next_page = (rows.len() as i64 > PAGE_SIZE).then(|| {
@@ -154,6 +162,7 @@ pub async fn list(
         first_page,
         statuses: PlanStatus::ALL,
         today,
+        shared,
     })
 }
 

@@ -56,6 +56,8 @@ pub struct Ids {
     /// A delete of the victim's that "Undo" could put back.
     pub deleted: String,
     pub share_token: String,
+    /// A pending invitation to the victim's plan.
+    pub invitation: String,
     pub mail_token: String,
     pub provider: String,
     pub asset: String,
@@ -72,6 +74,7 @@ impl Ids {
             archived: value.into(),
             deleted: value.into(),
             share_token: value.into(),
+            invitation: value.into(),
             mail_token: value.into(),
             provider: value.into(),
             asset: value.into(),
@@ -100,6 +103,8 @@ pub fn instantiate(template: &str, ids: &Ids) -> String {
     let path = template
         .replace("{id}", id)
         .replace("{aid}", &ids.activity)
+        .replace("{user_id}", &ids.user)
+        .replace("{invitation_id}", &ids.invitation)
         .replace("{token}", token)
         .replace("{provider}", &ids.provider)
         .replace("{path:.*}", &ids.asset);
@@ -168,6 +173,11 @@ impl World {
                 .values(plan_activities::table.filter(plan_activities::plan_id.eq(old))),
         );
         app.exec(diesel::delete(plans::table.find(old)));
+        let invitation: i32 = app.one(diesel::dsl::sql::<diesel::sql_types::Integer>(&format!(
+            "INSERT INTO plan_invitations (plan_id, email, role, token_hash, expires_at) \
+             VALUES ({plan}, 'victims.friend@example.com', 'editor', repeat('b', 64), \
+             now() + interval '7 days') RETURNING id"
+        )));
         let victim_browser = app.signed_in(&victim).await;
         // An activity the victim has just deleted, which only the victim may undo.
         let deleted_title = unique("Victim-secret-deleted-");
@@ -220,6 +230,7 @@ impl World {
                 archived: old.to_string(),
                 deleted,
                 share_token,
+                invitation: invitation.to_string(),
                 mail_token: "AAAA.BBBB.CCCC".into(),
                 provider: "google".into(),
                 asset: "css/app.css".into(),

@@ -106,6 +106,15 @@ impl Application {
             settings: settings.clone(),
         });
 
+        // Every instance polls for digests: the database hands each one to one of them.
+        crate::ops::digest::spawn(crate::ops::digest::DigestTask {
+            database_url: database_url.clone(),
+            mailer: state.mailer.clone(),
+            site: state.link(""),
+            interval: settings.collaboration.digest_interval,
+            poll: settings.collaboration.digest_poll,
+        });
+
         let https = settings.is_https();
         let key = Key::from(settings.secret_key.expose().as_bytes());
         let longest = settings

@@ -136,6 +136,9 @@ pub struct Collaboration {
     pub invitations_per_user: u32,
     /// `DIGEST_INTERVAL_SECS`: at most one digest of changes per member this often (3600).
     pub digest_interval: Duration,
+    /// `DIGEST_POLL_SECS`: how often each server looks for digests that are due (60); 0
+    /// sends none from this server (another instance on the same database may).
+    pub digest_poll: Duration,
 }
 
 /// How many of each action one client may take per day (UTC).
@@ -322,6 +325,7 @@ impl Settings {
                 )?,
                 invitations_per_user: parse(env, "LIMIT_INVITATIONS_PER_USER", 50)?,
                 digest_interval: secs(env, "DIGEST_INTERVAL_SECS", HOUR)?,
+                digest_poll: secs(env, "DIGEST_POLL_SECS", 60)?,
             },
             data_dir,
         })

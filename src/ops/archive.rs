@@ -1,7 +1,10 @@
 //! `wayfare archive`: moves plans archived and untouched for long into `archived_plans`, and
-//! their activities into `archived_plan_activities`. One transaction per batch: a plan is
-//! either wholly live or wholly archived, never lost or doubled; a crash between batches
-//! loses nothing and a rerun carries on.
+//! their activities, members and history into `archived_plan_activities`,
+//! `archived_plan_members` and `archived_plan_changes`. One transaction per batch: a plan
+//! is either wholly live or wholly archived, never lost or doubled; a crash between batches
+//! loses nothing and a rerun carries on. Restoring moves all of it back, in one
+//! transaction. Pending invitations and digest state are not kept: they go with the live
+//! plan (a member with digests on starts afresh when the plan comes back).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -56,39 +59,49 @@ pub fn archive_batch(conn: &mut PgConnection, cutoff: NaiveDateTime) -> QueryRes
         if ids.is_empty() {
             return Ok(0);
         }
-        move_rows(
-            conn,
-            "plans",
-            "archived_plans",
-            "plan_activities",
-            "archived_plan_activities",
-            &ids,
-        )?;
+        move_rows(conn, &LIVE, &ARCHIVED, &ids)?;
         Ok(ids.len())
     })
 }
 
-/// Copies the plans and their activities to the other side, then deletes them where they
-/// were (the activities go with their plans: ON DELETE CASCADE).
-fn move_rows(
-    conn: &mut PgConnection,
-    from: &str,
-    to: &str,
-    from_activities: &str,
-    to_activities: &str,
-    ids: &[i32],
-) -> QueryResult<()> {
+/// A plan table and the tables hanging off it by `plan_id`, in the order they are copied.
+struct Side {
+    plans: &'static str,
+    children: [&'static str; 3],
+}
+
+const LIVE: Side = Side {
+    plans: "plans",
+    children: ["plan_activities", "plan_members", "plan_changes"],
+};
+
+const ARCHIVED: Side = Side {
+    plans: "archived_plans",
+    children: [
+        "archived_plan_activities",
+        "archived_plan_members",
+        "archived_plan_changes",
+    ],
+};
+
+/// Copies the plans and what hangs off them to the other side, then deletes the plans where
+/// they were (the rest goes with them: ON DELETE CASCADE). The archived tables are the live
+/// ones' `LIKE … INCLUDING ALL`, so `SELECT *` lines the columns up.
+fn move_rows(conn: &mut PgConnection, from: &Side, to: &Side, ids: &[i32]) -> QueryResult<()> {
     diesel::sql_query(format!(
-        "INSERT INTO {to} SELECT * FROM {from} WHERE id = ANY($1)"
+        "INSERT INTO {} SELECT * FROM {} WHERE id = ANY($1)",
+        to.plans, from.plans
     ))
     .bind::<Array<Integer>, _>(ids)
     .execute(conn)?;
-    diesel::sql_query(format!(
-        "INSERT INTO {to_activities} SELECT * FROM {from_activities} WHERE plan_id = ANY($1)"
-    ))
-    .bind::<Array<Integer>, _>(ids)
-    .execute(conn)?;
-    diesel::sql_query(format!("DELETE FROM {from} WHERE id = ANY($1)"))
+    for (from_table, to_table) in from.children.iter().zip(to.children) {
+        diesel::sql_query(format!(
+            "INSERT INTO {to_table} SELECT * FROM {from_table} WHERE plan_id = ANY($1)"
+        ))
+        .bind::<Array<Integer>, _>(ids)
+        .execute(conn)?;
+    }
+    diesel::sql_query(format!("DELETE FROM {} WHERE id = ANY($1)", from.plans))
         .bind::<Array<Integer>, _>(ids)
         .execute(conn)?;
     Ok(())
@@ -121,7 +134,7 @@ pub fn archive(
     Ok(moved)
 }
 
-/// Brings one archived plan (and its activities) back to the live tables. `owner` limits it
+/// Brings one archived plan (with its activities, members and history) back to the live tables. `owner` limits it
 /// to that user's plans (the owner's "Restore" button); `None` is the command line.
 pub fn restore(
     conn: &mut PgConnection,
@@ -134,14 +147,7 @@ pub fn restore(
         let Some((id, _)) = found.filter(|(_, user_id)| owner.is_none_or(|o| o == *user_id)) else {
             return Ok(false);
         };
-        move_rows(
-            conn,
-            "archived_plans",
-            "plans",
-            "archived_plan_activities",
-            "plan_activities",
-            &[id.0],
-        )?;
+        move_rows(conn, &ARCHIVED, &LIVE, &[id.0])?;
         Ok(true)
     })
 }

@@ -96,10 +96,12 @@ pub fn backup(database_url: &str, dir: &Path, keep: usize) -> anyhow::Result<Pat
             &pg_restore,
             Command::new(&pg_restore).args(["--list", partial_str]),
         )?;
-        if !listing.contains("TABLE DATA public plans") {
+        let missing = missing_from(&listing);
+        if !missing.is_empty() {
             bail!(
-                "the backup {} does not list the plans table; it is not usable",
-                partial.display()
+                "the backup {} lacks the data of {}; it is not usable",
+                partial.display(),
+                missing.join(", ")
             );
         }
         Ok(())
@@ -138,20 +140,47 @@ struct TableCount {
     n: i64,
 }
 
+/// Every table a backup must carry, in the order the restore report lists them. The
+/// written backup is checked to hold the data of each.
+pub const TABLES: [&str; 14] = [
+    "users",
+    "plans",
+    "plan_activities",
+    "plan_members",
+    "plan_invitations",
+    "plan_changes",
+    "plan_member_digests",
+    "user_sessions",
+    "rate_limits",
+    "deleted_items",
+    "archived_plans",
+    "archived_plan_activities",
+    "archived_plan_members",
+    "archived_plan_changes",
+];
+
+/// The tables of `TABLES` whose data a `pg_restore --list` listing lacks (its lines read
+/// `3456; 0 16390 TABLE DATA public plans owner`).
+fn missing_from(listing: &str) -> Vec<&'static str> {
+    TABLES
+        .into_iter()
+        .filter(|table| {
+            !listing.lines().any(|line| {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                words
+                    .windows(4)
+                    .any(|w| w == ["TABLE", "DATA", "public", *table])
+            })
+        })
+        .collect()
+}
+
 /// Rows per table, for the restore check and its report.
 pub fn row_counts(conn: &mut PgConnection) -> anyhow::Result<Vec<(&'static str, i64)>> {
     conn.transaction(|conn| {
         crate::db::Actor::Staff.apply(conn)?;
         let mut counts = Vec::new();
-        for table in [
-            "users",
-            "plans",
-            "plan_activities",
-            "user_sessions",
-            "rate_limits",
-            "archived_plans",
-            "archived_plan_activities",
-        ] {
+        for table in TABLES {
             let n = diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
                 .get_result::<TableCount>(conn)?
                 .n;
@@ -232,6 +261,25 @@ pub fn restore(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_listing_without_a_tables_data_is_refused() {
+        let every: String = super::TABLES
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("{i}; 0 1639{i} TABLE DATA public {t} wayfare_owner\n"))
+            .collect();
+        assert!(super::missing_from(&every).is_empty());
+        let without = every.replace(
+            "TABLE DATA public plan_changes ",
+            "TABLE public plan_changes ",
+        );
+        assert_eq!(super::missing_from(&without), ["plan_changes"]);
+        assert_eq!(
+            super::missing_from(&every.replace("public plan_members ", "public plan_membersx ")),
+            ["plan_members"]
+        );
+    }
+
     #[test]
     fn prune_keeps_the_newest() {
         let dir = std::env::temp_dir().join(format!("wayfare-prune-{}", std::process::id()));

@@ -442,6 +442,179 @@ async fn the_export_holds_the_users_data_and_no_one_elses() {
     }
 }
 
+/// Puts `user` on `plan` (live or archived) as `role`, since `since`.
+fn membership(app: &TestApp, table: &str, plan: i32, user: UserId, role: &str, since: &str) {
+    app.exec(
+        diesel::sql_query(format!(
+            "INSERT INTO {table} (plan_id, user_id, role, created_at) VALUES ($1, $2, $3, $4::timestamptz)"
+        ))
+        .bind::<diesel::sql_types::Integer, _>(plan)
+        .bind::<diesel::sql_types::Integer, _>(user.0)
+        .bind::<diesel::sql_types::Text, _>(role)
+        .bind::<diesel::sql_types::Text, _>(since),
+    );
+}
+
+/// A change by `user` on `plan` (live or archived) at `at`.
+fn changed(app: &TestApp, table: &str, plan: i32, user: UserId, summary: &str, at: &str) {
+    app.exec(
+        diesel::sql_query(format!(
+            "INSERT INTO {table} (plan_id, user_id, action, summary, created_at) \
+             VALUES ($1, $2, 'activity_added', $3, $4::timestamptz)"
+        ))
+        .bind::<diesel::sql_types::Integer, _>(plan)
+        .bind::<diesel::sql_types::Integer, _>(user.0)
+        .bind::<diesel::sql_types::Text, _>(summary)
+        .bind::<diesel::sql_types::Text, _>(at),
+    );
+}
+
+#[tokio::test]
+async fn the_export_holds_the_users_memberships_and_changes_and_no_one_elses() {
+    let app = spawn_app().await;
+    let (alice, bob) = two_travellers(&app).await;
+    let carl = app.user("carl").insert();
+    let bergen = app.plan(&bob).title("Bergen with friends").insert().id.0;
+    let left = app.plan(&carl).title("Carl's private trip").insert().id.0;
+    let alices = app.plans_of(alice.id)[0].id.0;
+    let old: i32 = app.one(
+        diesel::insert_into(archived_plans::table)
+            .values((
+                archived_plans::user_id.eq(carl.id),
+                archived_plans::title.eq("Archived road trip"),
+            ))
+            .returning(archived_plans::id),
+    );
+    membership(
+        &app,
+        "plan_members",
+        bergen,
+        alice.id,
+        "editor",
+        "2026-11-01 08:00:00+00",
+    );
+    membership(
+        &app,
+        "archived_plan_members",
+        old,
+        alice.id,
+        "viewer",
+        "2024-05-01 08:00:00+00",
+    );
+    membership(
+        &app,
+        "plan_members",
+        alices,
+        bob.id,
+        "viewer",
+        "2026-11-02 08:00:00+00",
+    );
+    changed(
+        &app,
+        "plan_changes",
+        alices,
+        alice.id,
+        "added Tram 28 ride",
+        "2026-11-01 09:00:00+00",
+    );
+    changed(
+        &app,
+        "plan_changes",
+        bergen,
+        alice.id,
+        "added Bryggen walk",
+        "2026-11-03 09:00:00+00",
+    );
+    // A change on a plan Alice has since left is still hers.
+    changed(
+        &app,
+        "plan_changes",
+        left,
+        alice.id,
+        "added a ferry",
+        "2026-11-02 09:00:00+00",
+    );
+    changed(
+        &app,
+        "archived_plan_changes",
+        old,
+        alice.id,
+        "added a motel",
+        "2024-05-02 09:00:00+00",
+    );
+    changed(
+        &app,
+        "plan_changes",
+        bergen,
+        bob.id,
+        "bob moved the fish market",
+        "2026-11-04 09:00:00+00",
+    );
+    changed(
+        &app,
+        "plan_changes",
+        alices,
+        bob.id,
+        "bob was here",
+        "2026-11-05 09:00:00+00",
+    );
+
+    let browser = app.signed_in(&alice).await;
+    let response = browser.get("/account/export").await;
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+
+    assert_eq!(
+        data["memberships"],
+        json!([
+            {"plan_id": old, "title": "Archived road trip", "role": "viewer",
+             "notify_changes": false, "since": "2024-05-01T08:00:00Z", "archived": true},
+            {"plan_id": bergen, "title": "Bergen with friends", "role": "editor",
+             "notify_changes": false, "since": "2026-11-01T08:00:00Z", "archived": false},
+        ])
+    );
+    assert_eq!(
+        data["changes"],
+        json!([
+            {"plan_id": old, "action": "activity_added", "summary": "added a motel",
+             "created_at": "2024-05-02T09:00:00Z"},
+            {"plan_id": alices, "action": "activity_added", "summary": "added Tram 28 ride",
+             "created_at": "2026-11-01T09:00:00Z"},
+            {"plan_id": left, "action": "activity_added", "summary": "added a ferry",
+             "created_at": "2026-11-02T09:00:00Z"},
+            {"plan_id": bergen, "action": "activity_added", "summary": "added Bryggen walk",
+             "created_at": "2026-11-03T09:00:00Z"},
+        ])
+    );
+    for foreign in [
+        "bob moved",
+        "bob was here",
+        "Carl's private trip",
+        "Secret Oslo trip",
+    ] {
+        assert!(!body.contains(foreign), "the export contains {foreign}");
+    }
+
+    // The export's own reads leave the rest of the request acting for Alice only: her
+    // plans are still hers alone.
+    let titles: Vec<&str> = data["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Lisbon in spring", "Porto weekend"]);
+
+    // Bob's export has his change on Alice's plan and his membership of it.
+    let bobs = app.signed_in(&bob).await;
+    let data: serde_json::Value =
+        serde_json::from_str(&bobs.get_html("/account/export").await).unwrap();
+    assert_eq!(data["memberships"][0]["plan_id"], alices);
+    assert_eq!(data["memberships"].as_array().unwrap().len(), 1);
+    assert_eq!(data["changes"].as_array().unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn a_wrong_password_deletes_nothing() {
     let app = spawn_app().await;

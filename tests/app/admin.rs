@@ -15,6 +15,7 @@ mod audit;
 mod dashboard;
 mod lists;
 mod moderation;
+mod plan_team;
 mod rate_limits;
 mod users;
 

@@ -7,6 +7,7 @@ mod admin;
 mod browser;
 mod config;
 mod csrf;
+mod digests;
 mod errors;
 mod faults;
 mod health;

@@ -1,7 +1,9 @@
-//! Everything we hold about one user, for the GDPR export: four queries, whatever the data.
+//! Everything we hold about one user, for the GDPR export: a fixed number of queries,
+//! whatever the data.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Text, Timestamptz};
 use serde::Serialize;
 
 use crate::db::schema::{plan_activities, plans, user_sessions};
@@ -16,7 +18,44 @@ pub struct AccountExport {
     pub exported_at: NaiveDateTime,
     pub profile: ProfileExport,
     pub plans: Vec<PlanExport>,
+    /// The plans the user is on besides their own.
+    pub memberships: Vec<MembershipExport>,
+    /// What the user changed in any plan (their own and others'), oldest first.
+    pub changes: Vec<ChangeExport>,
     pub sessions: Vec<SessionExport>,
+}
+
+/// A plan the user is a member of; `archived` when it was archived away with them on it.
+#[derive(Serialize, QueryableByName)]
+pub struct MembershipExport {
+    #[diesel(sql_type = Integer)]
+    pub plan_id: i32,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    #[diesel(sql_type = Bool)]
+    pub notify_changes: bool,
+    #[diesel(sql_type = Timestamptz)]
+    pub since: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    pub archived: bool,
+}
+
+/// A change the user made, as the plan's history keeps it.
+#[derive(Serialize, QueryableByName)]
+pub struct ChangeExport {
+    #[serde(skip)]
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Integer)]
+    pub plan_id: i32,
+    #[diesel(sql_type = Text)]
+    pub action: String,
+    #[diesel(sql_type = Text)]
+    pub summary: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Serialize)]
@@ -94,6 +133,7 @@ pub fn account(conn: &mut PgConnection, user_id: UserId) -> QueryResult<AccountE
         .order(user_sessions::created_at)
         .select(UserSession::as_select())
         .load(conn)?;
+    let (memberships, changes) = collaboration(conn, user_id)?;
     let mut grouped = activities.into_iter().peekable();
     let plans = own_plans
         .into_iter()
@@ -112,6 +152,8 @@ pub fn account(conn: &mut PgConnection, user_id: UserId) -> QueryResult<AccountE
         exported_at: chrono::Utc::now().naive_utc(),
         profile: ProfileExport::from(&found),
         plans,
+        memberships,
+        changes,
         sessions: sessions
             .into_iter()
             .map(|s| SessionExport {
@@ -122,4 +164,42 @@ pub fn account(conn: &mut PgConnection, user_id: UserId) -> QueryResult<AccountE
             })
             .collect(),
     })
+}
+
+/// The user's memberships and changes, live and archived. Row-level security would hide
+/// the changes they made on a plan they have since left, and everything archived; both are
+/// still theirs to see. So these two reads act as staff, each filtered by the user's id,
+/// and the transaction acts for the user again afterwards.
+fn collaboration(
+    conn: &mut PgConnection,
+    user_id: UserId,
+) -> QueryResult<(Vec<MembershipExport>, Vec<ChangeExport>)> {
+    diesel::sql_query("SELECT set_config('app.staff', 'on', true)").execute(conn)?;
+    let read = (|| {
+        let memberships = diesel::sql_query(
+            "SELECT m.plan_id, p.title::text AS title, m.role::text AS role, m.notify_changes, \
+                    m.created_at AS since, false AS archived \
+             FROM plan_members m JOIN plans p ON p.id = m.plan_id WHERE m.user_id = $1 \
+             UNION ALL \
+             SELECT m.plan_id, p.title::text, m.role::text, m.notify_changes, m.created_at, true \
+             FROM archived_plan_members m JOIN archived_plans p ON p.id = m.plan_id \
+             WHERE m.user_id = $1 \
+             ORDER BY since, plan_id",
+        )
+        .bind::<Integer, _>(user_id)
+        .load::<MembershipExport>(conn)?;
+        let changes = diesel::sql_query(
+            "SELECT id, plan_id, action::text AS action, summary::text AS summary, created_at \
+             FROM plan_changes WHERE user_id = $1 \
+             UNION ALL \
+             SELECT id, plan_id, action::text, summary::text, created_at \
+             FROM archived_plan_changes WHERE user_id = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind::<Integer, _>(user_id)
+        .load::<ChangeExport>(conn)?;
+        Ok((memberships, changes))
+    })();
+    diesel::sql_query("SELECT set_config('app.staff', '', true)").execute(conn)?;
+    read
 }

@@ -14,7 +14,7 @@ use crate::domain::PlanStatus;
 use crate::domain::ids::PlanId;
 use crate::error::AppError;
 use crate::models::plan::{self, Moderation};
-use crate::models::views::plans::{self as admin, PlanDetail, PlanFilter, PlanRow};
+use crate::models::views::plans::{self as admin, ChangeCursor, PlanDetail, PlanFilter, PlanRow};
 use crate::pages::{Layout, render, see_other};
 use crate::state::AppState;
 
@@ -89,20 +89,36 @@ struct ShowPage {
     section: &'static str,
     detail: PlanDetail,
     share_url: Option<String>,
+    /// Showing an older page of the history (a link back to the newest is due).
+    older_page: bool,
 }
 
-/// The plan as its owner sees it, read only, with its activities in itinerary order.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    /// Where the page of history starts (`ChangeCursor`); the newest changes without it.
+    before: String,
+}
+
+/// The plan as its owner sees it, read only, with its activities in itinerary order, its
+/// members and its history (newest first, paged by keyset). A cursor that does not read
+/// shows the newest page.
 pub async fn show(
     staff: StaffUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
+    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
+    let before: Option<ChangeCursor> = query.before.parse().ok();
     let detail = db
-        .read_as(Actor::Staff, move |conn| Ok(admin::plan_detail(conn, id)?))
+        .read_as(Actor::Staff, move |conn| {
+            Ok(admin::plan_detail(conn, id, before)?)
+        })
         .await?;
     render(&ShowPage {
+        older_page: before.is_some(),
         share_url: detail
             .plan
             .share_token

@@ -422,3 +422,133 @@ async fn the_owner_sees_archived_plans_and_restores_one_and_nobody_else_can() {
     assert_eq!(twice.status(), 404);
     assert_eq!(app.one::<i64, _>(plans::table.find(id).count()), 1);
 }
+
+/// The plan's members and changes on one side (`""` live, `"archived_"` archived), every
+/// column as PostgreSQL keeps it, in id order.
+fn members_and_history(app: &TestApp, side: &str, plan: i32) -> String {
+    app.text(
+        sql_query(format!(
+            "SELECT json_build_object(\
+               'members', (SELECT coalesce(json_agg(m ORDER BY m.id), '[]') \
+                           FROM {side}plan_members m WHERE m.plan_id = $1), \
+               'changes', (SELECT coalesce(json_agg(c ORDER BY c.id), '[]') \
+                           FROM {side}plan_changes c WHERE c.plan_id = $1))::text AS v"
+        ))
+        .bind::<Integer, _>(plan),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn members_and_history_move_with_the_plan_both_ways() {
+    let app = spawn_app().await;
+    let owner = app.user("owner").insert();
+    let editor = app.user("editor").insert();
+    let viewer = app.user("viewer").insert();
+    let id = insert_plans(&app, owner.id, 1, 1, "archived", "3 years");
+    let other = insert_plans(&app, owner.id, 1, 0, "archived", "3 years");
+    for (plan, user, role, notify) in [
+        (id, editor.id, "editor", true),
+        (id, viewer.id, "viewer", false),
+        (other, viewer.id, "editor", false),
+    ] {
+        app.exec(
+            sql_query(
+                "INSERT INTO plan_members (plan_id, user_id, role, invited_by, notify_changes, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, now() - interval '3 years')",
+            )
+            .bind::<Integer, _>(plan)
+            .bind::<Integer, _>(user.0)
+            .bind::<Text, _>(role)
+            .bind::<Integer, _>(owner.id.0)
+            .bind::<diesel::sql_types::Bool, _>(notify),
+        );
+    }
+    for (plan, user, action, summary) in [
+        (id, owner.id, "member_added", "invited editor"),
+        (id, editor.id, "activity_added", "added Step 1"),
+        (id, viewer.id, "member_left", "left and came back"),
+        (other, owner.id, "plan_edited", "renamed it"),
+    ] {
+        app.exec(
+            sql_query(
+                "INSERT INTO plan_changes (plan_id, user_id, action, summary, created_at) \
+                 VALUES ($1, $2, $3, $4, now() - interval '3 years')",
+            )
+            .bind::<Integer, _>(plan)
+            .bind::<Integer, _>(user.0)
+            .bind::<Text, _>(action)
+            .bind::<Text, _>(summary),
+        );
+    }
+    let live = members_and_history(&app, "", id);
+    let other_live = members_and_history(&app, "", other);
+    assert!(live.contains("added Step 1") && live.contains("\"viewer\""));
+
+    // Archived with the plan: gone from the live tables, whole in the archived ones.
+    let out = archive(&app, &[]).ok();
+    assert!(out.contains("archived 2 plans"), "{out}");
+    assert!(is_archived(&app, id) && is_archived(&app, other));
+    assert_eq!(
+        members_and_history(&app, "", id),
+        r#"{"members" : [], "changes" : []}"#
+    );
+    assert_eq!(members_and_history(&app, "archived_", id), live);
+    assert_eq!(members_and_history(&app, "archived_", other), other_live);
+    assert_eq!(
+        app.count(sql_query("SELECT count(*) FROM plan_member_digests")),
+        0,
+        "digest state goes with the live plan"
+    );
+
+    // Nobody but staff and the owner sees the archived rows, even by a query that forgets
+    // its filter.
+    for (who, expected) in [(owner.id, 3), (editor.id, 0), (viewer.id, 0)] {
+        let mut conn = app.conn();
+        let seen = conn
+            .transaction(|conn| {
+                sql_query("SELECT set_config('app.user_id', $1, true)")
+                    .bind::<Text, _>(who.0.to_string())
+                    .execute(conn)?;
+                sql_query("SELECT count(*) FROM archived_plan_members")
+                    .get_result::<crate::support::Count>(conn)
+            })
+            .unwrap()
+            .count;
+        assert_eq!(seen, expected, "user {who}");
+    }
+
+    // Back with the command line: the very same rows; a member with digests on starts
+    // afresh.
+    archive(&app, &["--restore", &id.to_string()]).ok();
+    assert_eq!(members_and_history(&app, "", id), live);
+    assert_eq!(
+        members_and_history(&app, "archived_", id),
+        r#"{"members" : [], "changes" : []}"#
+    );
+    assert_eq!(
+        app.count(
+            sql_query(
+                "SELECT count(*) FROM plan_member_digests WHERE plan_id = $1 AND user_id = $2"
+            )
+            .bind::<Integer, _>(id)
+            .bind::<Integer, _>(editor.id.0)
+        ),
+        1
+    );
+
+    // And with the owner's "Restore" button.
+    let browser = app.signed_in(&owner).await;
+    let restored = browser
+        .post_form(&format!("/plans/archive/{other}/restore"), &[])
+        .await;
+    assert_is_redirect_to(&restored, &format!("/plans/{other}"));
+    assert_eq!(members_and_history(&app, "", other), other_live);
+    assert_eq!(
+        app.count(sql_query(
+            "SELECT (SELECT count(*) FROM archived_plan_members) \
+             + (SELECT count(*) FROM archived_plan_changes) AS count"
+        )),
+        0
+    );
+}

@@ -60,6 +60,51 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
         "INSERT INTO rate_limits (identifier, identifier_type, request_count) \
          VALUES ('198.51.100.7', 'ip', 3)",
     ));
+    // Planning together: a member with digests on, an invitation, the plan's history,
+    // and an archived plan's member and change.
+    let friend = app.user("joana").insert();
+    app.exec(
+        sql_query(
+            "INSERT INTO plan_members (plan_id, user_id, role, invited_by, notify_changes) \
+             VALUES ($1, $2, 'editor', $3, true)",
+        )
+        .bind::<Integer, _>(plan_id)
+        .bind::<Integer, _>(friend.id)
+        .bind::<Integer, _>(user.id),
+    );
+    app.exec(
+        sql_query(
+            "INSERT INTO plan_invitations (plan_id, email, role, token_hash, invited_by, expires_at) \
+             VALUES ($1, 'rui@example.com', 'viewer', repeat('a', 64), $2, now() + interval '7 days')",
+        )
+        .bind::<Integer, _>(plan_id)
+        .bind::<Integer, _>(user.id),
+    );
+    app.exec(
+        sql_query(
+            "INSERT INTO plan_changes (plan_id, user_id, action, summary) VALUES \
+             ($1, $2, 'activity_added', 'added Tram 28'), \
+             ($1, $3, 'activity_moved', 'moved Pastéis de Belém to day 2')",
+        )
+        .bind::<Integer, _>(plan_id)
+        .bind::<Integer, _>(user.id)
+        .bind::<Integer, _>(friend.id),
+    );
+    app.exec(
+        sql_query(
+            "WITH old AS (SELECT id FROM archived_plans WHERE title = 'Old trip') \
+             INSERT INTO archived_plan_members (plan_id, user_id, role) \
+             SELECT id, $1, 'viewer' FROM old",
+        )
+        .bind::<Integer, _>(friend.id),
+    );
+    app.exec(
+        sql_query(
+            "INSERT INTO archived_plan_changes (plan_id, user_id, action, summary) \
+             SELECT id, $1, 'plan_edited', 'renamed the old trip' FROM archived_plans",
+        )
+        .bind::<Integer, _>(user.id),
+    );
 
     // Older backups in the directory: all but the newest `--keep` go.
     let dir = ScratchDir::new("wayfare-backups");
@@ -118,6 +163,53 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
     let original = snapshot(&mut app.db.conn());
     assert!(original.contains("Pastéis de Belém") && original.contains("198.51.100.7"));
     assert_eq!(snapshot(&mut target.conn()), original);
+    // The plan's members, invitations, history and digest state came back, and the archived
+    // plan's; the report counts them.
+    let collaboration = |conn: &mut diesel::PgConnection| -> String {
+        [
+            "plan_members",
+            "plan_invitations",
+            "plan_changes",
+            "plan_member_digests",
+            "archived_plan_members",
+            "archived_plan_changes",
+        ]
+        .iter()
+        .map(|table| {
+            let rows = super::support::text(
+                conn,
+                sql_query(format!(
+                    "SELECT coalesce(json_agg(to_jsonb(r) ORDER BY to_jsonb(r)::text), '[]')::text AS v \
+                     FROM {table} r"
+                )),
+            );
+            format!("{table}: {rows}\n")
+        })
+        .collect()
+    };
+    let held = collaboration(&mut app.admin());
+    assert!(
+        held.contains("moved Pastéis de Belém to day 2")
+            && held.contains("rui@example.com")
+            && held.contains("renamed the old trip")
+            && held.contains("\"last_change_id\""),
+        "{held}"
+    );
+    assert_eq!(collaboration(&mut target.admin_conn()), held);
+    for (table, n) in [
+        ("plan_members", "1"),
+        ("plan_invitations", "1"),
+        ("plan_changes", "2"),
+        ("plan_member_digests", "1"),
+        ("archived_plan_members", "1"),
+        ("archived_plan_changes", "1"),
+    ] {
+        assert!(
+            out.lines().any(|l| l.split_whitespace().eq([table, n])),
+            "{table} {n}: {out}"
+        );
+    }
+
     // Row-level security came along: the app's role without an actor sees no plan, and it
     // owns nothing it could switch it off on.
     let mut bare = target.conn();
@@ -140,6 +232,18 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
             )
         ),
         2
+    );
+    assert_eq!(
+        count(
+            &mut target.admin_conn(),
+            sql_query(
+                "SELECT count(*) FROM pg_class WHERE relname IN ('plan_changes', \
+                 'plan_member_digests', 'archived_plan_members', 'archived_plan_changes') \
+                 AND relrowsecurity AND relforcerowsecurity"
+            )
+        ),
+        4,
+        "the new tables' row-level security came along"
     );
 
     // An app on the restored database, with the same SECRET_KEY, serves the plan to the
@@ -165,7 +269,8 @@ async fn backup_and_restore_round_trip_keeps_every_row_and_the_sessions() {
             &mut target.admin_conn(),
             sql_query("SELECT count(*) FROM users")
         ),
-        2
+        3,
+        "Margarida, Joana and Nuno"
     );
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE archived_plan_changes;
+DROP TABLE archived_plan_members;

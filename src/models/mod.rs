@@ -8,6 +8,7 @@ pub mod plan;
 pub mod plan_activity;
 pub mod plan_change;
 pub mod plan_member;
+pub mod plan_page;
 pub mod rate_limit;
 pub mod user;
 pub mod user_session;

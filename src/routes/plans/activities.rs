@@ -22,6 +22,7 @@ use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::routes::plans::places::{self, PlaceFields, PlaceSearch};
+use crate::services::access::Action;
 use crate::services::activities::{self, ActivitySaved, Move};
 use crate::services::plans;
 use crate::state::AppState;
@@ -228,7 +229,8 @@ pub struct NewQuery {
     activity_type: String,
 }
 
-/// The plan, and where the form's map opens, for whoever may read it.
+/// The plan, and where the form's map opens, for whoever may edit it (owner, editors): a
+/// viewer has no activity form (403).
 async fn readable_plan(
     db: &Db,
     user_id: UserId,
@@ -236,7 +238,12 @@ async fn readable_plan(
 ) -> Result<(Plan, String), AppError> {
     let (found, activities) = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_with_activities(conn, user_id, plan_id)?)
+            Ok(plans::read_with_activities_to(
+                conn,
+                user_id,
+                plan_id,
+                Action::Edit,
+            )?)
         })
         .await?;
     let start = picker_start(&PlanData::from_value(found.plan_data.as_ref()), &activities);

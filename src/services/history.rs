@@ -244,6 +244,17 @@ pub fn share_link(by: UserId, plan_id: PlanId, renewed: bool) -> NewPlanChange {
     }
 }
 
+/// The plan's newest change after skipping the `skip` newest (a save's own): who changed
+/// it before.
+pub fn latest_before(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    skip: usize,
+) -> ServiceResult<Option<ChangeListing>> {
+    let newest = plan_change::page_for_plan(conn, plan_id, None, skip as i64 + 1)?;
+    Ok(newest.into_iter().nth(skip))
+}
+
 /// One page of a plan's history: the changes, newest first, and whether there are older
 /// ones.
 #[derive(Debug)]

@@ -26,7 +26,9 @@ use crate::pages::{FieldErrors, Layout, render_with, see_other};
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::services::access::{self, Action};
 use crate::services::activities::{self, BookingMoved, KeptBooking};
+use crate::services::history;
 use crate::services::plans::{self, DataEdit, DataSaved};
+use crate::views::itinerary::LastChange;
 use crate::views::money::amount;
 
 fn list(raw: &str) -> Vec<String> {
@@ -474,15 +476,21 @@ pub async fn details_save(
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
             let details = (user_id, DataEdit::Details);
-            merge::save(form, &DetailsForm::LABELS, DetailsForm::of_plan, |form| {
-                Ok(
-                    match change_data(conn, details, id, &form.version, |d| form.apply(d))? {
-                        DataSaved::Saved(saved) => Attempt::Saved(saved),
-                        DataSaved::Invalid(found, errors) => Attempt::Invalid(found, errors),
-                        DataSaved::Conflict(found) => Attempt::Conflict(found),
-                    },
-                )
-            })
+            let outcome = merge::save::<_, _, _, _, AppError>(
+                form,
+                &DetailsForm::LABELS,
+                DetailsForm::of_plan,
+                |form| {
+                    Ok(
+                        match change_data(conn, details, id, &form.version, |d| form.apply(d))? {
+                            DataSaved::Saved(saved) => Attempt::Saved(saved),
+                            DataSaved::Invalid(found, errors) => Attempt::Invalid(found, errors),
+                            DataSaved::Conflict(found) => Attempt::Conflict(found),
+                        },
+                    )
+                },
+            )?;
+            Ok(merge::attributed(conn, id, outcome)?)
         })
         .await?;
     let (status, found, form, errors, merge) = match outcome {
@@ -598,6 +606,8 @@ struct RawPage {
     conflict: bool,
     /// Owner and editors change the data; a viewer reads it.
     can_edit: bool,
+    /// On a conflict: who changed the plan meanwhile.
+    by: Option<LastChange>,
 }
 
 impl RawPage {
@@ -638,6 +648,7 @@ pub async fn raw_form(
             error: None,
             conflict: false,
             can_edit,
+            by: None,
         },
     )
 }
@@ -670,12 +681,19 @@ pub async fn raw_save(
     let (user_id, id) = (current.id(), path.into_inner());
     let parsed = parse_raw(&form.plan_data);
     let version = form.version.parse().ok().and_then(plan::version_time);
-    let outcome = db
+    let (outcome, by) = db
         .write_as(Actor::User(user_id), move |conn| {
             let edit = (user_id, DataEdit::Raw);
-            Ok(plans::update_data_as(conn, edit, id, version, |_| parsed)?)
+            let outcome = plans::update_data_as(conn, edit, id, version, |_| parsed)?;
+            let by = match outcome {
+                DataSaved::Conflict(_) => history::latest_before(conn, id, 0)?,
+                DataSaved::Saved(_) | DataSaved::Invalid(..) => None,
+            };
+            Ok((outcome, by))
         })
         .await?;
+    let now = chrono::Utc::now();
+    let by = by.map(|c| LastChange::new(c.username.as_deref(), c.created_at, now));
     let (status, found, error) = match outcome {
         DataSaved::Saved(_) => {
             FlashMessage::info("The plan data is saved.").send();
@@ -694,6 +712,7 @@ pub async fn raw_save(
             error,
             conflict: status == StatusCode::CONFLICT,
             can_edit: true,
+            by,
         },
     )
 }

@@ -4,6 +4,7 @@ pub mod activities;
 pub mod archive;
 pub mod data;
 pub mod files;
+pub mod history;
 pub mod places;
 pub mod sharing;
 
@@ -628,25 +629,31 @@ pub async fn update(
     }
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
-            merge::save(form, &PlanForm::LABELS, PlanForm::from_plan, |form| {
-                let checked =
-                    checked(form).and_then(|(_, at)| Ok((PlanChanges::try_from(form)?, at)));
-                let (changes, at) = match checked {
-                    Ok(changes) => changes,
-                    Err(errors) => {
-                        // The plan must exist and be theirs before we show anything about it.
-                        let found = access::plan(conn, user_id, id, Action::Read)?.plan;
-                        return Ok(Attempt::Invalid(found, errors));
-                    }
-                };
-                let version = form.version.parse().ok().and_then(plan::version_time);
-                let saved =
-                    plans::update_with_destination(conn, user_id, id, version, &changes, at)?;
-                Ok(match saved {
-                    Saved::Saved(saved) => Attempt::Saved(saved),
-                    Saved::Conflict(newer) => Attempt::Conflict(newer),
-                })
-            })
+            let outcome = merge::save::<_, _, _, _, AppError>(
+                form,
+                &PlanForm::LABELS,
+                PlanForm::from_plan,
+                |form| {
+                    let checked =
+                        checked(form).and_then(|(_, at)| Ok((PlanChanges::try_from(form)?, at)));
+                    let (changes, at) = match checked {
+                        Ok(changes) => changes,
+                        Err(errors) => {
+                            // The plan must exist and be theirs before we show anything about it.
+                            let found = access::plan(conn, user_id, id, Action::Read)?.plan;
+                            return Ok(Attempt::Invalid(found, errors));
+                        }
+                    };
+                    let version = form.version.parse().ok().and_then(plan::version_time);
+                    let saved =
+                        plans::update_with_destination(conn, user_id, id, version, &changes, at)?;
+                    Ok(match saved {
+                        Saved::Saved(saved) => Attempt::Saved(saved),
+                        Saved::Conflict(newer) => Attempt::Conflict(newer),
+                    })
+                },
+            )?;
+            Ok(merge::attributed(conn, id, outcome)?)
         })
         .await?;
     let (status, form, errors, newer, merge) = match outcome {

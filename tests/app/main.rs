@@ -10,6 +10,7 @@ mod csrf;
 mod errors;
 mod faults;
 mod health;
+mod history;
 mod mail_links;
 mod malformed;
 mod oauth;

@@ -9,6 +9,7 @@ pub mod plan_activity;
 pub mod plan_change;
 pub mod plan_invitation;
 pub mod plan_member;
+pub mod plan_page;
 pub mod rate_limit;
 pub mod user;
 pub mod user_session;

@@ -15,9 +15,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use diesel::PgConnection;
+
 use crate::domain::field_errors::FieldNote;
+use crate::domain::ids::PlanId;
 use crate::domain::merge::{Fields, ThreeWay, three_way};
 use crate::pages::FieldErrors;
+use crate::services::{ServiceResult, history};
+use crate::views::itinerary::LastChange;
 
 /// The form's fields that say how it was opened rather than what it holds.
 const VERSION: &str = "version";
@@ -164,6 +169,45 @@ fn over(mut fields: Map<String, Value>, theirs: &Map<String, Value>) -> Map<Stri
 pub struct Merge {
     merged: bool,
     changed: Vec<Change>,
+    /// Who changed the plan meanwhile, and when (`attributed`).
+    by: Option<LastChange>,
+}
+
+impl<F, S, I, C> Outcome<F, S, I, C> {
+    /// How many of the plan's newest changes are this save's own: on an answer that shows
+    /// someone else's save (a merge or a conflict), `Some`; otherwise nothing to say.
+    fn own_changes(&self) -> Option<usize> {
+        match self {
+            Outcome::Saved(_, merge) if !merge.changed.is_empty() => Some(1),
+            Outcome::Conflict(..) => Some(0),
+            Outcome::Saved(..) | Outcome::Invalid(..) => None,
+        }
+    }
+
+    fn merge_mut(&mut self) -> &mut Merge {
+        match self {
+            Outcome::Saved(_, merge)
+            | Outcome::Invalid(.., merge)
+            | Outcome::Conflict(.., merge) => merge,
+        }
+    }
+}
+
+/// `outcome`, saying who changed plan `plan_id` last (besides this save) and how long ago
+/// when it is a merge or a conflict: "changed by Ana 2 minutes ago". One statement, on
+/// those answers only.
+pub fn attributed<F, S, I, C>(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    mut outcome: Outcome<F, S, I, C>,
+) -> ServiceResult<Outcome<F, S, I, C>> {
+    let Some(own) = outcome.own_changes() else {
+        return Ok(outcome);
+    };
+    let by = history::latest_before(conn, plan_id, own)?;
+    let now = chrono::Utc::now();
+    outcome.merge_mut().by = by.map(|c| LastChange::new(c.username.as_deref(), c.created_at, now));
+    Ok(outcome)
 }
 
 /// A field someone else changed since the form was opened.
@@ -203,6 +247,11 @@ impl Merge {
         &self.changed
     }
 
+    /// Who changed the plan meanwhile, when known.
+    pub fn by(&self) -> Option<&LastChange> {
+        self.by.as_ref()
+    }
+
     /// `errors` with a note beside each field someone else changed.
     pub fn mark(&self, mut errors: FieldErrors) -> FieldErrors {
         for change in &self.changed {
@@ -225,9 +274,12 @@ impl Merge {
             return saved.to_string();
         }
         let labels: Vec<&str> = self.changed.iter().map(|c| c.label.as_str()).collect();
+        let who = match &self.by {
+            Some(by) => format!("{} had changed it {}", by.by, by.ago),
+            None => "Someone else had changed it meanwhile".to_string(),
+        };
         format!(
-            "{saved} Someone else had changed it meanwhile; your changes are combined with \
-             theirs ({}).",
+            "{saved} {who}; your changes are combined with theirs ({}).",
             labels.join(", ")
         )
     }

@@ -101,6 +101,10 @@ fn plan_routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(plans::update)),
     )
     .service(resource("/plans/{id}/status").route(web::post().to(plans::set_status)))
+    .service(resource("/plans/{id}/history").route(web::get().to(plans::history::show)))
+    .service(
+        resource("/plans/{id}/notifications").route(web::post().to(plans::history::notifications)),
+    )
     .service(resource("/plans/{id}/duplicate").route(web::post().to(plans::duplicate)))
     .service(
         resource("/plans/{id}/delete")

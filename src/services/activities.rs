@@ -13,7 +13,8 @@ use crate::models::plan::Plan;
 use crate::models::plan_activity::{self, NewPlanActivity, PlanActivity};
 use crate::services::ServiceResult;
 use crate::services::access::{self, Action};
-use crate::services::plans::{self, DataSaved};
+use crate::services::history::{self, MovedTo};
+use crate::services::plans::{self, DataEdit, DataSaved};
 
 /// Adds an activity at the end of its day.
 pub fn create(
@@ -23,22 +24,34 @@ pub fn create(
 ) -> ServiceResult<PlanActivity> {
     access::plan(conn, user_id, row.plan_id, Action::Edit)?;
     row.order_index = plan_activity::next_order_index(conn, row.plan_id, row.scheduled_date)?;
-    Ok(plan_activity::insert(conn, &row)?)
+    let added = plan_activity::insert(conn, &row)?;
+    history::record(conn, history::activity_added(user_id, &added))?;
+    Ok(added)
 }
 
-/// The plan and one of its activities, for whoever may edit the plan (the activity's form).
+/// The plan and one of its activities, for whoever may read the plan.
 pub fn find(
     conn: &mut PgConnection,
     user_id: UserId,
     plan_id: PlanId,
     id: ActivityId,
 ) -> ServiceResult<(Plan, PlanActivity)> {
-    let found = access::form(conn, user_id, plan_id, Action::Edit)?;
+    find_to(conn, (user_id, Action::Read), plan_id, id)
+}
+
+/// The plan and one of its activities, for whoever may do `action` to the plan.
+fn find_to(
+    conn: &mut PgConnection,
+    (user_id, action): (UserId, Action),
+    plan_id: PlanId,
+    id: ActivityId,
+) -> ServiceResult<(Plan, PlanActivity)> {
+    let found = access::form(conn, user_id, plan_id, action)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     Ok((found.plan, activity))
 }
 
-/// An activity with its plan and all the plan's activities (the form's map opens on
+/// An activity with its plan and all the plan's activities (the edit form's map opens on
 /// them), for whoever may edit the plan.
 pub fn find_in_plan(
     conn: &mut PgConnection,
@@ -46,7 +59,7 @@ pub fn find_in_plan(
     plan_id: PlanId,
     id: ActivityId,
 ) -> ServiceResult<(Plan, PlanActivity, Vec<PlanActivity>)> {
-    let (found, activity) = find(conn, user_id, plan_id, id)?;
+    let (found, activity) = find_to(conn, (user_id, Action::Edit), plan_id, id)?;
     let all = plan_activity::list_for_plan(conn, plan_id)?;
     Ok((found, activity, all))
 }
@@ -106,6 +119,7 @@ pub fn update(
     if saved.scheduled_date != before.scheduled_date {
         plan_activity::renumber_day(conn, plan_id, before.scheduled_date, &[])?;
     }
+    history::record(conn, history::activity_edited(user_id, &before, &saved))?;
     Ok(ActivitySaved::Saved(saved))
 }
 
@@ -121,6 +135,7 @@ pub fn delete(
     let undo = deleted_item::keep_activity(conn, user_id, plan_id, id)?;
     plan_activity::delete(conn, plan_id, id)?;
     plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
+    history::record(conn, history::activity_deleted(user_id, &activity))?;
     Ok(Deleted {
         plan: found.plan,
         activity,
@@ -146,6 +161,8 @@ pub fn toggle(
     let found = access::plan(conn, user_id, plan_id, Action::Edit)?;
     let activity = plan_activity::find_for_user(conn, found.owner_id(), plan_id, id)?;
     plan_activity::toggle_completed(conn, plan_id, id)?;
+    let done = !activity.completed();
+    history::record(conn, history::activity_toggled(user_id, &activity, done))?;
     Ok(activity.scheduled_date)
 }
 
@@ -177,6 +194,8 @@ pub fn move_activity(
             if date != day {
                 plan_activity::move_to_day(conn, plan_id, id, date)?;
                 plan_activity::renumber_day(conn, plan_id, day, &[])?;
+                let change = history::activity_moved(user_id, &activity, MovedTo::Day(date));
+                history::record(conn, change)?;
             }
             return Ok(date);
         }
@@ -196,6 +215,8 @@ pub fn move_activity(
         };
         if let Some(j) = j {
             order.swap(i, j);
+            let to = if up { MovedTo::Earlier } else { MovedTo::Later };
+            history::record(conn, history::activity_moved(user_id, &activity, to))?;
         }
     }
     plan_activity::renumber_day(conn, plan_id, day, &order)?;
@@ -220,9 +241,12 @@ pub fn reorder_day(
         if activity.scheduled_date != date {
             plan_activity::move_to_day(conn, plan_id, *id, date)?;
             plan_activity::renumber_day(conn, plan_id, activity.scheduled_date, &[])?;
+            let change = history::activity_moved(user_id, activity, MovedTo::Day(date));
+            history::record(conn, change)?;
         }
     }
-    Ok(plan_activity::renumber_day(conn, plan_id, date, ids)?)
+    plan_activity::renumber_day(conn, plan_id, date, ids)?;
+    history::record(conn, history::activities_reordered(user_id, plan_id, date))
 }
 
 /// A booking kept in the plan's details from before bookings were activities.
@@ -256,7 +280,8 @@ pub fn move_booking(
     which: KeptBooking,
 ) -> ServiceResult<BookingMoved> {
     let mut row = None;
-    let saved = plans::update_data(conn, user_id, plan_id, version, |plan| {
+    let edit = (user_id, DataEdit::Unrecorded);
+    let saved = plans::update_data_as(conn, edit, plan_id, version, |plan| {
         let mut data = PlanData::from_value(plan.plan_data.as_ref());
         let (input, kept) = match &which {
             KeptBooking::Stay => data.take_stay().map(|(kind, stay)| {

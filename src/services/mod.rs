@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod activities;
+pub mod history;
 pub mod linking;
 pub mod login;
 pub mod members;

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::domain::ids::{DeletedItemId, PlanId, UserId};
+use crate::domain::ids::{ActivityId, DeletedItemId, PlanId, UserId};
 use serde_json::Value;
 
 use crate::domain::PlanStatus;
@@ -13,8 +13,11 @@ use crate::domain::plan_data::PlanData;
 use crate::models::deleted_item;
 use crate::models::plan::{self, NewPlan, Plan, PlanChanges};
 use crate::models::plan_activity::{self, PlanActivity};
+use crate::models::plan_change::{self, ChangeListing};
+use crate::models::plan_page::{self, ActivityChange, OnTrip};
 use crate::services::ServiceResult;
-use crate::services::access::{self, Action};
+use crate::services::access::{self, Action, PlanAccess};
+use crate::services::history::{self, action};
 
 /// What became of an edit made against a version of a row.
 #[derive(Debug)]
@@ -77,6 +80,42 @@ pub fn read_with_activities(
     Ok((found, activities))
 }
 
+/// Everything the plan page shows besides the plan's own rows: who is on the trip, who
+/// last changed each activity, and the plan's latest change. A constant number of
+/// statements, whatever the number of activities, changes or members.
+#[derive(Debug)]
+pub struct PlanPage {
+    pub access: PlanAccess,
+    pub activities: Vec<PlanActivity>,
+    pub activity_changes: Vec<ActivityChange>,
+    /// The owner, then the first `ON_TRIP_SHOWN` members.
+    pub on_trip: Vec<OnTrip>,
+    /// How many members the plan has in all.
+    pub members: i64,
+    pub latest: Option<ChangeListing>,
+}
+
+/// Members named on the plan page; the members page lists them all.
+pub const ON_TRIP_SHOWN: i64 = 20;
+
+/// The plan page's reads, for whoever may read the plan.
+pub fn read_page(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> ServiceResult<PlanPage> {
+    let access = access::plan(conn, user_id, id, Action::Read)?;
+    let activities = plan_activity::list_for_plan(conn, id)?;
+    let ids: Vec<ActivityId> = activities.iter().map(|a| a.id).collect();
+    let activity_changes = plan_page::last_change_of_activities(conn, id, &ids)?;
+    let (on_trip, members) = plan_page::on_trip(conn, id, ON_TRIP_SHOWN)?;
+    let latest = plan_change::latest_for_plan(conn, id)?;
+    Ok(PlanPage {
+        access,
+        activities,
+        activity_changes,
+        on_trip,
+        members,
+        latest,
+    })
+}
+
 /// Saves the plan's own fields over `version` (as the form read it).
 pub fn update(
     conn: &mut PgConnection,
@@ -91,7 +130,10 @@ pub fn update(
     };
     Ok(
         match plan::update_versioned(conn, before.owner_id(), id, version, changes)? {
-            Some(saved) => Saved::Saved(saved),
+            Some(saved) => {
+                history::record(conn, history::plan_edited(user_id, &before.plan, &saved))?;
+                Saved::Saved(saved)
+            }
             None => Saved::Conflict(before.plan),
         },
     )
@@ -155,11 +197,36 @@ pub enum DataSaved<E> {
     Conflict(Plan),
 }
 
+/// Which of the plan's details an edit of `plan_data` is, for its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataEdit {
+    /// The trip details form (and any edit that says no more).
+    Details,
+    /// The raw JSON editor.
+    Raw,
+    /// A kept booking was taken out.
+    BookingRemoved,
+    /// A part of a bigger change that records itself (a kept booking moved into the
+    /// itinerary is recorded as the activity it became).
+    Unrecorded,
+}
+
 /// Replaces the plan's `plan_data` over `version` with what `change` makes of the current
-/// plan; an `Err` from `change` refuses the edit.
+/// plan; an `Err` from `change` refuses the edit. Recorded as a change of the trip details.
 pub fn update_data<E>(
     conn: &mut PgConnection,
     user_id: UserId,
+    id: PlanId,
+    version: Option<NaiveDateTime>,
+    change: impl FnOnce(&Plan) -> Result<Value, E>,
+) -> ServiceResult<DataSaved<E>> {
+    update_data_as(conn, (user_id, DataEdit::Details), id, version, change)
+}
+
+/// `update_data`, recorded in the plan's history as `edit`.
+pub fn update_data_as<E>(
+    conn: &mut PgConnection,
+    (user_id, edit): (UserId, DataEdit),
     id: PlanId,
     version: Option<NaiveDateTime>,
     change: impl FnOnce(&Plan) -> Result<Value, E>,
@@ -174,7 +241,16 @@ pub fn update_data<E>(
     };
     Ok(
         match plan::update_data_versioned(conn, before.owner_id(), id, version, &data)? {
-            Some(saved) => DataSaved::Saved(saved),
+            Some(saved) => {
+                let (what, summary) = match edit {
+                    DataEdit::Details => (action::DETAILS_EDITED, "Changed the trip details"),
+                    DataEdit::Raw => (action::DATA_EDITED, "Edited the plan's raw data"),
+                    DataEdit::BookingRemoved => (action::BOOKING_REMOVED, "Removed a booking"),
+                    DataEdit::Unrecorded => return Ok(DataSaved::Saved(saved)),
+                };
+                history::record(conn, history::plan(user_id, id, what, summary))?;
+                DataSaved::Saved(saved)
+            }
             None => DataSaved::Conflict(before.plan),
         },
     )
@@ -195,12 +271,13 @@ pub fn set_workflow(
     to: Workflow,
 ) -> ServiceResult<()> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
-    let status = match to {
-        Workflow::Archive => PlanStatus::Archived,
-        Workflow::Restore => PlanStatus::Draft,
+    let (status, summary) = match to {
+        Workflow::Archive => (PlanStatus::Archived, "Archived the plan"),
+        Workflow::Restore => (PlanStatus::Draft, "Brought the plan back from the archive"),
     };
     plan::set_status(conn, found.owner_id(), id, status)?;
-    Ok(())
+    let change = history::plan(user_id, id, action::STATUS_CHANGED, summary);
+    history::record(conn, change)
 }
 
 /// Deletes the plan and its activities, keeping a copy for "Undo"; the copy's id.

@@ -11,13 +11,16 @@ use crate::domain::plan_data::PlanData;
 use crate::models::{plan, user};
 use crate::services::ServiceResult;
 use crate::services::access::{self, Action};
+use crate::services::history::{self, action};
 
 /// Makes a new link, replacing the old one (which stops working at once). Whether there was
 /// one before.
 pub fn renew_link(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> ServiceResult<bool> {
     let found = access::plan(conn, user_id, id, Action::Manage)?;
     plan::set_share_token(conn, found.owner_id(), id, Some(&plan::new_share_token()))?;
-    Ok(found.plan.share_token.is_some())
+    let renewed = found.plan.share_token.is_some();
+    history::record(conn, history::share_link(user_id, id, renewed))?;
+    Ok(renewed)
 }
 
 /// What became of a choice of who can find a plan.
@@ -41,6 +44,10 @@ pub fn set_visibility(
         return Ok(VisibilityChanged::NeedsConfirmedEmail);
     }
     plan::set_visibility(conn, found.owner_id(), id, choice)?;
+    let from = Visibility::of(&found.plan);
+    if let Some(change) = history::visibility_changed(user_id, id, from, choice) {
+        history::record(conn, change)?;
+    }
     Ok(VisibilityChanged::Changed(choice))
 }
 
@@ -71,5 +78,10 @@ pub fn set_link_options(
     sharing.display_name = options.display_name;
     data.sharing = Some(sharing);
     let saved = plan::update_data_versioned(conn, found.owner_id(), id, version, &data.to_value())?;
+    if saved.is_some() {
+        let summary = "Changed what people with the link see";
+        let change = history::plan(user_id, id, action::SHARE_OPTIONS_CHANGED, summary);
+        history::record(conn, change)?;
+    }
     Ok(saved.is_some())
 }

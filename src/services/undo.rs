@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::domain::ids::{ActivityId, DeletedItemId, PlanId, UserId};
 use crate::models::{deleted_item, plan_activity};
 use crate::services::access::{self, Action};
+use crate::services::history::{self, action};
 use crate::services::{ServiceError, ServiceResult};
 
 /// How long a delete can be undone; older copies are purged.
@@ -47,6 +48,9 @@ pub fn undo(
     };
     let Some(activity_id) = item.activity_id else {
         let activities = deleted_item::put_back(conn, id)?;
+        let summary = "Brought the plan back after it was deleted";
+        let change = history::plan(user_id, item.plan_id, action::PLAN_RESTORED, summary);
+        history::record(conn, change)?;
         return Ok(Ok(Restored::Plan {
             id: item.plan_id,
             title: item.title,
@@ -70,6 +74,8 @@ pub fn undo(
         .min(day.len());
     day.insert(place, activity_id);
     plan_activity::renumber_day(conn, item.plan_id, activity.scheduled_date, &day)?;
+    let change = history::activity_restored(user_id, item.plan_id, activity_id, &item.title);
+    history::record(conn, change)?;
     Ok(Ok(Restored::Activity {
         plan_id: item.plan_id,
         id: activity_id,

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::domain::ids::ActivityId;
 use crate::models::plan_activity::PlanActivity;
@@ -63,6 +63,56 @@ pub struct Itinerary {
     overlaps: HashMap<ActivityId, Vec<String>>,
     /// The trip's first and last days, when set.
     trip: (Option<NaiveDate>, Option<NaiveDate>),
+    /// Who last changed each activity, on the plan page (`with_changes`); none on the
+    /// share page.
+    changes: HashMap<ActivityId, LastChange>,
+}
+
+/// Who changed something last and when, as the page says it.
+#[derive(Debug, Clone)]
+pub struct LastChange {
+    /// Their username, or "a former member" once their account is gone.
+    pub by: String,
+    /// `2026-07-01T09:30:00Z`, for `<time datetime>`.
+    pub iso: String,
+    /// "1 Jul 2026, 09:30 UTC".
+    pub at: String,
+    /// "2 minutes ago".
+    pub ago: String,
+}
+
+impl LastChange {
+    pub fn new(username: Option<&str>, when: DateTime<Utc>, now: DateTime<Utc>) -> LastChange {
+        LastChange {
+            by: username.unwrap_or(FORMER_MEMBER).to_string(),
+            iso: when.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            at: when.format("%-d %b %Y, %H:%M UTC").to_string(),
+            ago: ago(when, now),
+        }
+    }
+}
+
+/// Who a change is by once its author's account is gone.
+pub const FORMER_MEMBER: &str = "a former member";
+
+/// How long before `now` `then` was: "just now", "2 minutes ago", "3 hours ago",
+/// "5 days ago", or the date for anything older than a month.
+pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = now.signed_duration_since(then).num_seconds();
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match seconds {
+        ..60 => "just now".to_string(),
+        60..3600 => plural(seconds / 60, "minute"),
+        3600..86400 => plural(seconds / 3600, "hour"),
+        86400..2_592_000 => plural(seconds / 86400, "day"),
+        _ => format!("on {}", then.format("%-d %b %Y")),
+    }
 }
 
 /// Whether `date` falls within a trip from `start` to `end` (either may be open).
@@ -95,6 +145,17 @@ impl Itinerary {
             .scheduled_date
             .is_some_and(|d| !in_trip(self.trip, d))
     }
+    /// Who last changed the activity, when the page shows it.
+    pub fn last_change_of(&self, id: &ActivityId) -> Option<&LastChange> {
+        self.changes.get(id)
+    }
+
+    /// With who last changed each activity.
+    pub fn with_changes(mut self, changes: HashMap<ActivityId, LastChange>) -> Itinerary {
+        self.changes = changes;
+        self
+    }
+
     /// "Louvre, Lunch" when this activity's time overlaps theirs.
     pub fn overlaps_of(&self, id: &ActivityId) -> Option<String> {
         self.overlaps.get(id).map(|titles| titles.join(", "))
@@ -152,6 +213,7 @@ pub fn itinerary(
         unscheduled,
         overlaps,
         trip: (start, end),
+        changes: HashMap::new(),
     }
 }
 
@@ -369,6 +431,25 @@ pub(crate) mod tests {
     use super::*;
     use bigdecimal::BigDecimal;
     use std::str::FromStr;
+
+    #[test]
+    fn ago_reads_like_speech() {
+        let now = DateTime::parse_from_rfc3339("2026-07-10T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let before = |s: i64| now - chrono::Duration::seconds(s);
+        assert_eq!(ago(before(5), now), "just now");
+        assert_eq!(ago(before(-30), now), "just now", "a clock a little ahead");
+        assert_eq!(ago(before(60), now), "1 minute ago");
+        assert_eq!(ago(before(150), now), "2 minutes ago");
+        assert_eq!(ago(before(3 * 3600), now), "3 hours ago");
+        assert_eq!(ago(before(86400), now), "1 day ago");
+        assert_eq!(ago(before(40 * 86400), now), "on 31 May 2026");
+        let change = LastChange::new(None, before(120), now);
+        assert_eq!(change.by, FORMER_MEMBER);
+        assert_eq!(change.iso, "2026-07-10T11:58:00Z");
+        assert_eq!(change.at, "10 Jul 2026, 11:58 UTC");
+    }
 
     pub(crate) fn activity(
         id: i32,

@@ -11,6 +11,7 @@ mod digests;
 mod errors;
 mod faults;
 mod health;
+mod history;
 mod mail_links;
 mod malformed;
 mod members;

@@ -27,6 +27,7 @@ mod limits;
 mod list;
 mod page;
 mod queries;
+mod roles;
 mod undo;
 mod workflow;
 

@@ -229,7 +229,8 @@ pub struct NewQuery {
     activity_type: String,
 }
 
-/// The plan, and where the form's map opens, for whoever may read it.
+/// The plan, and where the form's map opens, for whoever may edit it (owner, editors): a
+/// viewer has no activity form (403).
 async fn readable_plan(
     db: &Db,
     user_id: UserId,
@@ -429,17 +430,21 @@ pub async fn update(
     let shown = |(_, current): &(Plan, Box<PlanActivity>)| ActivityForm::from_activity(current);
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
-            merge::save(form, &ActivityForm::LABELS, shown, |form| {
-                let version = form.version.parse().ok().and_then(plan::version_time);
-                let saved = activities::update(conn, user_id, (plan_id, id), version, |m| {
-                    form.validate(plan_id, m)
+            let outcome =
+                merge::save::<_, _, _, _, AppError>(form, &ActivityForm::LABELS, shown, |form| {
+                    let version = form.version.parse().ok().and_then(plan::version_time);
+                    let saved = activities::update(conn, user_id, (plan_id, id), version, |m| {
+                        form.validate(plan_id, m)
+                    })?;
+                    Ok(match saved {
+                        ActivitySaved::Saved(saved) => Attempt::Saved(saved),
+                        ActivitySaved::Invalid { plan, errors } => Attempt::Invalid(plan, errors),
+                        ActivitySaved::Conflict { plan, current } => {
+                            Attempt::Conflict((plan, current))
+                        }
+                    })
                 })?;
-                Ok(match saved {
-                    ActivitySaved::Saved(saved) => Attempt::Saved(saved),
-                    ActivitySaved::Invalid { plan, errors } => Attempt::Invalid(plan, errors),
-                    ActivitySaved::Conflict { plan, current } => Attempt::Conflict((plan, current)),
-                })
-            })
+            Ok(merge::attributed(conn, plan_id, outcome)?)
         })
         .await?;
     answer_edit(&state, current.layout, (plan_id, id), outcome)

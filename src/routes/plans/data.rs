@@ -26,7 +26,9 @@ use crate::pages::{FieldErrors, Layout, render_with, see_other};
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::services::access::{self, Action};
 use crate::services::activities::{self, BookingMoved, KeptBooking};
-use crate::services::plans::{self, DataSaved};
+use crate::services::history;
+use crate::services::plans::{self, DataEdit, DataSaved};
+use crate::views::itinerary::LastChange;
 use crate::views::money::amount;
 
 fn list(raw: &str) -> Vec<String> {
@@ -294,6 +296,8 @@ struct DetailsPage {
     /// What the details form took in of someone else's save.
     merge: Merge,
     zones: ZonePicker,
+    /// Owner and editors change the details; a viewer reads them.
+    can_edit: bool,
 }
 
 /// The time-zone choices: the zone found from the plan's places first, then every zone.
@@ -336,10 +340,12 @@ impl ZonePicker {
     }
 }
 
-/// The plan for a page about `action` on it (reading its details, editing its raw data).
-async fn load(db: &Db, user_id: UserId, id: PlanId, action: Action) -> Result<Plan, AppError> {
+/// The plan, and whether the reader may change it.
+async fn load(db: &Db, user_id: UserId, id: PlanId) -> Result<(Plan, bool), AppError> {
     db.read_as(Actor::User(user_id), move |conn| {
-        Ok(access::form(conn, user_id, id, action)?.plan)
+        let found = access::plan(conn, user_id, id, Action::Read)?;
+        let can_edit = found.can(Action::Edit);
+        Ok((found.plan, can_edit))
     })
     .await
 }
@@ -379,6 +385,7 @@ async fn page(
         errors,
         conflict,
         merge: Merge::default(),
+        can_edit: true,
     })
 }
 
@@ -387,9 +394,9 @@ pub async fn details_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.id(), path.into_inner(), Action::Read).await?;
+    let (found, can_edit) = load(&db, current.id(), path.into_inner()).await?;
     let reader = (db.get_ref(), current.id());
-    let page = page(
+    let mut page = page(
         reader,
         current.layout,
         found,
@@ -397,10 +404,12 @@ pub async fn details_form(
         (FieldErrors::default(), false),
     )
     .await?;
+    page.can_edit = can_edit;
     render_with(StatusCode::OK, &page)
 }
 
-/// Reads, changes and saves `plan_data` in one transaction under the version rule.
+/// Reads, changes and saves `plan_data` in one transaction under the version rule: the
+/// removal of a kept booking.
 async fn save_data(
     db: &Db,
     user_id: UserId,
@@ -410,7 +419,8 @@ async fn save_data(
 ) -> Result<DataSaved<FieldErrors>, AppError> {
     let version = version.to_string();
     db.write_as(Actor::User(user_id), move |conn| {
-        Ok(change_data(conn, user_id, id, &version, change)?)
+        let by = (user_id, DataEdit::BookingRemoved);
+        Ok(change_data(conn, by, id, &version, change)?)
     })
     .await
 }
@@ -418,13 +428,13 @@ async fn save_data(
 /// Changes `plan_data` with `change` over `version`, on the one connection of a request.
 fn change_data(
     conn: &mut diesel::PgConnection,
-    user_id: UserId,
+    by: (UserId, DataEdit),
     id: PlanId,
     version: &str,
     change: impl FnOnce(&mut PlanData) -> Result<(), FieldErrors>,
 ) -> crate::services::ServiceResult<DataSaved<FieldErrors>> {
     let version = version.parse().ok().and_then(plan::version_time);
-    plans::update_data(conn, user_id, id, version, |found| {
+    plans::update_data_as(conn, by, id, version, |found| {
         let mut data = PlanData::from_value(found.plan_data.as_ref());
         change(&mut data)?;
         Ok(data.to_value())
@@ -465,15 +475,22 @@ pub async fn details_save(
     let (user_id, id) = (current.id(), path.into_inner());
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
-            merge::save(form, &DetailsForm::LABELS, DetailsForm::of_plan, |form| {
-                Ok(
-                    match change_data(conn, user_id, id, &form.version, |d| form.apply(d))? {
-                        DataSaved::Saved(saved) => Attempt::Saved(saved),
-                        DataSaved::Invalid(found, errors) => Attempt::Invalid(found, errors),
-                        DataSaved::Conflict(found) => Attempt::Conflict(found),
-                    },
-                )
-            })
+            let details = (user_id, DataEdit::Details);
+            let outcome = merge::save::<_, _, _, _, AppError>(
+                form,
+                &DetailsForm::LABELS,
+                DetailsForm::of_plan,
+                |form| {
+                    Ok(
+                        match change_data(conn, details, id, &form.version, |d| form.apply(d))? {
+                            DataSaved::Saved(saved) => Attempt::Saved(saved),
+                            DataSaved::Invalid(found, errors) => Attempt::Invalid(found, errors),
+                            DataSaved::Conflict(found) => Attempt::Conflict(found),
+                        },
+                    )
+                },
+            )?;
+            Ok(merge::attributed(conn, id, outcome)?)
         })
         .await?;
     let (status, found, form, errors, merge) = match outcome {
@@ -587,6 +604,10 @@ struct RawPage {
     version: String,
     error: Option<String>,
     conflict: bool,
+    /// Owner and editors change the data; a viewer reads it.
+    can_edit: bool,
+    /// On a conflict: who changed the plan meanwhile.
+    by: Option<LastChange>,
 }
 
 impl RawPage {
@@ -613,7 +634,7 @@ pub async fn raw_form(
     db: web::Data<Db>,
     path: web::Path<PlanId>,
 ) -> Result<HttpResponse, AppError> {
-    let found = load(&db, current.id(), path.into_inner(), Action::Edit).await?;
+    let (found, can_edit) = load(&db, current.id(), path.into_inner()).await?;
     let json =
         serde_json::to_string_pretty(found.plan_data.as_ref().unwrap_or(&serde_json::json!({})))
             .unwrap_or_default();
@@ -626,6 +647,8 @@ pub async fn raw_form(
             json,
             error: None,
             conflict: false,
+            can_edit,
+            by: None,
         },
     )
 }
@@ -658,11 +681,19 @@ pub async fn raw_save(
     let (user_id, id) = (current.id(), path.into_inner());
     let parsed = parse_raw(&form.plan_data);
     let version = form.version.parse().ok().and_then(plan::version_time);
-    let outcome = db
+    let (outcome, by) = db
         .write_as(Actor::User(user_id), move |conn| {
-            Ok(plans::update_data(conn, user_id, id, version, |_| parsed)?)
+            let edit = (user_id, DataEdit::Raw);
+            let outcome = plans::update_data_as(conn, edit, id, version, |_| parsed)?;
+            let by = match outcome {
+                DataSaved::Conflict(_) => history::latest_before(conn, id, 0)?,
+                DataSaved::Saved(_) | DataSaved::Invalid(..) => None,
+            };
+            Ok((outcome, by))
         })
         .await?;
+    let now = chrono::Utc::now();
+    let by = by.map(|c| LastChange::new(c.username.as_deref(), c.created_at, now));
     let (status, found, error) = match outcome {
         DataSaved::Saved(_) => {
             FlashMessage::info("The plan data is saved.").send();
@@ -680,6 +711,8 @@ pub async fn raw_save(
             json: form.plan_data,
             error,
             conflict: status == StatusCode::CONFLICT,
+            can_edit: true,
+            by,
         },
     )
 }

@@ -4,6 +4,7 @@ pub mod activities;
 pub mod archive;
 pub mod data;
 pub mod files;
+pub mod history;
 pub mod members;
 pub mod places;
 pub mod sharing;
@@ -30,16 +31,17 @@ use crate::flash;
 use crate::geocoder::Place;
 use crate::models::plan::{self, ListFilter, PAGE_SIZE, Plan, PlanChanges};
 use crate::models::plan_activity::PlanActivity;
+use crate::models::plan_page::OnTrip;
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
 use crate::routes::plans::places::{PlaceFields, PlaceSearch};
-use crate::services::access::{self, Action};
+use crate::services::access::{self, Action, Role};
 use crate::services::plans::{self, DestinationAt, Saved, Workflow};
 use crate::services::undo::{self, NotRestored, Restored};
 use crate::state::AppState;
 use crate::views::budget::Budget;
 use crate::views::chart::{self, Chart};
-use crate::views::itinerary::{self, Itinerary, StayNight, TripTime, numbering};
+use crate::views::itinerary::{self, Itinerary, LastChange, StayNight, TripTime, numbering};
 use crate::views::map::map_json;
 use crate::views::money::{CURRENCY_PICKER, CurrencyPicker};
 
@@ -466,6 +468,16 @@ struct ShowPage {
     numbers: std::collections::HashMap<ActivityId, usize>,
     /// Today, when the trip is under way.
     today: Option<chrono::NaiveDate>,
+    /// The reader's part in the plan: what the page offers them.
+    role: Role,
+    /// The owner, then members with their roles ("On this trip").
+    on_trip: Vec<OnTrip>,
+    /// Members the plan has beyond those named.
+    more_members: i64,
+    /// Who changed the plan last, and when.
+    latest: Option<LastChange>,
+    /// The plan changed since the version the reader's page was loaded at.
+    changed_since: bool,
 }
 
 impl ShowPage {
@@ -483,9 +495,28 @@ impl ShowPage {
         format!("activity-{}", night.id)
     }
 
-    /// The owner's actions on each activity hang off the plan's path (`plans/_activity.html`).
+    /// The actions on each activity hang off the plan's path (`plans/_activity.html`), for
+    /// the owner and editors; a viewer has none.
     fn owner_actions(&self) -> Option<String> {
-        Some(format!("/plans/{}", self.plan.id))
+        self.can_edit().then(|| format!("/plans/{}", self.plan.id))
+    }
+
+    /// Changing the plan, its activities and details: owner and editors.
+    fn can_edit(&self) -> bool {
+        self.role.allows(Action::Edit)
+    }
+
+    /// Deleting, archiving and sharing the plan, and managing its members: the owner.
+    fn can_manage(&self) -> bool {
+        self.role.allows(Action::Manage)
+    }
+
+    /// "ana (owner)", "bo (editor)".
+    fn on_trip_label(&self, person: &OnTrip) -> String {
+        match person.role {
+            None => format!("{} (owner)", person.username),
+            Some(role) => format!("{} ({})", person.username, role.as_str()),
+        }
     }
 
     fn choices(&self) -> [Visibility; 3] {
@@ -497,24 +528,46 @@ impl ShowPage {
     }
 }
 
+/// The plan page's query: `version`, when a link carries the version of the plan the
+/// reader last saw (the conflict pages do), makes the page say who changed it since.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    version: String,
+}
+
 pub async fn show(
     current: CurrentUser,
     state: web::Data<AppState>,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
+    query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
-    let (plan, activities) = db
+    let found = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_with_activities(
-                conn,
-                user_id,
-                id,
-                Action::Read,
-            )?)
+            Ok(plans::read_page(conn, user_id, id)?)
         })
         .await?;
-    let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, activities);
+    let now = chrono::Utc::now();
+    let changes = found
+        .activity_changes
+        .iter()
+        .map(|c| {
+            let change = LastChange::new(c.username.as_deref(), c.created_at, now);
+            (c.activity_id, change)
+        })
+        .collect();
+    let latest = found
+        .latest
+        .as_ref()
+        .map(|c| LastChange::new(c.username.as_deref(), c.created_at, now));
+    let (plan, role) = (found.access.plan, found.access.role);
+    let seen = query.version.trim().parse::<i64>().ok();
+    let changed_since = seen.is_some_and(|v| v != plan.version()) && latest.is_some();
+    let shown_members = found.on_trip.iter().filter(|p| p.role.is_some()).count();
+    let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, found.activities)
+        .with_changes(changes);
     let budget = Budget::of(plan.budget.clone(), plan.currency_or_default(), &itinerary);
     let verified = current.user.is_verified;
     let data = PlanData::from_value(plan.plan_data.as_ref());
@@ -536,11 +589,17 @@ pub async fn show(
         visibility: Visibility::of(&plan),
         verified,
         plan,
+        role,
+        more_members: (found.members - shown_members as i64).max(0),
+        on_trip: found.on_trip,
+        latest,
+        changed_since,
     })
 }
 
 // ---------------------------------------------------------------- edit
 
+/// The plan form, for whoever may edit the plan (a viewer gets 403).
 pub async fn edit_form(
     current: CurrentUser,
     state: web::Data<AppState>,
@@ -579,25 +638,31 @@ pub async fn update(
     }
     let outcome = db
         .write_as(Actor::User(user_id), move |conn| {
-            merge::save(form, &PlanForm::LABELS, PlanForm::from_plan, |form| {
-                let checked =
-                    checked(form).and_then(|(_, at)| Ok((PlanChanges::try_from(form)?, at)));
-                let (changes, at) = match checked {
-                    Ok(changes) => changes,
-                    Err(errors) => {
-                        // The plan must exist and be theirs before we show anything about it.
-                        let found = access::plan(conn, user_id, id, Action::Edit)?.plan;
-                        return Ok(Attempt::Invalid(found, errors));
-                    }
-                };
-                let version = form.version.parse().ok().and_then(plan::version_time);
-                let saved =
-                    plans::update_with_destination(conn, user_id, id, version, &changes, at)?;
-                Ok(match saved {
-                    Saved::Saved(saved) => Attempt::Saved(saved),
-                    Saved::Conflict(newer) => Attempt::Conflict(newer),
-                })
-            })
+            let outcome = merge::save::<_, _, _, _, AppError>(
+                form,
+                &PlanForm::LABELS,
+                PlanForm::from_plan,
+                |form| {
+                    let checked =
+                        checked(form).and_then(|(_, at)| Ok((PlanChanges::try_from(form)?, at)));
+                    let (changes, at) = match checked {
+                        Ok(changes) => changes,
+                        Err(errors) => {
+                            // The plan must exist and be theirs before we show anything about it.
+                            let found = access::plan(conn, user_id, id, Action::Edit)?.plan;
+                            return Ok(Attempt::Invalid(found, errors));
+                        }
+                    };
+                    let version = form.version.parse().ok().and_then(plan::version_time);
+                    let saved =
+                        plans::update_with_destination(conn, user_id, id, version, &changes, at)?;
+                    Ok(match saved {
+                        Saved::Saved(saved) => Attempt::Saved(saved),
+                        Saved::Conflict(newer) => Attempt::Conflict(newer),
+                    })
+                },
+            )?;
+            Ok(merge::attributed(conn, id, outcome)?)
         })
         .await?;
     let (status, form, errors, newer, merge) = match outcome {
@@ -717,6 +782,7 @@ struct DeletePage {
     plan: Plan,
 }
 
+/// The delete confirmation, for the owner only (members get 403).
 pub async fn delete_form(
     current: CurrentUser,
     db: web::Data<Db>,

@@ -47,15 +47,6 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<crate::services::ServiceError> for AppError {
-    fn from(e: crate::services::ServiceError) -> Self {
-        match e {
-            crate::services::ServiceError::Db(e) => e.into(),
-            crate::services::ServiceError::Forbidden => AppError::RoleForbids,
-        }
-    }
-}
-
 impl From<DieselError> for AppError {
     fn from(e: DieselError) -> Self {
         match e {

@@ -28,3 +28,14 @@ pub enum ServiceError {
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// A route's `?` turns a service's failure into the page it answers: the database's as
+/// always, a role's refusal as 403. Here rather than in `error`, which knows no services.
+impl From<ServiceError> for crate::error::AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Db(e) => e.into(),
+            ServiceError::Forbidden => crate::error::AppError::RoleForbids,
+        }
+    }
+}

@@ -108,7 +108,9 @@ async fn a_deleted_plan_comes_back_with_its_activities_and_its_share_link() {
     for title in ["Fushimi Inari", "Nishiki market"] {
         add_activity(&owner.browser, &app, plan, &[("title", title)]).await;
     }
-    let before = app.snapshot_except_counters();
+    // The plan's history goes with the deleted plan; the restored one starts with its
+    // return (the undo copy keeps the plan's and the activities' rows).
+    let before = app.snapshot_without(&["plan_changes"]);
     let response = owner
         .browser
         .post_form(&format!("/plans/{plan}/delete"), &[])
@@ -134,10 +136,13 @@ async fn a_deleted_plan_comes_back_with_its_activities_and_its_share_link() {
         "{page}"
     );
     assert_eq!(
-        app.snapshot_except_counters(),
+        app.snapshot_without(&["plan_changes"]),
         before,
         "every row as it was"
     );
+    let history = app.rows_of("plan_changes");
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["action"], "plan_restored");
     assert_eq!(
         app.get(&format!("/s/{token}")).await.status(),
         StatusCode::OK,

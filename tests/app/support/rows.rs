@@ -123,6 +123,15 @@ impl TestApp {
         self.snapshot_of(&tables)
     }
 
+    /// `snapshot` without the counters and the tables `skip` names.
+    pub fn snapshot_without(&self, skip: &[&str]) -> String {
+        let tables: Vec<&str> = TABLES
+            .into_iter()
+            .filter(|table| *table != "rate_limits" && !skip.contains(table))
+            .collect();
+        self.snapshot_of(&tables)
+    }
+
     fn snapshot_of(&self, tables: &[&str]) -> String {
         tables
             .iter()

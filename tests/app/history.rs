@@ -816,3 +816,61 @@ async fn conflicts_and_merges_say_who_changed_the_plan_and_how_long_ago() {
         "Changed by bo just now."
     );
 }
+
+/// Runs `sql` as the app's runtime role acting for `user`, in a transaction rolled back
+/// afterwards: the rows it touched, or the database's refusal.
+fn as_user(app: &TestApp, user: UserId, sql: &str) -> Result<usize, String> {
+    use diesel::connection::SimpleConnection;
+    let mut conn = app.conn();
+    conn.batch_execute(&format!(
+        "BEGIN; SELECT set_config('app.user_id', '{user}', true)"
+    ))
+    .unwrap();
+    let result = diesel::sql_query(sql)
+        .execute(&mut conn)
+        .map_err(|e| e.to_string());
+    conn.batch_execute("ROLLBACK").unwrap();
+    result
+}
+
+#[tokio::test]
+async fn a_member_may_change_their_own_digest_choice_and_nothing_else_even_by_a_forgetful_query() {
+    let app = spawn_app().await;
+    let owner = traveller(&app, "ana").await;
+    let plan = create_plan(&owner.browser, &[]).await;
+    let viewer = app.user("cy").insert();
+    let editor = app.user("bo").insert();
+    let stranger = app.user("eve").insert();
+    join(&app, plan, &viewer, "viewer");
+    join(&app, plan, &editor, "editor");
+
+    let notify = "UPDATE plan_members SET notify_changes = true";
+    assert_eq!(
+        as_user(&app, viewer.id, notify),
+        Ok(1),
+        "only their own row"
+    );
+    assert_eq!(as_user(&app, stranger.id, notify), Ok(0));
+    let promote = format!(
+        "UPDATE plan_members SET role = 'editor' WHERE user_id = {}",
+        viewer.id
+    );
+    assert!(
+        as_user(&app, viewer.id, &promote).is_err(),
+        "a viewer cannot promote themselves"
+    );
+    let demote = format!(
+        "UPDATE plan_members SET role = 'viewer' WHERE user_id = {}",
+        editor.id
+    );
+    assert_eq!(
+        as_user(&app, viewer.id, &demote),
+        Ok(0),
+        "nor touch another member"
+    );
+    assert_eq!(
+        as_user(&app, owner.user.id, &promote),
+        Ok(1),
+        "the owner changes roles"
+    );
+}

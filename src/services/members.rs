@@ -13,13 +13,13 @@ use diesel::prelude::*;
 use crate::config::Collaboration;
 use crate::domain::ids::{InvitationId, PlanId, UserId};
 use crate::domain::{Email, FieldErrors, MemberRole};
-use crate::models::plan_change::{self, NewPlanChange};
 use crate::models::plan_invitation::{
     self, InvitationListing, NewPlanInvitation, PlanInvitation, Token,
 };
 use crate::models::plan_member::{self, MemberListing, NewPlanMember};
 use crate::models::{plan, user};
 use crate::services::access::{self, Action, PlanAccess, Role};
+use crate::services::history;
 use crate::services::{ServiceError, ServiceResult};
 
 /// The members page: who is on the plan, and for its owner the open invitations.
@@ -240,18 +240,17 @@ pub fn invite(
             expires_at: expiry(limits),
         },
     )?;
-    plan_change::record(
+    history::record(
         conn,
-        NewPlanChange {
+        history::plan(
+            user_id,
             plan_id,
-            user_id: Some(user_id),
-            activity_id: None,
-            action: "member_invited",
-            summary: format!(
+            "member_invited",
+            format!(
                 "{} invited {} as {}",
                 owner.username, invitation.email, invitation.role
             ),
-        },
+        ),
     )?;
     Ok(Invited::New(mail_for(
         &invitation,
@@ -344,15 +343,14 @@ pub fn change_role(
     if before != role {
         plan_member::set_role(conn, plan_id, member_id, role)?;
         let owner = username(conn, user_id)?;
-        plan_change::record(
+        history::record(
             conn,
-            NewPlanChange {
+            history::plan(
+                user_id,
                 plan_id,
-                user_id: Some(user_id),
-                activity_id: None,
-                action: "member_role",
-                summary: format!("{owner} made {name} {}", with_article(role)),
-            },
+                "member_role",
+                format!("{owner} made {name} {}", with_article(role)),
+            ),
         )?;
     }
     Ok(name)
@@ -376,15 +374,14 @@ pub fn remove(
     access::plan(conn, user_id, plan_id, Action::Manage)?;
     let (name, _) = member(conn, plan_id, member_id)?;
     let owner = username(conn, user_id)?;
-    plan_change::record(
+    history::record(
         conn,
-        NewPlanChange {
+        history::plan(
+            user_id,
             plan_id,
-            user_id: Some(user_id),
-            activity_id: None,
-            action: "member_removed",
-            summary: format!("{owner} removed {name}"),
-        },
+            "member_removed",
+            format!("{owner} removed {name}"),
+        ),
     )?;
     plan_member::remove(conn, plan_id, member_id)?;
     Ok(name)
@@ -412,15 +409,14 @@ pub fn transfer(
         return Ok(Transferred::NotAMember);
     }
     let (from_name, to_name) = (username(conn, user_id)?, username(conn, to)?);
-    plan_change::record(
+    history::record(
         conn,
-        NewPlanChange {
+        history::plan(
+            user_id,
             plan_id,
-            user_id: Some(user_id),
-            activity_id: None,
-            action: "plan_transferred",
-            summary: format!("{from_name} handed the plan over to {to_name}"),
-        },
+            "plan_transferred",
+            format!("{from_name} handed the plan over to {to_name}"),
+        ),
     )?;
     hand_over(conn, plan_id, user_id, to)?;
     Ok(Transferred::Done { to: to_name })
@@ -470,15 +466,14 @@ pub fn leave(conn: &mut PgConnection, user_id: UserId, plan_id: PlanId) -> Servi
     }
     let name = username(conn, user_id)?;
     // Recorded first: once off the plan, the user may not write its history.
-    plan_change::record(
+    history::record(
         conn,
-        NewPlanChange {
+        history::plan(
+            user_id,
             plan_id,
-            user_id: Some(user_id),
-            activity_id: None,
-            action: "member_left",
-            summary: format!("{name} left the plan"),
-        },
+            "member_left",
+            format!("{name} left the plan"),
+        ),
     )?;
     plan_member::remove(conn, plan_id, user_id)?;
     Ok(Left::Left(access.plan.title))
@@ -564,15 +559,14 @@ pub fn accept(
     plan_invitation::mark_accepted(conn, invitation.id, user_id)?;
     user::mark_verified(conn, user_id)?;
     let name = username(conn, user_id)?;
-    plan_change::record(
+    history::record(
         conn,
-        NewPlanChange {
+        history::plan(
+            user_id,
             plan_id,
-            user_id: Some(user_id),
-            activity_id: None,
-            action: "member_joined",
-            summary: format!("{name} joined as {}", invitation.role),
-        },
+            "member_joined",
+            format!("{name} joined as {}", invitation.role),
+        ),
     )?;
     Ok(Accepted::Joined {
         plan_id,

@@ -76,6 +76,41 @@ pub fn page_for_plan(
     query.load(conn)
 }
 
+/// Changes to the plan by anyone but `me` after `after`: how many, and the newest. Both
+/// read only the plan's changes newer than `after`, on its index, however long the history.
+pub fn by_others_since(
+    conn: &mut PgConnection,
+    plan_id: PlanId,
+    me: UserId,
+    after: DateTime<Utc>,
+) -> QueryResult<Option<(i64, ChangeListing)>> {
+    let by_others = || {
+        plan_changes::table
+            .filter(plan_changes::plan_id.eq(plan_id))
+            .filter(plan_changes::created_at.gt(after))
+            .filter(plan_changes::user_id.is_distinct_from(Some(me)))
+    };
+    let newest = by_others()
+        .left_join(users::table)
+        .order((plan_changes::created_at.desc(), plan_changes::id.desc()))
+        .select((
+            plan_changes::id,
+            plan_changes::user_id,
+            users::username.nullable(),
+            plan_changes::activity_id,
+            plan_changes::action,
+            plan_changes::summary,
+            plan_changes::created_at,
+        ))
+        .first::<ChangeListing>(conn)
+        .optional()?;
+    let Some(newest) = newest else {
+        return Ok(None);
+    };
+    let count = by_others().count().get_result(conn)?;
+    Ok(Some((count, newest)))
+}
+
 /// The newest change of the plan, if any: "changed by Ana 2 minutes ago".
 pub fn latest_for_plan(
     conn: &mut PgConnection,

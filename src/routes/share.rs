@@ -19,6 +19,7 @@ use crate::formats::ics::{self, Calendar};
 use crate::models::plan::{self, ExploreFilter, PAGE_SIZE, Plan};
 use crate::models::plan_activity::{self, PlanActivity};
 use crate::pages::{Layout, see_other};
+use crate::routes::plans::CardActions;
 use crate::routes::plans::files::ics_response;
 use crate::services::plans;
 use crate::state::AppState;
@@ -113,7 +114,7 @@ struct SharePage {
 
 impl SharePage {
     /// A reader has no actions on the activities (`plans/_activity.html`).
-    fn owner_actions(&self) -> Option<String> {
+    fn owner_actions(&self) -> Option<CardActions> {
         None
     }
 

@@ -1,6 +1,6 @@
 //! A traveller's own plans: create, edit, archive, copy, delete.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::domain::ids::{ActivityId, DeletedItemId, PlanId, UserId};
@@ -93,19 +93,32 @@ pub struct PlanPage {
     /// How many members the plan has in all.
     pub members: i64,
     pub latest: Option<ChangeListing>,
+    /// Changes by others since the reader's page showed the plan as of `seen`: how many,
+    /// and the newest.
+    pub by_others_since_seen: Option<(i64, ChangeListing)>,
 }
 
 /// Members named on the plan page; the members page lists them all.
 pub const ON_TRIP_SHOWN: i64 = 20;
 
-/// The plan page's reads, for whoever may read the plan.
-pub fn read_page(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> ServiceResult<PlanPage> {
+/// The plan page's reads, for whoever may read the plan; `seen`, when the reader comes back
+/// from a form of the page, is the time of the newest change that page showed.
+pub fn read_page(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    id: PlanId,
+    seen: Option<DateTime<Utc>>,
+) -> ServiceResult<PlanPage> {
     let access = access::plan(conn, user_id, id, Action::Read)?;
     let activities = plan_activity::list_for_plan(conn, id)?;
     let ids: Vec<ActivityId> = activities.iter().map(|a| a.id).collect();
     let activity_changes = plan_page::last_change_of_activities(conn, id, &ids)?;
     let (on_trip, members) = plan_page::on_trip(conn, id, ON_TRIP_SHOWN)?;
     let latest = plan_change::latest_for_plan(conn, id)?;
+    let by_others_since_seen = match seen {
+        Some(seen) => plan_change::by_others_since(conn, id, user_id, seen)?,
+        None => None,
+    };
     Ok(PlanPage {
         access,
         activities,
@@ -113,6 +126,7 @@ pub fn read_page(conn: &mut PgConnection, user_id: UserId, id: PlanId) -> Servic
         on_trip,
         members,
         latest,
+        by_others_since_seen,
     })
 }
 

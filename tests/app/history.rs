@@ -756,7 +756,6 @@ async fn conflicts_and_merges_say_who_changed_the_plan_and_how_long_ago() {
     let plan = create_plan(&owner.browser, &[]).await;
     let bo = member(&app, plan, "bo", "editor").await;
     let edit = format!("/plans/{plan}/edit");
-    let seen_version = crate::plans::version_of(&app, "plans", plan);
 
     // Both open the form; bo saves first.
     let on_ana = opened(&owner.browser, &edit, &edit).await;
@@ -775,20 +774,6 @@ async fn conflicts_and_merges_say_who_changed_the_plan_and_how_long_ago() {
     let page = owner.browser.get_html(&format!("/plans/{plan}")).await;
     let flash = texts(&page, ".flash").join(" ");
     assert!(flash.contains("bo had changed it just now"), "{flash}");
-
-    // The plan page, opened with the version seen before, says it changed since.
-    let page = owner
-        .browser
-        .get_html(&format!("/plans/{plan}?version={seen_version}"))
-        .await;
-    let notice = texts(&page, ".changed-since").join(" ");
-    assert!(notice.contains("changed by ana just now"), "{notice}");
-    let current = crate::plans::version_of(&app, "plans", plan);
-    let page = owner
-        .browser
-        .get_html(&format!("/plans/{plan}?version={current}"))
-        .await;
-    assert!(texts(&page, ".changed-since").is_empty());
 
     // An activity edited in two places: the 409 says who changed the plan last.
     let activity = add_activity(
@@ -815,6 +800,62 @@ async fn conflicts_and_merges_say_who_changed_the_plan_and_how_long_ago() {
         texts(&html, ".changed-by").join(" "),
         "Changed by bo just now."
     );
+}
+
+/// Where a form's answer sends the browser.
+fn location(response: &reqwest::Response) -> String {
+    redirected(response);
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn coming_back_from_a_form_the_plan_page_says_who_else_changed_the_plan_meanwhile() {
+    let app = spawn_app().await;
+    let owner = traveller(&app, "ana").await;
+    let plan = create_plan(&owner.browser, &[]).await;
+    let bo = member(&app, plan, "bo", "editor").await;
+    let louvre = add_activity(&owner.browser, &app, plan, &[("title", "Louvre")]).await;
+    let orsay = add_activity(&owner.browser, &app, plan, &[("title", "Orsay")]).await;
+    let page = format!("/plans/{plan}");
+    let toggle = format!("/plans/{plan}/activities/{louvre}/toggle");
+
+    // Nobody else changed it: ana's own change says nothing.
+    let form = opened(&owner.browser, &page, &toggle).await;
+    let back = location(&send(&owner.browser, &toggle, &form, &[]).await);
+    assert!(back.contains("?seen="), "{back}");
+    let html = owner.browser.get_html(&back).await;
+    assert!(texts(&html, ".changed-since").is_empty(), "{html}");
+
+    // Ana has the page open; bo moves one activity and ticks it off.
+    let form = opened(&owner.browser, &page, &toggle).await;
+    let move_orsay = format!("/plans/{plan}/activities/{orsay}/move");
+    let on_bo = opened(&bo.browser, &page, &move_orsay).await;
+    redirected(&send(&bo.browser, &move_orsay, &on_bo, &[("direction", "up")]).await);
+    let toggle_orsay = format!("/plans/{plan}/activities/{orsay}/toggle");
+    let on_bo = opened(&bo.browser, &page, &toggle_orsay).await;
+    redirected(&send(&bo.browser, &toggle_orsay, &on_bo, &[]).await);
+
+    // Ana's next form brings her back to a page that says so, counting only bo's changes.
+    let back = location(&send(&owner.browser, &toggle, &form, &[]).await);
+    let html = owner.browser.get_html(&back).await;
+    let notice = texts(&html, ".changed-since").join(" ");
+    assert!(
+        notice.contains("2 changes by others, the latest changed by bo just now"),
+        "{notice}"
+    );
+
+    // The page she is on now carries the newest change on: no notice for what she saw.
+    let form = opened(&owner.browser, &back, &toggle).await;
+    let again = location(&send(&owner.browser, &toggle, &form, &[]).await);
+    let html = owner.browser.get_html(&again).await;
+    assert!(texts(&html, ".changed-since").is_empty(), "{html}");
+
+    // A damaged `seen` is ignored, not an error.
+    let html = owner
+        .browser
+        .get_html(&format!("{page}?seen=yesterday"))
+        .await;
+    assert!(texts(&html, ".changed-since").is_empty());
 }
 
 /// Runs `sql` as the app's runtime role acting for `user`, in a transaction rolled back

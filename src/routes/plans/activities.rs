@@ -21,6 +21,7 @@ use crate::models::plan_activity::{NewPlanActivity, PlanActivity};
 use crate::pages::{FieldErrors, Layout, render, render_with, see_other};
 use crate::rate_limit::Kind;
 use crate::routes::merge::{self, Attempt, Merge, Outcome};
+use crate::routes::plans::Seen;
 use crate::routes::plans::places::{self, PlaceFields, PlaceSearch};
 use crate::services::access::Action;
 use crate::services::activities::{self, ActivitySaved, Move};
@@ -506,6 +507,7 @@ pub async fn delete(
     current: CurrentUser,
     db: web::Data<Db>,
     path: web::Path<(PlanId, ActivityId)>,
+    web::Form(seen): web::Form<Seen>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     let deleted = db
@@ -518,20 +520,23 @@ pub async fn delete(
     let section = section_id(plan.start_date, plan.end_date, activity.scheduled_date);
     let message = format!("“{}” is deleted.", activity.title);
     flash::deleted(Some(&section), &message, deleted.undo);
-    Ok(see_other(&format!("/plans/{plan_id}#{section}")))
+    Ok(see_other(&seen.plan_url(plan_id, &section)))
 }
 
 pub async fn toggle(
     current: CurrentUser,
     db: web::Data<Db>,
     path: web::Path<(PlanId, ActivityId)>,
+    web::Form(seen): web::Form<Seen>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, (plan_id, id)) = (current.id(), path.into_inner());
     db.write_as(Actor::User(user_id), move |conn| {
         Ok(activities::toggle(conn, user_id, plan_id, id)?)
     })
     .await?;
-    Ok(to_card(plan_id, id, None))
+    Ok(see_other(
+        &seen.plan_url(plan_id, &format!("activity-{id}")),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -540,6 +545,8 @@ pub struct MoveForm {
     /// "up" or "down" within the day, or "day" to move to `date` (blank: no date).
     direction: String,
     date: String,
+    #[serde(flatten)]
+    seen: Seen,
 }
 
 pub async fn move_activity(
@@ -559,7 +566,9 @@ pub async fn move_activity(
         Ok(activities::move_activity(conn, user_id, plan_id, id, to)?)
     })
     .await?;
-    Ok(to_card(plan_id, id, None))
+    Ok(see_other(
+        &form.seen.plan_url(plan_id, &format!("activity-{id}")),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

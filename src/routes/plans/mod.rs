@@ -476,8 +476,11 @@ struct ShowPage {
     more_members: i64,
     /// Who changed the plan last, and when.
     latest: Option<LastChange>,
-    /// The plan changed since the version the reader's page was loaded at.
-    changed_since: bool,
+    /// Changes by others since the page the reader came from (`Seen`): how many, and the
+    /// newest.
+    changed_since: Option<(i64, LastChange)>,
+    /// The newest change this page shows, for its forms' `seen`.
+    seen: i64,
 }
 
 impl ShowPage {
@@ -497,8 +500,11 @@ impl ShowPage {
 
     /// The actions on each activity hang off the plan's path (`plans/_activity.html`), for
     /// the owner and editors; a viewer has none.
-    fn owner_actions(&self) -> Option<String> {
-        self.can_edit().then(|| format!("/plans/{}", self.plan.id))
+    fn owner_actions(&self) -> Option<CardActions> {
+        self.can_edit().then(|| CardActions {
+            base: format!("/plans/{}", self.plan.id),
+            seen: self.seen,
+        })
     }
 
     /// Changing the plan, its activities and details: owner and editors.
@@ -528,12 +534,34 @@ impl ShowPage {
     }
 }
 
-/// The plan page's query: `version`, when a link carries the version of the plan the
-/// reader last saw (the conflict pages do), makes the page say who changed it since.
+/// `seen`, on the plan page's forms and on the way back from them: the time, in
+/// microseconds, of the newest change the page showed. Carried back to the plan page, it
+/// makes the page say who else changed the plan meanwhile ("changed by ana 2 minutes ago").
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct ShowQuery {
-    version: String,
+pub struct Seen {
+    seen: String,
+}
+
+impl Seen {
+    fn time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let micros = self.seen.trim().parse().ok()?;
+        plan::version_time(micros).map(|t| t.and_utc())
+    }
+
+    /// The plan page at `anchor` (a card or a day), with `seen` carried on.
+    pub fn plan_url(&self, plan_id: PlanId, anchor: &str) -> String {
+        match self.time() {
+            Some(t) => format!("/plans/{plan_id}?seen={}#{anchor}", t.timestamp_micros()),
+            None => format!("/plans/{plan_id}#{anchor}"),
+        }
+    }
+}
+
+/// What the card's forms need: where they post, and the `seen` they carry.
+pub struct CardActions {
+    pub base: String,
+    pub seen: i64,
 }
 
 pub async fn show(
@@ -541,12 +569,13 @@ pub async fn show(
     state: web::Data<AppState>,
     db: web::Data<Db>,
     path: web::Path<PlanId>,
-    query: web::Query<ShowQuery>,
+    query: web::Query<Seen>,
 ) -> Result<HttpResponse, AppError> {
     let (user_id, id) = (current.id(), path.into_inner());
+    let seen = query.time();
     let found = db
         .read_as(Actor::User(user_id), move |conn| {
-            Ok(plans::read_page(conn, user_id, id)?)
+            Ok(plans::read_page(conn, user_id, id, seen)?)
         })
         .await?;
     let now = chrono::Utc::now();
@@ -563,8 +592,16 @@ pub async fn show(
         .as_ref()
         .map(|c| LastChange::new(c.username.as_deref(), c.created_at, now));
     let (plan, role) = (found.access.plan, found.access.role);
-    let seen = query.version.trim().parse::<i64>().ok();
-    let changed_since = seen.is_some_and(|v| v != plan.version()) && latest.is_some();
+    let changed_since = found.by_others_since_seen.as_ref().map(|(count, c)| {
+        (
+            *count,
+            LastChange::new(c.username.as_deref(), c.created_at, now),
+        )
+    });
+    let seen = found
+        .latest
+        .as_ref()
+        .map_or(0, |c| c.created_at.timestamp_micros());
     let shown_members = found.on_trip.iter().filter(|p| p.role.is_some()).count();
     let itinerary = itinerary::itinerary(plan.start_date, plan.end_date, found.activities)
         .with_changes(changes);
@@ -594,6 +631,7 @@ pub async fn show(
         on_trip: found.on_trip,
         latest,
         changed_since,
+        seen,
     })
 }
 
